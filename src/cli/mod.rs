@@ -1,0 +1,64 @@
+//! Command-line interface: one module per subcommand.
+
+mod embed;
+mod model;
+mod progress;
+
+use clap::{Args, Parser, Subcommand};
+use framelens::encode::{EncodeOptions, PrecisionChoice};
+
+#[derive(Parser)]
+#[command(name = "framelens", version, about = "Frame and stance analysis of news commentary, per paragraph")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Embed paragraphs (one per line, or JSON Lines with id/text) into a .npy matrix.
+    Embed(embed::EmbedArgs),
+    /// Manage encoder models.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
+}
+
+/// Encoder options shared by every command that embeds text.
+#[derive(Args, Debug, Clone)]
+pub struct EncoderArgs {
+    /// Model: an imported framelens model folder, a Hugging Face sentence-transformer folder, or a hub id.
+    /// Default: all-MiniLM-L6-v2 as set up by scripts/setup.sh in $FRAMELENS_HOME.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Numeric precision: bf16 (OpenVINO provider) where the CPU has bf16 units, else fp32.
+    #[arg(long, value_enum, default_value_t = PrecisionChoice::Auto)]
+    pub precision: PrecisionChoice,
+    /// Inference threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Cut paragraphs at the model's max length (as sentence-transformers does) instead of averaging windows.
+    #[arg(long)]
+    pub truncate: bool,
+    /// Padded tokens per batch.
+    #[arg(long, default_value_t = 8192)]
+    pub batch_tokens: usize,
+}
+
+impl EncoderArgs {
+    pub fn options(&self) -> EncodeOptions {
+        let mut o = EncodeOptions { precision: self.precision, truncate: self.truncate, ..Default::default() };
+        if let Some(t) = self.threads {
+            o.threads = t.max(1);
+        }
+        o.token_budget = self.batch_tokens.max(256);
+        o
+    }
+}
+
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Embed(a) => embed::run(a),
+        Command::Model(c) => model::run(c),
+    }
+}

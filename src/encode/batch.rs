@@ -1,0 +1,135 @@
+//! Tokenized windows and the batches they are run in.
+//!
+//! A paragraph becomes one or more *windows* of at most `max_seq_length` tokens ([CLS] … [SEP]). Windows
+//! are sorted by length and packed into batches under a token budget, so little compute goes to padding.
+//! The rule that makes shards, resumes and re-ordered corpora bit-identical: a window's padded length must
+//! depend on the window alone when the provider's numerics depend on it (bf16 on OpenVINO). So padding is a
+//! policy: fp32 pads to the batch maximum (masked positions contribute exact zeros on the CPU provider), bf16
+//! pads every window to its own bucket length and batches only windows of one bucket.
+
+/// How windows are padded inside a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Padding {
+    /// Pad to the longest window of the batch.
+    BatchMax,
+    /// Pad each window up to a multiple of `n` tokens; a batch holds one padded length only.
+    Bucket(usize),
+}
+
+impl Padding {
+    fn padded(self, len: usize) -> usize {
+        match self {
+            Padding::BatchMax => len,
+            Padding::Bucket(n) => len.div_ceil(n) * n,
+        }
+    }
+}
+
+/// One window of one input: its token ids, special tokens included.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub input: usize,
+    /// Whether this is the input's first window (counts inputs for progress).
+    pub first: bool,
+    pub ids: Vec<u32>,
+}
+
+/// Splits a paragraph's content tokens (no special tokens) into windows of at most `max_len` tokens
+/// including [CLS] and [SEP]. With `truncate`, only the first window is kept, which is what
+/// sentence-transformers does; otherwise windows overlap by a quarter so that no sentence is cut off from
+/// all of its context, and the last window ends at the paragraph's end.
+pub fn windows(content: &[u32], max_len: usize, truncate: bool, cls: u32, sep: u32) -> Vec<Vec<u32>> {
+    let width = max_len.saturating_sub(2).max(1);
+    let wrap = |s: &[u32]| {
+        let mut v = Vec::with_capacity(s.len() + 2);
+        v.push(cls);
+        v.extend_from_slice(s);
+        v.push(sep);
+        v
+    };
+    if content.len() <= width || truncate {
+        return vec![wrap(&content[..content.len().min(width)])];
+    }
+    let stride = (width * 3 / 4).max(1);
+    let mut out = Vec::new();
+    let mut start = 0;
+    loop {
+        if start + width >= content.len() {
+            out.push(wrap(&content[content.len() - width..]));
+            break;
+        }
+        out.push(wrap(&content[start..start + width]));
+        start += stride;
+    }
+    out
+}
+
+/// A batch: indices into the window list and the padded length every row of it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub rows: Vec<usize>,
+    pub padded_len: usize,
+}
+
+/// Packs windows into batches: sorted by length (stable, so equal inputs give equal batches), at most
+/// `max_rows` rows and `token_budget` padded tokens per batch.
+pub fn plan(windows: &[Window], padding: Padding, token_budget: usize, max_rows: usize) -> Vec<Batch> {
+    let mut order: Vec<usize> = (0..windows.len()).collect();
+    order.sort_by_key(|&i| windows[i].ids.len());
+    let mut batches = Vec::new();
+    let mut cur = Batch { rows: Vec::new(), padded_len: 0 };
+    for i in order {
+        let len = padding.padded(windows[i].ids.len());
+        let fits = cur.rows.is_empty()
+            || ((cur.rows.len() + 1) * len.max(cur.padded_len) <= token_budget
+                && cur.rows.len() < max_rows
+                && (padding == Padding::BatchMax || len == cur.padded_len));
+        if !fits {
+            batches.push(std::mem::replace(&mut cur, Batch { rows: Vec::new(), padded_len: 0 }));
+        }
+        cur.rows.push(i);
+        cur.padded_len = cur.padded_len.max(len);
+    }
+    if !cur.rows.is_empty() {
+        batches.push(cur);
+    }
+    batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_content_is_one_window() {
+        let w = windows(&[5, 6, 7], 8, false, 1, 2);
+        assert_eq!(w, vec![vec![1, 5, 6, 7, 2]]);
+    }
+
+    #[test]
+    fn long_content_overlaps_and_ends_at_the_end() {
+        let content: Vec<u32> = (10..30).collect(); // 20 tokens, width 6
+        let w = windows(&content, 8, false, 1, 2);
+        assert!(w.len() > 3);
+        assert!(w.iter().all(|x| x.len() == 8 && x[0] == 1 && x[7] == 2));
+        assert_eq!(w.last().unwrap()[6], 29);
+        let t = windows(&content, 8, true, 1, 2);
+        assert_eq!(t, vec![vec![1, 10, 11, 12, 13, 14, 15, 2]]);
+    }
+
+    #[test]
+    fn bucket_batches_hold_one_padded_length() {
+        let ws: Vec<Window> = [3usize, 9, 4, 17, 8, 16, 5]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| Window { input: i, first: true, ids: vec![0; n] })
+            .collect();
+        let batches = plan(&ws, Padding::Bucket(8), 1000, 64);
+        for b in &batches {
+            assert!(b.rows.iter().all(|&r| ws[r].ids.len().div_ceil(8) * 8 == b.padded_len));
+        }
+        assert_eq!(batches.iter().map(|b| b.rows.len()).sum::<usize>(), ws.len());
+        let bm = plan(&ws, Padding::BatchMax, 40, 64);
+        assert!(bm.iter().all(|b| b.rows.len() * b.padded_len <= 40));
+    }
+}

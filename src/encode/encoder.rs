@@ -1,0 +1,278 @@
+//! The sentence encoder: texts in, L2-normalised embeddings out, in input order.
+//!
+//! Work flows in chunks of inputs: while ONNX Runtime runs the batches of one chunk, a second thread
+//! tokenizes the next (rayon), so tokenization costs no wall time once the pipeline is full.
+
+use std::sync::mpsc;
+use std::time::Instant;
+
+use ndarray::Array2;
+use ort::session::{builder::GraphOptimizationLevel, Session};
+use ort::value::TensorRef;
+use rayon::prelude::*;
+use tokenizers::Tokenizer;
+
+use super::batch::{self, Padding, Window};
+use super::error::{EncodeError, Result};
+use super::graph::{ATTENTION_MASK, INPUT_IDS, OUTPUT};
+use super::model::{ModelDir, ModelManifest};
+use super::runtime::{environment, Precision, PrecisionChoice, ResolvedPrecision};
+
+/// Inputs tokenized ahead of inference at a time.
+const CHUNK: usize = 1024;
+/// bf16 pads each window to a multiple of this many tokens (batch independence, see [`batch`]).
+const BF16_BUCKET: usize = 8;
+
+/// Encoder settings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EncodeOptions {
+    pub precision: PrecisionChoice,
+    /// Threads for ONNX Runtime (and the OpenVINO provider).
+    pub threads: usize,
+    /// Cut inputs at the model's max length, as sentence-transformers does, instead of averaging windows.
+    pub truncate: bool,
+    /// Padded tokens per batch: 32 rows of 256 tokens by default.
+    pub token_budget: usize,
+    pub max_batch_rows: usize,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        EncodeOptions {
+            precision: PrecisionChoice::Auto,
+            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            truncate: false,
+            token_budget: 32 * 256,
+            max_batch_rows: 64,
+        }
+    }
+}
+
+/// Work counters of one `encode` call, for benchmarks and manifests.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EncodeStats {
+    pub inputs: usize,
+    pub windows: usize,
+    pub batches: usize,
+    /// Tokens the model saw, special tokens included.
+    pub tokens: usize,
+    /// Tokens including padding; `padded_tokens / tokens - 1` is the padding overhead.
+    pub padded_tokens: usize,
+    pub inference_secs: f64,
+}
+
+/// Embeddings of a list of inputs, row `i` for input `i`.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub vectors: Array2<f32>,
+    /// Token count of each input (special tokens included, before windowing or truncation).
+    pub n_tokens: Vec<usize>,
+    /// Windows each input was split into (1 unless longer than the model's max length).
+    pub windows: Vec<usize>,
+    pub stats: EncodeStats,
+}
+
+pub struct Encoder {
+    session: Session,
+    tokenizer: Tokenizer,
+    manifest: ModelManifest,
+    precision: ResolvedPrecision,
+    opts: EncodeOptions,
+}
+
+impl Encoder {
+    /// Loads the runtime (once per process), the tokenizer and a session on the resolved provider.
+    pub fn open(model: &ModelDir, opts: EncodeOptions) -> Result<Self> {
+        let precision = opts.precision.resolve();
+        let env = environment()?;
+        let threads = opts.threads.max(1);
+        let mut builder = Session::builder(env)?
+            .with_intra_threads(threads)?
+            .with_optimization_level(GraphOptimizationLevel::Level3)?;
+        if precision.precision == Precision::Bf16 {
+            use ort::ep::ArbitrarilyConfigurableExecutionProvider;
+            let ep = ort::ep::OpenVINO::default()
+                .with_device_type("CPU")
+                .with_num_threads(threads)
+                .with_arbitrary_config("load_config", r#"{"CPU":{"INFERENCE_PRECISION_HINT":"bf16"}}"#)
+                .build()
+                .error_on_failure();
+            builder = builder.with_execution_providers([ep])?;
+        }
+        let graph = model.graph_path();
+        let session = builder
+            .commit_from_file(&graph)
+            .map_err(|e| EncodeError::Runtime(format!("loading {}: {e}", graph.display())))?;
+        let tok_path = model.tokenizer_path();
+        let mut tokenizer = Tokenizer::from_file(&tok_path)
+            .map_err(|e| EncodeError::Tokenizer { path: tok_path.clone(), message: e.to_string() })?;
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| EncodeError::Tokenizer { path: tok_path, message: e.to_string() })?;
+        Ok(Encoder { session, tokenizer, manifest: model.manifest.clone(), precision, opts })
+    }
+
+    pub fn manifest(&self) -> &ModelManifest {
+        &self.manifest
+    }
+    pub fn precision(&self) -> &ResolvedPrecision {
+        &self.precision
+    }
+    pub fn options(&self) -> &EncodeOptions {
+        &self.opts
+    }
+    pub fn dim(&self) -> usize {
+        self.manifest.hidden_size
+    }
+
+    fn padding(&self) -> Padding {
+        match self.precision.precision {
+            Precision::Fp32 => Padding::BatchMax,
+            Precision::Bf16 => Padding::Bucket(BF16_BUCKET),
+        }
+    }
+
+    /// Embeds `texts`; `progress` is called with the number of inputs finished since the last call.
+    pub fn encode(&mut self, texts: &[&str], progress: &mut dyn FnMut(usize)) -> Result<Encoded> {
+        let dim = self.dim();
+        let padding = self.padding();
+        let mut vectors = Array2::<f32>::zeros((texts.len(), dim));
+        let mut n_tokens = vec![0usize; texts.len()];
+        let mut n_windows = vec![0usize; texts.len()];
+        let mut stats = EncodeStats { inputs: texts.len(), ..Default::default() };
+
+        // Split borrows: the tokenizer thread reads the tokenizer, this thread drives the session.
+        let Encoder { session, tokenizer, manifest, opts, .. } = self;
+        let (tokenizer, manifest, opts) = (&*tokenizer, &*manifest, &*opts);
+        let (tx, rx) = mpsc::sync_channel::<Result<Tokenized>>(1);
+        let mut outcome = Ok(());
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                for (c, chunk) in texts.chunks(CHUNK).enumerate() {
+                    let msg = tokenize_chunk(tokenizer, manifest, opts.truncate, c * CHUNK, chunk);
+                    let failed = msg.is_err();
+                    if tx.send(msg).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            for msg in rx {
+                let step = msg.and_then(|chunk| {
+                    for (i, l) in chunk.lens.iter().enumerate() {
+                        n_tokens[chunk.start + i] = *l;
+                    }
+                    let rows = run_chunk(session, padding, opts, dim, &chunk.windows, &mut stats)?;
+                    Ok((chunk.windows, rows))
+                });
+                match step {
+                    Ok((windows, rows)) => {
+                        accumulate(&mut vectors, &mut n_windows, &windows, &rows);
+                        progress(windows.iter().filter(|w| w.first).count());
+                    }
+                    Err(e) => {
+                        outcome = Err(e);
+                        break;
+                    }
+                }
+            }
+        });
+        outcome?;
+        for mut row in vectors.rows_mut() {
+            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+            row.mapv_inplace(|v| v / norm);
+        }
+        Ok(Encoded { vectors, n_tokens, windows: n_windows, stats })
+    }
+}
+
+/// One chunk of inputs, tokenized and windowed.
+struct Tokenized {
+    start: usize,
+    windows: Vec<Window>,
+    lens: Vec<usize>,
+}
+
+fn tokenize_chunk(
+    tokenizer: &Tokenizer,
+    manifest: &ModelManifest,
+    truncate: bool,
+    start: usize,
+    chunk: &[&str],
+) -> Result<Tokenized> {
+    let toks: Vec<Vec<u32>> = chunk
+        .par_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let row = start + i;
+            if text.trim().is_empty() {
+                return Err(EncodeError::BadInput { row, message: "empty text".into() });
+            }
+            let enc = tokenizer
+                .encode(*text, false)
+                .map_err(|e| EncodeError::BadInput { row, message: format!("tokenizer: {e}") })?;
+            Ok(enc.get_ids().to_vec())
+        })
+        .collect::<Result<_>>()?;
+    let lens = toks.iter().map(|t| t.len() + 2).collect();
+    let mut windows = Vec::with_capacity(toks.len());
+    for (i, t) in toks.iter().enumerate() {
+        let ws = batch::windows(t, manifest.max_seq_length, truncate, manifest.cls_token_id, manifest.sep_token_id);
+        for (k, ids) in ws.into_iter().enumerate() {
+            windows.push(Window { input: start + i, first: k == 0, ids });
+        }
+    }
+    Ok(Tokenized { start, windows, lens })
+}
+
+/// Runs every batch of a chunk; returns one (unnormalised, mean-pooled) vector per window.
+fn run_chunk(
+    session: &mut Session,
+    padding: Padding,
+    opts: &EncodeOptions,
+    dim: usize,
+    windows: &[Window],
+    stats: &mut EncodeStats,
+) -> Result<Array2<f32>> {
+    let mut out = Array2::<f32>::zeros((windows.len(), dim));
+    for b in batch::plan(windows, padding, opts.token_budget, opts.max_batch_rows) {
+        let (n, len) = (b.rows.len(), b.padded_len);
+        let mut ids = Array2::<i64>::zeros((n, len));
+        let mut mask = Array2::<i64>::zeros((n, len));
+        for (r, &w) in b.rows.iter().enumerate() {
+            for (c, &t) in windows[w].ids.iter().enumerate() {
+                ids[[r, c]] = t as i64;
+                mask[[r, c]] = 1;
+            }
+            stats.tokens += windows[w].ids.len();
+        }
+        stats.padded_tokens += n * len;
+        stats.batches += 1;
+        stats.windows += n;
+        let t0 = Instant::now();
+        let outputs = session.run(ort::inputs![
+            INPUT_IDS => TensorRef::from_array_view(&ids)?,
+            ATTENTION_MASK => TensorRef::from_array_view(&mask)?,
+        ])?;
+        let pooled = outputs[OUTPUT].try_extract_array::<f32>()?;
+        if pooled.shape() != [n, dim] {
+            return Err(EncodeError::Runtime(format!("graph returned shape {:?}, expected [{n}, {dim}]", pooled.shape())));
+        }
+        for (r, &w) in b.rows.iter().enumerate() {
+            out.row_mut(w).assign(&pooled.slice(ndarray::s![r, ..]));
+        }
+        stats.inference_secs += t0.elapsed().as_secs_f64();
+    }
+    Ok(out)
+}
+
+/// Adds each window's normalised vector into its input's row; rows are normalised again at the end, so an
+/// input's embedding is the direction of the mean of its windows' embeddings.
+fn accumulate(vectors: &mut Array2<f32>, n_windows: &mut [usize], windows: &[Window], rows: &Array2<f32>) {
+    for (w, row) in windows.iter().zip(rows.rows()) {
+        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        let mut dst = vectors.row_mut(w.input);
+        dst.zip_mut_with(&row, |d, s| *d += s / norm);
+        n_windows[w.input] += 1;
+    }
+}

@@ -1,0 +1,24 @@
+//! The encode stage: paragraphs in, sentence embeddings out.
+//!
+//! Read top-down: [`config`] and [`weights`] read a Hugging Face sentence-transformer, [`graph`] writes its
+//! ONNX graph (with [`onnx`]), [`import`] makes a framelens model folder ([`model`]) and [`resolve`] finds
+//! one for `--model`; [`runtime`] loads ONNX Runtime and picks the precision; [`batch`] turns tokens into
+//! windows and batches; [`encoder`] runs them.
+
+pub mod batch;
+pub mod config;
+pub mod encoder;
+pub mod error;
+pub mod graph;
+pub mod import;
+pub mod model;
+pub mod onnx;
+pub mod resolve;
+pub mod runtime;
+pub mod weights;
+
+pub use encoder::{EncodeOptions, EncodeStats, Encoded, Encoder};
+pub use error::EncodeError;
+pub use model::{ModelDir, ModelManifest};
+pub use resolve::resolve_model;
+pub use runtime::{Precision, PrecisionChoice, ResolvedPrecision};
