@@ -30,9 +30,6 @@ impl Progress {
         self.bar.inc(n);
     }
 
-    pub fn set_message(&self, msg: String) {
-        self.bar.set_message(msg);
-    }
 
     pub fn finish(self) {
         self.bar.finish_and_clear();

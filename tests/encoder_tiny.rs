@@ -1,0 +1,152 @@
+//! Import + inference on a tiny random BERT: the whole encoder path in seconds, plus its error messages.
+
+mod common;
+
+use framelens::encode::{import::import, EncodeError, EncodeOptions, Encoder, ModelDir, PrecisionChoice};
+
+fn tiny_model(tmp: &std::path::Path) -> ModelDir {
+    let src = tmp.join("hf");
+    common::write_tiny_bert(&src, None);
+    import(&src, &tmp.join("imported"), "tiny").expect("import")
+}
+
+fn runtime_available() -> bool {
+    let ok = framelens::encode::runtime::environment().is_ok();
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "ONNX Runtime is required in CI (scripts/setup.sh)");
+        eprintln!("skipping: ONNX Runtime not set up (scripts/setup.sh)");
+    }
+    ok
+}
+
+fn embed(model: &ModelDir, precision: PrecisionChoice, truncate: bool, texts: &[String]) -> ndarray::Array2<f32> {
+    let opts = EncodeOptions { precision, threads: 2, truncate, token_budget: 96, ..Default::default() };
+    let mut enc = Encoder::open(model, opts).expect("open encoder");
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    enc.encode(&refs, &mut |_| {}).expect("encode").vectors
+}
+
+#[test]
+fn import_writes_a_loadable_model_with_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    assert_eq!(m.manifest.hidden_size, common::TINY_HIDDEN);
+    assert_eq!(m.manifest.max_seq_length, 16);
+    assert_eq!(m.manifest.weights_sha256.len(), 64);
+    assert_eq!((m.manifest.cls_token_id, m.manifest.sep_token_id), (2, 3));
+    let again = ModelDir::open(&tmp.path().join("imported")).unwrap();
+    assert_eq!(again.manifest, m.manifest);
+}
+
+#[test]
+fn embeddings_are_unit_length_and_distinct() {
+    if !runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    let texts = common::tiny_sentences();
+    let v = embed(&m, PrecisionChoice::Fp32, false, &texts);
+    assert_eq!(v.shape(), [texts.len(), common::TINY_HIDDEN]);
+    for row in v.rows() {
+        let n: f32 = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((n - 1.0).abs() < 1e-5, "norm {n}");
+    }
+    let d: f32 = v.row(0).iter().zip(v.row(1)).map(|(a, b)| (a - b).abs()).sum();
+    assert!(d > 1e-3, "different texts must embed differently");
+}
+
+#[test]
+fn long_inputs_are_windowed_unless_truncated() {
+    if !runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    let long = vec!["the state crackdown on the scam compound was new and old ".repeat(4)];
+    let opts = EncodeOptions { precision: PrecisionChoice::Fp32, threads: 1, ..Default::default() };
+    let mut enc = Encoder::open(&m, opts).unwrap();
+    let out = enc.encode(&[long[0].as_str()], &mut |_| {}).unwrap();
+    assert!(out.windows[0] > 1, "a 44-token input at max length 16 needs several windows");
+    assert_eq!(out.n_tokens[0], 4 * 11 + 2);
+    let windowed = out.vectors;
+    let truncated = embed(&m, PrecisionChoice::Fp32, true, &long);
+    assert_ne!(windowed, truncated);
+}
+
+/// A row's embedding must not depend on its batch: whole file, reversed, and halves give identical bits.
+fn assert_batch_independent(precision: PrecisionChoice) {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    let texts = common::tiny_sentences();
+    let all = embed(&m, precision, false, &texts);
+    let mut rev_texts = texts.clone();
+    rev_texts.reverse();
+    let rev = embed(&m, precision, false, &rev_texts);
+    let (a, b) = texts.split_at(texts.len() / 2);
+    let first = embed(&m, precision, false, a);
+    let second = embed(&m, precision, false, b);
+    for i in 0..texts.len() {
+        let r = rev.row(texts.len() - 1 - i);
+        let h = if i < a.len() { first.row(i) } else { second.row(i - a.len()) };
+        assert_eq!(all.row(i), r, "row {i} changed when the input was reversed");
+        assert_eq!(all.row(i), h, "row {i} changed when the input was halved");
+    }
+}
+
+#[test]
+fn fp32_rows_do_not_depend_on_their_batch() {
+    if runtime_available() {
+        assert_batch_independent(PrecisionChoice::Fp32);
+    }
+}
+
+#[test]
+fn bf16_rows_do_not_depend_on_their_batch() {
+    if runtime_available() {
+        assert_batch_independent(PrecisionChoice::Bf16);
+    }
+}
+
+#[test]
+fn missing_tensor_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("hf");
+    common::write_tiny_bert(&src, Some("encoder.layer.1.attention.self.key.weight"));
+    let err = import(&src, &tmp.path().join("out"), "tiny").unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, EncodeError::MissingTensor { .. }), "{msg}");
+    assert!(msg.contains("encoder.layer.1.attention.self.key.weight") && msg.contains("model.safetensors"), "{msg}");
+}
+
+#[test]
+fn unsupported_architecture_and_corrupt_files_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("hf");
+    common::write_tiny_bert(&src, None);
+    let cfg = std::fs::read_to_string(src.join("config.json")).unwrap().replace("\"bert\"", "\"gpt2\"");
+    std::fs::write(src.join("config.json"), cfg).unwrap();
+    let msg = import(&src, &tmp.path().join("out"), "x").unwrap_err().to_string();
+    assert!(msg.contains("config.json") && msg.contains("gpt2"), "{msg}");
+
+    common::write_tiny_bert(&src, None);
+    std::fs::write(src.join("model.safetensors"), b"not a safetensors file").unwrap();
+    let msg = import(&src, &tmp.path().join("out"), "x").unwrap_err().to_string();
+    assert!(msg.contains("model.safetensors") && msg.contains("not a valid safetensors"), "{msg}");
+
+    let msg = import(&tmp.path().join("nowhere"), &tmp.path().join("out"), "x").unwrap_err().to_string();
+    assert!(msg.contains("nowhere") && msg.contains("does not exist"), "{msg}");
+
+    std::fs::remove_file(src.join("config.json")).unwrap();
+    let msg = import(&src, &tmp.path().join("out"), "x").unwrap_err().to_string();
+    assert!(msg.contains("config.json"), "{msg}");
+}
+
+#[test]
+fn imported_folder_missing_its_graph_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    std::fs::remove_file(m.graph_path()).unwrap();
+    let msg = ModelDir::open(&m.dir).unwrap_err().to_string();
+    assert!(msg.contains("model.onnx"), "{msg}");
+}
