@@ -4,5 +4,13 @@
 //! `corpus` (ingest) → `segment` → `encode` → `classify` → `aggregate` → `export`.
 //! No stage imports a later one; `pipeline` wires them for `framelens run`.
 
+pub mod aggregate;
 pub mod atomic;
+pub mod classify;
+pub mod codebook;
+pub mod corpus;
 pub mod encode;
+pub mod export;
+pub mod pipeline;
+pub mod record;
+pub mod segment;

@@ -5,9 +5,17 @@ mod common;
 
 use framelens::encode::{EncodeOptions, Encoder, PrecisionChoice};
 
-fn embed(precision: PrecisionChoice, truncate: bool, texts: &[String]) -> Option<ndarray::Array2<f32>> {
+fn embed(
+    precision: PrecisionChoice,
+    truncate: bool,
+    texts: &[String],
+) -> Option<ndarray::Array2<f32>> {
     let model = common::real_model()?;
-    let opts = EncodeOptions { precision, truncate, ..Default::default() };
+    let opts = EncodeOptions {
+        precision,
+        truncate,
+        ..Default::default()
+    };
     let mut enc = Encoder::open(&model, opts).expect("open encoder");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     Some(enc.encode(&refs, &mut |_| {}).expect("encode").vectors)
@@ -17,16 +25,30 @@ fn check_parity(precision: PrecisionChoice) {
     let texts = common::fixture_paragraphs();
     let reference = common::fixture_reference();
     assert_eq!(texts.len() * 384, reference.len());
-    let Some(v) = embed(precision, true, &texts) else { return };
+    let Some(v) = embed(precision, true, &texts) else {
+        return;
+    };
     let mut worst = (1.0f32, 0usize);
     for (i, row) in v.rows().into_iter().enumerate() {
-        let cos: f32 = row.iter().zip(&reference[i * 384..(i + 1) * 384]).map(|(a, b)| a * b).sum();
+        let cos: f32 = row
+            .iter()
+            .zip(&reference[i * 384..(i + 1) * 384])
+            .map(|(a, b)| a * b)
+            .sum();
         if cos < worst.0 {
             worst = (cos, i);
         }
     }
-    eprintln!("{precision:?}: min cosine {:.7} at row {}", worst.0, worst.1);
-    assert!(worst.0 >= 0.9999, "{precision:?}: row {} has cosine {} < 0.9999", worst.1, worst.0);
+    eprintln!(
+        "{precision:?}: min cosine {:.7} at row {}",
+        worst.0, worst.1
+    );
+    assert!(
+        worst.0 >= 0.9999,
+        "{precision:?}: row {} has cosine {} < 0.9999",
+        worst.1,
+        worst.0
+    );
 }
 
 #[test]
@@ -41,16 +63,30 @@ fn bf16_truncate_matches_sentence_transformers() {
 
 fn check_batch_independence(precision: PrecisionChoice) {
     let texts: Vec<String> = common::fixture_paragraphs().into_iter().take(160).collect();
-    let Some(all) = embed(precision, false, &texts) else { return };
+    let Some(all) = embed(precision, false, &texts) else {
+        return;
+    };
     let mut rev_texts = texts.clone();
     rev_texts.reverse();
     let rev = embed(precision, false, &rev_texts).unwrap();
     let first = embed(precision, false, &texts[..77]).unwrap();
     let second = embed(precision, false, &texts[77..]).unwrap();
     for i in 0..texts.len() {
-        assert_eq!(all.row(i), rev.row(texts.len() - 1 - i), "{precision:?} row {i}: reversed input changed it");
-        let h = if i < 77 { first.row(i) } else { second.row(i - 77) };
-        assert_eq!(all.row(i), h, "{precision:?} row {i}: splitting the input changed it");
+        assert_eq!(
+            all.row(i),
+            rev.row(texts.len() - 1 - i),
+            "{precision:?} row {i}: reversed input changed it"
+        );
+        let h = if i < 77 {
+            first.row(i)
+        } else {
+            second.row(i - 77)
+        };
+        assert_eq!(
+            all.row(i),
+            h,
+            "{precision:?} row {i}: splitting the input changed it"
+        );
     }
 }
 

@@ -34,11 +34,16 @@ fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
         Err(e) => {
             let off = e.valid_up_to();
             let line = bytes[..off].iter().filter(|&&b| b == b'\n').count() + 1;
-            bail!("{}: invalid UTF-8 at byte offset {off} (line {line})", path.display());
+            bail!(
+                "{}: invalid UTF-8 at byte offset {off} (line {line})",
+                path.display()
+            );
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
+    let jsonl = path
+        .extension()
+        .is_some_and(|e| e == "jsonl" || e == "ndjson");
     let (mut ids, mut texts) = (Vec::new(), Vec::new());
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
@@ -46,8 +51,8 @@ fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: serde_json::Value =
-                serde_json::from_str(line).with_context(|| format!("{}:{n}: malformed JSON", path.display()))?;
+            let v: serde_json::Value = serde_json::from_str(line)
+                .with_context(|| format!("{}:{n}: malformed JSON", path.display()))?;
             let t = v.get("text").and_then(|t| t.as_str()).unwrap_or("");
             if t.trim().is_empty() {
                 bail!("{}:{n}: missing or empty `text`", path.display());
@@ -61,7 +66,10 @@ fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
             texts.push(t.to_string());
         } else {
             if line.trim().is_empty() {
-                bail!("{}:{n}: empty line (one paragraph per line expected)", path.display());
+                bail!(
+                    "{}:{n}: empty line (one paragraph per line expected)",
+                    path.display()
+                );
             }
             ids.push(n.to_string());
             texts.push(line.to_string());
@@ -80,7 +88,13 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<()> {
     let mut encoder = Encoder::open(&model, a.encoder.options())?;
     if a.verbose {
         let p = encoder.precision();
-        eprintln!("model {} · precision {} ({}) · {} threads", model.manifest.id, p.precision.as_str(), p.reason, encoder.options().threads);
+        eprintln!(
+            "model {} · precision {} ({}) · {} threads",
+            model.manifest.id,
+            p.precision.as_str(),
+            p.reason,
+            encoder.options().threads
+        );
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut bar = Progress::new(refs.len() as u64, "paragraphs", a.quiet);

@@ -3,12 +3,17 @@
 mod embed;
 mod model;
 mod progress;
+mod run;
 
 use clap::{Args, Parser, Subcommand};
 use framelens::encode::{EncodeOptions, PrecisionChoice};
 
 #[derive(Parser)]
-#[command(name = "framelens", version, about = "Frame and stance analysis of news commentary, per paragraph")]
+#[command(
+    name = "framelens",
+    version,
+    about = "Frame and stance analysis of news commentary, per paragraph"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,6 +23,8 @@ struct Cli {
 enum Command {
     /// Embed paragraphs (one per line, or JSON Lines with id/text) into a .npy matrix.
     Embed(embed::EmbedArgs),
+    /// Label every paragraph of a corpus with frames and stance; write CSV tables and a manifest.
+    Run(run::RunArgs),
     /// Manage encoder models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -46,7 +53,11 @@ pub struct EncoderArgs {
 
 impl EncoderArgs {
     pub fn options(&self) -> EncodeOptions {
-        let mut o = EncodeOptions { precision: self.precision, truncate: self.truncate, ..Default::default() };
+        let mut o = EncodeOptions {
+            precision: self.precision,
+            truncate: self.truncate,
+            ..Default::default()
+        };
         if let Some(t) = self.threads {
             o.threads = t.max(1);
         }
@@ -60,5 +71,6 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Embed(a) => embed::run(a),
         Command::Model(c) => model::run(c),
+        Command::Run(a) => run::run(a),
     }
 }

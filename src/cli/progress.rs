@@ -15,11 +15,17 @@ pub struct Progress {
 impl Progress {
     pub fn new(total: u64, unit: &str, quiet: bool) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-        let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}} {{msg}}");
+        let template =
+            format!("{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}} {{msg}}");
         if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style);
         }
-        Progress { bar, started: Instant::now(), shown: false, quiet }
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: false,
+            quiet,
+        }
     }
 
     pub fn inc(&mut self, n: u64) {
@@ -29,7 +35,6 @@ impl Progress {
         }
         self.bar.inc(n);
     }
-
 
     pub fn finish(self) {
         self.bar.finish_and_clear();

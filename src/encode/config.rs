@@ -50,14 +50,19 @@ impl BertConfig {
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join("config.json");
         let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
-        let cfg: BertConfig =
-            serde_json::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("not a valid model config: {e}")))?;
+        let cfg: BertConfig = serde_json::from_str(&text)
+            .map_err(|e| EncodeError::bad(&path, format!("not a valid model config: {e}")))?;
         cfg.check(&path)?;
         Ok(cfg)
     }
 
     fn check(&self, path: &Path) -> Result<()> {
-        let unsupported = |message: String| Err(EncodeError::Unsupported { path: path.into(), message });
+        let unsupported = |message: String| {
+            Err(EncodeError::Unsupported {
+                path: path.into(),
+                message,
+            })
+        };
         if !BERT_FAMILY.contains(&self.model_type.as_str()) {
             return unsupported(format!(
                 "model_type `{}`; framelens imports the BERT family ({})",
@@ -66,10 +71,16 @@ impl BertConfig {
             ));
         }
         if self.position_embedding_type != "absolute" {
-            return unsupported(format!("position_embedding_type `{}`", self.position_embedding_type));
+            return unsupported(format!(
+                "position_embedding_type `{}`",
+                self.position_embedding_type
+            ));
         }
         if !matches!(self.hidden_act.as_str(), "gelu" | "gelu_python") {
-            return unsupported(format!("hidden_act `{}` (only exact gelu)", self.hidden_act));
+            return unsupported(format!(
+                "hidden_act `{}` (only exact gelu)",
+                self.hidden_act
+            ));
         }
         if self.num_attention_heads == 0 || self.hidden_size % self.num_attention_heads != 0 {
             return unsupported(format!(
@@ -112,8 +123,8 @@ impl PoolingConfig {
             });
         }
         let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
-        let cfg: PoolingConfig =
-            serde_json::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid pooling config: {e}")))?;
+        let cfg: PoolingConfig = serde_json::from_str(&text)
+            .map_err(|e| EncodeError::bad(&path, format!("invalid pooling config: {e}")))?;
         if !cfg.pooling_mode_mean_tokens
             || cfg.pooling_mode_cls_token
             || cfg.pooling_mode_max_tokens
@@ -136,8 +147,8 @@ pub fn max_seq_length(dir: &Path, cfg: &BertConfig) -> Result<usize> {
         return Ok(cfg.max_position_embeddings);
     }
     let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid JSON: {e}")))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| EncodeError::bad(&path, format!("invalid JSON: {e}")))?;
     let n = v
         .get("max_seq_length")
         .and_then(|x| x.as_u64())

@@ -1,0 +1,202 @@
+//! The aggregate stage: per-article and per-outlet frame shares and stance counts.
+//!
+//! Aggregates are kept as integer counts and shares are derived from them at the end, so that results of
+//! separate runs (shards) can later be merged exactly.
+
+use std::collections::BTreeMap;
+
+use crate::codebook::{OTHER, STANCE_LABELS};
+use crate::record::ParagraphRecord;
+
+/// Frame and stance counts over a set of body paragraphs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    /// Per label in `labels` order (codebook frames, then `other`).
+    pub frames: Vec<u64>,
+    pub stance: [u64; 3],
+    pub body: u64,
+}
+
+impl Counts {
+    fn new(n_labels: usize) -> Self {
+        Counts {
+            frames: vec![0; n_labels],
+            stance: [0; 3],
+            body: 0,
+        }
+    }
+
+    fn add(&mut self, labels: &[String], r: &ParagraphRecord) {
+        self.body += 1;
+        if let Some(k) = labels.iter().position(|l| *l == r.frame) {
+            self.frames[k] += 1;
+        }
+        if let Some(k) = STANCE_LABELS.iter().position(|s| *s == r.stance) {
+            self.stance[k] += 1;
+        }
+    }
+
+    /// Share of each label; zeros when there are no body paragraphs.
+    pub fn shares(&self) -> Vec<f64> {
+        self.frames
+            .iter()
+            .map(|&c| {
+                if self.body == 0 {
+                    0.0
+                } else {
+                    c as f64 / self.body as f64
+                }
+            })
+            .collect()
+    }
+
+    /// The most frequent label (first in codebook order on ties), or None without body paragraphs.
+    pub fn dominant<'a>(&self, labels: &'a [String]) -> Option<&'a str> {
+        let max = *self.frames.iter().max()?;
+        if max == 0 {
+            return None;
+        }
+        self.frames
+            .iter()
+            .position(|&c| c == max)
+            .map(|k| labels[k].as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleAggregate {
+    pub doc_id: String,
+    pub outlet: String,
+    pub published: String,
+    pub title: String,
+    pub paragraphs: u64,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutletAggregate {
+    pub outlet: String,
+    pub articles: u64,
+    pub counts: Counts,
+}
+
+/// Aggregates of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregates {
+    /// Codebook frame ids followed by `other`.
+    pub labels: Vec<String>,
+    pub articles: Vec<ArticleAggregate>,
+    pub outlets: Vec<OutletAggregate>,
+}
+
+/// Labels used by aggregates: the codebook's frames plus `other`.
+pub fn labels_with_other(frames: &[String]) -> Vec<String> {
+    frames
+        .iter()
+        .cloned()
+        .chain(std::iter::once(OTHER.to_string()))
+        .collect()
+}
+
+/// Aggregates records (in document order) per article and per outlet (outlets sorted by name).
+pub fn aggregate(frames: &[String], records: &[ParagraphRecord]) -> Aggregates {
+    let labels = labels_with_other(frames);
+    let mut articles: Vec<ArticleAggregate> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in records {
+        let i = *index.entry(r.doc_id.as_str()).or_insert_with(|| {
+            articles.push(ArticleAggregate {
+                doc_id: r.doc_id.clone(),
+                outlet: r.outlet.clone(),
+                published: r.published.clone(),
+                title: r.title.clone(),
+                paragraphs: 0,
+                counts: Counts::new(labels.len()),
+            });
+            articles.len() - 1
+        });
+        let a = &mut articles[i];
+        a.paragraphs += 1;
+        if r.is_body() {
+            a.counts.add(&labels, r);
+        }
+    }
+    let mut outlets: BTreeMap<String, OutletAggregate> = BTreeMap::new();
+    for a in &articles {
+        let o = outlets
+            .entry(a.outlet.clone())
+            .or_insert_with(|| OutletAggregate {
+                outlet: a.outlet.clone(),
+                articles: 0,
+                counts: Counts::new(labels.len()),
+            });
+        o.articles += 1;
+        o.counts.body += a.counts.body;
+        for (t, s) in o.counts.frames.iter_mut().zip(&a.counts.frames) {
+            *t += s;
+        }
+        for (t, s) in o.counts.stance.iter_mut().zip(&a.counts.stance) {
+            *t += s;
+        }
+    }
+    Aggregates {
+        labels,
+        articles,
+        outlets: outlets.into_values().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(doc: &str, outlet: &str, kind: &str, frame: &str, stance: &str) -> ParagraphRecord {
+        ParagraphRecord {
+            doc_id: doc.into(),
+            outlet: outlet.into(),
+            published: String::new(),
+            title: String::new(),
+            section: String::new(),
+            para_index: 0,
+            kind: kind.into(),
+            char_start: 0,
+            char_end: 0,
+            n_tokens: 0,
+            windows: 0,
+            frame: frame.into(),
+            frame_score: None,
+            frame_margin: None,
+            frames: String::new(),
+            stance: stance.into(),
+            stance_score: None,
+            evidence: String::new(),
+            text: String::new(),
+            scores: vec![],
+        }
+    }
+
+    #[test]
+    fn counts_roll_up_from_articles_to_outlets() {
+        let frames = vec!["a".to_string(), "b".to_string()];
+        let rs = vec![
+            rec("d1", "X", "body", "a", "critical"),
+            rec("d1", "X", "body", "a", "neutral"),
+            rec("d1", "X", "boilerplate", "", ""),
+            rec("d2", "X", "body", "b", "critical"),
+            rec("d3", "Y", "body", "other", "supportive"),
+        ];
+        let agg = aggregate(&frames, &rs);
+        assert_eq!(agg.labels, ["a", "b", "other"]);
+        assert_eq!(agg.articles.len(), 3);
+        assert_eq!(agg.articles[0].paragraphs, 3);
+        assert_eq!(agg.articles[0].counts.body, 2);
+        assert_eq!(agg.articles[0].counts.dominant(&agg.labels), Some("a"));
+        let x = &agg.outlets[0];
+        assert_eq!((x.outlet.as_str(), x.articles, x.counts.body), ("X", 2, 3));
+        assert_eq!(x.counts.frames, [2, 1, 0]);
+        assert_eq!(x.counts.stance, [0, 2, 1]);
+        let shares = x.counts.shares();
+        assert!((shares[0] - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(agg.outlets[1].counts.dominant(&agg.labels), Some("other"));
+    }
+}

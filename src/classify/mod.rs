@@ -1,0 +1,247 @@
+//! The classify stage: frames and stance for every body paragraph, computed in parallel from the same
+//! embeddings (`rayon::join`), each with a probability, a margin and evidence a reader can check.
+//!
+//! A paragraph's logits mix the paragraph's own embedding with the mean over its sentences
+//! (`sentence_weight`): commentary paragraphs often carry one framing sentence among reporting ones, and
+//! sentence scoring finds it (DESIGN.md measured it helps on the seed). Cue phrases add a small bonus per
+//! distinct hit (`cue_weight`) and are reported as evidence.
+
+pub mod cues;
+pub mod scorer;
+pub mod zeroshot;
+
+use ndarray::{ArrayView1, ArrayView2};
+use rayon::prelude::*;
+
+use crate::codebook::{Codebook, OTHER, STANCE_LABELS};
+use cues::CueSet;
+use scorer::{softmax, Scorer};
+
+/// Tuning of the zero-shot route; defaults are the values measured best on `corpora/sample/gold.csv`
+/// (docs/evaluation.md).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClassifyOptions {
+    pub temperature: f32,
+    pub sentence_weight: f32,
+    pub cue_weight: f32,
+    pub multi_label_margin: f32,
+    pub other_threshold: Option<f32>,
+}
+
+impl Default for ClassifyOptions {
+    fn default() -> Self {
+        ClassifyOptions {
+            temperature: 0.05,
+            sentence_weight: 0.5,
+            cue_weight: 0.02,
+            multi_label_margin: 0.10,
+            other_threshold: None,
+        }
+    }
+}
+
+impl ClassifyOptions {
+    /// The codebook's own settings override the defaults.
+    pub fn with_codebook(mut self, cb: &Codebook) -> Self {
+        if let Some(t) = cb.other_threshold {
+            self.other_threshold = Some(t);
+        }
+        if let Some(m) = cb.multi_label_margin {
+            self.multi_label_margin = m;
+        }
+        self
+    }
+}
+
+/// One body paragraph, as the classifier sees it.
+pub struct Unit<'a> {
+    pub text: &'a str,
+    pub embedding: ArrayView1<'a, f32>,
+    /// Byte ranges of the paragraph's sentences in `text`.
+    pub sentences: &'a [(usize, usize)],
+    /// One row per sentence when the paragraph has two or more; empty otherwise.
+    pub sentence_embeddings: ArrayView2<'a, f32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameLabel {
+    /// Best frame id, or `other`.
+    pub frame: String,
+    pub score: f32,
+    /// Probability of the best frame minus that of the runner-up: small means contested.
+    pub margin: f32,
+    /// Every frame within `multi_label_margin` of the best (multi-label reading).
+    pub frames: Vec<String>,
+    /// Probabilities in codebook frame order.
+    pub probs: Vec<f32>,
+    pub cues: Vec<String>,
+    /// The sentence that scores highest for the chosen frame.
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StanceLabel {
+    pub stance: &'static str,
+    pub score: f32,
+    pub probs: [f32; 3],
+    pub cues: Vec<String>,
+}
+
+/// Frame and stance scorers plus their cue sets.
+pub struct Classifier {
+    frames: Box<dyn Scorer>,
+    frame_cues: Vec<CueSet>,
+    stance: Option<Box<dyn Scorer>>,
+    stance_cues: [CueSet; 3],
+    opts: ClassifyOptions,
+}
+
+impl Classifier {
+    pub fn new(
+        cb: &Codebook,
+        frames: Box<dyn Scorer>,
+        stance: Option<Box<dyn Scorer>>,
+        opts: ClassifyOptions,
+    ) -> Self {
+        let frame_cues = cb.frames.iter().map(|f| CueSet::new(&f.cues)).collect();
+        let stance_cues = match cb.stance_targets.first() {
+            Some(t) => [
+                CueSet::new(&t.supportive_cues),
+                CueSet::new(&t.critical_cues),
+                CueSet::new(&[]),
+            ],
+            None => [CueSet::new(&[]), CueSet::new(&[]), CueSet::new(&[])],
+        };
+        Classifier {
+            frames,
+            frame_cues,
+            stance,
+            stance_cues,
+            opts: opts.with_codebook(cb),
+        }
+    }
+
+    pub fn frame_ids(&self) -> &[String] {
+        self.frames.labels()
+    }
+    pub fn has_stance(&self) -> bool {
+        self.stance.is_some()
+    }
+
+    /// Labels every unit: frames and stance run side by side on the same embeddings.
+    pub fn classify(&self, units: &[Unit]) -> (Vec<FrameLabel>, Option<Vec<StanceLabel>>) {
+        let lowered: Vec<String> = units.par_iter().map(|u| u.text.to_lowercase()).collect();
+        rayon::join(
+            || {
+                units
+                    .par_iter()
+                    .zip(&lowered)
+                    .map(|(u, l)| self.frame(u, l))
+                    .collect()
+            },
+            || {
+                self.stance.as_ref().map(|s| {
+                    units
+                        .par_iter()
+                        .zip(&lowered)
+                        .map(|(u, l)| self.stance(s.as_ref(), u, l))
+                        .collect()
+                })
+            },
+        )
+    }
+
+    /// Paragraph logits mixed with the mean of sentence logits; also returns per-sentence logits.
+    fn mixed_logits(&self, scorer: &dyn Scorer, u: &Unit) -> (Vec<f32>, Vec<Vec<f32>>) {
+        let para = scorer.logits(u.embedding);
+        let sents: Vec<Vec<f32>> = u
+            .sentence_embeddings
+            .rows()
+            .into_iter()
+            .map(|r| scorer.logits(r))
+            .collect();
+        if sents.is_empty() || self.opts.sentence_weight == 0.0 {
+            return (para, sents);
+        }
+        let w = self.opts.sentence_weight;
+        let n = sents.len() as f32;
+        let mixed = (0..para.len())
+            .map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n)
+            .collect();
+        (mixed, sents)
+    }
+
+    fn frame(&self, u: &Unit, lower: &str) -> FrameLabel {
+        let (mut logits, sents) = self.mixed_logits(self.frames.as_ref(), u);
+        let best_raw = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+        let mut cues = Vec::new();
+        for (k, set) in self.frame_cues.iter().enumerate() {
+            let hits = set.hits(lower);
+            logits[k] += self.opts.cue_weight * hits.len().min(3) as f32;
+            cues.extend(hits.into_iter().map(str::to_string));
+        }
+        let probs = softmax(&logits, self.opts.temperature);
+        let (best, second) = top_two(&probs);
+        let ids = self.frames.labels();
+        let frames: Vec<String> = (0..probs.len())
+            .filter(|&k| probs[k] >= probs[best] - self.opts.multi_label_margin)
+            .map(|k| ids[k].clone())
+            .collect();
+        let is_other = self.opts.other_threshold.is_some_and(|t| best_raw < t);
+        let evidence = best_sentence(u, &sents, best);
+        FrameLabel {
+            frame: if is_other {
+                OTHER.to_string()
+            } else {
+                ids[best].clone()
+            },
+            score: probs[best],
+            margin: probs[best] - second.map_or(0.0, |s| probs[s]),
+            frames: if is_other {
+                vec![OTHER.to_string()]
+            } else {
+                frames
+            },
+            probs,
+            cues,
+            evidence,
+        }
+    }
+
+    fn stance(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> StanceLabel {
+        let (mut logits, _) = self.mixed_logits(scorer, u);
+        let mut cues = Vec::new();
+        for (k, set) in self.stance_cues.iter().enumerate() {
+            let hits = set.hits(lower);
+            logits[k] += self.opts.cue_weight * hits.len().min(3) as f32;
+            cues.extend(hits.into_iter().map(str::to_string));
+        }
+        let p = softmax(&logits, self.opts.temperature);
+        let (best, _) = top_two(&p);
+        StanceLabel {
+            stance: STANCE_LABELS[best],
+            score: p[best],
+            probs: [p[0], p[1], p[2]],
+            cues,
+        }
+    }
+}
+
+fn top_two(p: &[f32]) -> (usize, Option<usize>) {
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+    (idx[0], idx.get(1).copied())
+}
+
+/// The sentence with the highest logit for `label`; the whole paragraph when it is one sentence.
+fn best_sentence(u: &Unit, sents: &[Vec<f32>], label: usize) -> String {
+    let pick = sents
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1[label].total_cmp(&b.1[label]).then(b.0.cmp(&a.0)))
+        .and_then(|(i, _)| u.sentences.get(i));
+    match pick {
+        Some(&(s, e)) => u.text[s..e].trim().to_string(),
+        None => u.text.trim().to_string(),
+    }
+}

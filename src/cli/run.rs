@@ -1,0 +1,160 @@
+//! `framelens run CORPUS --codebook FILE --out DIR`: the main job.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use framelens::classify::ClassifyOptions;
+use framelens::corpus::{Fields, Format};
+use framelens::encode::resolve_model;
+use framelens::pipeline::{self, Event, RunOptions, RunSummary};
+
+use super::progress::Progress;
+use super::EncoderArgs;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Auto,
+    Folder,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// A folder of .txt/.md articles (sub-folder = outlet unless front matter says otherwise), a .jsonl or a .csv.
+    pub corpus: PathBuf,
+    /// Codebook TOML (frames and stance targets), e.g. models/codebooks/enforcement-discourse.toml.
+    #[arg(long)]
+    pub codebook: PathBuf,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+    /// JSONL/CSV field holding the document id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    #[arg(long, default_value = "outlet")]
+    pub outlet_field: String,
+    #[arg(long, default_value = "date")]
+    pub date_field: String,
+    #[arg(long, default_value = "title")]
+    pub title_field: String,
+    /// Add one score_<frame> column per frame to paragraphs.csv.
+    #[arg(long)]
+    pub scores: bool,
+    /// Softmax temperature over centred cosine similarities.
+    #[arg(long)]
+    pub temperature: Option<f32>,
+    /// Weight of the mean sentence score against the paragraph's own (0 = paragraphs only, encodes less).
+    #[arg(long)]
+    pub sentence_weight: Option<f32>,
+    /// Logit bonus per distinct cue phrase found (up to 3).
+    #[arg(long)]
+    pub cue_weight: Option<f32>,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+pub fn run(a: RunArgs) -> anyhow::Result<()> {
+    let mut classify = ClassifyOptions::default();
+    if let Some(t) = a.temperature {
+        classify.temperature = t;
+    }
+    if let Some(w) = a.sentence_weight {
+        classify.sentence_weight = w;
+    }
+    if let Some(w) = a.cue_weight {
+        classify.cue_weight = w;
+    }
+    let opts = RunOptions {
+        corpus: a.corpus.clone(),
+        format: match a.format {
+            FormatArg::Auto => Format::Auto,
+            FormatArg::Folder => Format::Folder,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+        },
+        fields: Fields {
+            id: a.id_field.clone(),
+            text: a.text_field.clone(),
+            outlet: a.outlet_field.clone(),
+            date: a.date_field.clone(),
+            title: a.title_field.clone(),
+            ..Fields::default()
+        },
+        codebook: a.codebook.clone(),
+        out: a.out.clone(),
+        encode: a.encoder.options(),
+        classify,
+        scores: a.scores,
+    };
+    // Fail on a bad codebook before loading the model.
+    framelens::codebook::load(&a.codebook)?;
+    let model = resolve_model(a.encoder.model.as_deref())?;
+    let mut bar: Option<Progress> = None;
+    let quiet = a.quiet;
+    let verbose = a.verbose;
+    let summary = pipeline::run(&opts, &model, &mut |e| match e {
+        Event::Stage(s) if verbose => eprintln!("stage: {s}"),
+        Event::Stage(_) => {}
+        Event::EncodeTotal(n) => bar = Some(Progress::new(n as u64, "texts", quiet)),
+        Event::Encoded(n) => {
+            if let Some(b) = bar.as_mut() {
+                b.inc(n as u64)
+            }
+        }
+    })
+    .with_context(|| format!("running on {}", a.corpus.display()))?;
+    if let Some(b) = bar {
+        b.finish();
+    }
+    if !quiet {
+        print_summary(&summary);
+    }
+    Ok(())
+}
+
+fn print_summary(s: &RunSummary) {
+    let m = &s.manifest;
+    let c = |k: &str| m.counts.get(k).copied().unwrap_or(0);
+    let t = |k: &str| m.timings.get(k).copied().unwrap_or(0.0);
+    eprintln!(
+        "{} documents · {} body paragraphs ({} headings, {} boilerplate) · {} rejects · {:.1}s ({:.1}s encoding, {} {})",
+        c("documents"),
+        c("paragraphs_body"),
+        c("paragraphs_heading"),
+        c("paragraphs_boilerplate"),
+        c("rejects"),
+        t("total"),
+        t("encode"),
+        m.model.id,
+        m.model.precision
+    );
+    eprintln!("top frame per outlet:");
+    let labels = &s.aggregates.labels;
+    for o in &s.aggregates.outlets {
+        let shares = o.counts.shares();
+        let top = o.counts.dominant(labels).unwrap_or("-");
+        let share = labels
+            .iter()
+            .position(|l| l == top)
+            .map(|k| shares[k] * 100.0)
+            .unwrap_or(0.0);
+        eprintln!(
+            "  {:<32} {:>3} articles  {:<28} {:>5.1}%",
+            o.outlet, o.articles, top, share
+        );
+    }
+    eprintln!("wrote:");
+    for f in &s.files {
+        eprintln!("  {}", f.display());
+    }
+}

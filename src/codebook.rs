@@ -1,0 +1,296 @@
+//! Codebooks: the analyst's frames and stance targets, in TOML (format: `docs/codebook.md`).
+//!
+//! A codebook is read and validated before any corpus work starts, so a typo stops the run at once with
+//! the file, line and field, instead of after an hour of encoding.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Stance labels, in the column order of every output.
+pub const STANCE_LABELS: [&str; 3] = ["supportive", "critical", "neutral"];
+
+/// The label given when no frame is close enough (see `other_threshold`).
+pub const OTHER: &str = "other";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Codebook {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    /// Minimum centred cosine to the best frame prototype; below it a paragraph is `other`.
+    #[serde(default)]
+    pub other_threshold: Option<f32>,
+    /// A frame joins `frames` (multi-label) when its probability is within this of the best one.
+    #[serde(default)]
+    pub multi_label_margin: Option<f32>,
+    pub frames: Vec<Frame>,
+    #[serde(default)]
+    pub stance_targets: Vec<StanceTarget>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Frame {
+    pub id: String,
+    pub label: String,
+    pub definition: String,
+    #[serde(default)]
+    pub cues: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StanceTarget {
+    pub id: String,
+    pub description: String,
+    #[serde(default)]
+    pub supportive: Vec<String>,
+    #[serde(default)]
+    pub critical: Vec<String>,
+    #[serde(default)]
+    pub neutral: Vec<String>,
+    #[serde(default)]
+    pub supportive_cues: Vec<String>,
+    #[serde(default)]
+    pub critical_cues: Vec<String>,
+}
+
+impl StanceTarget {
+    /// Example statements per label, in [`STANCE_LABELS`] order.
+    pub fn examples(&self) -> [&[String]; 3] {
+        [&self.supportive, &self.critical, &self.neutral]
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodebookError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// TOML syntax errors and unknown or missing fields; the message carries line and column.
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// A loaded codebook with its origin and content hash (recorded in manifests, keyed on by trained heads).
+#[derive(Debug, Clone)]
+pub struct LoadedCodebook {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub codebook: Codebook,
+}
+
+pub fn load(path: &Path) -> Result<LoadedCodebook, CodebookError> {
+    let bytes = std::fs::read(path).map_err(|source| CodebookError::Io {
+        path: path.into(),
+        source,
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| CodebookError::Parse {
+        path: path.into(),
+        message: format!("invalid UTF-8 at byte offset {}", e.valid_up_to()),
+    })?;
+    let codebook: Codebook = toml::from_str(text).map_err(|e| CodebookError::Parse {
+        path: path.into(),
+        message: describe_toml_error(text, &e),
+    })?;
+    codebook
+        .validate()
+        .map_err(|message| CodebookError::Invalid {
+            path: path.into(),
+            message,
+        })?;
+    Ok(LoadedCodebook {
+        path: path.into(),
+        sha256: crate::encode::model::sha256_hex(&bytes),
+        codebook,
+    })
+}
+
+/// `line L, column C: message` from a TOML error's span.
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before
+                .rsplit('\n')
+                .next()
+                .map(|l| l.chars().count() + 1)
+                .unwrap_or(1);
+            format!("line {line}, column {col}: {msg}")
+        }
+        None => msg,
+    }
+}
+
+impl Codebook {
+    /// Checks what serde cannot: enough frames, unique snake_case ids, something to build prototypes from.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.frames.len() < 2 {
+            return Err(format!(
+                "a codebook needs at least 2 frames to choose between; this one has {}",
+                self.frames.len()
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, f) in self.frames.iter().enumerate() {
+            let at = format!("frame {} (`{}`)", i + 1, f.id);
+            check_id(&f.id).map_err(|m| format!("{at}: {m}"))?;
+            if f.id == OTHER {
+                return Err(format!(
+                    "{at}: `other` is reserved for paragraphs no frame fits"
+                ));
+            }
+            if !seen.insert(f.id.as_str()) {
+                return Err(format!("{at}: duplicate frame id"));
+            }
+            if f.definition.trim().is_empty() {
+                return Err(format!("{at}: empty definition"));
+            }
+            if f.examples.iter().any(|e| e.trim().is_empty())
+                || f.cues.iter().any(|c| c.trim().is_empty())
+            {
+                return Err(format!("{at}: empty example or cue"));
+            }
+        }
+        let mut seen = HashSet::new();
+        for (i, t) in self.stance_targets.iter().enumerate() {
+            let at = format!("stance target {} (`{}`)", i + 1, t.id);
+            check_id(&t.id).map_err(|m| format!("{at}: {m}"))?;
+            if !seen.insert(t.id.as_str()) {
+                return Err(format!("{at}: duplicate stance target id"));
+            }
+            for (label, ex) in STANCE_LABELS.iter().zip(t.examples()) {
+                if ex.is_empty() {
+                    return Err(format!("{at}: no `{label}` example statements"));
+                }
+            }
+        }
+        if let Some(t) = self.other_threshold {
+            if !(-1.0..=1.0).contains(&t) {
+                return Err(format!("other_threshold {t} is not a cosine in [-1, 1]"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn frame_ids(&self) -> Vec<&str> {
+        self.frames.iter().map(|f| f.id.as_str()).collect()
+    }
+}
+
+fn check_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && id.starts_with(|c: char| c.is_ascii_lowercase());
+    if ok {
+        Ok(())
+    } else {
+        Err("ids must be snake_case (a-z, 0-9, _), starting with a letter, so they can name CSV columns".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cb.toml");
+        std::fs::write(&p, text).unwrap();
+        (dir, p)
+    }
+
+    const TWO: &str = r#"
+name = "t"
+version = "1"
+description = "d"
+[[frames]]
+id = "a"
+label = "A"
+definition = "about a"
+[[frames]]
+id = "b"
+label = "B"
+definition = "about b"
+"#;
+
+    #[test]
+    fn minimal_codebook_loads() {
+        let (_d, p) = write(TWO);
+        let cb = load(&p).unwrap();
+        assert_eq!(cb.codebook.frame_ids(), ["a", "b"]);
+        assert_eq!(cb.sha256.len(), 64);
+    }
+
+    #[test]
+    fn unknown_field_names_line() {
+        let (_d, p) = write(&TWO.replace("label = \"B\"", "label = \"B\"\nexmples = [\"x\"]"));
+        let msg = load(&p).unwrap_err().to_string();
+        assert!(
+            msg.contains("cb.toml") && msg.contains("line 14") && msg.contains("exmples"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn one_frame_is_refused() {
+        let one = TWO.split("[[frames]]\nid = \"b\"").next().unwrap();
+        let (_d, p) = write(one);
+        let msg = load(&p).unwrap_err().to_string();
+        assert!(msg.contains("at least 2 frames"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_and_bad_ids_are_refused() {
+        let (_d, p) = write(&TWO.replace("id = \"b\"", "id = \"a\""));
+        assert!(load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("duplicate frame id"));
+        let (_d, p) = write(&TWO.replace("id = \"b\"", "id = \"Bad Id\""));
+        assert!(load(&p).unwrap_err().to_string().contains("snake_case"));
+    }
+
+    #[test]
+    fn shipped_codebooks_are_valid() {
+        for name in ["enforcement-discourse", "policy-frames"] {
+            let p =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("models/codebooks/{name}.toml"));
+            let cb = load(&p).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                cb.codebook.frames.iter().all(|f| f.examples.len() >= 4),
+                "{name}: examples"
+            );
+        }
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models/codebooks/enforcement-discourse.toml");
+        let cb = load(&p).unwrap().codebook;
+        assert_eq!(
+            cb.frame_ids(),
+            [
+                "performative_enforcement",
+                "structural_critique",
+                "multilateral_prescription",
+                "victim_protection",
+                "legitimacy_and_opinion",
+                "geopolitical_positioning",
+                "factual_report"
+            ]
+        );
+        assert_eq!(cb.stance_targets[0].id, "crackdown_narrative");
+    }
+}

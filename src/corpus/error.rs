@@ -1,0 +1,33 @@
+//! Fatal ingest errors: problems that leave nothing to ingest. Anything about a single record is a
+//! [`crate::corpus::Reject`] instead, so the run can go on.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CorpusError {
+    #[error("corpus path {0} does not exist")]
+    NotFound(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot tell the format of {0}: expected a folder, a .jsonl/.ndjson, .csv, .txt or .md file \
+         (or pass the format explicitly)"
+    )]
+    UnknownFormat(PathBuf),
+    #[error("{path} is a folder, but format {format} needs a file")]
+    NotAFile { path: PathBuf, format: &'static str },
+    #[error("folder {0} contains no .txt or .md files")]
+    NoDocuments(PathBuf),
+    #[error("{file} has no column \"{column}\" (columns found: {found})")]
+    MissingColumn {
+        file: PathBuf,
+        column: String,
+        found: String,
+    },
+}

@@ -1,0 +1,87 @@
+//! Ingest: reads a corpus in any supported layout into [`Document`]s, collecting bad records as
+//! [`Reject`]s instead of failing, because a long run should not die on one broken article.
+
+mod collect;
+mod csv_table;
+pub mod date;
+mod decode;
+mod document;
+mod error;
+mod fields;
+mod folder;
+mod frontmatter;
+mod jsonl;
+mod record;
+
+use std::path::Path;
+
+pub use document::{Corpus, Document, Reject, Source};
+pub use error::CorpusError;
+pub use fields::{Fields, Format};
+pub use folder::UNKNOWN_OUTLET;
+
+use collect::Collector;
+
+/// Reads the corpus at `path`.
+///
+/// Fails only when there is nothing to read (missing or unreadable path, unknown format, a folder
+/// without articles, a CSV without the text column); every problem with a single record becomes a
+/// [`Reject`] in the returned [`Corpus`]. Documents keep input order (sorted paths for folders).
+pub fn read_corpus(path: &Path, format: Format, fields: &Fields) -> Result<Corpus, CorpusError> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CorpusError::NotFound(path.to_path_buf()))
+        }
+        Err(source) => {
+            return Err(CorpusError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let format = match format {
+        Format::Auto => detect(path, meta.is_dir())?,
+        other => other,
+    };
+    let mut out = Collector::default();
+    match format {
+        Format::Folder if meta.is_dir() => folder::read_folder(path, fields, &mut out)?,
+        Format::Folder => folder::read_single(path, fields, &mut out),
+        Format::Jsonl | Format::Csv if meta.is_dir() => {
+            return Err(CorpusError::NotAFile {
+                path: path.to_path_buf(),
+                format: if format == Format::Jsonl {
+                    "jsonl"
+                } else {
+                    "csv"
+                },
+            })
+        }
+        Format::Jsonl => jsonl::read_jsonl(path, fields, &mut out)?,
+        Format::Csv => csv_table::read_csv(path, fields, &mut out)?,
+        Format::Auto => return Err(CorpusError::UnknownFormat(path.to_path_buf())),
+    }
+    Ok(out.finish())
+}
+
+/// The format `Auto` picks: by kind of path, then by extension (case-insensitive).
+fn detect(path: &Path, is_dir: bool) -> Result<Format, CorpusError> {
+    if is_dir {
+        return Ok(Format::Folder);
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "jsonl" | "ndjson" => Ok(Format::Jsonl),
+        "csv" => Ok(Format::Csv),
+        _ if folder::is_article_file(path) => Ok(Format::Folder),
+        _ => Err(CorpusError::UnknownFormat(path.to_path_buf())),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,46 @@
+//! `manifest.json`: what produced a run's outputs (versions, model and codebook hashes, every option), what
+//! went in and out (counts), and where the time went (stage timings).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub framelens_version: String,
+    pub created: String,
+    pub corpus: String,
+    pub model: ModelInfo,
+    pub codebook: CodebookInfo,
+    pub options: serde_json::Value,
+    pub counts: BTreeMap<String, u64>,
+    /// Seconds per stage, plus `total`.
+    pub timings: BTreeMap<String, f64>,
+    pub encode: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelInfo {
+    pub id: String,
+    pub source: String,
+    pub weights_sha256: String,
+    pub precision: String,
+    pub precision_reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CodebookInfo {
+    pub path: String,
+    pub sha256: String,
+    pub name: String,
+    pub version: String,
+    pub frames: Vec<String>,
+    pub stance_target: Option<String>,
+}
+
+impl Manifest {
+    pub fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::atomic::write_atomic(path, &json)
+    }
+}

@@ -1,0 +1,39 @@
+//! The labelled paragraph: the type that crosses from classification to aggregation and export, one per
+//! row of `paragraphs.csv`. Non-body paragraphs (headings, boilerplate) are records too, unlabelled, so
+//! that every input paragraph is accounted for in the output.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParagraphRecord {
+    pub doc_id: String,
+    pub outlet: String,
+    pub published: String,
+    pub title: String,
+    pub section: String,
+    pub para_index: usize,
+    /// `body`, `heading` or `boilerplate`; only body paragraphs are classified.
+    pub kind: String,
+    pub char_start: usize,
+    pub char_end: usize,
+    pub n_tokens: usize,
+    pub windows: usize,
+    pub frame: String,
+    pub frame_score: Option<f32>,
+    pub frame_margin: Option<f32>,
+    /// `;`-separated multi-label reading.
+    pub frames: String,
+    pub stance: String,
+    pub stance_score: Option<f32>,
+    pub evidence: String,
+    pub text: String,
+    /// Probability per codebook frame (written as `score_<frame>` columns with `--scores`).
+    #[serde(skip)]
+    pub scores: Vec<f32>,
+}
+
+impl ParagraphRecord {
+    pub fn is_body(&self) -> bool {
+        self.kind == "body"
+    }
+}

@@ -1,0 +1,131 @@
+//! Segment: a document's text into paragraphs (with headings as sections and page furniture
+//! marked), and paragraphs into sentences. Offsets are kept so every label can point back into
+//! the original text.
+
+mod boilerplate;
+mod classify;
+mod heading;
+mod lines;
+mod split;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+use classify::BlockInfo;
+use lines::Line;
+
+/// What a block is, which decides whether later stages classify it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Article prose: the only kind that is framed and stance-labelled.
+    Body,
+    /// A title line; it names the `section` of the paragraphs under it.
+    Heading,
+    /// Credits, bylines, bios, newsletter and form text: listed for transparency, never classified,
+    /// so they cannot dilute an outlet's frame shares.
+    Boilerplate,
+}
+
+impl Kind {
+    /// The lowercase name used in CSV output and serde.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Body => "body",
+            Kind::Heading => "heading",
+            Kind::Boilerplate => "boilerplate",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One block of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paragraph {
+    /// 0-based position among *all* blocks of the document (headings and boilerplate included),
+    /// so indices stay stable whatever later stages filter out.
+    pub para_index: usize,
+    pub kind: Kind,
+    /// The latest heading at or above this block (a heading's own section is itself), with
+    /// Markdown `#` and emphasis markers removed; `None` before the first heading.
+    pub section: Option<String>,
+    /// Char (Unicode scalar) offsets into `Document.text`, end exclusive, spanning the block from
+    /// its first to its last non-blank character: char offsets survive any re-encoding of the
+    /// output, byte offsets would not.
+    pub char_start: usize,
+    pub char_end: usize,
+    /// The block's lines, each trimmed, joined by single spaces (line endings normalised here and
+    /// only here).
+    pub text: String,
+}
+
+/// Splits a document into paragraphs.
+///
+/// Blocks are runs of non-blank lines; a block is further split where a heading sits directly on
+/// its paragraph, where furniture lines are stacked one per line, and where paragraphs were pasted
+/// one per line (all lines end a sentence and one is ≥ 200 chars).
+pub fn segment(text: &str) -> Vec<Paragraph> {
+    let raw_blocks = lines::blocks(text);
+    let units: Vec<&[Line<'_>]> = raw_blocks
+        .iter()
+        .flat_map(|b| split::split_block(b).into_iter().map(move |r| &b[r]))
+        .collect();
+    let infos: Vec<BlockInfo> = units
+        .iter()
+        .map(|u| BlockInfo {
+            text: join(u),
+            one_line: u.len() == 1,
+        })
+        .collect();
+    let kinds = classify::classify(&infos);
+
+    let mut section: Option<String> = None;
+    units
+        .iter()
+        .zip(infos)
+        .zip(kinds)
+        .enumerate()
+        .map(|(para_index, ((unit, info), kind))| {
+            if kind == Kind::Heading {
+                section = Some(heading::section_title(&info.text));
+            }
+            Paragraph {
+                para_index,
+                kind,
+                section: section.clone(),
+                char_start: unit.first().map_or(0, |l| l.char_start),
+                char_end: unit.last().map_or(0, |l| l.char_end),
+                text: info.text,
+            }
+        })
+        .collect()
+}
+
+/// Byte ranges of the sentences of `text` (Unicode sentence boundaries, UAX #29), trimmed, empty
+/// ones dropped: the units that evidence is quoted from.
+pub fn sentences(text: &str) -> Vec<(usize, usize)> {
+    text.split_sentence_bound_indices()
+        .filter_map(|(start, s)| {
+            let trimmed = s.trim();
+            if trimmed.is_empty() {
+                return None;
+            }
+            let lead = s.len() - s.trim_start().len();
+            Some((start + lead, start + lead + trimmed.len()))
+        })
+        .collect()
+}
+
+fn join(lines: &[Line<'_>]) -> String {
+    lines.iter().map(|l| l.text).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests;

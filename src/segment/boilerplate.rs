@@ -1,0 +1,497 @@
+//! Recognising page furniture (credits, bylines, bios, newsletter and form text) by its wording.
+//! These are text-only tests; where in the document a block sits is decided in `classify`.
+
+use crate::corpus::date::parse_date;
+
+/// Furniture is short; longer blocks are only boilerplate through position (bios, trailing zone).
+const MAX_PATTERN_WORDS: usize = 30;
+
+/// Blocks that are exactly one of these (ignoring case and trailing punctuation) are furniture.
+const EXACT: &[&str] = &[
+    "advertisement",
+    "advertising",
+    "sponsored",
+    "share",
+    "share this",
+    "share this article",
+    "share this story",
+    "tweet",
+    "email",
+    "print",
+    "comments",
+    "subscribe",
+    "continue reading",
+    "back to top",
+    "read more",
+    "related",
+    "more",
+    "listen",
+    "looks good",
+];
+
+/// Image and photo credits, at the start of a short line.
+const CREDIT_PREFIXES: &[&str] = &[
+    "image:",
+    "images:",
+    "image credit",
+    "image source",
+    "image courtesy",
+    "photo:",
+    "photos:",
+    "photo credit",
+    "photo by",
+    "photograph:",
+    "photograph by",
+    "picture:",
+    "pictures:",
+    "credit:",
+    "credits:",
+    "illustration:",
+    "illustration by",
+    "caption:",
+    "featured image",
+    "cover image",
+    "cover photo",
+    "header image",
+    "file photo",
+    "courtesy of",
+    "(photo",
+    "[photo",
+    "(image",
+    "[image",
+    "![",
+];
+
+/// Agencies and stock libraries that appear inside short credit lines.
+const CREDIT_WORDS: &[&str] = &[
+    "getty images",
+    "shutterstock",
+    "wikimedia commons",
+    "via reuters",
+    "/ reuters",
+    "/reuters",
+    "/ afp",
+    "/afp",
+    "ap photo",
+    "afp photo",
+    "reuters photo",
+];
+
+/// Newsletter, sharing, navigation and form prompts, at the start of a short line. These also
+/// open the trailing zone at the end of an article.
+const PROMPT_PREFIXES: &[&str] = &[
+    "subscribe",
+    "sign up",
+    "sign-up",
+    "please enter",
+    "please accept",
+    "please provide",
+    "please fill",
+    "please select",
+    "please check",
+    "enter your",
+    "looks good",
+    "thank you for subscribing",
+    "thanks for subscribing",
+    "thanks for signing up",
+    "share this",
+    "share on",
+    "share:",
+    "related:",
+    "related articles",
+    "related posts",
+    "related stories",
+    "related reading",
+    "related content",
+    "read more",
+    "read also",
+    "also read",
+    "recommended for you",
+    "follow us",
+    "copyright ©",
+    "copyright (c)",
+    "copyright 1",
+    "copyright 2",
+    "©",
+    "(c) ",
+    "all rights reserved",
+    "support us",
+    "click here",
+    "tags:",
+    "topics:",
+    "filed under",
+    "leave a comment",
+    "leave a reply",
+    "this article was originally published",
+    "this article first appeared",
+    "this article was first published",
+    "originally published",
+    "a version of this article",
+    "the views expressed",
+    "views expressed in this",
+    "disclaimer",
+];
+
+/// Prompt wording that may sit anywhere in a short block.
+const PROMPT_PHRASES: &[&str] = &[
+    "newsletter",
+    "subscribe to our",
+    "subscribe now",
+    "subscribe today",
+    "sign up for",
+    "sign up to",
+    "sign up now",
+    "inbox",
+    "enter your name",
+    "enter your email",
+    "enter a valid",
+    "valid email",
+    "email address",
+    "accept the terms",
+    "terms of use",
+    "terms and conditions",
+    "privacy policy",
+    "share this article",
+    "share this story",
+    "all rights reserved",
+    "copyright ©",
+    "follow us on",
+    "donate now",
+    "donate today",
+    "make a donation",
+    "support our journalism",
+    "support independent journalism",
+    "min read",
+    "minute read",
+];
+
+/// Prefixes of publication-date lines (the date itself is checked with the ingest date parser).
+const DATE_PREFIXES: &[&str] = &[
+    "published on",
+    "published:",
+    "published",
+    "updated on",
+    "updated:",
+    "updated",
+    "last updated:",
+    "last updated",
+    "posted on",
+    "posted:",
+    "posted",
+    "date:",
+];
+
+/// Lines that introduce an author bio.
+const AUTHOR_HEADERS: &[&str] = &[
+    "author",
+    "authors",
+    "about the author",
+    "about the authors",
+    "about the writer",
+    "about the writers",
+    "about the contributor",
+    "about the contributors",
+    "the author",
+    "the authors",
+    "author bio",
+    "author profile",
+    "contributor",
+    "contributors",
+];
+
+/// What follows a name at the start of a bio (`Jane Doe is a ...`).
+const BIO_VERBS: &[&str] = &[
+    "is a ",
+    "is an ",
+    "is the ",
+    "is senior ",
+    "is currently ",
+    "is also ",
+    "is based ",
+    "is pursuing ",
+    "is assistant ",
+    "is associate ",
+    "is professor ",
+    "is director ",
+    "writes ",
+    "has written ",
+    "has been ",
+    "was previously ",
+    "previously ",
+    "serves as ",
+    "works as ",
+    "works at ",
+    "works on ",
+    "teaches ",
+    "covers ",
+    "reports on ",
+    "holds ",
+    "leads ",
+    "heads ",
+];
+
+/// Words that make a `Name is a ...` sentence a biography rather than analysis.
+const BIO_WORDS: &[&str] = &[
+    "research",
+    "fellow",
+    "correspondent",
+    "editor",
+    "graduated",
+    "graduate",
+    "previously",
+    "worked",
+    "focuses",
+    "writings",
+    "journalist",
+    "associate",
+    "professor",
+    "analyst",
+    "lecturer",
+    "scholar",
+    "columnist",
+    "contributor",
+    "reporter",
+    "university",
+    "institute",
+    "phd",
+    "ph.d",
+    "author of",
+    "director",
+    "doctoral",
+];
+
+/// Lower-cased, straight apostrophes, single spaces: the form all patterns are written in.
+fn normalize(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace(['’', '‘'], "'")
+}
+
+/// `s` starts with `prefix` and the prefix does not end mid-word (`subscribe` must not match
+/// `subscribers`).
+fn starts_with_word(s: &str, prefix: &str) -> bool {
+    let Some(rest) = s.strip_prefix(prefix) else {
+        return false;
+    };
+    let prefix_ends_in_word = prefix.chars().last().is_some_and(char::is_alphanumeric);
+    !prefix_ends_in_word || !rest.chars().next().is_some_and(char::is_alphanumeric)
+}
+
+fn word_count(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+/// Furniture recognisable from the text alone: credits, bylines, prompts, date lines, separators.
+pub(super) fn is_boilerplate_text(s: &str) -> bool {
+    if !s.chars().any(char::is_alphanumeric) {
+        // `---`, `* * *`, `•`: separators, never content.
+        return true;
+    }
+    if word_count(s) > MAX_PATTERN_WORDS {
+        return is_disclaimer(s);
+    }
+    let n = normalize(s);
+    let bare = n.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
+    EXACT.contains(&bare)
+        || is_credit(s)
+        || is_prompt(s)
+        || is_author_header(s)
+        || is_byline(s)
+        || is_date_line(s)
+}
+
+/// Credits and photo captions marked as such.
+pub(super) fn is_credit(s: &str) -> bool {
+    if word_count(s) > 20 {
+        return false;
+    }
+    let n = normalize(s);
+    let n = n.trim_start_matches(['*', '_', ' ']);
+    CREDIT_PREFIXES.iter().any(|p| starts_with_word(n, p))
+        || (n.starts_with("source:") && word_count(s) <= 12)
+        || CREDIT_WORDS.iter().any(|w| n.contains(w))
+}
+
+/// Newsletter, sharing and form prompts.
+pub(super) fn is_prompt(s: &str) -> bool {
+    if word_count(s) > MAX_PATTERN_WORDS {
+        return false;
+    }
+    let n = normalize(s);
+    let n = n.trim_start_matches(['*', '_', ' ']);
+    PROMPT_PREFIXES.iter().any(|p| starts_with_word(n, p))
+        || PROMPT_PHRASES.iter().any(|p| n.contains(p))
+}
+
+/// `Author`, `About the author`, with or without a colon.
+pub(super) fn is_author_header(s: &str) -> bool {
+    let n = normalize(s);
+    let bare = n
+        .trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .trim();
+    AUTHOR_HEADERS.contains(&bare)
+}
+
+/// Markers that open the trailing zone at the end of an article.
+pub(super) fn is_zone_start(s: &str) -> bool {
+    is_credit(s) || is_prompt(s) || is_author_header(s)
+}
+
+/// `By Jane Doe`, `Author: Jane Doe`, `Written by ...` (short).
+fn is_byline(s: &str) -> bool {
+    if word_count(s) > 8 {
+        return false;
+    }
+    let n = normalize(s);
+    if n.starts_with("author:") || n.starts_with("authors:") || n.starts_with("written by ") {
+        return true;
+    }
+    let Some(rest) = s.trim().strip_prefix("By ") else {
+        return false;
+    };
+    // Every word of the name capitalised (or a connector), so `By 2030 the region...` and
+    // `By contrast` do not match.
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    !words.is_empty()
+        && words.iter().all(|w| {
+            matches!(*w, "and" | "&" | "de" | "van" | "von" | "bin" | "al" | "|")
+                || w.chars().next().is_some_and(char::is_uppercase)
+        })
+        && words[0].chars().all(|c| !c.is_ascii_digit())
+}
+
+/// A line that is only a date, optionally prefixed by `Published`/`Updated`.
+fn is_date_line(s: &str) -> bool {
+    if word_count(s) > 8 {
+        return false;
+    }
+    let n = normalize(s);
+    let rest = DATE_PREFIXES
+        .iter()
+        .find_map(|p| n.strip_prefix(p))
+        .unwrap_or(&n);
+    let rest = rest.trim_matches(|c: char| c == ':' || c == '|' || c.is_whitespace());
+    parse_date(rest).is_some()
+}
+
+/// Editorial disclaimers are often long, but only ever start this way.
+fn is_disclaimer(s: &str) -> bool {
+    let n = normalize(s);
+    [
+        "the views expressed",
+        "views expressed in this",
+        "disclaimer",
+        "this article was originally published",
+        "this article first appeared",
+        "a version of this article",
+    ]
+    .iter()
+    .any(|p| n.starts_with(p))
+}
+
+/// A biography: `Jane Doe is a senior fellow ...` (a 2–4 word capitalised name, a bio verb, and
+/// a bio word somewhere), or `The author is ...`. Position (end of document, or after an
+/// `Author` line) is checked by the caller, since analysis can also describe people.
+pub(super) fn looks_like_bio(s: &str) -> bool {
+    let n = normalize(s.trim_start_matches(['*', '_']));
+    if ["the author is ", "the authors are ", "the writer is "]
+        .iter()
+        .any(|p| n.starts_with(p))
+    {
+        return true;
+    }
+    let has_bio_word = BIO_WORDS.iter().any(|w| n.contains(w));
+    has_bio_word && name_then_verb(s.trim_start_matches(['*', '_']).trim_start())
+}
+
+/// Whether the text starts with 2–4 capitalised name words followed by a bio verb.
+fn name_then_verb(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().take(6).collect();
+    for name_len in 2..=4 {
+        if words.len() <= name_len {
+            break;
+        }
+        let name = &words[..name_len];
+        let is_name = name.iter().enumerate().all(|(i, w)| {
+            let particle =
+                i > 0 && matches!(*w, "de" | "van" | "von" | "bin" | "al" | "da" | "del");
+            particle || w.chars().next().is_some_and(char::is_uppercase)
+        });
+        if !is_name {
+            break;
+        }
+        let rest: Vec<&str> = s.split_whitespace().skip(name_len).take(3).collect();
+        let rest = format!("{} ", rest.join(" ")).to_lowercase();
+        if BIO_VERBS.iter().any(|v| rest.starts_with(v)) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_boilerplate() {
+        for s in [
+            "Image: ABC News",
+            "Photo credit: Reuters",
+            "Source: Ministry of Public Security",
+            "Subscribe now to our newsletter !",
+            "Please enter your name.",
+            "Looks good.",
+            "Please enter a valid email address.",
+            "Please accept the terms to continue.",
+            "Author",
+            "About the Author:",
+            "By Jane Doe",
+            "Published 14 Nov 2025",
+            "November 14, 2025",
+            "Share this article",
+            "Related: Myanmar's scam compounds",
+            "© 2025 Example Media. All rights reserved.",
+            "* * *",
+            "Advertisement",
+            "5 min read",
+        ] {
+            assert!(is_boilerplate_text(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn not_boilerplate() {
+        for s in [
+            "The Need for a Multilateral Approach",
+            "By contrast, Thailand moved quickly.",
+            "By 2030 the networks will have moved.",
+            "Few governments subscribe to that view.",
+            "The source of the problem is structural.",
+            "Author and activist groups disagree.",
+            "Subscribers to the official narrative were few.",
+            "Copyright law is weak in the borderlands.",
+        ] {
+            assert!(!is_boilerplate_text(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn bios() {
+        assert!(looks_like_bio(
+            "Ophelia Yumlembam is a Research Associate at the Organisation for Research on China."
+        ));
+        assert!(looks_like_bio(
+            "Jane van Doe writes on security and is a fellow at X."
+        ));
+        assert!(looks_like_bio(
+            "The author is a journalist based in Bangkok."
+        ));
+        assert!(!looks_like_bio(
+            "Wang Xing is a Chinese actor who was lured across the border."
+        ));
+        assert!(!looks_like_bio("The ministry is a research body."));
+    }
+}

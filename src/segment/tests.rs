@@ -1,0 +1,231 @@
+//! Segmentation of whole documents: the seed article, offsets, sections, sentences.
+
+use std::path::PathBuf;
+
+use super::*;
+
+/// `text.chars()[start..end]`.
+fn chars(text: &str, start: usize, end: usize) -> String {
+    text.chars().skip(start).take(end - start).collect()
+}
+
+/// The raw span must be the paragraph text once its line breaks are folded.
+fn assert_offsets(text: &str) {
+    for p in segment(text) {
+        let raw = chars(text, p.char_start, p.char_end);
+        assert_eq!(raw.trim(), raw, "span not trimmed: {raw:?}");
+        let folded: Vec<&str> = raw.lines().map(str::trim).collect();
+        assert_eq!(folded.join(" "), p.text, "para {}", p.para_index);
+    }
+}
+
+fn seed_files() -> Vec<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("seed folder {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn seed_article_kinds_and_sections() {
+    let files = seed_files();
+    assert!(!files.is_empty(), "no seed articles found");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let paras = segment(&text);
+    let kind_of = |prefix: &str| {
+        let p = paras
+            .iter()
+            .find(|p| p.text.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no paragraph starting {prefix:?}"));
+        p.kind
+    };
+
+    let headings: Vec<&str> = paras
+        .iter()
+        .filter(|p| p.kind == Kind::Heading)
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "The Viral Kidnapping and the Domestic Backlash",
+            "The Structural Realities Behind the Scam Economy",
+            "The Need for a Multilateral Approach",
+        ]
+    );
+
+    let boiler: Vec<&str> = paras
+        .iter()
+        .filter(|p| p.kind == Kind::Boilerplate)
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(boiler.len(), 10, "{boiler:#?}");
+    for prefix in [
+        "Image: ABC News",
+        "Author",
+        "Ophelia Yumlembam is a Research Associate",
+        "Subscribe now to our newsletter !",
+        "Get a daily dose",
+        "Please enter your name.",
+        "Looks good.",
+        "Please enter a valid email address.",
+        "Please accept the terms to continue.",
+    ] {
+        assert_eq!(kind_of(prefix), Kind::Boilerplate, "{prefix}");
+    }
+
+    let body: Vec<&Paragraph> = paras.iter().filter(|p| p.kind == Kind::Body).collect();
+    // The analysis: three paragraphs before the first heading and three under each heading.
+    assert_eq!(
+        body.len(),
+        12,
+        "{:#?}",
+        body.iter().map(|p| &p.text).collect::<Vec<_>>()
+    );
+    assert!(body[0].text.starts_with("China’s portrayal"));
+    assert_eq!(body[0].section, None);
+    assert!(body[11].text.starts_with("A durable response"));
+    assert_eq!(
+        body[11].section.as_deref(),
+        Some("The Need for a Multilateral Approach")
+    );
+    assert_eq!(
+        kind_of("The immediate trigger"),
+        Kind::Body,
+        "first paragraph under a heading"
+    );
+
+    for (i, p) in paras.iter().enumerate() {
+        assert_eq!(p.para_index, i);
+    }
+    assert_offsets(&text);
+}
+
+#[test]
+fn seed_with_crlf_and_bom_free_offsets() {
+    let files = seed_files();
+    let text = std::fs::read_to_string(&files[0])
+        .unwrap()
+        .replace('\n', "\r\n");
+    let lf = segment(&text.replace("\r\n", "\n"));
+    let crlf = segment(&text);
+    assert_eq!(lf.len(), crlf.len());
+    for (a, b) in lf.iter().zip(&crlf) {
+        assert_eq!((a.kind, &a.text), (b.kind, &b.text));
+    }
+    assert_offsets(&text);
+}
+
+#[test]
+fn offsets_with_multibyte_text_and_crlf() {
+    let text =
+        "\u{a0} Überschrift Eins\r\n\r\n  Ça coûte 5 € — 中文句子。\r\nSecond line ends.  \r\n\r\n\
+                \t🙂 Emoji paragraph that ends here.\r\n";
+    let paras = segment(text);
+    assert_eq!(paras.len(), 3);
+    assert_eq!(paras[0].kind, Kind::Heading);
+    assert_eq!(
+        chars(text, paras[0].char_start, paras[0].char_end),
+        "Überschrift Eins"
+    );
+    assert_eq!(
+        chars(text, paras[1].char_start, paras[1].char_end),
+        "Ça coûte 5 € — 中文句子。\r\nSecond line ends."
+    );
+    assert_eq!(paras[1].text, "Ça coûte 5 € — 中文句子。 Second line ends.");
+    assert_eq!(paras[1].section.as_deref(), Some("Überschrift Eins"));
+    assert_eq!(
+        chars(text, paras[2].char_start, paras[2].char_end),
+        "🙂 Emoji paragraph that ends here."
+    );
+    assert_offsets(text);
+}
+
+#[test]
+fn headings_need_content_below() {
+    let text = "Intro sentence one.\n\nA Closing Thought";
+    let paras = segment(text);
+    assert_eq!(paras[1].kind, Kind::Body);
+    let text = "## Markdown Title\n\nBody text here.\n\n**Bold Heading**\n\nMore text.";
+    let paras = segment(text);
+    assert_eq!(paras[0].kind, Kind::Heading);
+    assert_eq!(paras[1].section.as_deref(), Some("Markdown Title"));
+    assert_eq!(paras[2].kind, Kind::Heading);
+    assert_eq!(paras[3].section.as_deref(), Some("Bold Heading"));
+}
+
+#[test]
+fn heading_glued_to_paragraph_and_pasted_paragraphs() {
+    let long = "The crackdown was staged for a domestic audience, ".repeat(5);
+    let text = format!(
+        "Why It Failed\n{long}end.\nShort middle paragraph.\n{long}end.\n\nClosing paragraph."
+    );
+    let paras = segment(&text);
+    let kinds: Vec<Kind> = paras.iter().map(|p| p.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::Heading,
+            Kind::Body,
+            Kind::Body,
+            Kind::Body,
+            Kind::Body
+        ]
+    );
+    assert!(paras[1..]
+        .iter()
+        .all(|p| p.section.as_deref() == Some("Why It Failed")));
+    assert_offsets(&text);
+}
+
+#[test]
+fn hard_wrapped_text_joins_lines() {
+    let text = "The ministry announced the repatriation of more than\n\
+                5,500 suspects under a trilateral mechanism. State media\n\
+                portrays it as a breakthrough.\n";
+    let paras = segment(text);
+    assert_eq!(paras.len(), 1);
+    assert_eq!(paras[0].kind, Kind::Body);
+    assert!(paras[0].text.contains("more than 5,500"));
+}
+
+#[test]
+fn mid_article_credit_does_not_swallow_the_rest() {
+    let body = "This paragraph is analysis that runs on for a while and ends properly. ".repeat(4);
+    let text = format!(
+        "{body}\n\nPhoto: Reuters\n\n{body}\n\nShort but real final point here, with a finish."
+    );
+    let kinds: Vec<Kind> = segment(&text).iter().map(|p| p.kind).collect();
+    assert_eq!(
+        kinds,
+        [Kind::Body, Kind::Boilerplate, Kind::Body, Kind::Body]
+    );
+}
+
+#[test]
+fn empty_text_has_no_paragraphs() {
+    assert!(segment("").is_empty());
+    assert!(segment(" \r\n\t\n").is_empty());
+}
+
+#[test]
+fn kind_names() {
+    assert_eq!(Kind::Boilerplate.to_string(), "boilerplate");
+    assert_eq!(Kind::Heading.as_str(), "heading");
+    assert_eq!(serde_json::to_string(&Kind::Body).unwrap(), "\"body\"");
+}
+
+#[test]
+fn sentence_ranges_are_trimmed_bytes() {
+    let text = "  Beijing acted fast. Was it enough?  Not quite — “no.” ";
+    let got: Vec<&str> = sentences(text).iter().map(|&(s, e)| &text[s..e]).collect();
+    assert_eq!(
+        got,
+        ["Beijing acted fast.", "Was it enough?", "Not quite — “no.”"]
+    );
+    assert!(sentences("   ").is_empty());
+}
