@@ -10,6 +10,7 @@ pub mod classify;
 pub mod codebook;
 pub mod corpus;
 pub mod encode;
+pub mod evaluate;
 pub mod export;
 pub mod pipeline;
 pub mod record;

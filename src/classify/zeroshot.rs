@@ -73,3 +73,76 @@ fn stance_groups(
         .map(|(label, ex)| group(label, ex.iter().collect()))
         .collect()
 }
+
+/// What `framelens codebook check` reports about a codebook's frames.
+#[derive(Debug, Clone)]
+pub struct CodebookCheck {
+    pub labels: Vec<String>,
+    /// Cosine between centred frame prototypes.
+    pub similarity: Array2<f32>,
+    /// Per frame: examples whose nearest prototype (built without them) is their own frame, and the count.
+    pub leave_one_out: Vec<(usize, usize)>,
+    /// `(example's frame, example index, frame it fell to)` for every misplaced example.
+    pub confusions: Vec<(String, usize, String)>,
+}
+
+impl ZeroShotTexts {
+    /// Prototype overlap and leave-one-out consistency of the frame examples: an example that lands nearer
+    /// another frame's prototype than its own (built without it) signals frames a reader cannot tell apart.
+    pub fn check(&self, emb: &Array2<f32>) -> CodebookCheck {
+        let (frames, _) = self.build(emb);
+        let center: Array1<f32> = emb
+            .mean_axis(Axis(0))
+            .unwrap_or_else(|| Array1::zeros(emb.ncols()));
+        let labels: Vec<String> = self.frame_groups.iter().map(|(l, _)| l.clone()).collect();
+        let centred_sum = |r: &std::ops::Range<usize>, skip: Option<usize>| {
+            let mut s = Array1::<f32>::zeros(emb.ncols());
+            let mut n = 0.0;
+            for i in r.clone().filter(|i| Some(*i) != skip) {
+                s += &emb.row(i);
+                n += 1.0;
+            }
+            super::scorer::normalized(&(s / n - &center))
+        };
+        let full: Vec<Array1<f32>> = self
+            .frame_groups
+            .iter()
+            .map(|(_, r)| centred_sum(r, None))
+            .collect();
+        let mut leave_one_out = Vec::new();
+        let mut confusions = Vec::new();
+        for (f, (label, r)) in self.frame_groups.iter().enumerate() {
+            let mut ok = 0;
+            // Row r.start is the definition; examples follow.
+            let examples: Vec<usize> = (r.start + 1..r.end).collect();
+            for (k, &i) in examples.iter().enumerate() {
+                let x = super::scorer::normalized(&(emb.row(i).to_owned() - &center));
+                let best = (0..full.len())
+                    .map(|g| {
+                        if g == f {
+                            centred_sum(r, Some(i))
+                        } else {
+                            full[g].clone()
+                        }
+                    })
+                    .map(|p| p.dot(&x))
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(g, _)| g)
+                    .unwrap_or(f);
+                if best == f {
+                    ok += 1;
+                } else {
+                    confusions.push((label.clone(), k + 1, labels[best].clone()));
+                }
+            }
+            leave_one_out.push((ok, examples.len()));
+        }
+        CodebookCheck {
+            labels,
+            similarity: frames.prototype_similarities(),
+            leave_one_out,
+            confusions,
+        }
+    }
+}

@@ -24,6 +24,36 @@ pub struct EmbedArgs {
     pub verbose: bool,
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write timings, work counters and peak memory as JSON (used by `framelens bench encode`).
+    #[arg(long)]
+    pub stats: Option<PathBuf>,
+}
+
+/// What one `embed` run measured; `bench encode` collects these from child processes, so each
+/// configuration's peak RSS is its own.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
+pub struct EmbedStats {
+    pub input: String,
+    pub precision: String,
+    pub rows: usize,
+    pub tokens: usize,
+    pub padded_tokens: usize,
+    pub load_secs: f64,
+    pub encode_secs: f64,
+    pub peak_rss_mb: f64,
+}
+
+/// Peak resident set size of this process (VmHWM), in MB; 0 where /proc is unavailable.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Reads the input rows; every problem names the file and line.
@@ -96,12 +126,15 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<()> {
             encoder.options().threads
         );
     }
+    let load_secs = t0.elapsed().as_secs_f64();
+    let t1 = std::time::Instant::now();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut bar = Progress::new(refs.len() as u64, "paragraphs", a.quiet);
     let enc = encoder
         .encode(&refs, &mut |n| bar.inc(n as u64))
         .with_context(|| format!("embedding {}", a.input.display()))?;
     bar.finish();
+    let encode_secs = t1.elapsed().as_secs_f64();
 
     let out = a.out.clone();
     framelens::atomic::write_atomic_with(&out, |w| {
@@ -113,6 +146,19 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<()> {
     body.push('\n');
     framelens::atomic::write_atomic(&ids_path, body.as_bytes())
         .with_context(|| format!("writing {}", ids_path.display()))?;
+    if let Some(path) = &a.stats {
+        let stats = EmbedStats {
+            input: a.input.display().to_string(),
+            precision: encoder.precision().precision.as_str().to_string(),
+            rows: enc.stats.inputs,
+            tokens: enc.stats.tokens,
+            padded_tokens: enc.stats.padded_tokens,
+            load_secs,
+            encode_secs,
+            peak_rss_mb: peak_rss_mb(),
+        };
+        framelens::atomic::write_atomic(path, &serde_json::to_vec_pretty(&stats)?)?;
+    }
     let secs = t0.elapsed().as_secs_f64();
     if !a.quiet {
         let s = &enc.stats;

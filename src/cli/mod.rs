@@ -1,6 +1,9 @@
 //! Command-line interface: one module per subcommand.
 
+mod bench;
+mod codebook;
 mod embed;
+mod eval;
 mod model;
 mod progress;
 mod run;
@@ -25,6 +28,14 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Label every paragraph of a corpus with frames and stance; write CSV tables and a manifest.
     Run(run::RunArgs),
+    /// Agreement of a run's labels with a hand coding (precision, recall, F1, kappa).
+    Eval(eval::EvalArgs),
+    /// Benchmarks (encoder throughput and memory).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Check a codebook.
+    #[command(subcommand)]
+    Codebook(codebook::CodebookCommand),
     /// Manage encoder models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -72,5 +83,8 @@ pub fn main() -> anyhow::Result<()> {
         Command::Embed(a) => embed::run(a),
         Command::Model(c) => model::run(c),
         Command::Run(a) => run::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Bench(c) => bench::run(c),
+        Command::Codebook(c) => codebook::run(c),
     }
 }

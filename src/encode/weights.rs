@@ -19,10 +19,7 @@ impl<'a> Weights<'a> {
         let tensors = SafeTensors::deserialize(bytes)
             .map_err(|e| EncodeError::bad(path, format!("not a valid safetensors file: {e}")))?;
         let names = tensors.names();
-        let prefix = if names
-            .iter()
-            .any(|n| *n == "bert.embeddings.word_embeddings.weight")
-        {
+        let prefix = if names.contains(&"bert.embeddings.word_embeddings.weight") {
             "bert."
         } else {
             ""

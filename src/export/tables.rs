@@ -175,7 +175,9 @@ pub fn write_rejects(path: &Path, rejects: &[RejectRow]) -> io::Result<()> {
     write_csv(path, |w| {
         w.write_record(["file", "line", "doc_id", "para_index", "reason"])?;
         for r in rejects {
-            w.serialize(r)?;
+            let line = r.line.map(|l| l.to_string()).unwrap_or_default();
+            let para = r.para_index.map(|p| p.to_string()).unwrap_or_default();
+            w.write_record([r.file.as_str(), &line, &r.doc_id, &para, &r.reason])?;
         }
         Ok(())
     })

@@ -1,0 +1,128 @@
+//! `framelens bench encode`: paragraphs/s, tokens/s, padding overhead and peak RSS per input and precision.
+//!
+//! Each configuration runs in a child `framelens embed` process, so peak RSS is that configuration's own
+//! and model loading is timed apart from encoding. Throughput counts encoding only (tokenization
+//! included, session creation excluded), best of `--repeat` runs.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use framelens::encode::PrecisionChoice;
+
+use super::embed::EmbedStats;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Encoder throughput and memory.
+    Encode(EncodeBench),
+}
+
+#[derive(Args)]
+pub struct EncodeBench {
+    /// Input files, one paragraph per line (see bench/make_inputs.py for the standard ones).
+    #[arg(long, required = true)]
+    pub input: Vec<PathBuf>,
+    #[arg(long, value_enum, default_values_t = vec![PrecisionChoice::Fp32, PrecisionChoice::Bf16])]
+    pub precision: Vec<PrecisionChoice>,
+    /// Truncate at the model's max length (as sentence-transformers does), for like-for-like comparison.
+    #[arg(long)]
+    pub truncate: bool,
+    #[arg(long, default_value_t = 2)]
+    pub repeat: usize,
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Write the results as JSON too.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(serde::Serialize)]
+struct Row {
+    input: String,
+    precision: String,
+    rows: usize,
+    tokens: usize,
+    padded_tokens: usize,
+    padding_overhead: f64,
+    seconds: f64,
+    paragraphs_per_s: f64,
+    tokens_per_s: f64,
+    peak_rss_mb: f64,
+}
+
+pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Encode(b) = cmd;
+    let exe = std::env::current_exe()?;
+    let tmp = tempfile::tempdir()?;
+    let mut rows = Vec::new();
+    for input in &b.input {
+        for precision in &b.precision {
+            let p = format!("{precision:?}").to_lowercase();
+            let mut best: Option<EmbedStats> = None;
+            for _ in 0..b.repeat.max(1) {
+                let stats_path = tmp.path().join("stats.json");
+                let mut cmd = Command::new(&exe);
+                cmd.arg("embed")
+                    .arg(input)
+                    .arg("--out")
+                    .arg(tmp.path().join("emb.npy"));
+                cmd.args(["--precision", &p, "--quiet", "--stats"])
+                    .arg(&stats_path);
+                if b.truncate {
+                    cmd.arg("--truncate");
+                }
+                if let Some(t) = b.threads {
+                    cmd.args(["--threads", &t.to_string()]);
+                }
+                if let Some(m) = &b.model {
+                    cmd.args(["--model", m]);
+                }
+                let status = cmd.status().context("running framelens embed")?;
+                if !status.success() {
+                    bail!("framelens embed failed on {} ({p})", input.display());
+                }
+                let s: EmbedStats = serde_json::from_slice(&std::fs::read(&stats_path)?)?;
+                if best.as_ref().is_none_or(|b| s.encode_secs < b.encode_secs) {
+                    best = Some(s);
+                }
+            }
+            let s = best.context("no run")?;
+            rows.push(Row {
+                input: input.display().to_string(),
+                precision: s.precision.clone(),
+                rows: s.rows,
+                tokens: s.tokens,
+                padded_tokens: s.padded_tokens,
+                padding_overhead: s.padded_tokens as f64 / s.tokens.max(1) as f64 - 1.0,
+                seconds: s.encode_secs,
+                paragraphs_per_s: s.rows as f64 / s.encode_secs,
+                tokens_per_s: s.tokens as f64 / s.encode_secs,
+                peak_rss_mb: s.peak_rss_mb,
+            });
+        }
+    }
+    println!("| input | precision | paragraphs | tokens | padding | seconds | paragraphs/s | tokens/s | peak RSS MB |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {:.1}% | {:.2} | {:.1} | {:.0} | {:.0} |",
+            r.input,
+            r.precision,
+            r.rows,
+            r.tokens,
+            r.padding_overhead * 100.0,
+            r.seconds,
+            r.paragraphs_per_s,
+            r.tokens_per_s,
+            r.peak_rss_mb
+        );
+    }
+    if let Some(path) = &b.json {
+        framelens::atomic::write_atomic(path, &serde_json::to_vec_pretty(&rows)?)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! `framelens codebook check FILE`: validates a codebook and reports frames it cannot tell apart.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Subcommand;
+use framelens::classify::zeroshot::ZeroShotTexts;
+use framelens::encode::{resolve_model, Encoder};
+
+use super::EncoderArgs;
+
+#[derive(Subcommand)]
+pub enum CodebookCommand {
+    /// Validate a codebook and report frame prototypes that are too close to tell apart.
+    Check {
+        file: PathBuf,
+        /// Centred prototype cosine above which two frames are reported as too close.
+        #[arg(long, default_value_t = 0.5)]
+        max_similarity: f32,
+        #[command(flatten)]
+        encoder: EncoderArgs,
+    },
+}
+
+pub fn run(cmd: CodebookCommand) -> anyhow::Result<()> {
+    let CodebookCommand::Check {
+        file,
+        max_similarity,
+        encoder,
+    } = cmd;
+    let cb = framelens::codebook::load(&file)?;
+    let c = &cb.codebook;
+    println!(
+        "{}: valid · {} {} · {} frames · {} stance target(s)",
+        file.display(),
+        c.name,
+        c.version,
+        c.frames.len(),
+        c.stance_targets.len()
+    );
+    let texts = ZeroShotTexts::new(c);
+    let model = resolve_model(encoder.model.as_deref())?;
+    let mut enc = Encoder::open(&model, encoder.options())?;
+    let refs: Vec<&str> = texts.texts.iter().map(String::as_str).collect();
+    let emb = enc.encode(&refs, &mut |_| {})?.vectors;
+    let check = texts.check(&emb);
+    println!("\n| frame | examples | cues | nearest other frame | cosine | examples nearest their own frame (leave-one-out) |");
+    println!("|---|---|---|---|---|---|");
+    let mut close = Vec::new();
+    for (i, f) in c.frames.iter().enumerate() {
+        let (j, s) = (0..check.labels.len())
+            .filter(|&j| j != i)
+            .map(|j| (j, check.similarity[[i, j]]))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((i, 0.0));
+        let (ok, n) = check.leave_one_out[i];
+        println!(
+            "| {} | {} | {} | {} | {:.3} | {ok}/{n} |",
+            f.id,
+            f.examples.len(),
+            f.cues.len(),
+            check.labels[j],
+            s
+        );
+        if s > max_similarity && i < j {
+            close.push(format!("{} ~ {} ({s:.3})", f.id, check.labels[j]));
+        }
+    }
+    for (frame, k, to) in &check.confusions {
+        println!("example {k} of `{frame}` is nearer `{to}`");
+    }
+    if !close.is_empty() {
+        bail!(
+            "{}: frames too close to tell apart (centred prototype cosine > {max_similarity}): {}",
+            file.display(),
+            close.join(", ")
+        );
+    }
+    println!("\nno two frames closer than {max_similarity}");
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! `framelens run` end to end with the real binary and model: the sample corpus, the seed article, and bad
+//! input that must be reported without losing the rest of the corpus.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+const CODEBOOK: &str = "models/codebooks/enforcement-discourse.toml";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn framelens() -> Command {
+    let mut c = Command::cargo_bin("framelens").unwrap();
+    c.current_dir(root());
+    c
+}
+
+fn run(corpus: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    framelens()
+        .arg("run")
+        .arg(corpus)
+        .args(["--codebook", CODEBOOK, "--out"])
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .assert()
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .zip(rec.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = root().join("corpora/sample");
+    run(&corpus, tmp.path(), &["--scores"]).success();
+    let rows = read_csv(&tmp.path().join("paragraphs.csv"));
+    assert!(read_csv(&tmp.path().join("rejects.csv")).is_empty());
+
+    // Every paragraph the segmenter finds in every document appears exactly once.
+    let docs =
+        framelens::corpus::read_corpus(&corpus, Default::default(), &Default::default()).unwrap();
+    let mut expected = 0;
+    for d in &docs.documents {
+        let paras = framelens::segment::segment(&d.text);
+        let mine: Vec<_> = rows.iter().filter(|r| r["doc_id"] == d.id).collect();
+        assert_eq!(mine.len(), paras.len(), "{}", d.id);
+        for (p, r) in paras.iter().zip(mine) {
+            assert_eq!(r["para_index"], p.para_index.to_string());
+            assert_eq!(r["text"], p.text);
+        }
+        expected += paras.len();
+    }
+    assert_eq!(rows.len(), expected);
+    assert_eq!(docs.documents.len(), 24);
+
+    for r in rows.iter().filter(|r| r["kind"] == "body") {
+        assert!(!r["frame"].is_empty() && !r["stance"].is_empty() && !r["evidence"].is_empty());
+        let sum: f64 = r
+            .iter()
+            .filter(|(k, _)| k.starts_with("score_"))
+            .map(|(_, v)| v.parse::<f64>().unwrap())
+            .sum();
+        assert!((sum - 1.0).abs() < 2e-3, "scores sum to {sum}");
+    }
+    for r in rows.iter().filter(|r| r["kind"] != "body") {
+        assert!(
+            r["frame"].is_empty(),
+            "headings and boilerplate are not classified"
+        );
+    }
+
+    // Agreement with the intended labels: floors well below the measured values (docs/evaluation.md).
+    let pairs = framelens::evaluate::match_gold(
+        &corpus.join("gold.csv"),
+        &tmp.path().join("paragraphs.csv"),
+    )
+    .unwrap();
+    assert_eq!(
+        pairs.frame.len(),
+        rows.iter().filter(|r| r["kind"] == "body").count()
+    );
+    let frames = framelens::evaluate::score(&pairs.frame);
+    let stance = framelens::evaluate::score(&pairs.stance);
+    eprintln!(
+        "frames macro-F1 {:.3}, stance macro-F1 {:.3}",
+        frames.macro_f1, stance.macro_f1
+    );
+    assert!(
+        frames.macro_f1 >= 0.70,
+        "frame macro-F1 {:.3} fell below the floor",
+        frames.macro_f1
+    );
+    assert!(
+        stance.macro_f1 >= 0.35,
+        "stance macro-F1 {:.3} fell below the floor",
+        stance.macro_f1
+    );
+
+    let outlets = read_csv(&tmp.path().join("outlets.csv"));
+    assert_eq!(outlets.len(), 4);
+    assert!(
+        outlets.iter().any(|o| o["outlet"] == "meridian-wire"),
+        "outlet from folder name"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["documents"], 24);
+    assert_eq!(
+        manifest["model"]["weights_sha256"].as_str().unwrap().len(),
+        64
+    );
+    assert!(manifest["timings"]["encode"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn seed_article_headings_and_boilerplate() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    run(&common::shared().join("seeds"), tmp.path(), &[]).success();
+    let rows = read_csv(&tmp.path().join("paragraphs.csv"));
+    let headings: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["kind"] == "heading")
+        .map(|r| r["text"].as_str())
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "The Viral Kidnapping and the Domestic Backlash",
+            "The Structural Realities Behind the Scam Economy",
+            "The Need for a Multilateral Approach"
+        ]
+    );
+    assert_eq!(rows.iter().filter(|r| r["kind"] == "body").count(), 12);
+    let tail: Vec<&str> = rows
+        .iter()
+        .rev()
+        .take_while(|r| r["kind"] == "boilerplate")
+        .map(|r| r["text"].as_str())
+        .collect();
+    assert!(tail.len() >= 9, "trailing boilerplate: {tail:?}");
+    assert!(
+        tail.contains(&"Image: ABC News") && tail.contains(&"Please accept the terms to continue.")
+    );
+    let last_body = rows.iter().rposition(|r| r["kind"] == "body").unwrap();
+    assert_eq!(
+        rows[last_body]["section"],
+        "The Need for a Multilateral Approach"
+    );
+}
+
+#[test]
+fn bad_records_are_rejected_with_file_and_line_and_the_rest_is_processed() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    std::fs::create_dir_all(corpus.join("daily")).unwrap();
+    std::fs::write(corpus.join("daily/empty.md"), "").unwrap();
+    std::fs::write(corpus.join("daily/blank.txt"), "  \n\t\n").unwrap();
+    std::fs::write(
+        corpus.join("daily/bad.txt"),
+        b"Fine start.\n\nThen a bad byte \xff here.\n",
+    )
+    .unwrap();
+    std::fs::write(corpus.join("daily/good.md"), "---\noutlet: The Daily\ndate: 3 March 2025\n---\nPolice raided a compound near the border and freed forty workers.\n").unwrap();
+    let out = tmp.path().join("out");
+    run(&corpus, &out, &[]).success();
+    let rejects = read_csv(&out.join("rejects.csv"));
+    let reason = |f: &str| {
+        rejects
+            .iter()
+            .find(|r| r["file"].ends_with(f))
+            .map(|r| r["reason"].clone())
+            .unwrap_or_default()
+    };
+    assert!(reason("empty.md").contains("empty"), "{rejects:?}");
+    assert!(reason("blank.txt").contains("empty"), "{rejects:?}");
+    assert!(
+        reason("bad.txt").contains("UTF-8") && reason("bad.txt").contains("offset 29"),
+        "{rejects:?}"
+    );
+    let rows = read_csv(&out.join("paragraphs.csv"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["outlet"].as_str(), rows[0]["published"].as_str()),
+        ("The Daily", "2025-03-03")
+    );
+
+    // JSON Lines: a malformed line and a duplicate id are rejected with their line numbers.
+    let jsonl = tmp.path().join("c.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\": \"a\", \"outlet\": \"X\", \"text\": \"Courts sentenced eleven members of the network.\"}\n{not json\n{\"id\": \"a\", \"text\": \"Again.\"}\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out2");
+    run(&jsonl, &out, &[]).success();
+    let rejects = read_csv(&out.join("rejects.csv"));
+    assert_eq!(rejects.len(), 2, "{rejects:?}");
+    assert_eq!(rejects[0]["line"], "2");
+    assert!(
+        rejects[1]["reason"].contains("duplicate") && rejects[1]["line"] == "3",
+        "{rejects:?}"
+    );
+    assert_eq!(read_csv(&out.join("paragraphs.csv")).len(), 1);
+
+    // CSV with a custom text column; a row without text is rejected.
+    let csv_path = tmp.path().join("c.csv");
+    std::fs::write(
+        &csv_path,
+        "doc,body,outlet\n1,Extradition talks resumed on Monday.,Wire\n2,,Wire\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out3");
+    run(
+        &csv_path,
+        &out,
+        &["--id-field", "doc", "--text-field", "body"],
+    )
+    .success();
+    let rejects = read_csv(&out.join("rejects.csv"));
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0]["line"], "3");
+    assert_eq!(read_csv(&out.join("paragraphs.csv")).len(), 1);
+}
+
+#[test]
+fn codebook_errors_stop_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cb = tmp.path().join("cb.toml");
+    let text = std::fs::read_to_string(root().join(CODEBOOK))
+        .unwrap()
+        .replacen("label = ", "lable = ", 1);
+    std::fs::write(&cb, text).unwrap();
+    let out = tmp.path().join("out");
+    let a = framelens()
+        .args(["run", "corpora/sample", "--codebook"])
+        .arg(&cb)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("cb.toml") && err.contains("line ") && err.contains("lable"),
+        "{err}"
+    );
+    assert!(!out.exists(), "no output for a bad codebook");
+}
+
+#[test]
+fn embed_rejects_empty_lines_and_invalid_utf8_naming_the_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("p.txt");
+    std::fs::write(&f, "first paragraph\n\nthird\n").unwrap();
+    let a = framelens()
+        .arg("embed")
+        .arg(&f)
+        .args(["--out"])
+        .arg(tmp.path().join("e.npy"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("p.txt:2") && err.contains("empty line"),
+        "{err}"
+    );
+    std::fs::write(&f, b"ok\nbad \xc3\x28\n").unwrap();
+    let a = framelens()
+        .arg("embed")
+        .arg(&f)
+        .args(["--out"])
+        .arg(tmp.path().join("e.npy"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("invalid UTF-8 at byte offset 7") && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn embed_writes_npy_and_ids_in_input_order() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("p.jsonl");
+    std::fs::write(&f, "{\"id\": \"x\", \"text\": \"A long paragraph about scam compounds.\"}\n{\"id\": 7, \"text\": \"Short.\"}\n").unwrap();
+    let npy = tmp.path().join("e.npy");
+    framelens()
+        .arg("embed")
+        .arg(&f)
+        .arg("--out")
+        .arg(&npy)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let arr: ndarray::Array2<f32> = ndarray_npy::read_npy(&npy).unwrap();
+    assert_eq!(arr.shape(), [2, 384]);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("e.ids.txt")).unwrap(),
+        "x\n7\n"
+    );
+}
