@@ -117,8 +117,11 @@ def main():
 
     if a.backend == "openvino":
         try:
-            cm = model[0].auto_model.request.get_compiled_model()
-            info["ov_inference_precision"] = str(cm.get_property("INFERENCE_PRECISION_HINT"))
+            cm = model[0].auto_model.request  # an openvino CompiledModel in optimum-intel 2.x
+            if not hasattr(cm, "get_property"):
+                cm = cm.get_compiled_model()
+            prec = cm.get_property("INFERENCE_PRECISION_HINT")
+            info["ov_inference_precision"] = getattr(prec, "type_name", None) or str(prec)
             info["ov_num_threads"] = int(cm.get_property("INFERENCE_NUM_THREADS"))
         except Exception as e:  # informative only
             info["ov_inference_precision"] = f"unknown ({type(e).__name__})"

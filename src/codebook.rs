@@ -241,7 +241,7 @@ definition = "about b"
         let (_d, p) = write(&TWO.replace("label = \"B\"", "label = \"B\"\nexmples = [\"x\"]"));
         let msg = load(&p).unwrap_err().to_string();
         assert!(
-            msg.contains("cb.toml") && msg.contains("line 14") && msg.contains("exmples"),
+            msg.contains("cb.toml") && msg.contains("line 12") && msg.contains("exmples"),
             "{msg}"
         );
     }
