@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Side-by-side encoder benchmark: framelens (fp32, bf16) against Python sentence-transformers (torch and
+# OpenVINO backends, 2 threads, batch 32) on the same inputs, in one session, one system after the other.
+# Writes target/bench/encoder-report.md (and results.json, the raw records). Not run in CI.
+#
+# Environment:
+#   FRAMELENS      framelens binary (default: target/release/framelens, else target/debug/framelens)
+#   FRAMELENS_HOME model/runtime cache (default ~/.cache/framelens; scripts/setup.sh fills it)
+#   BENCH_DIR      work folder (default target/bench): venv, inputs, embeddings, report
+#   BENCH_BACKENDS sentence-transformers backends (default "torch openvino"; "onnx" is possible too)
+#   BENCH_REPEAT   timed passes per system, best kept (default 1)
+#   BENCH_THREADS  threads for every system (default 2, this machine's cores)
+#   BENCH_NO_WAIT=1  do not wait for running cargo/rustc processes before timing
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
+VENV="$BENCH_DIR/venv"
+PY="$VENV/bin/python"
+BACKENDS="${BENCH_BACKENDS:-torch openvino}"
+REPEAT="${BENCH_REPEAT:-1}"
+THREADS="${BENCH_THREADS:-2}"
+export FRAMELENS_HOME="${FRAMELENS_HOME:-$HOME/.cache/framelens}"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+if [[ -z "${FRAMELENS:-}" ]]; then
+  if [[ -x "$ROOT/target/release/framelens" ]]; then FRAMELENS="$ROOT/target/release/framelens"
+  elif [[ -x "$ROOT/target/debug/framelens" ]]; then FRAMELENS="$ROOT/target/debug/framelens"
+  else echo "no framelens binary: run 'cargo build --release' first (or set FRAMELENS=...)" >&2; exit 1; fi
+fi
+HF_MODEL="$FRAMELENS_HOME/hf/all-MiniLM-L6-v2"
+[[ -f "$HF_MODEL/config.json" ]] || { echo "$HF_MODEL missing: run scripts/setup.sh first" >&2; exit 1; }
+
+mkdir -p "$BENCH_DIR"
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- 1. the baseline's venv ------------------------------------------------------------------------------
+# PyPI has no CPU-only torch wheel for Linux x86_64 (those live on PyTorch's own index, which is not used
+# here): `pip install torch` brings the CUDA build and its nvidia-* libraries (~4 GB). It runs on the CPU
+# with the same MKL/oneDNN kernels as the CPU build; torch.cuda.is_available() is False on a machine
+# without a GPU. Set BENCH_TORCH_SPEC to pin another torch (e.g. a local CPU wheel).
+STAMP="$VENV/.framelens-bench-installed"
+if [[ ! -f "$STAMP" ]]; then
+  log "creating $VENV (sentence-transformers[openvino] with torch from PyPI)"
+  [[ -x "$PY" ]] || python3 -m venv "$VENV"
+  "$PY" -m pip install --quiet --upgrade pip
+  "$PY" -m pip install --quiet ${BENCH_TORCH_SPEC:-torch} "sentence-transformers[openvino]" numpy
+  if [[ " $BACKENDS " == *" onnx "* ]]; then "$PY" -m pip install --quiet "sentence-transformers[onnx]"; fi
+  "$PY" -m pip freeze > "$VENV/requirements.lock.txt"
+  touch "$STAMP"
+elif [[ " $BACKENDS " == *" onnx "* ]] && ! "$PY" -c "import onnxruntime" 2>/dev/null; then
+  "$PY" -m pip install --quiet "sentence-transformers[onnx]"
+fi
+
+# ---- 2. inputs -----------------------------------------------------------------------------------------
+"$PY" "$ROOT/bench/make_inputs.py" "$BENCH_DIR"
+INPUTS=(fixture_x4 news_2000)
+
+# ---- 3. wait for a quiet machine -----------------------------------------------------------------------
+# pgrep -x matches the process name; `pgrep -f cargo` would also match any process whose command line
+# merely mentions ~/.cargo/bin.
+if [[ "${BENCH_NO_WAIT:-0}" != 1 ]]; then
+  waited=0
+  while pgrep -x 'cargo|rustc|cargo-nextest|ld|cc1|cc1plus' >/dev/null; do
+    (( waited % 60 == 0 )) && log "a build is running (cargo/rustc); waiting for it to finish before timing"
+    sleep 5; waited=$((waited + 5))
+  done
+fi
+
+# ---- 4. the runs, one after the other ------------------------------------------------------------------
+HAVE_BENCH=0
+if "$FRAMELENS" bench encode --help >/dev/null 2>&1; then HAVE_BENCH=1; fi
+RAW="$BENCH_DIR/raw"
+mkdir -p "$RAW"
+rm -f "$RAW"/*
+cat /proc/loadavg > "$RAW/loadavg_start.txt"
+
+for name in "${INPUTS[@]}"; do
+  in="$BENCH_DIR/$name.txt"
+  log "$name: framelens ($FRAMELENS)"
+  if (( HAVE_BENCH )); then
+    "$FRAMELENS" bench encode --input "$in" --precision fp32 --precision bf16 --truncate \
+      --repeat "$REPEAT" --json "$RAW/framelens_$name.json" | tee "$RAW/framelens_$name.md"
+  fi
+  for p in fp32 bf16; do
+    # The embeddings for the cosine check (and, without `bench encode`, the timing: see report.py).
+    /usr/bin/time -f 'peak_rss_kb=%M wall_s=%e' -o "$RAW/framelens_${name}_$p.time" \
+      "$FRAMELENS" embed "$in" --out "$RAW/framelens_${name}_$p.npy" --truncate --precision "$p" \
+      --threads "$THREADS" -v 2> "$RAW/framelens_${name}_$p.stderr"
+    tr '\r' '\n' < "$RAW/framelens_${name}_$p.stderr" > "$RAW/framelens_${name}_$p.log"
+    grep -E 'embedded' "$RAW/framelens_${name}_$p.log" >&2 || true
+  done
+  for b in $BACKENDS; do
+    log "$name: sentence-transformers, $b backend"
+    "$PY" "$ROOT/bench/st_baseline.py" "$in" --backend "$b" --threads "$THREADS" --repeat "$REPEAT" \
+      --out "$RAW/st_${name}_$b.npy" 2> "$RAW/st_${name}_$b.log" | tee -a "$RAW/st.jsonl"
+  done
+done
+cat /proc/loadavg > "$RAW/loadavg_end.txt"
+
+# ---- 5. the report -------------------------------------------------------------------------------------
+"$PY" "$ROOT/bench/report.py" --bench-dir "$BENCH_DIR" --framelens "$FRAMELENS" --inputs "${INPUTS[@]}" \
+  --backends $BACKENDS --have-bench "$HAVE_BENCH"
+log "wrote $BENCH_DIR/encoder-report.md"
+cat "$BENCH_DIR/encoder-report.md"
