@@ -8,7 +8,7 @@
                    in file order; article bodies split on newlines (blank or not), internal whitespace
                    collapsed, paragraphs of 40-1,500 characters kept.
 
-Usage: make_inputs.py [OUT_DIR] [--shared DIR] [--tokenizer tokenizer.json]
+Usage: make_inputs.py [OUT_DIR] [--shared DIR] [--tokenizer tokenizer.json] [--limit N]
 Needs only the Python standard library; prints token counts when the `tokenizers` package is importable
 and a tokenizer.json is found (the bench venv has it).
 """
@@ -60,6 +60,7 @@ def token_stats(lines, tokenizer_json):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out_dir", nargs="?", default=str(DEFAULT_OUT))
+    ap.add_argument("--limit", type=int, default=0, help="keep only the first N lines of each (smoke tests)")
     ap.add_argument("--shared", default=os.environ.get("FRAMELENS_SHARED", str(DEFAULT_SHARED)))
     home = os.environ.get("FRAMELENS_HOME", os.path.expanduser("~/.cache/framelens"))
     ap.add_argument("--tokenizer", default=os.path.join(home, "hf", "all-MiniLM-L6-v2", "tokenizer.json"))
@@ -78,6 +79,8 @@ def main():
     news = news_paragraphs(shared / "datasets" / "article_bias_prediction" / "abp_sample_4000.jsonl", N_NEWS)
 
     for name, lines in (("fixture_x4.txt", fx4), ("news_2000.txt", news)):
+        if a.limit:
+            lines = lines[: a.limit]
         # A line must stay one paragraph: no embedded newlines survive the split/collapse above, but the
         # fixture's edge-case rows may hold other separators; keep them as they are (framelens reads lines).
         path = out / name

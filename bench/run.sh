@@ -10,12 +10,14 @@
 #   BENCH_BACKENDS sentence-transformers backends (default "torch openvino"; "onnx" is possible too)
 #   BENCH_REPEAT   timed passes per system, best kept (default 1)
 #   BENCH_THREADS  threads for every system (default 2, this machine's cores)
+#   BENCH_VENV     the baseline's venv (default $BENCH_DIR/venv)
+#   BENCH_ROWS=N   keep only the first N rows of each input (a smoke test of the scripts, not a benchmark)
 #   BENCH_NO_WAIT=1  do not wait for running cargo/rustc processes before timing
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
-VENV="$BENCH_DIR/venv"
+VENV="${BENCH_VENV:-$BENCH_DIR/venv}"
 PY="$VENV/bin/python"
 BACKENDS="${BENCH_BACKENDS:-torch openvino}"
 REPEAT="${BENCH_REPEAT:-1}"
@@ -53,7 +55,7 @@ elif [[ " $BACKENDS " == *" onnx "* ]] && ! "$PY" -c "import onnxruntime" 2>/dev
 fi
 
 # ---- 2. inputs -----------------------------------------------------------------------------------------
-"$PY" "$ROOT/bench/make_inputs.py" "$BENCH_DIR"
+"$PY" "$ROOT/bench/make_inputs.py" "$BENCH_DIR" ${BENCH_ROWS:+--limit "$BENCH_ROWS"}
 INPUTS=(fixture_x4 news_2000)
 
 # ---- 3. wait for a quiet machine -----------------------------------------------------------------------
