@@ -219,6 +219,9 @@ def main():
         "- Padding overhead = padded tokens / real tokens − 1 (sentence-transformers: batches of 32 sorted by "
         "character length, each padded to its longest row).",
     ]
+    warn = raw / "warnings.txt"
+    if warn.exists():
+        ctx += [f"- **Warning**: {w}" for w in warn.read_text().splitlines() if w.strip()]
     if not a.have_bench:
         ctx.append("- This framelens binary has no `bench encode` subcommand yet: its timings are the whole "
                    "`framelens embed` run after model load as the binary reports it (one pass, no warm-up, "

@@ -8,11 +8,13 @@
 #   FRAMELENS_HOME model/runtime cache (default ~/.cache/framelens; scripts/setup.sh fills it)
 #   BENCH_DIR      work folder (default target/bench): venv, inputs, embeddings, report
 #   BENCH_BACKENDS sentence-transformers backends (default "torch openvino"; "onnx" is possible too)
-#   BENCH_REPEAT   timed passes per system, best kept (default 1)
+#   BENCH_REPEAT   timed passes per system, the fastest kept (default 2; framelens runs each pass in a
+#                  fresh process, st_baseline.py after a 64-row warm-up in one process)
 #   BENCH_THREADS  threads for every system (default 2, this machine's cores)
 #   BENCH_VENV     the baseline's venv (default $BENCH_DIR/venv)
 #   BENCH_ROWS=N   keep only the first N rows of each input (a smoke test of the scripts, not a benchmark)
-#   BENCH_NO_WAIT=1  do not wait for running cargo/rustc processes before timing
+#   BENCH_NO_WAIT=1  do not wait for a quiet machine (no cargo/rustc, <15% CPU busy) before each run
+#   BENCH_MAX_WAIT   seconds to wait for it at most (default 2700), then time anyway and say so
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +22,7 @@ BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
 VENV="${BENCH_VENV:-$BENCH_DIR/venv}"
 PY="$VENV/bin/python"
 BACKENDS="${BENCH_BACKENDS:-torch openvino}"
-REPEAT="${BENCH_REPEAT:-1}"
+REPEAT="${BENCH_REPEAT:-2}"
 THREADS="${BENCH_THREADS:-2}"
 export FRAMELENS_HOME="${FRAMELENS_HOME:-$HOME/.cache/framelens}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
@@ -58,16 +60,38 @@ fi
 "$PY" "$ROOT/bench/make_inputs.py" "$BENCH_DIR" ${BENCH_ROWS:+--limit "$BENCH_ROWS"}
 INPUTS=(fixture_x4 news_2000)
 
-# ---- 3. wait for a quiet machine -----------------------------------------------------------------------
-# pgrep -x matches the process name; `pgrep -f cargo` would also match any process whose command line
-# merely mentions ~/.cargo/bin.
-if [[ "${BENCH_NO_WAIT:-0}" != 1 ]]; then
-  waited=0
-  while pgrep -x 'cargo|rustc|cargo-nextest|ld|cc1|cc1plus' >/dev/null; do
-    (( waited % 60 == 0 )) && log "a build is running (cargo/rustc); waiting for it to finish before timing"
-    sleep 5; waited=$((waited + 5))
+# ---- 3. a quiet machine --------------------------------------------------------------------------------
+# On 2 cores a concurrent build makes every timing meaningless. Before each system's run, wait until no
+# compiler is running and the CPUs have been at least 85% idle over 3 s (give up after BENCH_MAX_WAIT s and
+# say so in the report). pgrep -x matches process names: `pgrep -f cargo` would also match any process whose
+# command line merely mentions ~/.cargo/bin.
+cpu_busy_pct() {  # CPU busy % over 3 s, from /proc/stat
+  local a b
+  a=($(head -1 /proc/stat)); sleep 3; b=($(head -1 /proc/stat))
+  local t0=0 t1=0 k
+  for k in 1 2 3 4 5 6 7 8; do t0=$((t0 + a[k])); t1=$((t1 + b[k])); done
+  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=$((t1 - t0))
+  echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+wait_quiet() {
+  [[ "${BENCH_NO_WAIT:-0}" == 1 ]] && return 0
+  local start=$SECONDS said=0 busy
+  while :; do
+    if pgrep -x 'cargo|rustc|cargo-nextest|cc1|cc1plus|ld' >/dev/null; then
+      busy="build"
+    else
+      busy="$(cpu_busy_pct)"; (( busy < 15 )) && return 0
+      busy="${busy}% CPU busy"
+    fi
+    if (( SECONDS - start > ${BENCH_MAX_WAIT:-2700} )); then
+      log "machine still not quiet ($busy) after ${BENCH_MAX_WAIT:-2700} s: timing anyway"
+      echo "$1 started while the machine was not quiet ($busy)" >> "$RAW/warnings.txt"
+      return 0
+    fi
+    if (( SECONDS - said >= 60 )); then log "waiting for a quiet machine before $1 ($busy)"; said=$SECONDS; fi
+    sleep 5
   done
-fi
+}
 
 # ---- 4. the runs, one after the other ------------------------------------------------------------------
 HAVE_BENCH=0
@@ -79,10 +103,11 @@ cat /proc/loadavg > "$RAW/loadavg_start.txt"
 
 for name in "${INPUTS[@]}"; do
   in="$BENCH_DIR/$name.txt"
+  wait_quiet "framelens on $name"
   log "$name: framelens ($FRAMELENS)"
   if (( HAVE_BENCH )); then
     "$FRAMELENS" bench encode --input "$in" --precision fp32 --precision bf16 --truncate \
-      --repeat "$REPEAT" --json "$RAW/framelens_$name.json" | tee "$RAW/framelens_$name.md"
+      --threads "$THREADS" --repeat "$REPEAT" --json "$RAW/framelens_$name.json" | tee "$RAW/framelens_$name.md"
   fi
   for p in fp32 bf16; do
     # The embeddings for the cosine check (and, without `bench encode`, the timing: see report.py).
@@ -93,6 +118,7 @@ for name in "${INPUTS[@]}"; do
     grep -E 'embedded' "$RAW/framelens_${name}_$p.log" >&2 || true
   done
   for b in $BACKENDS; do
+    wait_quiet "sentence-transformers/$b on $name"
     log "$name: sentence-transformers, $b backend"
     "$PY" "$ROOT/bench/st_baseline.py" "$in" --backend "$b" --threads "$THREADS" --repeat "$REPEAT" \
       --out "$RAW/st_${name}_$b.npy" 2> "$RAW/st_${name}_$b.log" | tee -a "$RAW/st.jsonl"

@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod atomic;
 pub mod classify;
 pub mod codebook;
+pub mod compare;
 pub mod corpus;
 pub mod encode;
 pub mod evaluate;

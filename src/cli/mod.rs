@@ -2,6 +2,7 @@
 
 mod bench;
 mod codebook;
+mod compare;
 mod embed;
 mod eval;
 mod model;
@@ -36,6 +37,8 @@ enum Command {
     /// Check a codebook.
     #[command(subcommand)]
     Codebook(codebook::CodebookCommand),
+    /// Compare framing across outlets (or months, or any column) of a finished run.
+    Compare(compare::CompareCmd),
     /// Manage encoder models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -86,5 +89,6 @@ pub fn main() -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Bench(c) => bench::run(c),
         Command::Codebook(c) => codebook::run(c),
+        Command::Compare(c) => compare::run(c),
     }
 }

@@ -57,6 +57,11 @@ pub struct RunArgs {
     pub cue_weight: Option<f32>,
     #[command(flatten)]
     pub encoder: EncoderArgs,
+    /// Skip the outlet comparison (comparison.csv, distances.csv, ...) at the end of the run.
+    #[arg(long)]
+    pub no_compare: bool,
+    #[command(flatten)]
+    pub compare: super::compare::CompareArgs,
     #[arg(long, short)]
     pub quiet: bool,
     #[arg(long, short)]
@@ -116,8 +121,16 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     if let Some(b) = bar {
         b.finish();
     }
+    let comparison = if a.no_compare {
+        None
+    } else {
+        Some(super::compare::compare_dir(&a.out, &a.compare)?)
+    };
     if !quiet {
         print_summary(&summary);
+        if let Some(c) = comparison {
+            eprint!("{c}");
+        }
     }
     Ok(())
 }

@@ -2,19 +2,41 @@
 //! formats cannot drift apart.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::corpus::{Corpus, Document, Reject};
+use crate::corpus::{Corpus, Document, Item, Reject};
 
-/// Accumulates documents and rejects in input order.
-#[derive(Debug, Default)]
-pub(crate) struct Collector {
-    corpus: Corpus,
-    /// id → index of the document that first used it.
-    seen: HashMap<String, usize>,
+/// Where accepted documents and rejects go: into memory, or to a caller's sink as they are read
+/// (streaming, so a corpus of a million articles never sits in memory at once).
+enum Target<'a> {
+    Collect(Corpus),
+    Stream(&'a mut dyn FnMut(Item)),
 }
 
-impl Collector {
+/// Applies the shared checks and forwards documents and rejects in input order.
+pub(crate) struct Collector<'a> {
+    target: Target<'a>,
+    /// id → where the document that first used it came from (file, line).
+    seen: HashMap<String, (PathBuf, Option<u64>)>,
+}
+
+impl Default for Collector<'static> {
+    fn default() -> Self {
+        Collector {
+            target: Target::Collect(Corpus::default()),
+            seen: HashMap::new(),
+        }
+    }
+}
+
+impl<'a> Collector<'a> {
+    pub(crate) fn streaming(sink: &'a mut dyn FnMut(Item)) -> Self {
+        Collector {
+            target: Target::Stream(sink),
+            seen: HashMap::new(),
+        }
+    }
+
     /// Keeps `doc` unless its text is blank or its id was already used; the first document with an
     /// id wins, because input order is the only tie-break a user can predict.
     pub(crate) fn add(&mut self, doc: Document) {
@@ -28,24 +50,29 @@ impl Collector {
             ));
             return;
         }
-        if let Some(&first) = self.seen.get(&doc.id) {
-            let prev = &self.corpus.documents[first].source;
+        if let Some((file, line)) = self.seen.get(&doc.id) {
             let reason = format!(
                 "duplicate document id (first seen in {}{})",
-                prev.file.display(),
-                prev.line.map(|l| format!(" line {l}")).unwrap_or_default()
+                file.display(),
+                line.map(|l| format!(" line {l}")).unwrap_or_default()
             );
             let Document { id, source, .. } = doc;
             self.reject(Reject::record(source.file, source.line, Some(id), reason));
             return;
         }
         self.seen
-            .insert(doc.id.clone(), self.corpus.documents.len());
-        self.corpus.documents.push(doc);
+            .insert(doc.id.clone(), (doc.source.file.clone(), doc.source.line));
+        match &mut self.target {
+            Target::Collect(c) => c.documents.push(doc),
+            Target::Stream(sink) => sink(Item::Document(doc)),
+        }
     }
 
     pub(crate) fn reject(&mut self, reject: Reject) {
-        self.corpus.rejects.push(reject);
+        match &mut self.target {
+            Target::Collect(c) => c.rejects.push(reject),
+            Target::Stream(sink) => sink(Item::Reject(reject)),
+        }
     }
 
     /// Shorthand for a reject without a known document id.
@@ -53,7 +80,11 @@ impl Collector {
         self.reject(Reject::record(file, line, None, reason));
     }
 
+    /// The collected corpus (empty when streaming: everything went to the sink).
     pub(crate) fn finish(self) -> Corpus {
-        self.corpus
+        match self.target {
+            Target::Collect(c) => c,
+            Target::Stream(_) => Corpus::default(),
+        }
     }
 }

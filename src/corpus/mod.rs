@@ -28,6 +28,36 @@ use collect::Collector;
 /// without articles, a CSV without the text column); every problem with a single record becomes a
 /// [`Reject`] in the returned [`Corpus`]. Documents keep input order (sorted paths for folders).
 pub fn read_corpus(path: &Path, format: Format, fields: &Fields) -> Result<Corpus, CorpusError> {
+    let mut out = Collector::default();
+    read_into(path, format, fields, &mut out)?;
+    Ok(out.finish())
+}
+
+/// One item of a streamed corpus, in input order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Document(Document),
+    Reject(Reject),
+}
+
+/// Streams the corpus at `path` into `sink`, document by document, with the same checks and order as
+/// [`read_corpus`]; memory stays bounded by one record (plus the ids seen, for duplicate detection).
+pub fn stream_corpus(
+    path: &Path,
+    format: Format,
+    fields: &Fields,
+    sink: &mut dyn FnMut(Item),
+) -> Result<(), CorpusError> {
+    let mut out = Collector::streaming(sink);
+    read_into(path, format, fields, &mut out)
+}
+
+fn read_into(
+    path: &Path,
+    format: Format,
+    fields: &Fields,
+    out: &mut Collector,
+) -> Result<(), CorpusError> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -44,10 +74,9 @@ pub fn read_corpus(path: &Path, format: Format, fields: &Fields) -> Result<Corpu
         Format::Auto => detect(path, meta.is_dir())?,
         other => other,
     };
-    let mut out = Collector::default();
     match format {
-        Format::Folder if meta.is_dir() => folder::read_folder(path, fields, &mut out)?,
-        Format::Folder => folder::read_single(path, fields, &mut out),
+        Format::Folder if meta.is_dir() => folder::read_folder(path, fields, out)?,
+        Format::Folder => folder::read_single(path, fields, out),
         Format::Jsonl | Format::Csv if meta.is_dir() => {
             return Err(CorpusError::NotAFile {
                 path: path.to_path_buf(),
@@ -58,11 +87,11 @@ pub fn read_corpus(path: &Path, format: Format, fields: &Fields) -> Result<Corpu
                 },
             })
         }
-        Format::Jsonl => jsonl::read_jsonl(path, fields, &mut out)?,
-        Format::Csv => csv_table::read_csv(path, fields, &mut out)?,
+        Format::Jsonl => jsonl::read_jsonl(path, fields, out)?,
+        Format::Csv => csv_table::read_csv(path, fields, out)?,
         Format::Auto => return Err(CorpusError::UnknownFormat(path.to_path_buf())),
     }
-    Ok(out.finish())
+    Ok(())
 }
 
 /// The format `Auto` picks: by kind of path, then by extension (case-insensitive).

@@ -6,6 +6,7 @@
 //! windows and batches; [`encoder`] runs them.
 
 pub mod batch;
+pub mod cache;
 pub mod config;
 pub mod encoder;
 pub mod error;

@@ -1,0 +1,365 @@
+//! Reading a run folder and grouping its labelled paragraphs into per-group, per-article counts.
+//!
+//! Why counts per (group, article): the article is the bootstrap's sampling unit, and every statistic of
+//! this module (shares, chi-square, distances, differences) is a function of those counts. Reducing the
+//! rows to counts once keeps the bootstrap cheap and makes the result independent of the row order of
+//! `paragraphs.csv` (groups and articles are kept in sorted order), so re-ordered or merged shard outputs
+//! compare identically.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::bootstrap::Unit;
+use super::{CompareError, GroupBy, OTHER, STANCES};
+use crate::record::ParagraphRecord;
+
+/// Group name for `--by month` when `published` is not an ISO date: such articles are kept, visibly.
+pub const UNKNOWN_MONTH: &str = "unknown";
+/// Group name for an empty value of a `--by COLUMN` column (e.g. body paragraphs before the first
+/// heading have an empty `section`). Parenthesised so it cannot be mistaken for a real value.
+pub const EMPTY_VALUE: &str = "(none)";
+
+/// One group: its articles (sampling units) in `doc_id` order.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    pub doc_ids: Vec<String>,
+    /// Per article: counts of frames (codebook order, then `other`) followed by the three stances.
+    pub units: Vec<Unit>,
+}
+
+impl Group {
+    /// Number of label columns per unit (frames + `other` + stances).
+    pub fn n_labels(&self) -> usize {
+        self.units.first().map_or(0, |u| u.counts.len())
+    }
+
+    /// Label counts summed over the group's articles.
+    pub fn totals(&self) -> Vec<u64> {
+        let mut t = vec![0u64; self.n_labels()];
+        for u in &self.units {
+            for (acc, &c) in t.iter_mut().zip(&u.counts) {
+                *acc += u64::from(c);
+            }
+        }
+        t
+    }
+
+    /// Body paragraphs in the group.
+    pub fn n_paragraphs(&self) -> u64 {
+        self.units.iter().map(|u| u64::from(u.n)).sum()
+    }
+}
+
+/// A run reduced to groups.
+#[derive(Debug, Clone)]
+pub struct GroupedRun {
+    pub group_by: String,
+    pub n_frames: usize,
+    pub groups: Vec<Group>,
+}
+
+/// Frame labels of the run: `manifest.json` → `codebook.frames`, then `other`. Read from the manifest, not
+/// from the labels that happen to occur, so that a frame no paragraph received still appears (with share
+/// 0) and outputs of different runs with one codebook line up column for column.
+pub fn read_frames(path: &Path) -> Result<Vec<String>, CompareError> {
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+    let bad = |reason: String| CompareError::Manifest {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let frames = json
+        .get("codebook")
+        .and_then(|c| c.get("frames"))
+        .ok_or_else(|| bad("no `codebook.frames`".into()))?
+        .as_array()
+        .ok_or_else(|| bad("`codebook.frames` is not a list".into()))?;
+    let mut out: Vec<String> = Vec::with_capacity(frames.len() + 1);
+    for f in frames {
+        let name = f
+            .as_str()
+            .ok_or_else(|| bad(format!("`codebook.frames` has a non-string entry {f}")))?;
+        if name.is_empty() {
+            return Err(bad("`codebook.frames` has an empty frame id".into()));
+        }
+        if out.iter().any(|o| o == name) {
+            return Err(bad(format!("frame `{name}` is listed twice")));
+        }
+        out.push(name.to_string());
+    }
+    if out.is_empty() {
+        return Err(bad("`codebook.frames` is empty".into()));
+    }
+    if !out.iter().any(|o| o == OTHER) {
+        out.push(OTHER.to_string());
+    }
+    Ok(out)
+}
+
+/// `YYYY-MM` of an ISO date `YYYY-MM-DD` (optionally followed by `T` or a space and a time), else `None`.
+/// Strict on purpose: "2025-9-4" or "late autumn 2025" must not produce a plausible-looking month.
+pub fn month_of(published: &str) -> Option<&str> {
+    let b = published.as_bytes();
+    if b.len() < 10 || (b.len() > 10 && b[10] != b'T' && b[10] != b' ') {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+        return None;
+    }
+    let month = (b[5] - b'0') * 10 + (b[6] - b'0');
+    let day = (b[8] - b'0') * 10 + (b[9] - b'0');
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    Some(&published[..7])
+}
+
+/// Where a paragraph's group comes from.
+enum Key {
+    Outlet,
+    Month,
+    ParagraphColumn(usize),
+    ArticleColumn {
+        column: String,
+        values: HashMap<String, String>,
+        path: PathBuf,
+    },
+}
+
+/// Reads `paragraphs.csv` (and `articles.csv` when grouping by one of its columns) into groups of
+/// per-article counts over body paragraphs.
+pub fn read_groups(
+    run_dir: &Path,
+    by: &GroupBy,
+    frames: &[String],
+) -> Result<GroupedRun, CompareError> {
+    let path = run_dir.join("paragraphs.csv");
+    let mut rdr = open_csv(&path)?;
+    let headers = rdr.headers().map_err(|e| csv_error(&path, e))?.clone();
+    for needed in ["doc_id", "kind", "frame", "stance"] {
+        if !headers.iter().any(|h| h == needed) {
+            return Err(CompareError::MissingColumn {
+                path: path.clone(),
+                column: needed.into(),
+                reason: "every framelens run writes it; is this a paragraphs.csv?".into(),
+            });
+        }
+    }
+    let key = match by {
+        GroupBy::Outlet => Key::Outlet,
+        GroupBy::Month => Key::Month,
+        GroupBy::Column(c) => match headers.iter().position(|h| h == c) {
+            Some(i) => Key::ParagraphColumn(i),
+            None => article_column(run_dir, c, &headers)?,
+        },
+    };
+
+    let frame_index: HashMap<&str, usize> = frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.as_str(), i))
+        .collect();
+    let n_frames = frames.len();
+    let width = n_frames + STANCES.len();
+
+    let mut map: BTreeMap<String, BTreeMap<String, Unit>> = BTreeMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(&path, e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let p: ParagraphRecord = record
+            .deserialize(Some(&headers))
+            .map_err(|e| csv_error(&path, e))?;
+        if !p.is_body() {
+            continue;
+        }
+        let f = *frame_index
+            .get(p.frame.as_str())
+            .ok_or_else(|| CompareError::BadLabel {
+                path: path.clone(),
+                line,
+                field: "frame",
+                value: p.frame.clone(),
+                expected: format!(
+                    "{} (manifest.json codebook.frames + other)",
+                    frames.join(", ")
+                ),
+            })?;
+        let s =
+            STANCES
+                .iter()
+                .position(|s| *s == p.stance)
+                .ok_or_else(|| CompareError::BadLabel {
+                    path: path.clone(),
+                    line,
+                    field: "stance",
+                    value: p.stance.clone(),
+                    expected: STANCES.join(", "),
+                })?;
+        let group = match &key {
+            Key::Outlet => non_empty(&p.outlet),
+            Key::Month => month_of(&p.published).unwrap_or(UNKNOWN_MONTH).to_string(),
+            Key::ParagraphColumn(i) => non_empty(record.get(*i).unwrap_or("")),
+            Key::ArticleColumn {
+                column,
+                values,
+                path,
+            } => match values.get(&p.doc_id) {
+                Some(v) => non_empty(v),
+                None => {
+                    return Err(CompareError::MissingArticle {
+                        path: path.clone(),
+                        doc_id: p.doc_id.clone(),
+                        column: column.clone(),
+                    })
+                }
+            },
+        };
+        let unit = map
+            .entry(group)
+            .or_default()
+            .entry(p.doc_id)
+            .or_insert_with(|| Unit {
+                counts: vec![0; width],
+                n: 0,
+            });
+        unit.counts[f] += 1;
+        unit.counts[n_frames + s] += 1;
+        unit.n += 1;
+    }
+    if map.is_empty() {
+        return Err(CompareError::NoBodyParagraphs { path });
+    }
+
+    let mut groups: Vec<Group> = map
+        .into_iter()
+        .map(|(name, docs)| {
+            let (doc_ids, units) = docs.into_iter().unzip();
+            Group {
+                name,
+                doc_ids,
+                units,
+            }
+        })
+        .collect();
+    if *by == GroupBy::Month {
+        // Months sort chronologically as strings; "unknown" is not a month and goes last.
+        if let Some(i) = groups.iter().position(|g| g.name == UNKNOWN_MONTH) {
+            let g = groups.remove(i);
+            groups.push(g);
+        }
+    }
+    Ok(GroupedRun {
+        group_by: by.name().to_string(),
+        n_frames,
+        groups,
+    })
+}
+
+fn non_empty(v: &str) -> String {
+    if v.trim().is_empty() {
+        EMPTY_VALUE.to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// Builds the `doc_id → value` join for a column that only `articles.csv` has.
+fn article_column(
+    run_dir: &Path,
+    column: &str,
+    para_headers: &csv::StringRecord,
+) -> Result<Key, CompareError> {
+    let path = run_dir.join("articles.csv");
+    if !path.exists() {
+        return Err(CompareError::MissingColumn {
+            path: run_dir.join("paragraphs.csv"),
+            column: column.into(),
+            reason: format!(
+                "not a column of paragraphs.csv ({}), and there is no articles.csv to join",
+                para_headers.iter().collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    let mut rdr = open_csv(&path)?;
+    let headers = rdr.headers().map_err(|e| csv_error(&path, e))?.clone();
+    let Some(ci) = headers.iter().position(|h| h == column) else {
+        return Err(CompareError::MissingColumn {
+            path,
+            column: column.into(),
+            reason: format!(
+                "neither paragraphs.csv nor articles.csv has it; columns: outlet, month, {}, {}",
+                para_headers.iter().collect::<Vec<_>>().join(", "),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ),
+        });
+    };
+    let Some(di) = headers.iter().position(|h| h == "doc_id") else {
+        return Err(CompareError::MissingColumn {
+            path,
+            column: "doc_id".into(),
+            reason: format!("needed to join `{column}` onto paragraphs"),
+        });
+    };
+    let mut values = HashMap::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(&path, e))?;
+        let doc = rec.get(di).unwrap_or("").to_string();
+        values.insert(doc, rec.get(ci).unwrap_or("").to_string());
+    }
+    Ok(Key::ArticleColumn {
+        column: column.into(),
+        values,
+        path,
+    })
+}
+
+fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, CompareError> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    Ok(csv::ReaderBuilder::new().from_reader(file))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> CompareError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        CompareError::MissingFile {
+            path: path.to_path_buf(),
+        }
+    } else {
+        CompareError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> CompareError {
+    CompareError::Csv {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_accepts_iso_dates_only() {
+        assert_eq!(month_of("2025-09-04"), Some("2025-09"));
+        assert_eq!(month_of("2025-09-04T10:00:00Z"), Some("2025-09"));
+        assert_eq!(month_of("2025-09-04 10:00"), Some("2025-09"));
+        assert_eq!(month_of("late autumn 2025"), None);
+        assert_eq!(month_of("2025-9-4"), None);
+        assert_eq!(month_of("2025-13-01"), None);
+        assert_eq!(month_of("2025-09"), None);
+        assert_eq!(month_of("2025-09-04x"), None);
+        assert_eq!(month_of(""), None);
+    }
+}
