@@ -65,6 +65,7 @@ INPUTS=(fixture_x4 news_2000)
 # compiler is running and the CPUs have been at least 85% idle over 3 s (give up after BENCH_MAX_WAIT s and
 # say so in the report). pgrep -x matches process names: `pgrep -f cargo` would also match any process whose
 # command line merely mentions ~/.cargo/bin.
+BUILD_RE='cargo|rustc|cargo-nextest|cc1|cc1plus|ld'
 cpu_busy_pct() {  # CPU busy % over 3 s, from /proc/stat
   local a b
   a=($(head -1 /proc/stat)); sleep 3; b=($(head -1 /proc/stat))
@@ -77,7 +78,7 @@ wait_quiet() {
   [[ "${BENCH_NO_WAIT:-0}" == 1 ]] && return 0
   local start=$SECONDS said=0 busy
   while :; do
-    if pgrep -x 'cargo|rustc|cargo-nextest|cc1|cc1plus|ld' >/dev/null; then
+    if pgrep -x "$BUILD_RE" >/dev/null; then
       busy="build"
     else
       busy="$(cpu_busy_pct)"; (( busy < 15 )) && return 0
@@ -101,10 +102,32 @@ mkdir -p "$RAW"
 rm -f "$RAW"/*
 cat /proc/loadavg > "$RAW/loadavg_start.txt"
 
-for name in "${INPUTS[@]}"; do
-  in="$BENCH_DIR/$name.txt"
-  wait_quiet "framelens on $name"
-  log "$name: framelens ($FRAMELENS)"
+# A build that starts during a run spoils it: a watcher notes every 2 s whether a compiler is running, and a
+# run that overlapped one is done again (up to 3 tries; the report says when none was clean).
+( while :; do pgrep -x "$BUILD_RE" >/dev/null && date +%s >> "$RAW/builds_seen.txt"; sleep 2; done ) &
+WATCHER=$!
+trap 'kill "$WATCHER" 2>/dev/null || true' EXIT
+build_during() {  # was a compiler seen between epoch $1 and $2?
+  [[ -f "$RAW/builds_seen.txt" ]] || return 1
+  awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b { found = 1 } END { exit !found }' "$RAW/builds_seen.txt"
+}
+clean_run() {  # clean_run LABEL CMD...: run CMD on a quiet machine, again if a build overlapped it
+  local label=$1 try t0 t1; shift
+  for try in 1 2 3; do
+    wait_quiet "$label"
+    log "$label"
+    t0=$(date +%s); "$@"; t1=$(date +%s)
+    build_during "$t0" "$t1" || return 0
+    if [[ "${BENCH_NO_WAIT:-0}" == 1 ]]; then
+      echo "$label: a build ran during it (BENCH_NO_WAIT=1: not repeated)" >> "$RAW/warnings.txt"; return 0
+    fi
+    log "a build ran during $label (try $try)"
+  done
+  echo "$label: a build ran during each of 3 tries; the last one is reported" >> "$RAW/warnings.txt"
+}
+
+framelens_runs() {  # framelens_runs NAME
+  local name=$1 in="$BENCH_DIR/$1.txt" p
   if (( HAVE_BENCH )); then
     "$FRAMELENS" bench encode --input "$in" --precision fp32 --precision bf16 --truncate \
       --threads "$THREADS" --repeat "$REPEAT" --json "$RAW/framelens_$name.json" | tee "$RAW/framelens_$name.md"
@@ -117,11 +140,16 @@ for name in "${INPUTS[@]}"; do
     tr '\r' '\n' < "$RAW/framelens_${name}_$p.stderr" > "$RAW/framelens_${name}_$p.log"
     grep -E 'embedded' "$RAW/framelens_${name}_$p.log" >&2 || true
   done
+}
+st_run() {  # st_run NAME BACKEND
+  "$PY" "$ROOT/bench/st_baseline.py" "$BENCH_DIR/$1.txt" --backend "$2" --threads "$THREADS" --repeat "$REPEAT" \
+    --out "$RAW/st_$1_$2.npy" 2> "$RAW/st_$1_$2.log" | tee -a "$RAW/st.jsonl"
+}
+
+for name in "${INPUTS[@]}"; do
+  clean_run "framelens (fp32, bf16) on $name" framelens_runs "$name"
   for b in $BACKENDS; do
-    wait_quiet "sentence-transformers/$b on $name"
-    log "$name: sentence-transformers, $b backend"
-    "$PY" "$ROOT/bench/st_baseline.py" "$in" --backend "$b" --threads "$THREADS" --repeat "$REPEAT" \
-      --out "$RAW/st_${name}_$b.npy" 2> "$RAW/st_${name}_$b.log" | tee -a "$RAW/st.jsonl"
+    clean_run "sentence-transformers/$b on $name" st_run "$name" "$b"
   done
 done
 cat /proc/loadavg > "$RAW/loadavg_end.txt"

@@ -20,6 +20,12 @@ pub struct CompareArgs {
     /// Groups with fewer articles are flagged small_group=true.
     #[arg(long, default_value_t = 5)]
     pub min_articles: usize,
+    /// Also write framelens.xlsx (sheets Paragraphs, Articles, Outlets, Comparison, Distances, Run, ...).
+    #[arg(long)]
+    pub xlsx: bool,
+    /// Also write report.html (self-contained, charts as inline SVG).
+    #[arg(long)]
+    pub report: bool,
 }
 
 #[derive(Args)]
@@ -46,6 +52,18 @@ pub fn compare_dir(dir: &std::path::Path, a: &CompareArgs) -> anyhow::Result<Str
     let c = compare::compare(dir, &a.options())?;
     compare::write(dir, &c)?;
     let mut s = String::new();
+    if a.xlsx {
+        s += &format!(
+            "wrote {}\n",
+            framelens::export::write_workbook(dir)?.display()
+        );
+    }
+    if a.report {
+        s += &format!(
+            "wrote {}\n",
+            framelens::export::write_report(dir)?.display()
+        );
+    }
     for t in &c.independence {
         let p = t
             .p_value

@@ -1,8 +1,15 @@
 //! The export stage: `paragraphs.csv`, `articles.csv`, `outlets.csv`, `rejects.csv` and `manifest.json`,
-//! each written to a temporary name and renamed when complete (see [`crate::atomic`]).
+//! each written to a temporary name and renamed when complete (see [`crate::atomic`]); from a finished run
+//! folder, the spreadsheet workbook ([`xlsx`]) and the self-contained HTML report ([`report`]).
 
 pub mod manifest;
+pub mod report;
+pub mod run_tables;
 pub mod tables;
+pub mod xlsx;
 
 pub use manifest::Manifest;
+pub use report::write_report;
+pub use run_tables::ReportError;
 pub use tables::{write_articles, write_outlets, write_paragraphs, write_rejects, RejectRow};
+pub use xlsx::write_workbook;
