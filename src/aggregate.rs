@@ -19,11 +19,7 @@ pub struct Counts {
 
 impl Counts {
     fn new(n_labels: usize) -> Self {
-        Counts {
-            frames: vec![0; n_labels],
-            stance: [0; 3],
-            body: 0,
-        }
+        Counts { frames: vec![0; n_labels], stance: [0; 3], body: 0 }
     }
 
     fn add(&mut self, labels: &[String], r: &ParagraphRecord) {
@@ -38,16 +34,7 @@ impl Counts {
 
     /// Share of each label; zeros when there are no body paragraphs.
     pub fn shares(&self) -> Vec<f64> {
-        self.frames
-            .iter()
-            .map(|&c| {
-                if self.body == 0 {
-                    0.0
-                } else {
-                    c as f64 / self.body as f64
-                }
-            })
-            .collect()
+        self.frames.iter().map(|&c| if self.body == 0 { 0.0 } else { c as f64 / self.body as f64 }).collect()
     }
 
     /// The most frequent label (first in codebook order on ties), or None without body paragraphs.
@@ -56,16 +43,15 @@ impl Counts {
         if max == 0 {
             return None;
         }
-        self.frames
-            .iter()
-            .position(|&c| c == max)
-            .map(|k| labels[k].as_str())
+        self.frames.iter().position(|&c| c == max).map(|k| labels[k].as_str())
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleAggregate {
     pub doc_id: String,
+    /// Position of the document in the corpus (ingest order); shards keep it, so merges restore the order.
+    pub doc_seq: u64,
     pub outlet: String,
     pub published: String,
     pub title: String,
@@ -91,15 +77,16 @@ pub struct Aggregates {
 
 /// Labels used by aggregates: the codebook's frames plus `other`.
 pub fn labels_with_other(frames: &[String]) -> Vec<String> {
-    frames
-        .iter()
-        .cloned()
-        .chain(std::iter::once(OTHER.to_string()))
-        .collect()
+    frames.iter().cloned().chain(std::iter::once(OTHER.to_string())).collect()
 }
 
 /// Aggregates records (in document order) per article and per outlet (outlets sorted by name).
 pub fn aggregate(frames: &[String], records: &[ParagraphRecord]) -> Aggregates {
+    aggregate_with_seq(frames, records, |_| 0)
+}
+
+/// As [`aggregate`], with each document's corpus position from `seq`.
+pub fn aggregate_with_seq(frames: &[String], records: &[ParagraphRecord], seq: impl Fn(&str) -> u64) -> Aggregates {
     let labels = labels_with_other(frames);
     let mut articles: Vec<ArticleAggregate> = Vec::new();
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
@@ -107,6 +94,7 @@ pub fn aggregate(frames: &[String], records: &[ParagraphRecord]) -> Aggregates {
         let i = *index.entry(r.doc_id.as_str()).or_insert_with(|| {
             articles.push(ArticleAggregate {
                 doc_id: r.doc_id.clone(),
+                doc_seq: seq(&r.doc_id),
                 outlet: r.outlet.clone(),
                 published: r.published.clone(),
                 title: r.title.clone(),
@@ -121,15 +109,32 @@ pub fn aggregate(frames: &[String], records: &[ParagraphRecord]) -> Aggregates {
             a.counts.add(&labels, r);
         }
     }
-    let mut outlets: BTreeMap<String, OutletAggregate> = BTreeMap::new();
+    let mut outlets = OutletTotals::new(labels.len());
     for a in &articles {
-        let o = outlets
-            .entry(a.outlet.clone())
-            .or_insert_with(|| OutletAggregate {
-                outlet: a.outlet.clone(),
-                articles: 0,
-                counts: Counts::new(labels.len()),
-            });
+        outlets.add(a);
+    }
+    Aggregates { labels, articles, outlets: outlets.finish() }
+}
+
+/// Outlet totals accumulated article by article (streaming runs and merges add articles as they come).
+#[derive(Debug, Clone)]
+pub struct OutletTotals {
+    n_labels: usize,
+    outlets: BTreeMap<String, OutletAggregate>,
+}
+
+impl OutletTotals {
+    pub fn new(n_labels: usize) -> Self {
+        OutletTotals { n_labels, outlets: BTreeMap::new() }
+    }
+
+    pub fn add(&mut self, a: &ArticleAggregate) {
+        let n_labels = self.n_labels;
+        let o = self.outlets.entry(a.outlet.clone()).or_insert_with(|| OutletAggregate {
+            outlet: a.outlet.clone(),
+            articles: 0,
+            counts: Counts::new(n_labels),
+        });
         o.articles += 1;
         o.counts.body += a.counts.body;
         for (t, s) in o.counts.frames.iter_mut().zip(&a.counts.frames) {
@@ -139,10 +144,10 @@ pub fn aggregate(frames: &[String], records: &[ParagraphRecord]) -> Aggregates {
             *t += s;
         }
     }
-    Aggregates {
-        labels,
-        articles,
-        outlets: outlets.into_values().collect(),
+
+    /// Outlets sorted by name.
+    pub fn finish(self) -> Vec<OutletAggregate> {
+        self.outlets.into_values().collect()
     }
 }
 

@@ -18,10 +18,7 @@ pub fn write_atomic_with(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".framelens-")
-        .suffix(".part")
-        .tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".framelens-").suffix(".part").tempfile_in(dir)?;
     {
         let mut w = std::io::BufWriter::new(&mut tmp);
         fill(&mut w)?;
@@ -32,8 +29,7 @@ pub fn write_atomic_with(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

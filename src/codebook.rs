@@ -91,29 +91,15 @@ pub struct LoadedCodebook {
 }
 
 pub fn load(path: &Path) -> Result<LoadedCodebook, CodebookError> {
-    let bytes = std::fs::read(path).map_err(|source| CodebookError::Io {
-        path: path.into(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| CodebookError::Io { path: path.into(), source })?;
     let text = std::str::from_utf8(&bytes).map_err(|e| CodebookError::Parse {
         path: path.into(),
         message: format!("invalid UTF-8 at byte offset {}", e.valid_up_to()),
     })?;
-    let codebook: Codebook = toml::from_str(text).map_err(|e| CodebookError::Parse {
-        path: path.into(),
-        message: describe_toml_error(text, &e),
-    })?;
-    codebook
-        .validate()
-        .map_err(|message| CodebookError::Invalid {
-            path: path.into(),
-            message,
-        })?;
-    Ok(LoadedCodebook {
-        path: path.into(),
-        sha256: crate::encode::model::sha256_hex(&bytes),
-        codebook,
-    })
+    let codebook: Codebook = toml::from_str(text)
+        .map_err(|e| CodebookError::Parse { path: path.into(), message: describe_toml_error(text, &e) })?;
+    codebook.validate().map_err(|message| CodebookError::Invalid { path: path.into(), message })?;
+    Ok(LoadedCodebook { path: path.into(), sha256: crate::encode::model::sha256_hex(&bytes), codebook })
 }
 
 /// `line L, column C: message` from a TOML error's span.
@@ -123,11 +109,7 @@ fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
-            let col = before
-                .rsplit('\n')
-                .next()
-                .map(|l| l.chars().count() + 1)
-                .unwrap_or(1);
+            let col = before.rsplit('\n').next().map(|l| l.chars().count() + 1).unwrap_or(1);
             format!("line {line}, column {col}: {msg}")
         }
         None => msg,
@@ -148,9 +130,7 @@ impl Codebook {
             let at = format!("frame {} (`{}`)", i + 1, f.id);
             check_id(&f.id).map_err(|m| format!("{at}: {m}"))?;
             if f.id == OTHER {
-                return Err(format!(
-                    "{at}: `other` is reserved for paragraphs no frame fits"
-                ));
+                return Err(format!("{at}: `other` is reserved for paragraphs no frame fits"));
             }
             if !seen.insert(f.id.as_str()) {
                 return Err(format!("{at}: duplicate frame id"));
@@ -158,9 +138,7 @@ impl Codebook {
             if f.definition.trim().is_empty() {
                 return Err(format!("{at}: empty definition"));
             }
-            if f.examples.iter().any(|e| e.trim().is_empty())
-                || f.cues.iter().any(|c| c.trim().is_empty())
-            {
+            if f.examples.iter().any(|e| e.trim().is_empty()) || f.cues.iter().any(|c| c.trim().is_empty()) {
                 return Err(format!("{at}: empty example or cue"));
             }
         }
@@ -192,9 +170,7 @@ impl Codebook {
 
 fn check_id(id: &str) -> Result<(), String> {
     let ok = !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && id.starts_with(|c: char| c.is_ascii_lowercase());
     if ok {
         Ok(())
@@ -240,10 +216,7 @@ definition = "about b"
     fn unknown_field_names_line() {
         let (_d, p) = write(&TWO.replace("label = \"B\"", "label = \"B\"\nexmples = [\"x\"]"));
         let msg = load(&p).unwrap_err().to_string();
-        assert!(
-            msg.contains("cb.toml") && msg.contains("line 12") && msg.contains("exmples"),
-            "{msg}"
-        );
+        assert!(msg.contains("cb.toml") && msg.contains("line 12") && msg.contains("exmples"), "{msg}");
     }
 
     #[test]
@@ -257,10 +230,7 @@ definition = "about b"
     #[test]
     fn duplicate_and_bad_ids_are_refused() {
         let (_d, p) = write(&TWO.replace("id = \"b\"", "id = \"a\""));
-        assert!(load(&p)
-            .unwrap_err()
-            .to_string()
-            .contains("duplicate frame id"));
+        assert!(load(&p).unwrap_err().to_string().contains("duplicate frame id"));
         let (_d, p) = write(&TWO.replace("id = \"b\"", "id = \"Bad Id\""));
         assert!(load(&p).unwrap_err().to_string().contains("snake_case"));
     }
@@ -268,16 +238,11 @@ definition = "about b"
     #[test]
     fn shipped_codebooks_are_valid() {
         for name in ["enforcement-discourse", "policy-frames"] {
-            let p =
-                Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("models/codebooks/{name}.toml"));
+            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("models/codebooks/{name}.toml"));
             let cb = load(&p).unwrap_or_else(|e| panic!("{e}"));
-            assert!(
-                cb.codebook.frames.iter().all(|f| f.examples.len() >= 4),
-                "{name}: examples"
-            );
+            assert!(cb.codebook.frames.iter().all(|f| f.examples.len() >= 4), "{name}: examples");
         }
-        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("models/codebooks/enforcement-discourse.toml");
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/codebooks/enforcement-discourse.toml");
         let cb = load(&p).unwrap().codebook;
         assert_eq!(
             cb.frame_ids(),

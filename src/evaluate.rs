@@ -13,13 +13,10 @@ use serde::Deserialize;
 pub enum EvalError {
     #[error("{path}: {message}")]
     Read { path: PathBuf, message: String },
-    #[error("{path} line {line}: gold paragraph not found in the predictions (doc_id `{doc_id}`, text starting `{prefix}`)")]
-    Unmatched {
-        path: PathBuf,
-        line: u64,
-        doc_id: String,
-        prefix: String,
-    },
+    #[error(
+        "{path} line {line}: gold paragraph not found in the predictions (doc_id `{doc_id}`, text starting `{prefix}`)"
+    )]
+    Unmatched { path: PathBuf, line: u64, doc_id: String, prefix: String },
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,10 +45,7 @@ pub struct Pairs {
 }
 
 fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<(u64, T)>, EvalError> {
-    let err = |message: String| EvalError::Read {
-        path: path.to_path_buf(),
-        message,
-    };
+    let err = |message: String| EvalError::Read { path: path.to_path_buf(), message };
     let mut r = csv::Reader::from_path(path).map_err(|e| err(e.to_string()))?;
     let mut out = Vec::new();
     for rec in r.deserialize::<T>() {
@@ -81,9 +75,7 @@ pub fn match_gold(gold_path: &Path, paragraphs_csv: &Path) -> Result<Pairs, Eval
     let mut pairs = Pairs::default();
     for (line, g) in &gold {
         let prefix = g.text_prefix.trim();
-        let found = by_doc
-            .get(g.doc_id.as_str())
-            .and_then(|ps| ps.iter().find(|p| p.text.starts_with(prefix)));
+        let found = by_doc.get(g.doc_id.as_str()).and_then(|ps| ps.iter().find(|p| p.text.starts_with(prefix)));
         let Some(p) = found else {
             return Err(EvalError::Unmatched {
                 path: gold_path.to_path_buf(),
@@ -150,31 +142,13 @@ pub fn score(pairs: &[(String, String)]) -> Report {
             let pred: usize = (0..k).map(|g| conf[g][i]).sum();
             let support: usize = conf[i].iter().sum();
             let precision = if pred == 0 { 0.0 } else { tp / pred as f64 };
-            let recall = if support == 0 {
-                0.0
-            } else {
-                tp / support as f64
-            };
-            let f1 = if precision + recall == 0.0 {
-                0.0
-            } else {
-                2.0 * precision * recall / (precision + recall)
-            };
-            LabelScore {
-                label: order[i].clone(),
-                precision,
-                recall,
-                f1,
-                support,
-            }
+            let recall = if support == 0 { 0.0 } else { tp / support as f64 };
+            let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+            LabelScore { label: order[i].clone(), precision, recall, f1, support }
         })
         .collect();
     let macro_f1 = labels.iter().map(|l| l.f1).sum::<f64>() / labels.len().max(1) as f64;
-    let accuracy = if n == 0 {
-        0.0
-    } else {
-        correct as f64 / n as f64
-    };
+    let accuracy = if n == 0 { 0.0 } else { correct as f64 / n as f64 };
     let expected: f64 = (0..k)
         .map(|i| {
             let row: usize = conf[i].iter().sum();
@@ -183,20 +157,8 @@ pub fn score(pairs: &[(String, String)]) -> Report {
         })
         .sum::<f64>()
         / (n as f64 * n as f64).max(1.0);
-    let kappa = if expected >= 1.0 {
-        0.0
-    } else {
-        (accuracy - expected) / (1.0 - expected)
-    };
-    Report {
-        n,
-        accuracy,
-        macro_f1,
-        kappa,
-        labels,
-        confusion: conf,
-        label_order: order,
-    }
+    let kappa = if expected >= 1.0 { 0.0 } else { (accuracy - expected) / (1.0 - expected) };
+    Report { n, accuracy, macro_f1, kappa, labels, confusion: conf, label_order: order }
 }
 
 impl Report {
@@ -207,10 +169,7 @@ impl Report {
             self.n, self.accuracy, self.macro_f1, self.kappa
         );
         for l in &self.labels {
-            s += &format!(
-                "| {} | {:.3} | {:.3} | {:.3} | {} |\n",
-                l.label, l.precision, l.recall, l.f1, l.support
-            );
+            s += &format!("| {} | {:.3} | {:.3} | {:.3} | {} |\n", l.label, l.precision, l.recall, l.f1, l.support);
         }
         s
     }
@@ -227,10 +186,7 @@ mod tests {
     #[test]
     fn perfect_and_chance_agreement() {
         let perfect = score(&[p("a", "a"), p("b", "b"), p("a", "a")]);
-        assert_eq!(
-            (perfect.accuracy, perfect.macro_f1, perfect.kappa),
-            (1.0, 1.0, 1.0)
-        );
+        assert_eq!((perfect.accuracy, perfect.macro_f1, perfect.kappa), (1.0, 1.0, 1.0));
         let r = score(&[p("a", "a"), p("a", "b"), p("b", "a"), p("b", "b")]);
         assert!((r.accuracy - 0.5).abs() < 1e-12 && r.kappa.abs() < 1e-12);
         assert!((r.macro_f1 - 0.5).abs() < 1e-12);
@@ -240,8 +196,6 @@ mod tests {
     fn labels_only_predicted_do_not_enter_macro_average() {
         let r = score(&[p("a", "a"), p("a", "other")]);
         assert_eq!(r.labels.len(), 1);
-        assert!(
-            (r.labels[0].recall - 0.5).abs() < 1e-12 && (r.labels[0].precision - 1.0).abs() < 1e-12
-        );
+        assert!((r.labels[0].recall - 0.5).abs() < 1e-12 && (r.labels[0].precision - 1.0).abs() < 1e-12);
     }
 }

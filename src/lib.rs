@@ -16,3 +16,4 @@ pub mod export;
 pub mod pipeline;
 pub mod record;
 pub mod segment;
+pub mod shard;

@@ -1,22 +1,34 @@
 //! `framelens run`: wires the stages (ingest → segment → encode → classify → aggregate → export) into one
-//! run over a corpus. The stages know nothing of each other beyond their input types; this module is the
-//! only place that knows all of them.
+//! streaming run over a corpus. The stages know nothing of each other beyond their input types; this module
+//! is the only place that knows all of them.
+//!
+//! Documents flow in bounded batches: an ingest thread reads and segments ahead through a bounded channel
+//! while this thread embeds (cache first), classifies and appends rows to the output files. Memory holds a
+//! batch, the outlet counts and the rejects, never the corpus, so it stays flat as corpora grow.
+//! Outputs are `.part` files until the end; `manifest.json` is deleted at the start and written last, with the
+//! sha256 of every output, so a folder with a manifest is a complete run and a killed run is recognisable.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::Instant;
 
 use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 
-use crate::aggregate::{aggregate, Aggregates};
-use crate::classify::{zeroshot::ZeroShotTexts, Classifier, ClassifyOptions, Unit};
+use crate::aggregate::{aggregate_with_seq, labels_with_other, Aggregates, OutletTotals};
+use crate::classify::{
+    scorer::Scorer, zeroshot::ZeroShotTexts, Classifier, ClassifyOptions, FrameLabel, StanceLabel, Unit,
+};
 use crate::codebook::{self, CodebookError, LoadedCodebook};
-use crate::corpus::{self, CorpusError, Document, Fields, Format};
-use crate::encode::{EncodeError, EncodeOptions, Encoder, ModelDir};
-use crate::export::{self, manifest, Manifest, RejectRow};
+use crate::corpus::{self, CorpusError, Document, Fields, Format, Item};
+use crate::encode::cached::{EmbedError, Embedder};
+use crate::encode::{EncodeOptions, ModelDir};
+use crate::export::tables::{self, CsvSink};
+use crate::export::{manifest, Manifest, RejectRow};
 use crate::record::ParagraphRecord;
 use crate::segment::{self, Kind, Paragraph};
+use crate::shard::Shard;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -25,7 +37,7 @@ pub enum RunError {
     #[error(transparent)]
     Codebook(#[from] CodebookError),
     #[error(transparent)]
-    Encode(#[from] EncodeError),
+    Embed(#[from] EmbedError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -46,14 +58,24 @@ pub struct RunOptions {
     pub classify: ClassifyOptions,
     /// Add `score_<frame>` columns to `paragraphs.csv`.
     pub scores: bool,
+    /// The embedding cache (SQLite file), or None.
+    pub cache: Option<PathBuf>,
+    /// Process only the documents of one shard.
+    pub shard: Option<Shard>,
+    /// Documents per batch.
+    pub batch_docs: usize,
 }
 
 /// What a run reports while it works (for progress bars); the library never prints.
 pub enum Event<'a> {
     Stage(&'a str),
-    /// Texts to encode, once known.
-    EncodeTotal(usize),
-    Encoded(usize),
+    /// Documents in the corpus, when cheaply known (for an ETA).
+    DocumentsTotal(usize),
+    /// Documents finished (all stages) since the last event, and their body paragraphs.
+    Done {
+        documents: usize,
+        paragraphs: usize,
+    },
 }
 
 /// What a finished run leaves for its caller to summarise.
@@ -70,112 +92,273 @@ pub const OUTLETS: &str = "outlets.csv";
 pub const REJECTS: &str = "rejects.csv";
 pub const MANIFEST: &str = "manifest.json";
 
-/// One document's paragraphs, with each body paragraph's sentence ranges.
+/// One document's paragraphs, with each body paragraph's sentence ranges, and its corpus position.
 struct Segmented {
+    seq: u64,
     doc: Document,
     paragraphs: Vec<Paragraph>,
     sentences: Vec<Vec<(usize, usize)>>,
 }
 
-pub fn run(
-    opts: &RunOptions,
-    model: &ModelDir,
-    events: &mut dyn FnMut(Event),
-) -> Result<RunSummary, RunError> {
+/// A batch from the ingest thread: segmented documents and the rejects met while reading them.
+#[derive(Default)]
+struct Batch {
+    docs: Vec<Segmented>,
+    rejects: Vec<RejectRow>,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Io { path: path.to_path_buf(), source }
+}
+
+pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -> Result<RunSummary, RunError> {
     let t_start = Instant::now();
-    let mut timings = BTreeMap::new();
-    let mut lap = {
-        let mut t = Instant::now();
-        move |name: &str, timings: &mut BTreeMap<String, f64>| {
-            timings.insert(name.to_string(), t.elapsed().as_secs_f64());
-            t = Instant::now();
-        }
+    let mut timings: BTreeMap<String, f64> = BTreeMap::new();
+    let add_time = |name: &str, t: Instant, timings: &mut BTreeMap<String, f64>| {
+        *timings.entry(name.to_string()).or_default() += t.elapsed().as_secs_f64();
     };
 
     // Codebook errors stop the run before any work.
     let cb = codebook::load(&opts.codebook)?;
-    std::fs::create_dir_all(&opts.out).map_err(|source| RunError::Io {
-        path: opts.out.clone(),
-        source,
-    })?;
-
-    events(Event::Stage("ingest"));
-    let corpus = corpus::read_corpus(&opts.corpus, opts.format, &opts.fields)?;
-    lap("ingest", &mut timings);
-
-    events(Event::Stage("segment"));
-    let docs: Vec<Segmented> = corpus
-        .documents
-        .into_par_iter()
-        .map(|doc| {
-            let paragraphs = segment::segment(&doc.text);
-            let sentences = paragraphs
-                .iter()
-                .map(|p| {
-                    if p.kind == Kind::Body {
-                        segment::sentences(&p.text)
-                    } else {
-                        Vec::new()
-                    }
-                })
-                .collect();
-            Segmented {
-                doc,
-                paragraphs,
-                sentences,
-            }
-        })
-        .collect();
-    lap("segment", &mut timings);
-
-    events(Event::Stage("encode"));
-    let use_sentences = opts.classify.sentence_weight > 0.0;
-    let zs = ZeroShotTexts::new(&cb.codebook);
-    let mut texts = TextTable::default();
-    for t in &zs.texts {
-        texts.add(t);
+    std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
+    let manifest_path = opts.out.join(MANIFEST);
+    match std::fs::remove_file(&manifest_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&manifest_path)(e)),
+        _ => {}
     }
-    for d in &docs {
+
+    let mut embedder = Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())?;
+    let t = Instant::now();
+    let classifier = zero_shot_classifier(&cb, &mut embedder, opts)?;
+    add_time("encode", t, &mut timings);
+    let frame_ids: Vec<String> = cb.codebook.frames.iter().map(|f| f.id.clone()).collect();
+    let labels = labels_with_other(&frame_ids);
+
+    if let Some(n) = count_documents(&opts.corpus, opts.format) {
+        events(Event::DocumentsTotal(opts.shard.map_or(n, |s| n.div_ceil(s.count as usize))));
+    }
+
+    let out = &opts.out;
+    let mut paragraphs = CsvSink::create(&out.join(PARAGRAPHS), &tables::paragraph_header(&frame_ids, opts.scores))
+        .map_err(io_err(&out.join(PARAGRAPHS)))?;
+    let mut articles =
+        CsvSink::create(&out.join(ARTICLES), &tables::article_header(&labels)).map_err(io_err(&out.join(ARTICLES)))?;
+    let mut outlets = OutletTotals::new(labels.len());
+    let mut rejects: Vec<RejectRow> = Vec::new();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+
+    let (tx, rx) = mpsc::sync_channel::<Batch>(2);
+    let batch_docs = opts.batch_docs.max(1);
+    let use_sentences = opts.classify.sentence_weight > 0.0;
+    let ingest_result = std::thread::scope(|s| -> Result<Result<IngestTimes, CorpusError>, RunError> {
+        let reader = s.spawn(|| ingest(opts, batch_docs, tx));
+        for batch in rx {
+            let t = Instant::now();
+            rejects.extend(batch.rejects);
+            let n_docs = batch.docs.len();
+            let (records, encode_secs) = label_batch(&batch.docs, &classifier, &mut embedder, use_sentences)?;
+            *timings.entry("encode".into()).or_default() += encode_secs;
+            *timings.entry("classify".into()).or_default() += t.elapsed().as_secs_f64() - encode_secs;
+            let t = Instant::now();
+            let seqs: HashMap<&str, u64> = batch.docs.iter().map(|d| (d.doc.id.as_str(), d.seq)).collect();
+            let agg = aggregate_with_seq(&frame_ids, &records, |id| seqs.get(id).copied().unwrap_or(0));
+            add_time("aggregate", t, &mut timings);
+            let t = Instant::now();
+            for r in &records {
+                paragraphs
+                    .row(&tables::paragraph_row(r, frame_ids.len(), opts.scores))
+                    .map_err(io_err(&out.join(PARAGRAPHS)))?;
+                *counts.entry(format!("paragraphs_{}", r.kind)).or_default() += 1;
+            }
+            for a in &agg.articles {
+                articles.row(&tables::article_row(a, &labels)).map_err(io_err(&out.join(ARTICLES)))?;
+                outlets.add(a);
+            }
+            *counts.entry("documents".into()).or_default() += n_docs as u64;
+            add_time("export", t, &mut timings);
+            let body = records.iter().filter(|r| r.is_body()).count();
+            events(Event::Done { documents: n_docs, paragraphs: body });
+        }
+        Ok(reader.join().unwrap_or_else(|_| Ok(IngestTimes::default())))
+    })?;
+    let ingest_times = ingest_result?;
+    timings.insert("ingest".into(), ingest_times.ingest);
+    timings.insert("segment".into(), ingest_times.segment);
+
+    events(Event::Stage("export"));
+    let t = Instant::now();
+    rejects.sort();
+    let outlet_rows = outlets.finish();
+    let mut files = vec![
+        paragraphs.finish().map_err(io_err(&out.join(PARAGRAPHS)))?,
+        articles.finish().map_err(io_err(&out.join(ARTICLES)))?,
+    ];
+    let p = out.join(OUTLETS);
+    files.push(
+        tables::write_table(
+            &p,
+            &tables::outlet_header(&labels),
+            outlet_rows.iter().map(|o| tables::outlet_row(o, &labels)),
+        )
+        .map_err(io_err(&p))?,
+    );
+    let p = out.join(REJECTS);
+    files.push(
+        tables::write_table(&p, &tables::reject_header(), rejects.iter().map(tables::reject_row))
+            .map_err(io_err(&p))?,
+    );
+    add_time("export", t, &mut timings);
+    timings.insert("total".into(), t_start.elapsed().as_secs_f64());
+
+    counts.insert("rejects".into(), rejects.len() as u64);
+    counts.insert("texts_requested".into(), embedder.counters.requested);
+    counts.insert("texts_cached".into(), embedder.counters.cache_hits);
+    counts.insert("texts_encoded".into(), embedder.counters.encoded);
+    for k in ["documents", "paragraphs_body", "paragraphs_heading", "paragraphs_boilerplate"] {
+        counts.entry(k.into()).or_default();
+    }
+    let mut outputs = BTreeMap::new();
+    for f in &files {
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        outputs.insert(name, tables::file_sha256(f).map_err(io_err(f))?);
+    }
+    let manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
+    manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
+    files.push(manifest_path);
+    Ok(RunSummary { manifest, aggregates: Aggregates { labels, articles: Vec::new(), outlets: outlet_rows }, files })
+}
+
+/// Seconds the ingest thread spent reading and segmenting (overlapped with encoding, so they add to wall
+/// time only when the encoder waits for them).
+#[derive(Default)]
+struct IngestTimes {
+    ingest: f64,
+    segment: f64,
+}
+
+/// Reads, filters (shard) and segments documents in batches, on the ingest thread.
+fn ingest(opts: &RunOptions, batch_docs: usize, tx: mpsc::SyncSender<Batch>) -> Result<IngestTimes, CorpusError> {
+    let mut times = IngestTimes::default();
+    let mut t_read = Instant::now();
+    let mut batch = Batch::default();
+    let mut seq = 0u64;
+    let mut closed = false;
+    let flush = |batch: &mut Batch, closed: &mut bool, times: &mut IngestTimes, t_read: &mut Instant| {
+        times.ingest += t_read.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let full = std::mem::take(batch);
+        let docs: Vec<Segmented> = full.docs.into_par_iter().map(segment_doc).collect();
+        times.segment += t.elapsed().as_secs_f64();
+        if !*closed && tx.send(Batch { docs, rejects: full.rejects }).is_err() {
+            *closed = true;
+        }
+        *t_read = Instant::now();
+    };
+    corpus::stream_corpus(&opts.corpus, opts.format, &opts.fields, &mut |item| match item {
+        Item::Document(doc) => {
+            let s = seq;
+            seq += 1;
+            if opts.shard.is_none_or(|sh| sh.owns(&doc.id)) {
+                batch.docs.push(Segmented { seq: s, doc, paragraphs: Vec::new(), sentences: Vec::new() });
+                if batch.docs.len() >= batch_docs {
+                    flush(&mut batch, &mut closed, &mut times, &mut t_read);
+                }
+            }
+        }
+        Item::Reject(r) => {
+            // A reject belongs to the shard of its document id; rejects without one go to shard 0.
+            let owned = match (&opts.shard, &r.doc_id) {
+                (None, _) => true,
+                (Some(sh), Some(id)) => sh.owns(id),
+                (Some(sh), None) => sh.index == 0,
+            };
+            if owned {
+                batch.rejects.push(RejectRow {
+                    file: r.file.display().to_string(),
+                    line: r.line,
+                    doc_id: r.doc_id.clone().unwrap_or_default(),
+                    para_index: r.para_index,
+                    reason: r.reason.clone(),
+                });
+            }
+        }
+    })?;
+    if !batch.docs.is_empty() || !batch.rejects.is_empty() {
+        flush(&mut batch, &mut closed, &mut times, &mut t_read);
+    }
+    Ok(times)
+}
+
+fn segment_doc(mut d: Segmented) -> Segmented {
+    d.paragraphs = segment::segment(&d.doc.text);
+    d.sentences = d
+        .paragraphs
+        .iter()
+        .map(|p| if p.kind == Kind::Body { segment::sentences(&p.text) } else { Vec::new() })
+        .collect();
+    d
+}
+
+/// Prototypes from the codebook's texts, embedded with the run's embedder (and cache).
+fn zero_shot_classifier(
+    cb: &LoadedCodebook,
+    embedder: &mut Embedder,
+    opts: &RunOptions,
+) -> Result<Classifier, RunError> {
+    let zs = ZeroShotTexts::new(&cb.codebook);
+    let refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
+    let emb = embedder.embed(&refs, &mut |_| {})?;
+    let (frames, stance) = zs.build(&emb.vectors);
+    Ok(Classifier::new(
+        &cb.codebook,
+        Box::new(frames),
+        stance.map(|s| Box::new(s) as Box<dyn Scorer>),
+        opts.classify.clone(),
+    ))
+}
+
+/// Embeds and classifies one batch; returns its records in document order and the seconds spent embedding.
+fn label_batch(
+    docs: &[Segmented],
+    classifier: &Classifier,
+    embedder: &mut Embedder,
+    use_sentences: bool,
+) -> Result<(Vec<ParagraphRecord>, f64), RunError> {
+    // Distinct texts of the batch: body paragraphs and, for sentence scoring, their sentences.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut texts: Vec<&str> = Vec::new();
+    for d in docs {
         for (p, sents) in d.paragraphs.iter().zip(&d.sentences) {
-            if p.kind == Kind::Body {
-                texts.add(&p.text);
-                if use_sentences && sents.len() > 1 {
-                    for &(s, e) in sents {
-                        texts.add(&p.text[s..e]);
-                    }
+            if p.kind != Kind::Body {
+                continue;
+            }
+            let mut candidates = vec![p.text.as_str()];
+            if use_sentences && sents.len() > 1 {
+                candidates.extend(sents.iter().map(|&(s, e)| &p.text[s..e]));
+            }
+            for t in candidates {
+                if !index.contains_key(t) {
+                    index.insert(t, texts.len());
+                    texts.push(t);
                 }
             }
         }
     }
-    events(Event::EncodeTotal(texts.list.len()));
-    let mut encoder = Encoder::open(model, opts.encode.clone())?;
-    let refs: Vec<&str> = texts.list.iter().map(String::as_str).collect();
-    let encoded = encoder.encode(&refs, &mut |n| events(Event::Encoded(n)))?;
-    lap("encode", &mut timings);
+    let t = Instant::now();
+    let emb = embedder.embed(&texts, &mut |_| {})?;
+    let encode_secs = t.elapsed().as_secs_f64();
 
-    events(Event::Stage("classify"));
-    let zs_rows: Vec<usize> = zs.texts.iter().map(|t| texts.index[t.as_str()]).collect();
-    let (frame_scorer, stance_scorer) = zs.build(&encoded.vectors.select(Axis(0), &zs_rows));
-    let classifier = Classifier::new(
-        &cb.codebook,
-        Box::new(frame_scorer),
-        stance_scorer.map(|s| Box::new(s) as Box<dyn crate::classify::scorer::Scorer>),
-        opts.classify.clone(),
-    );
-    let mut sentence_mats: Vec<Array2<f32>> = Vec::new();
     let mut body_refs: Vec<(usize, usize)> = Vec::new();
+    let mut sentence_mats: Vec<Array2<f32>> = Vec::new();
     for (di, d) in docs.iter().enumerate() {
         for (pi, (p, sents)) in d.paragraphs.iter().zip(&d.sentences).enumerate() {
             if p.kind == Kind::Body {
                 let rows: Vec<usize> = if use_sentences && sents.len() > 1 {
-                    sents
-                        .iter()
-                        .map(|&(s, e)| texts.index[&p.text[s..e]])
-                        .collect()
+                    sents.iter().map(|&(s, e)| index[&p.text[s..e]]).collect()
                 } else {
                     Vec::new()
                 };
-                sentence_mats.push(encoded.vectors.select(Axis(0), &rows));
+                sentence_mats.push(emb.vectors.select(Axis(0), &rows));
                 body_refs.push((di, pi));
             }
         }
@@ -187,107 +370,29 @@ pub fn run(
             let p = &docs[di].paragraphs[pi];
             Unit {
                 text: &p.text,
-                embedding: encoded.vectors.row(texts.index[p.text.as_str()]),
+                embedding: emb.vectors.row(index[p.text.as_str()]),
                 sentences: &docs[di].sentences[pi],
                 sentence_embeddings: sm.view(),
             }
         })
         .collect();
     let (frames, stances) = classifier.classify(&units);
-    drop(units);
-    let mut labels: HashMap<(usize, usize), usize> = HashMap::new();
-    for (k, key) in body_refs.iter().enumerate() {
-        labels.insert(*key, k);
-    }
+    let labels: HashMap<(usize, usize), usize> = body_refs.iter().enumerate().map(|(k, key)| (*key, k)).collect();
     let mut records = Vec::new();
     for (di, d) in docs.iter().enumerate() {
         for (pi, p) in d.paragraphs.iter().enumerate() {
-            let label = labels
-                .get(&(di, pi))
-                .map(|&k| (&frames[k], stances.as_ref().map(|s| &s[k])));
-            let (n_tokens, windows) = if p.kind == Kind::Body {
-                let row = texts.index[p.text.as_str()];
-                (encoded.n_tokens[row], encoded.windows[row])
-            } else {
-                (0, 0)
+            let label = labels.get(&(di, pi)).map(|&k| (&frames[k], stances.as_ref().map(|s| &s[k])));
+            let (n_tokens, windows) = match label {
+                Some(_) => {
+                    let row = index[p.text.as_str()];
+                    (emb.n_tokens[row], emb.windows[row])
+                }
+                None => (0, 0),
             };
             records.push(record(&d.doc, p, n_tokens, windows, label));
         }
     }
-    lap("classify", &mut timings);
-
-    events(Event::Stage("aggregate"));
-    let frame_ids: Vec<String> = cb.codebook.frames.iter().map(|f| f.id.clone()).collect();
-    let aggregates = aggregate(&frame_ids, &records);
-    lap("aggregate", &mut timings);
-
-    events(Event::Stage("export"));
-    let rejects: Vec<RejectRow> = corpus
-        .rejects
-        .iter()
-        .map(|r| RejectRow {
-            file: r.file.display().to_string(),
-            line: r.line,
-            doc_id: r.doc_id.clone().unwrap_or_default(),
-            para_index: r.para_index,
-            reason: r.reason.clone(),
-        })
-        .collect();
-    let out = &opts.out;
-    let io = |path: PathBuf| move |source| RunError::Io { path, source };
-    let files: Vec<PathBuf> = [PARAGRAPHS, ARTICLES, OUTLETS, REJECTS, MANIFEST]
-        .iter()
-        .map(|f| out.join(f))
-        .collect();
-    export::write_paragraphs(&files[0], &records, &frame_ids, opts.scores)
-        .map_err(io(files[0].clone()))?;
-    export::write_articles(&files[1], &aggregates).map_err(io(files[1].clone()))?;
-    export::write_outlets(&files[2], &aggregates).map_err(io(files[2].clone()))?;
-    export::write_rejects(&files[3], &rejects).map_err(io(files[3].clone()))?;
-    lap("export", &mut timings);
-    timings.insert("total".into(), t_start.elapsed().as_secs_f64());
-
-    let mut counts = BTreeMap::new();
-    counts.insert("documents".to_string(), docs.len() as u64);
-    counts.insert("rejects".to_string(), rejects.len() as u64);
-    for kind in ["body", "heading", "boilerplate"] {
-        counts.insert(
-            format!("paragraphs_{kind}"),
-            records.iter().filter(|r| r.kind == kind).count() as u64,
-        );
-    }
-    counts.insert("encoded_texts".to_string(), encoded.stats.inputs as u64);
-    let manifest = build_manifest(
-        opts,
-        &cb,
-        encoder_info(&encoder),
-        counts,
-        timings,
-        &encoded.stats,
-    );
-    manifest.write(&files[4]).map_err(io(files[4].clone()))?;
-    Ok(RunSummary {
-        manifest,
-        aggregates,
-        files,
-    })
-}
-
-/// Distinct texts to encode and the row of each (paragraphs repeated across documents, and codebook texts,
-/// are encoded once).
-#[derive(Default)]
-struct TextTable {
-    list: Vec<String>,
-    index: HashMap<String, usize>,
-}
-
-impl TextTable {
-    fn add(&mut self, t: &str) {
-        if !self.index.contains_key(t) {
-            self.index.insert(t.to_string(), self.list.len());
-            self.list.push(t.to_string());
-        }
-    }
+    Ok((records, encode_secs))
 }
 
 fn record(
@@ -295,10 +400,7 @@ fn record(
     p: &Paragraph,
     n_tokens: usize,
     windows: usize,
-    label: Option<(
-        &crate::classify::FrameLabel,
-        Option<&crate::classify::StanceLabel>,
-    )>,
+    label: Option<(&FrameLabel, Option<&StanceLabel>)>,
 ) -> ParagraphRecord {
     let mut r = ParagraphRecord {
         doc_id: doc.id.clone(),
@@ -334,39 +436,75 @@ fn record(
             r.stance_score = Some(s.score);
             cues.extend(s.cues.iter().map(String::as_str));
         }
-        r.evidence = if cues.is_empty() {
-            f.evidence.clone()
-        } else {
-            format!("{} [cues: {}]", f.evidence, cues.join("; "))
-        };
+        r.evidence =
+            if cues.is_empty() { f.evidence.clone() } else { format!("{} [cues: {}]", f.evidence, cues.join("; ")) };
     }
     r
 }
 
-fn encoder_info(e: &Encoder) -> manifest::ModelInfo {
-    let m = e.manifest();
-    manifest::ModelInfo {
-        id: m.id.clone(),
-        source: m.source.clone(),
-        weights_sha256: m.weights_sha256.clone(),
-        precision: e.precision().precision.as_str().to_string(),
-        precision_reason: e.precision().reason.clone(),
+/// Documents in a corpus, counted cheaply for the progress bar's ETA (files in a folder, non-blank lines
+/// of JSON Lines, records of a CSV); None when counting would cost real work.
+fn count_documents(path: &Path, format: Format) -> Option<usize> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if path.is_dir() {
+        let mut n = 0;
+        let mut stack = vec![path.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).ok()?.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    let e = e.to_ascii_lowercase();
+                    e == "txt" || e == "md"
+                }) {
+                    n += 1;
+                }
+            }
+        }
+        return Some(n);
     }
+    let jsonl = format == Format::Jsonl || (format == Format::Auto && (ext == "jsonl" || ext == "ndjson"));
+    let csv = format == Format::Csv || (format == Format::Auto && ext == "csv");
+    if jsonl {
+        use std::io::BufRead;
+        let f = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+        return Some(
+            f.split(b'\n').filter_map(Result::ok).filter(|l| l.iter().any(|b| !b.is_ascii_whitespace())).count(),
+        );
+    }
+    if csv {
+        let mut r = csv::ReaderBuilder::new().flexible(true).from_path(path).ok()?;
+        let mut rec = csv::ByteRecord::new();
+        let mut n = 0;
+        while r.read_byte_record(&mut rec).ok()? {
+            n += 1;
+        }
+        return Some(n);
+    }
+    None
 }
 
 fn build_manifest(
     opts: &RunOptions,
     cb: &LoadedCodebook,
-    model: manifest::ModelInfo,
+    embedder: &Embedder,
     counts: BTreeMap<String, u64>,
     timings: BTreeMap<String, f64>,
-    stats: &crate::encode::EncodeStats,
+    outputs: BTreeMap<String, String>,
 ) -> Manifest {
+    let m = &embedder.model().manifest;
     Manifest {
         framelens_version: env!("CARGO_PKG_VERSION").to_string(),
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         corpus: opts.corpus.display().to_string(),
-        model,
+        model: manifest::ModelInfo {
+            id: m.id.clone(),
+            source: m.source.clone(),
+            weights_sha256: m.weights_sha256.clone(),
+            precision: embedder.precision().precision.as_str().to_string(),
+            precision_reason: embedder.precision().reason.clone(),
+        },
         codebook: manifest::CodebookInfo {
             path: cb.path.display().to_string(),
             sha256: cb.sha256.clone(),
@@ -381,11 +519,14 @@ fn build_manifest(
             "encode": opts.encode,
             "classify": opts.classify,
             "scores": opts.scores,
-            "out": opts.out.display().to_string(),
+            "cache": opts.cache.as_ref().map(|p| p.display().to_string()),
+            "batch_docs": opts.batch_docs,
         }),
+        shard: opts.shard.map(|s| s.to_string()),
         counts,
         timings,
-        encode: serde_json::to_value(stats).unwrap_or_default(),
+        encode: serde_json::to_value(&embedder.counters).unwrap_or_default(),
+        outputs,
     }
 }
 

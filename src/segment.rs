@@ -73,17 +73,9 @@ pub struct Paragraph {
 /// one per line (all lines end a sentence and one is ≥ 200 chars).
 pub fn segment(text: &str) -> Vec<Paragraph> {
     let raw_blocks = lines::blocks(text);
-    let units: Vec<&[Line<'_>]> = raw_blocks
-        .iter()
-        .flat_map(|b| split::split_block(b).into_iter().map(move |r| &b[r]))
-        .collect();
-    let infos: Vec<BlockInfo> = units
-        .iter()
-        .map(|u| BlockInfo {
-            text: join(u),
-            one_line: u.len() == 1,
-        })
-        .collect();
+    let units: Vec<&[Line<'_>]> =
+        raw_blocks.iter().flat_map(|b| split::split_block(b).into_iter().map(move |r| &b[r])).collect();
+    let infos: Vec<BlockInfo> = units.iter().map(|u| BlockInfo { text: join(u), one_line: u.len() == 1 }).collect();
     let kinds = classify::classify(&infos);
 
     let mut section: Option<String> = None;

@@ -28,28 +28,14 @@ fn comparison_values_agree_in_csv_workbook_and_report() {
     let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
     let sheet = wb.worksheet_range("Comparison").unwrap();
     let sheet_rows: Vec<&[Data]> = sheet.rows().skip(1).collect();
-    let (g, m, l, s) = (
-        csv.col("group"),
-        csv.col("measure"),
-        csv.col("label"),
-        csv.col("share"),
-    );
+    let (g, m, l, s) = (csv.col("group"), csv.col("measure"), csv.col("label"), csv.col("share"));
     for (i, row) in csv.rows.iter().enumerate() {
         let value: f64 = row[s].parse().unwrap();
-        assert_eq!(
-            sheet_rows[i][s],
-            Data::Float(value),
-            "workbook row {}",
-            i + 2
-        );
+        assert_eq!(sheet_rows[i][s], Data::Float(value), "workbook row {}", i + 2);
         // The report's mark for this row: exact value, and a tooltip with the displayed percentage.
-        let needle = format!(
-            "data-measure=\"{}\" data-group=\"{}\" data-label=\"{}\" data-share=\"",
-            row[m], row[g], row[l]
-        );
-        let at = html
-            .find(&needle)
-            .unwrap_or_else(|| panic!("no mark for {row:?}"));
+        let needle =
+            format!("data-measure=\"{}\" data-group=\"{}\" data-label=\"{}\" data-share=\"", row[m], row[g], row[l]);
+        let at = html.find(&needle).unwrap_or_else(|| panic!("no mark for {row:?}"));
         let rest = &html[at + needle.len()..];
         let attr = &rest[..rest.find('"').unwrap()];
         assert_eq!(attr.parse::<f64>().unwrap(), value, "{row:?}");

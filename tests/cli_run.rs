@@ -35,13 +35,7 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let headers = r.headers().unwrap().clone();
     r.records()
-        .map(|rec| {
-            headers
-                .iter()
-                .zip(rec.unwrap().iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
+        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
         .collect()
 }
 
@@ -57,8 +51,7 @@ fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
     assert!(read_csv(&tmp.path().join("rejects.csv")).is_empty());
 
     // Every paragraph the segmenter finds in every document appears exactly once.
-    let docs =
-        framelens::corpus::read_corpus(&corpus, Default::default(), &Default::default()).unwrap();
+    let docs = framelens::corpus::read_corpus(&corpus, Default::default(), &Default::default()).unwrap();
     let mut expected = 0;
     for d in &docs.documents {
         let paras = framelens::segment::segment(&d.text);
@@ -75,60 +68,29 @@ fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
 
     for r in rows.iter().filter(|r| r["kind"] == "body") {
         assert!(!r["frame"].is_empty() && !r["stance"].is_empty() && !r["evidence"].is_empty());
-        let sum: f64 = r
-            .iter()
-            .filter(|(k, _)| k.starts_with("score_"))
-            .map(|(_, v)| v.parse::<f64>().unwrap())
-            .sum();
+        let sum: f64 = r.iter().filter(|(k, _)| k.starts_with("score_")).map(|(_, v)| v.parse::<f64>().unwrap()).sum();
         assert!((sum - 1.0).abs() < 2e-3, "scores sum to {sum}");
     }
     for r in rows.iter().filter(|r| r["kind"] != "body") {
-        assert!(
-            r["frame"].is_empty(),
-            "headings and boilerplate are not classified"
-        );
+        assert!(r["frame"].is_empty(), "headings and boilerplate are not classified");
     }
 
     // Agreement with the intended labels: floors well below the measured values (docs/evaluation.md).
-    let pairs = framelens::evaluate::match_gold(
-        &corpus.join("gold.csv"),
-        &tmp.path().join("paragraphs.csv"),
-    )
-    .unwrap();
-    assert_eq!(
-        pairs.frame.len(),
-        rows.iter().filter(|r| r["kind"] == "body").count()
-    );
+    let pairs = framelens::evaluate::match_gold(&corpus.join("gold.csv"), &tmp.path().join("paragraphs.csv")).unwrap();
+    assert_eq!(pairs.frame.len(), rows.iter().filter(|r| r["kind"] == "body").count());
     let frames = framelens::evaluate::score(&pairs.frame);
     let stance = framelens::evaluate::score(&pairs.stance);
-    eprintln!(
-        "frames macro-F1 {:.3}, stance macro-F1 {:.3}",
-        frames.macro_f1, stance.macro_f1
-    );
-    assert!(
-        frames.macro_f1 >= 0.70,
-        "frame macro-F1 {:.3} fell below the floor",
-        frames.macro_f1
-    );
-    assert!(
-        stance.macro_f1 >= 0.35,
-        "stance macro-F1 {:.3} fell below the floor",
-        stance.macro_f1
-    );
+    eprintln!("frames macro-F1 {:.3}, stance macro-F1 {:.3}", frames.macro_f1, stance.macro_f1);
+    assert!(frames.macro_f1 >= 0.70, "frame macro-F1 {:.3} fell below the floor", frames.macro_f1);
+    assert!(stance.macro_f1 >= 0.35, "stance macro-F1 {:.3} fell below the floor", stance.macro_f1);
 
     let outlets = read_csv(&tmp.path().join("outlets.csv"));
     assert_eq!(outlets.len(), 4);
-    assert!(
-        outlets.iter().any(|o| o["outlet"] == "meridian-wire"),
-        "outlet from folder name"
-    );
+    assert!(outlets.iter().any(|o| o["outlet"] == "meridian-wire"), "outlet from folder name");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["counts"]["documents"], 24);
-    assert_eq!(
-        manifest["model"]["weights_sha256"].as_str().unwrap().len(),
-        64
-    );
+    assert_eq!(manifest["model"]["weights_sha256"].as_str().unwrap().len(), 64);
     assert!(manifest["timings"]["encode"].as_f64().unwrap() > 0.0);
 }
 
@@ -140,11 +102,7 @@ fn seed_article_headings_and_boilerplate() {
     let tmp = tempfile::tempdir().unwrap();
     run(&common::shared().join("seeds"), tmp.path(), &[]).success();
     let rows = read_csv(&tmp.path().join("paragraphs.csv"));
-    let headings: Vec<&str> = rows
-        .iter()
-        .filter(|r| r["kind"] == "heading")
-        .map(|r| r["text"].as_str())
-        .collect();
+    let headings: Vec<&str> = rows.iter().filter(|r| r["kind"] == "heading").map(|r| r["text"].as_str()).collect();
     assert_eq!(
         headings,
         [
@@ -154,21 +112,12 @@ fn seed_article_headings_and_boilerplate() {
         ]
     );
     assert_eq!(rows.iter().filter(|r| r["kind"] == "body").count(), 12);
-    let tail: Vec<&str> = rows
-        .iter()
-        .rev()
-        .take_while(|r| r["kind"] == "boilerplate")
-        .map(|r| r["text"].as_str())
-        .collect();
+    let tail: Vec<&str> =
+        rows.iter().rev().take_while(|r| r["kind"] == "boilerplate").map(|r| r["text"].as_str()).collect();
     assert!(tail.len() >= 9, "trailing boilerplate: {tail:?}");
-    assert!(
-        tail.contains(&"Image: ABC News") && tail.contains(&"Please accept the terms to continue.")
-    );
+    assert!(tail.contains(&"Image: ABC News") && tail.contains(&"Please accept the terms to continue."));
     let last_body = rows.iter().rposition(|r| r["kind"] == "body").unwrap();
-    assert_eq!(
-        rows[last_body]["section"],
-        "The Need for a Multilateral Approach"
-    );
+    assert_eq!(rows[last_body]["section"], "The Need for a Multilateral Approach");
 }
 
 #[test]
@@ -181,34 +130,19 @@ fn bad_records_are_rejected_with_file_and_line_and_the_rest_is_processed() {
     std::fs::create_dir_all(corpus.join("daily")).unwrap();
     std::fs::write(corpus.join("daily/empty.md"), "").unwrap();
     std::fs::write(corpus.join("daily/blank.txt"), "  \n\t\n").unwrap();
-    std::fs::write(
-        corpus.join("daily/bad.txt"),
-        b"Fine start.\n\nThen a bad byte \xff here.\n",
-    )
-    .unwrap();
+    std::fs::write(corpus.join("daily/bad.txt"), b"Fine start.\n\nThen a bad byte \xff here.\n").unwrap();
     std::fs::write(corpus.join("daily/good.md"), "---\noutlet: The Daily\ndate: 3 March 2025\n---\nPolice raided a compound near the border and freed forty workers.\n").unwrap();
     let out = tmp.path().join("out");
     run(&corpus, &out, &[]).success();
     let rejects = read_csv(&out.join("rejects.csv"));
-    let reason = |f: &str| {
-        rejects
-            .iter()
-            .find(|r| r["file"].ends_with(f))
-            .map(|r| r["reason"].clone())
-            .unwrap_or_default()
-    };
+    let reason =
+        |f: &str| rejects.iter().find(|r| r["file"].ends_with(f)).map(|r| r["reason"].clone()).unwrap_or_default();
     assert!(reason("empty.md").contains("empty"), "{rejects:?}");
     assert!(reason("blank.txt").contains("empty"), "{rejects:?}");
-    assert!(
-        reason("bad.txt").contains("UTF-8") && reason("bad.txt").contains("offset 29"),
-        "{rejects:?}"
-    );
+    assert!(reason("bad.txt").contains("UTF-8") && reason("bad.txt").contains("offset 29"), "{rejects:?}");
     let rows = read_csv(&out.join("paragraphs.csv"));
     assert_eq!(rows.len(), 1);
-    assert_eq!(
-        (rows[0]["outlet"].as_str(), rows[0]["published"].as_str()),
-        ("The Daily", "2025-03-03")
-    );
+    assert_eq!((rows[0]["outlet"].as_str(), rows[0]["published"].as_str()), ("The Daily", "2025-03-03"));
 
     // JSON Lines: a malformed line and a duplicate id are rejected with their line numbers.
     let jsonl = tmp.path().join("c.jsonl");
@@ -222,26 +156,14 @@ fn bad_records_are_rejected_with_file_and_line_and_the_rest_is_processed() {
     let rejects = read_csv(&out.join("rejects.csv"));
     assert_eq!(rejects.len(), 2, "{rejects:?}");
     assert_eq!(rejects[0]["line"], "2");
-    assert!(
-        rejects[1]["reason"].contains("duplicate") && rejects[1]["line"] == "3",
-        "{rejects:?}"
-    );
+    assert!(rejects[1]["reason"].contains("duplicate") && rejects[1]["line"] == "3", "{rejects:?}");
     assert_eq!(read_csv(&out.join("paragraphs.csv")).len(), 1);
 
     // CSV with a custom text column; a row without text is rejected.
     let csv_path = tmp.path().join("c.csv");
-    std::fs::write(
-        &csv_path,
-        "doc,body,outlet\n1,Extradition talks resumed on Monday.,Wire\n2,,Wire\n",
-    )
-    .unwrap();
+    std::fs::write(&csv_path, "doc,body,outlet\n1,Extradition talks resumed on Monday.,Wire\n2,,Wire\n").unwrap();
     let out = tmp.path().join("out3");
-    run(
-        &csv_path,
-        &out,
-        &["--id-field", "doc", "--text-field", "body"],
-    )
-    .success();
+    run(&csv_path, &out, &["--id-field", "doc", "--text-field", "body"]).success();
     let rejects = read_csv(&out.join("rejects.csv"));
     assert_eq!(rejects.len(), 1);
     assert_eq!(rejects[0]["line"], "3");
@@ -252,23 +174,13 @@ fn bad_records_are_rejected_with_file_and_line_and_the_rest_is_processed() {
 fn codebook_errors_stop_before_any_work() {
     let tmp = tempfile::tempdir().unwrap();
     let cb = tmp.path().join("cb.toml");
-    let text = std::fs::read_to_string(root().join(CODEBOOK))
-        .unwrap()
-        .replacen("label = ", "lable = ", 1);
+    let text = std::fs::read_to_string(root().join(CODEBOOK)).unwrap().replacen("label = ", "lable = ", 1);
     std::fs::write(&cb, text).unwrap();
     let out = tmp.path().join("out");
-    let a = framelens()
-        .args(["run", "corpora/sample", "--codebook"])
-        .arg(&cb)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .failure();
+    let a =
+        framelens().args(["run", "corpora/sample", "--codebook"]).arg(&cb).arg("--out").arg(&out).assert().failure();
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-    assert!(
-        err.contains("cb.toml") && err.contains("line ") && err.contains("lable"),
-        "{err}"
-    );
+    assert!(err.contains("cb.toml") && err.contains("line ") && err.contains("lable"), "{err}");
     assert!(!out.exists(), "no output for a bad codebook");
 }
 
@@ -277,31 +189,13 @@ fn embed_rejects_empty_lines_and_invalid_utf8_naming_the_line() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("p.txt");
     std::fs::write(&f, "first paragraph\n\nthird\n").unwrap();
-    let a = framelens()
-        .arg("embed")
-        .arg(&f)
-        .args(["--out"])
-        .arg(tmp.path().join("e.npy"))
-        .assert()
-        .failure();
+    let a = framelens().arg("embed").arg(&f).args(["--out"]).arg(tmp.path().join("e.npy")).assert().failure();
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-    assert!(
-        err.contains("p.txt:2") && err.contains("empty line"),
-        "{err}"
-    );
+    assert!(err.contains("p.txt:2") && err.contains("empty line"), "{err}");
     std::fs::write(&f, b"ok\nbad \xc3\x28\n").unwrap();
-    let a = framelens()
-        .arg("embed")
-        .arg(&f)
-        .args(["--out"])
-        .arg(tmp.path().join("e.npy"))
-        .assert()
-        .failure();
+    let a = framelens().arg("embed").arg(&f).args(["--out"]).arg(tmp.path().join("e.npy")).assert().failure();
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-    assert!(
-        err.contains("invalid UTF-8 at byte offset 7") && err.contains("line 2"),
-        "{err}"
-    );
+    assert!(err.contains("invalid UTF-8 at byte offset 7") && err.contains("line 2"), "{err}");
 }
 
 #[test]
@@ -311,20 +205,14 @@ fn embed_writes_npy_and_ids_in_input_order() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("p.jsonl");
-    std::fs::write(&f, "{\"id\": \"x\", \"text\": \"A long paragraph about scam compounds.\"}\n{\"id\": 7, \"text\": \"Short.\"}\n").unwrap();
+    std::fs::write(
+        &f,
+        "{\"id\": \"x\", \"text\": \"A long paragraph about scam compounds.\"}\n{\"id\": 7, \"text\": \"Short.\"}\n",
+    )
+    .unwrap();
     let npy = tmp.path().join("e.npy");
-    framelens()
-        .arg("embed")
-        .arg(&f)
-        .arg("--out")
-        .arg(&npy)
-        .arg("--quiet")
-        .assert()
-        .success();
+    framelens().arg("embed").arg(&f).arg("--out").arg(&npy).arg("--quiet").assert().success();
     let arr: ndarray::Array2<f32> = ndarray_npy::read_npy(&npy).unwrap();
     assert_eq!(arr.shape(), [2, 384]);
-    assert_eq!(
-        std::fs::read_to_string(tmp.path().join("e.ids.txt")).unwrap(),
-        "x\n7\n"
-    );
+    assert_eq!(std::fs::read_to_string(tmp.path().join("e.ids.txt")).unwrap(), "x\n7\n");
 }

@@ -5,17 +5,9 @@ mod common;
 
 use framelens::encode::{EncodeOptions, Encoder, PrecisionChoice};
 
-fn embed(
-    precision: PrecisionChoice,
-    truncate: bool,
-    texts: &[String],
-) -> Option<ndarray::Array2<f32>> {
+fn embed(precision: PrecisionChoice, truncate: bool, texts: &[String]) -> Option<ndarray::Array2<f32>> {
     let model = common::real_model()?;
-    let opts = EncodeOptions {
-        precision,
-        truncate,
-        ..Default::default()
-    };
+    let opts = EncodeOptions { precision, truncate, ..Default::default() };
     let mut enc = Encoder::open(&model, opts).expect("open encoder");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     Some(enc.encode(&refs, &mut |_| {}).expect("encode").vectors)
@@ -30,25 +22,13 @@ fn check_parity(precision: PrecisionChoice) {
     };
     let mut worst = (1.0f32, 0usize);
     for (i, row) in v.rows().into_iter().enumerate() {
-        let cos: f32 = row
-            .iter()
-            .zip(&reference[i * 384..(i + 1) * 384])
-            .map(|(a, b)| a * b)
-            .sum();
+        let cos: f32 = row.iter().zip(&reference[i * 384..(i + 1) * 384]).map(|(a, b)| a * b).sum();
         if cos < worst.0 {
             worst = (cos, i);
         }
     }
-    eprintln!(
-        "{precision:?}: min cosine {:.7} at row {}",
-        worst.0, worst.1
-    );
-    assert!(
-        worst.0 >= 0.9999,
-        "{precision:?}: row {} has cosine {} < 0.9999",
-        worst.1,
-        worst.0
-    );
+    eprintln!("{precision:?}: min cosine {:.7} at row {}", worst.0, worst.1);
+    assert!(worst.0 >= 0.9999, "{precision:?}: row {} has cosine {} < 0.9999", worst.1, worst.0);
 }
 
 #[test]
@@ -72,21 +52,9 @@ fn check_batch_independence(precision: PrecisionChoice) {
     let first = embed(precision, false, &texts[..77]).unwrap();
     let second = embed(precision, false, &texts[77..]).unwrap();
     for i in 0..texts.len() {
-        assert_eq!(
-            all.row(i),
-            rev.row(texts.len() - 1 - i),
-            "{precision:?} row {i}: reversed input changed it"
-        );
-        let h = if i < 77 {
-            first.row(i)
-        } else {
-            second.row(i - 77)
-        };
-        assert_eq!(
-            all.row(i),
-            h,
-            "{precision:?} row {i}: splitting the input changed it"
-        );
+        assert_eq!(all.row(i), rev.row(texts.len() - 1 - i), "{precision:?} row {i}: reversed input changed it");
+        let h = if i < 77 { first.row(i) } else { second.row(i - 77) };
+        assert_eq!(all.row(i), h, "{precision:?} row {i}: splitting the input changed it");
     }
 }
 

@@ -2,9 +2,7 @@
 
 mod common;
 
-use framelens::encode::{
-    import::import, EncodeError, EncodeOptions, Encoder, ModelDir, PrecisionChoice,
-};
+use framelens::encode::{import::import, EncodeError, EncodeOptions, Encoder, ModelDir, PrecisionChoice};
 
 fn tiny_model(tmp: &std::path::Path) -> ModelDir {
     let src = tmp.join("hf");
@@ -15,28 +13,14 @@ fn tiny_model(tmp: &std::path::Path) -> ModelDir {
 fn runtime_available() -> bool {
     let ok = framelens::encode::runtime::environment().is_ok();
     if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "ONNX Runtime is required in CI (scripts/setup.sh)"
-        );
+        assert!(std::env::var_os("CI").is_none(), "ONNX Runtime is required in CI (scripts/setup.sh)");
         eprintln!("skipping: ONNX Runtime not set up (scripts/setup.sh)");
     }
     ok
 }
 
-fn embed(
-    model: &ModelDir,
-    precision: PrecisionChoice,
-    truncate: bool,
-    texts: &[String],
-) -> ndarray::Array2<f32> {
-    let opts = EncodeOptions {
-        precision,
-        threads: 2,
-        truncate,
-        token_budget: 96,
-        ..Default::default()
-    };
+fn embed(model: &ModelDir, precision: PrecisionChoice, truncate: bool, texts: &[String]) -> ndarray::Array2<f32> {
+    let opts = EncodeOptions { precision, threads: 2, truncate, token_budget: 96, ..Default::default() };
     let mut enc = Encoder::open(model, opts).expect("open encoder");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     enc.encode(&refs, &mut |_| {}).expect("encode").vectors
@@ -68,12 +52,7 @@ fn embeddings_are_unit_length_and_distinct() {
         let n: f32 = row.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((n - 1.0).abs() < 1e-5, "norm {n}");
     }
-    let d: f32 = v
-        .row(0)
-        .iter()
-        .zip(v.row(1))
-        .map(|(a, b)| (a - b).abs())
-        .sum();
+    let d: f32 = v.row(0).iter().zip(v.row(1)).map(|(a, b)| (a - b).abs()).sum();
     assert!(d > 1e-3, "different texts must embed differently");
 }
 
@@ -85,17 +64,10 @@ fn long_inputs_are_windowed_unless_truncated() {
     let tmp = tempfile::tempdir().unwrap();
     let m = tiny_model(tmp.path());
     let long = vec!["the state crackdown on the scam compound was new and old ".repeat(4)];
-    let opts = EncodeOptions {
-        precision: PrecisionChoice::Fp32,
-        threads: 1,
-        ..Default::default()
-    };
+    let opts = EncodeOptions { precision: PrecisionChoice::Fp32, threads: 1, ..Default::default() };
     let mut enc = Encoder::open(&m, opts).unwrap();
     let out = enc.encode(&[long[0].as_str()], &mut |_| {}).unwrap();
-    assert!(
-        out.windows[0] > 1,
-        "a 44-token input at max length 16 needs several windows"
-    );
+    assert!(out.windows[0] > 1, "a 44-token input at max length 16 needs several windows");
     assert_eq!(out.n_tokens[0], 4 * 11 + 2);
     let windowed = out.vectors;
     let truncated = embed(&m, PrecisionChoice::Fp32, true, &long);
@@ -116,11 +88,7 @@ fn assert_batch_independent(precision: PrecisionChoice) {
     let second = embed(&m, precision, false, b);
     for i in 0..texts.len() {
         let r = rev.row(texts.len() - 1 - i);
-        let h = if i < a.len() {
-            first.row(i)
-        } else {
-            second.row(i - a.len())
-        };
+        let h = if i < a.len() { first.row(i) } else { second.row(i - a.len()) };
         assert_eq!(all.row(i), r, "row {i} changed when the input was reversed");
         assert_eq!(all.row(i), h, "row {i} changed when the input was halved");
     }
@@ -148,11 +116,7 @@ fn missing_tensor_is_named() {
     let err = import(&src, &tmp.path().join("out"), "tiny").unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, EncodeError::MissingTensor { .. }), "{msg}");
-    assert!(
-        msg.contains("encoder.layer.1.attention.self.key.weight")
-            && msg.contains("model.safetensors"),
-        "{msg}"
-    );
+    assert!(msg.contains("encoder.layer.1.attention.self.key.weight") && msg.contains("model.safetensors"), "{msg}");
 }
 
 #[test]
@@ -160,37 +124,21 @@ fn unsupported_architecture_and_corrupt_files_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("hf");
     common::write_tiny_bert(&src, None);
-    let cfg = std::fs::read_to_string(src.join("config.json"))
-        .unwrap()
-        .replace("\"bert\"", "\"gpt2\"");
+    let cfg = std::fs::read_to_string(src.join("config.json")).unwrap().replace("\"bert\"", "\"gpt2\"");
     std::fs::write(src.join("config.json"), cfg).unwrap();
-    let msg = import(&src, &tmp.path().join("out"), "x")
-        .unwrap_err()
-        .to_string();
+    let msg = import(&src, &tmp.path().join("out"), "x").unwrap_err().to_string();
     assert!(msg.contains("config.json") && msg.contains("gpt2"), "{msg}");
 
     common::write_tiny_bert(&src, None);
     std::fs::write(src.join("model.safetensors"), b"not a safetensors file").unwrap();
-    let msg = import(&src, &tmp.path().join("out"), "x")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        msg.contains("model.safetensors") && msg.contains("not a valid safetensors"),
-        "{msg}"
-    );
+    let msg = import(&src, &tmp.path().join("out"), "x").unwrap_err().to_string();
+    assert!(msg.contains("model.safetensors") && msg.contains("not a valid safetensors"), "{msg}");
 
-    let msg = import(&tmp.path().join("nowhere"), &tmp.path().join("out"), "x")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        msg.contains("nowhere") && msg.contains("does not exist"),
-        "{msg}"
-    );
+    let msg = import(&tmp.path().join("nowhere"), &tmp.path().join("out"), "x").unwrap_err().to_string();
+    assert!(msg.contains("nowhere") && msg.contains("does not exist"), "{msg}");
 
     std::fs::remove_file(src.join("config.json")).unwrap();
-    let msg = import(&src, &tmp.path().join("out"), "x")
-        .unwrap_err()
-        .to_string();
+    let msg = import(&src, &tmp.path().join("out"), "x").unwrap_err().to_string();
     assert!(msg.contains("config.json"), "{msg}");
 }
 

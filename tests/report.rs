@@ -7,9 +7,7 @@ use report_common as common;
 use std::collections::{BTreeMap, HashMap};
 
 use common::{sample_copy, tags_with, Csv};
-use framelens::export::report::{
-    write_report, CHART_DISTANCES, CHART_FRAMES, CHART_STANCE, CHART_TIME, REPORT_FILE,
-};
+use framelens::export::report::{write_report, CHART_DISTANCES, CHART_FRAMES, CHART_STANCE, CHART_TIME, REPORT_FILE};
 
 fn report(dir: &std::path::Path) -> String {
     let path = write_report(dir).unwrap();
@@ -56,16 +54,11 @@ fn share_marks_equal_comparison_csv() {
             (num(&c("share")), num(&c("ci_low")), num(&c("ci_high"))),
         );
     }
-    let marks: Vec<_> = tags_with(&html, "data-share")
-        .into_iter()
-        .filter(|m| !m.contains_key("data-month"))
-        .collect();
+    let marks: Vec<_> = tags_with(&html, "data-share").into_iter().filter(|m| !m.contains_key("data-month")).collect();
     let mut seen = std::collections::HashSet::new();
     for m in &marks {
         let k = key(&m["data-measure"], &m["data-group"], &m["data-label"]);
-        let (share, lo, hi) = expected
-            .get(&k)
-            .unwrap_or_else(|| panic!("mark not in CSV: {k:?}"));
+        let (share, lo, hi) = expected.get(&k).unwrap_or_else(|| panic!("mark not in CSV: {k:?}"));
         assert_eq!(num(&m["data-share"]), *share, "{k:?}");
         assert_eq!(num(&m["data-ci-low"]), *lo, "{k:?}");
         assert_eq!(num(&m["data-ci-high"]), *hi, "{k:?}");
@@ -92,10 +85,7 @@ fn heat_map_cells_equal_distances_csv() {
             .unwrap_or_else(|| panic!("no cell for {r:?}"));
         assert_eq!(num(&cell["data-jsd"]), num(&r[2]));
         // The printed value is the CSV value to three decimals, rounded half up as the workbook shows it.
-        assert!(
-            html.contains(&format!(">{}</text>", round_half_up(&r[2], 3))),
-            "{r:?}"
-        );
+        assert!(html.contains(&format!(">{}</text>", round_half_up(&r[2], 3))), "{r:?}");
     }
 }
 
@@ -109,53 +99,30 @@ fn time_chart_equals_monthly_shares_of_paragraphs_csv() {
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
     for r in &csv.rows {
         let p = &r[published];
-        if r[kind] != "body"
-            || r[frame].is_empty()
-            || p.len() < 10
-            || !p.as_bytes()[0].is_ascii_digit()
-        {
+        if r[kind] != "body" || r[frame].is_empty() || p.len() < 10 || !p.as_bytes()[0].is_ascii_digit() {
             continue;
         }
-        *counts
-            .entry((p[..7].to_string(), r[frame].clone()))
-            .or_default() += 1;
+        *counts.entry((p[..7].to_string(), r[frame].clone())).or_default() += 1;
         *totals.entry(p[..7].to_string()).or_default() += 1;
     }
     let marks = tags_with(&html, "data-month");
-    let points: Vec<_> = marks
-        .iter()
-        .filter(|m| m.contains_key("data-share"))
-        .collect();
-    let frames: std::collections::BTreeSet<&String> = csv
-        .rows
-        .iter()
-        .map(|r| &r[frame])
-        .filter(|f| !f.is_empty())
-        .collect();
+    let points: Vec<_> = marks.iter().filter(|m| m.contains_key("data-share")).collect();
+    let frames: std::collections::BTreeSet<&String> =
+        csv.rows.iter().map(|r| &r[frame]).filter(|f| !f.is_empty()).collect();
     let mut expected = 0;
     for (month, total) in &totals {
         for f in &frames {
-            let c = counts
-                .get(&(month.clone(), (*f).clone()))
-                .copied()
-                .unwrap_or(0);
+            let c = counts.get(&(month.clone(), (*f).clone())).copied().unwrap_or(0);
             let p = points
                 .iter()
                 .find(|m| m["data-month"] == *month && m["data-label"] == **f)
                 .unwrap_or_else(|| panic!("no point {month} {f}"));
-            assert_eq!(
-                num(&p["data-share"]),
-                c as f64 / *total as f64,
-                "{month} {f}"
-            );
+            assert_eq!(num(&p["data-share"]), c as f64 / *total as f64, "{month} {f}");
             assert_eq!(p["data-count"], c.to_string());
             assert_eq!(p["data-n"], total.to_string());
             expected += 1;
         }
-        let bar = marks
-            .iter()
-            .find(|m| m["data-month"] == *month && !m.contains_key("data-share"))
-            .unwrap();
+        let bar = marks.iter().find(|m| m["data-month"] == *month && !m.contains_key("data-share")).unwrap();
         assert_eq!(bar["data-n"], total.to_string());
     }
     assert_eq!(points.len(), expected);
@@ -170,29 +137,19 @@ fn typical_paragraphs_are_the_top_three_by_score() {
     let csv = Csv::read(&dir.path().join("paragraphs.csv"));
     let c = |n: &str| csv.col(n);
     let shown = tags_with(&html, "data-para-index");
-    let frames: std::collections::BTreeSet<&String> = csv
-        .rows
-        .iter()
-        .map(|r| &r[c("frame")])
-        .filter(|f| !f.is_empty())
-        .collect();
+    let frames: std::collections::BTreeSet<&String> =
+        csv.rows.iter().map(|r| &r[c("frame")]).filter(|f| !f.is_empty()).collect();
     for f in frames {
-        let mut rows: Vec<&Vec<String>> = csv
-            .rows
-            .iter()
-            .filter(|r| r[c("kind")] == "body" && r[c("frame")] == *f)
-            .collect();
+        let mut rows: Vec<&Vec<String>> =
+            csv.rows.iter().filter(|r| r[c("kind")] == "body" && r[c("frame")] == *f).collect();
         rows.sort_by(|a, b| {
             num(&b[c("frame_score")])
                 .total_cmp(&num(&a[c("frame_score")]))
                 .then(a[c("doc_id")].cmp(&b[c("doc_id")]))
                 .then(num(&a[c("para_index")]).total_cmp(&num(&b[c("para_index")])))
         });
-        let want: Vec<(String, String)> = rows
-            .iter()
-            .take(3)
-            .map(|r| (r[c("doc_id")].clone(), r[c("para_index")].clone()))
-            .collect();
+        let want: Vec<(String, String)> =
+            rows.iter().take(3).map(|r| (r[c("doc_id")].clone(), r[c("para_index")].clone())).collect();
         let got: Vec<(String, String)> = shown
             .iter()
             .filter(|m| m["data-label"] == *f)
@@ -237,25 +194,14 @@ fn report_is_self_contained() {
     assert!(!lower.contains("@import"));
     // The only URL is the SVG namespace, which is an identifier, not a request.
     let urls = lower.matches("http").count() - lower.matches("http-equiv").count();
-    assert_eq!(
-        urls,
-        lower
-            .matches("xmlns=\"http://www.w3.org/2000/svg\"")
-            .count()
-    );
+    assert_eq!(urls, lower.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
     assert!(lower.contains("content-security-policy"));
 }
 
 /// Rewrites one outlet's name in every CSV of the run.
 fn rename_outlet(dir: &std::path::Path, from: &str, to: &str) {
-    for name in [
-        "paragraphs.csv",
-        "articles.csv",
-        "outlets.csv",
-        "comparison.csv",
-        "distances.csv",
-        "differences.csv",
-    ] {
+    for name in ["paragraphs.csv", "articles.csv", "outlets.csv", "comparison.csv", "distances.csv", "differences.csv"]
+    {
         let path = dir.join(name);
         let mut r = csv::Reader::from_path(&path).unwrap();
         let headers = r.headers().unwrap().clone();
@@ -263,16 +209,7 @@ fn rename_outlet(dir: &std::path::Path, from: &str, to: &str) {
         let mut w = csv::Writer::from_path(&path).unwrap();
         w.write_record(&headers).unwrap();
         for row in rows {
-            let row: Vec<String> = row
-                .iter()
-                .map(|v| {
-                    if v == from {
-                        to.to_string()
-                    } else {
-                        v.to_string()
-                    }
-                })
-                .collect();
+            let row: Vec<String> = row.iter().map(|v| if v == from { to.to_string() } else { v.to_string() }).collect();
             w.write_record(&row).unwrap();
         }
         w.flush().unwrap();
@@ -288,9 +225,7 @@ fn quoted_names_are_escaped() {
     assert!(!html.contains("<script>"));
     assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;Co&#39;"));
     let marks = tags_with(&html, "data-share");
-    assert!(marks
-        .iter()
-        .any(|m| m.get("data-group").map(String::as_str) == Some(evil)));
+    assert!(marks.iter().any(|m| m.get("data-group").map(String::as_str) == Some(evil)));
 }
 
 #[test]
@@ -313,11 +248,7 @@ fn without_comparison_shares_come_from_outlets_csv_and_missing_charts_are_noted(
             };
             let m = marks
                 .iter()
-                .find(|m| {
-                    m["data-measure"] == "frame"
-                        && m["data-group"] == r[0]
-                        && m["data-label"] == frame
-                })
+                .find(|m| m["data-measure"] == "frame" && m["data-group"] == r[0] && m["data-label"] == frame)
                 .unwrap();
             assert_eq!(num(&m["data-share"]), num(&r[i]));
         }
@@ -329,14 +260,7 @@ fn an_empty_run_still_gives_a_report_and_a_workbook() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let sample = common::sample_dir();
-    for name in [
-        "paragraphs.csv",
-        "articles.csv",
-        "outlets.csv",
-        "rejects.csv",
-        "comparison.csv",
-        "distances.csv",
-    ] {
+    for name in ["paragraphs.csv", "articles.csv", "outlets.csv", "rejects.csv", "comparison.csv", "distances.csv"] {
         let text = std::fs::read_to_string(sample.join(name)).unwrap();
         std::fs::write(d.join(name), format!("{}\n", text.lines().next().unwrap())).unwrap();
     }

@@ -14,9 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::sample_copy;
-use framelens::export::report::{
-    write_report, CHART_DISTANCES, CHART_FRAMES, CHART_STANCE, CHART_TIME,
-};
+use framelens::export::report::{write_report, CHART_DISTANCES, CHART_FRAMES, CHART_STANCE, CHART_TIME};
 
 /// `FRAMELENS_CHROMIUM`, else `/usr/bin/chromium`, else `chromium` / `chromium-browser` on PATH.
 fn find_chromium() -> Option<PathBuf> {
@@ -89,11 +87,7 @@ fn png_stats(path: &Path) -> (usize, f64, (u32, u32)) {
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
     let channels = info.color_type.samples();
-    assert!(
-        channels >= 3,
-        "expected a colour screenshot, got {:?}",
-        info.color_type
-    );
+    assert!(channels >= 3, "expected a colour screenshot, got {:?}", info.color_type);
     let mut colours = std::collections::HashSet::new();
     let mut ink = 0usize;
     let pixels = (info.width * info.height) as usize;
@@ -103,11 +97,7 @@ fn png_stats(path: &Path) -> (usize, f64, (u32, u32)) {
             ink += 1;
         }
     }
-    (
-        colours.len(),
-        ink as f64 / pixels as f64,
-        (info.width, info.height),
-    )
+    (colours.len(), ink as f64 / pixels as f64, (info.width, info.height))
 }
 
 #[test]
@@ -124,39 +114,21 @@ fn report_renders_in_headless_chromium() {
     let profile = tempfile::tempdir().unwrap();
     let shot = dir.path().join("screenshot.png");
 
-    run_chromium(
-        &browser,
-        profile.path(),
-        &[format!("--screenshot={}", shot.display())],
-        &page,
-    );
+    run_chromium(&browser, profile.path(), &[format!("--screenshot={}", shot.display())], &page);
     let (colours, ink, size) = png_stats(&shot);
-    eprintln!(
-        "screenshot: {colours} distinct colours, {:.1}% non-white",
-        ink * 100.0
-    );
+    eprintln!("screenshot: {colours} distinct colours, {:.1}% non-white", ink * 100.0);
     assert_eq!(size, (1280, 2400));
     // A blank or error page has a handful of colours; the report's charts have hundreds
     // (palette colours plus anti-aliasing), and text and bars cover a good part of the page.
-    assert!(
-        colours > 200,
-        "only {colours} distinct colours: blank page?"
-    );
-    assert!(
-        ink > 0.05,
-        "only {:.1}% non-white pixels: blank page?",
-        ink * 100.0
-    );
+    assert!(colours > 200, "only {colours} distinct colours: blank page?");
+    assert!(ink > 0.05, "only {:.1}% non-white pixels: blank page?", ink * 100.0);
     if let Some(out) = std::env::var_os("FRAMELENS_SCREENSHOT_OUT") {
         std::fs::copy(&shot, out).unwrap();
     }
 
     let dom = run_chromium(&browser, profile.path(), &["--dump-dom".to_string()], &page);
     for id in [CHART_FRAMES, CHART_DISTANCES, CHART_STANCE, CHART_TIME] {
-        assert!(
-            dom.contains(&format!("id=\"{id}\"")),
-            "rendered DOM lacks {id}"
-        );
+        assert!(dom.contains(&format!("id=\"{id}\"")), "rendered DOM lacks {id}");
     }
     // The SVGs were parsed as SVG (not dropped as bad markup): their marks are in the DOM.
     assert!(dom.matches("<svg").count() >= 5);

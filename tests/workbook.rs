@@ -20,11 +20,8 @@ fn sheet(path: &std::path::Path, name: &str) -> calamine::Range<Data> {
 
 /// Excel serial day number of an ISO date (1900 date system), for comparing date cells.
 fn serial(date: &str) -> f64 {
-    let (y, m, d): (i64, i64, i64) = (
-        date[0..4].parse().unwrap(),
-        date[5..7].parse().unwrap(),
-        date[8..10].parse().unwrap(),
-    );
+    let (y, m, d): (i64, i64, i64) =
+        (date[0..4].parse().unwrap(), date[5..7].parse().unwrap(), date[8..10].parse().unwrap());
     // Days from civil (Howard Hinnant), then shift: Excel's day 25569 is 1970-01-01.
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -39,11 +36,7 @@ fn serial(date: &str) -> f64 {
 fn assert_sheet_equals_csv(xlsx: &std::path::Path, name: &str, csv: &Csv) -> usize {
     let range = sheet(xlsx, name);
     let rows: Vec<&[Data]> = range.rows().collect();
-    let header: Vec<String> = rows[0]
-        .iter()
-        .take(csv.headers.len())
-        .map(|c| c.to_string())
-        .collect();
+    let header: Vec<String> = rows[0].iter().take(csv.headers.len()).map(|c| c.to_string()).collect();
     assert_eq!(header, csv.headers, "{name}: header");
     assert_eq!(rows.len() - 1, csv.rows.len(), "{name}: row count");
     let mut numeric = 0;
@@ -99,8 +92,7 @@ fn workbook_has_every_sheet_with_the_csv_values() {
     );
     let d = dir.path();
     let outlets = assert_sheet_equals_csv(&path, "Outlets", &Csv::read(&d.join("outlets.csv")));
-    let comparison =
-        assert_sheet_equals_csv(&path, "Comparison", &Csv::read(&d.join("comparison.csv")));
+    let comparison = assert_sheet_equals_csv(&path, "Comparison", &Csv::read(&d.join("comparison.csv")));
     // Outlets: 4 rows × (articles, body_paragraphs, 8 shares, 3 stance counts);
     // Comparison: 44 rows × (share, ci_low, ci_high, n_articles, n_paragraphs).
     assert_eq!(outlets, 4 * 13);
@@ -108,11 +100,7 @@ fn workbook_has_every_sheet_with_the_csv_values() {
     assert_sheet_equals_csv(&path, "Paragraphs", &Csv::read(&d.join("paragraphs.csv")));
     assert_sheet_equals_csv(&path, "Articles", &Csv::read(&d.join("articles.csv")));
     assert_sheet_equals_csv(&path, "Differences", &Csv::read(&d.join("differences.csv")));
-    assert_sheet_equals_csv(
-        &path,
-        "Independence",
-        &Csv::read(&d.join("independence.csv")),
-    );
+    assert_sheet_equals_csv(&path, "Independence", &Csv::read(&d.join("independence.csv")));
     assert_sheet_equals_csv(&path, "Rejects", &Csv::read(&d.join("rejects.csv")));
 }
 
@@ -121,18 +109,11 @@ fn published_dates_are_dates_and_odd_dates_stay_text() {
     let dir = sample_copy(true);
     let path = write_workbook(dir.path()).unwrap();
     let range = sheet(&path, "Paragraphs");
-    let col = range
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .position(|c| matches!(c, Data::String(s) if s == "published"))
-        .unwrap();
+    let col =
+        range.rows().next().unwrap().iter().position(|c| matches!(c, Data::String(s) if s == "published")).unwrap();
     let values: Vec<&Data> = range.rows().skip(1).map(|r| &r[col]).collect();
     assert!(values.iter().any(|v| matches!(v, Data::DateTime(_))));
-    assert!(values
-        .iter()
-        .any(|v| **v == Data::String("late autumn 2025".into())));
+    assert!(values.iter().any(|v| **v == Data::String("late autumn 2025".into())));
 }
 
 #[test]
@@ -142,13 +123,7 @@ fn distance_sheet_has_the_long_table_and_a_matching_matrix() {
     let csv = Csv::read(&dir.path().join("distances.csv"));
     let range = sheet(&path, "Distances");
     let rows: Vec<&[Data]> = range.rows().collect();
-    assert_eq!(
-        rows[0][..3]
-            .iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>(),
-        csv.headers
-    );
+    assert_eq!(rows[0][..3].iter().map(|c| c.to_string()).collect::<Vec<_>>(), csv.headers);
     let groups: Vec<String> = rows[0][5..].iter().map(|c| c.to_string()).collect();
     assert_eq!(groups.len(), 4);
     for (i, row) in csv.rows.iter().enumerate() {
@@ -157,11 +132,7 @@ fn distance_sheet_has_the_long_table_and_a_matching_matrix() {
         let a = groups.iter().position(|g| *g == row[0]).unwrap();
         let b = groups.iter().position(|g| *g == row[1]).unwrap();
         assert_eq!(rows[a + 1][4].to_string(), row[0]);
-        assert_eq!(
-            rows[a + 1][5 + b],
-            Data::Float(row[2].parse().unwrap()),
-            "matrix {a},{b}"
-        );
+        assert_eq!(rows[a + 1][5 + b], Data::Float(row[2].parse().unwrap()), "matrix {a},{b}");
     }
 }
 
@@ -170,28 +141,11 @@ fn run_sheet_lists_the_manifest_in_order_with_numbers_as_numbers() {
     let dir = sample_copy(true);
     let path = write_workbook(dir.path()).unwrap();
     let range = sheet(&path, "Run");
-    let rows: Vec<(String, Data)> = range
-        .rows()
-        .skip(1)
-        .map(|r| (r[0].to_string(), r[1].clone()))
-        .collect();
-    assert_eq!(
-        rows[0],
-        ("framelens_version".into(), Data::String("0.1.0".into()))
-    );
-    let get = |k: &str| {
-        rows.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
-    assert_eq!(
-        get("model.id"),
-        Some(Data::String("all-MiniLM-L6-v2".into()))
-    );
-    assert_eq!(
-        get("codebook.frames[0]"),
-        Some(Data::String("performative_enforcement".into()))
-    );
+    let rows: Vec<(String, Data)> = range.rows().skip(1).map(|r| (r[0].to_string(), r[1].clone())).collect();
+    assert_eq!(rows[0], ("framelens_version".into(), Data::String("0.1.0".into())));
+    let get = |k: &str| rows.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    assert_eq!(get("model.id"), Some(Data::String("all-MiniLM-L6-v2".into())));
+    assert_eq!(get("codebook.frames[0]"), Some(Data::String("performative_enforcement".into())));
     assert_eq!(get("counts.documents"), Some(Data::Float(24.0)));
     assert_eq!(get("options.scores"), Some(Data::Bool(false)));
     assert_eq!(get("options.classify.other_threshold"), Some(Data::Empty));
@@ -202,16 +156,10 @@ fn run_sheet_lists_the_manifest_in_order_with_numbers_as_numbers() {
 fn without_comparison_files_the_sheets_are_left_out_with_a_note() {
     let dir = sample_copy(false);
     let path = write_workbook(dir.path()).unwrap();
-    assert_eq!(
-        open(&path).sheet_names(),
-        ["Paragraphs", "Articles", "Outlets", "Rejects", "Run"]
-    );
+    assert_eq!(open(&path).sheet_names(), ["Paragraphs", "Articles", "Outlets", "Rejects", "Run"]);
     let range = sheet(&path, "Run");
-    let notes: Vec<String> = range
-        .rows()
-        .filter(|r| matches!(&r[0], Data::String(s) if s == "note"))
-        .map(|r| r[1].to_string())
-        .collect();
+    let notes: Vec<String> =
+        range.rows().filter(|r| matches!(&r[0], Data::String(s) if s == "note")).map(|r| r[1].to_string()).collect();
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(notes[0].contains("comparison.csv") && notes[0].contains("framelens compare"));
     assert!(notes[1].contains("distances.csv"));
@@ -223,11 +171,7 @@ fn header_is_bold_and_values_are_formatted_by_meaning() {
     let path = write_workbook(dir.path()).unwrap();
     let mut wb = open(&path);
     let fmt = |styles: &calamine::StyleRange, pos| {
-        styles
-            .get(pos)
-            .and_then(|s| s.number_format.clone())
-            .map(|f| f.format_code)
-            .unwrap_or_default()
+        styles.get(pos).and_then(|s| s.number_format.clone()).map(|f| f.format_code).unwrap_or_default()
     };
     let styles = wb.worksheet_style("Outlets").unwrap();
     assert!(styles.get((0, 0)).unwrap().font.as_ref().unwrap().is_bold());
@@ -245,9 +189,7 @@ fn header_is_bold_and_values_are_formatted_by_meaning() {
 /// Reads one part of the xlsx package (calamine does not expose panes, filters or widths).
 fn sheet_xml(path: &std::path::Path, index: usize) -> String {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut part = zip
-        .by_name(&format!("xl/worksheets/sheet{index}.xml"))
-        .unwrap();
+    let mut part = zip.by_name(&format!("xl/worksheets/sheet{index}.xml")).unwrap();
     let mut xml = String::new();
     part.read_to_string(&mut xml).unwrap();
     xml
@@ -259,14 +201,8 @@ fn header_is_frozen_filtered_and_columns_fit_their_content() {
     let path = write_workbook(dir.path()).unwrap();
     for index in 1..=9 {
         let xml = sheet_xml(&path, index);
-        assert!(
-            xml.contains("ySplit=\"1\"") && xml.contains("state=\"frozen\""),
-            "sheet{index}: frozen header"
-        );
-        assert!(
-            xml.contains("<autoFilter ref=\"A1:"),
-            "sheet{index}: autofilter"
-        );
+        assert!(xml.contains("ySplit=\"1\"") && xml.contains("state=\"frozen\""), "sheet{index}: frozen header");
+        assert!(xml.contains("<autoFilter ref=\"A1:"), "sheet{index}: autofilter");
     }
     // Paragraphs: the text column is capped, para_index is narrow.
     let xml = sheet_xml(&path, 1);
@@ -278,18 +214,9 @@ fn header_is_frozen_filtered_and_columns_fit_their_content() {
             w[..w.find('"').unwrap()].parse().unwrap()
         })
         .collect();
-    assert!(
-        widths.iter().all(|&w| w <= MAX_COLUMN_WIDTH as f64 + 1.0),
-        "{widths:?}"
-    );
-    assert!(
-        widths.iter().any(|&w| w >= MAX_COLUMN_WIDTH as f64),
-        "text column at the cap: {widths:?}"
-    );
-    assert!(
-        widths.iter().any(|&w| w < 15.0),
-        "short columns stay narrow: {widths:?}"
-    );
+    assert!(widths.iter().all(|&w| w <= MAX_COLUMN_WIDTH as f64 + 1.0), "{widths:?}");
+    assert!(widths.iter().any(|&w| w >= MAX_COLUMN_WIDTH as f64), "text column at the cap: {widths:?}");
+    assert!(widths.iter().any(|&w| w < 15.0), "short columns stay narrow: {widths:?}");
 }
 
 #[test]

@@ -97,28 +97,13 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    pub fn new(
-        cb: &Codebook,
-        frames: Box<dyn Scorer>,
-        stance: Option<Box<dyn Scorer>>,
-        opts: ClassifyOptions,
-    ) -> Self {
+    pub fn new(cb: &Codebook, frames: Box<dyn Scorer>, stance: Option<Box<dyn Scorer>>, opts: ClassifyOptions) -> Self {
         let frame_cues = cb.frames.iter().map(|f| CueSet::new(&f.cues)).collect();
         let stance_cues = match cb.stance_targets.first() {
-            Some(t) => [
-                CueSet::new(&t.supportive_cues),
-                CueSet::new(&t.critical_cues),
-                CueSet::new(&[]),
-            ],
+            Some(t) => [CueSet::new(&t.supportive_cues), CueSet::new(&t.critical_cues), CueSet::new(&[])],
             None => [CueSet::new(&[]), CueSet::new(&[]), CueSet::new(&[])],
         };
-        Classifier {
-            frames,
-            frame_cues,
-            stance,
-            stance_cues,
-            opts: opts.with_codebook(cb),
-        }
+        Classifier { frames, frame_cues, stance, stance_cues, opts: opts.with_codebook(cb) }
     }
 
     pub fn frame_ids(&self) -> &[String] {
@@ -132,21 +117,11 @@ impl Classifier {
     pub fn classify(&self, units: &[Unit]) -> (Vec<FrameLabel>, Option<Vec<StanceLabel>>) {
         let lowered: Vec<String> = units.par_iter().map(|u| u.text.to_lowercase()).collect();
         rayon::join(
+            || units.par_iter().zip(&lowered).map(|(u, l)| self.frame(u, l)).collect(),
             || {
-                units
-                    .par_iter()
-                    .zip(&lowered)
-                    .map(|(u, l)| self.frame(u, l))
-                    .collect()
-            },
-            || {
-                self.stance.as_ref().map(|s| {
-                    units
-                        .par_iter()
-                        .zip(&lowered)
-                        .map(|(u, l)| self.stance(s.as_ref(), u, l))
-                        .collect()
-                })
+                self.stance
+                    .as_ref()
+                    .map(|s| units.par_iter().zip(&lowered).map(|(u, l)| self.stance(s.as_ref(), u, l)).collect())
             },
         )
     }
@@ -154,20 +129,14 @@ impl Classifier {
     /// Paragraph logits mixed with the mean of sentence logits; also returns per-sentence logits.
     fn mixed_logits(&self, scorer: &dyn Scorer, u: &Unit) -> (Vec<f32>, Vec<Vec<f32>>) {
         let para = scorer.logits(u.embedding);
-        let sents: Vec<Vec<f32>> = u
-            .sentence_embeddings
-            .rows()
-            .into_iter()
-            .map(|r| scorer.logits(r))
-            .collect();
+        let sents: Vec<Vec<f32>> = u.sentence_embeddings.rows().into_iter().map(|r| scorer.logits(r)).collect();
         if sents.is_empty() || self.opts.sentence_weight == 0.0 {
             return (para, sents);
         }
         let w = self.opts.sentence_weight;
         let n = sents.len() as f32;
-        let mixed = (0..para.len())
-            .map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n)
-            .collect();
+        let mixed =
+            (0..para.len()).map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n).collect();
         (mixed, sents)
     }
 
@@ -190,18 +159,10 @@ impl Classifier {
         let is_other = self.opts.other_threshold.is_some_and(|t| best_raw < t);
         let evidence = best_sentence(u, &sents, best);
         FrameLabel {
-            frame: if is_other {
-                OTHER.to_string()
-            } else {
-                ids[best].clone()
-            },
+            frame: if is_other { OTHER.to_string() } else { ids[best].clone() },
             score: probs[best],
             margin: probs[best] - second.map_or(0.0, |s| probs[s]),
-            frames: if is_other {
-                vec![OTHER.to_string()]
-            } else {
-                frames
-            },
+            frames: if is_other { vec![OTHER.to_string()] } else { frames },
             probs,
             cues,
             evidence,
@@ -218,12 +179,7 @@ impl Classifier {
         }
         let p = softmax(&logits, self.opts.temperature);
         let (best, _) = top_two(&p);
-        StanceLabel {
-            stance: STANCE_LABELS[best],
-            score: p[best],
-            probs: [p[0], p[1], p[2]],
-            cues,
-        }
+        StanceLabel { stance: STANCE_LABELS[best], score: p[best], probs: [p[0], p[1], p[2]], cues }
     }
 }
 

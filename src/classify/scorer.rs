@@ -35,11 +35,7 @@ impl PrototypeScorer {
             let mean = g.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(dim));
             prototypes.row_mut(i).assign(&normalized(&(mean - &center)));
         }
-        PrototypeScorer {
-            labels,
-            prototypes,
-            center,
-        }
+        PrototypeScorer { labels, prototypes, center }
     }
 
     /// Cosine similarities between prototypes (for `codebook check`).

@@ -26,35 +26,22 @@ impl ZeroShotTexts {
         let frame_groups = codebook
             .frames
             .iter()
-            .map(|f| {
-                group(
-                    &f.id,
-                    std::iter::once(&f.definition).chain(&f.examples).collect(),
-                )
-            })
+            .map(|f| group(&f.id, std::iter::once(&f.definition).chain(&f.examples).collect()))
             .collect();
         let stance_groups = match codebook.stance_targets.first() {
             Some(t) => stance_groups(t, &mut group),
             None => Vec::new(),
         };
-        ZeroShotTexts {
-            texts,
-            frame_groups,
-            stance_groups,
-        }
+        ZeroShotTexts { texts, frame_groups, stance_groups }
     }
 
     /// Builds (frame scorer, stance scorer if the codebook has a target) from the texts' embeddings.
     pub fn build(&self, emb: &Array2<f32>) -> (PrototypeScorer, Option<PrototypeScorer>) {
-        let center: Array1<f32> = emb
-            .mean_axis(Axis(0))
-            .unwrap_or_else(|| Array1::zeros(emb.ncols()));
+        let center: Array1<f32> = emb.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(emb.ncols()));
         let make = |groups: &[(String, std::ops::Range<usize>)]| {
             let labels = groups.iter().map(|(l, _)| l.clone()).collect();
-            let rows: Vec<Array2<f32>> = groups
-                .iter()
-                .map(|(_, r)| emb.slice(ndarray::s![r.clone(), ..]).to_owned())
-                .collect();
+            let rows: Vec<Array2<f32>> =
+                groups.iter().map(|(_, r)| emb.slice(ndarray::s![r.clone(), ..]).to_owned()).collect();
             PrototypeScorer::new(labels, &rows, center.clone())
         };
         let frames = make(&self.frame_groups);
@@ -67,11 +54,7 @@ fn stance_groups(
     t: &StanceTarget,
     group: &mut impl FnMut(&str, Vec<&String>) -> (String, std::ops::Range<usize>),
 ) -> Vec<(String, std::ops::Range<usize>)> {
-    STANCE_LABELS
-        .iter()
-        .zip(t.examples())
-        .map(|(label, ex)| group(label, ex.iter().collect()))
-        .collect()
+    STANCE_LABELS.iter().zip(t.examples()).map(|(label, ex)| group(label, ex.iter().collect())).collect()
 }
 
 /// What `framelens codebook check` reports about a codebook's frames.
@@ -91,9 +74,7 @@ impl ZeroShotTexts {
     /// another frame's prototype than its own (built without it) signals frames a reader cannot tell apart.
     pub fn check(&self, emb: &Array2<f32>) -> CodebookCheck {
         let (frames, _) = self.build(emb);
-        let center: Array1<f32> = emb
-            .mean_axis(Axis(0))
-            .unwrap_or_else(|| Array1::zeros(emb.ncols()));
+        let center: Array1<f32> = emb.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(emb.ncols()));
         let labels: Vec<String> = self.frame_groups.iter().map(|(l, _)| l.clone()).collect();
         let centred_sum = |r: &std::ops::Range<usize>, skip: Option<usize>| {
             let mut s = Array1::<f32>::zeros(emb.ncols());
@@ -104,11 +85,7 @@ impl ZeroShotTexts {
             }
             super::scorer::normalized(&(s / n - &center))
         };
-        let full: Vec<Array1<f32>> = self
-            .frame_groups
-            .iter()
-            .map(|(_, r)| centred_sum(r, None))
-            .collect();
+        let full: Vec<Array1<f32>> = self.frame_groups.iter().map(|(_, r)| centred_sum(r, None)).collect();
         let mut leave_one_out = Vec::new();
         let mut confusions = Vec::new();
         for (f, (label, r)) in self.frame_groups.iter().enumerate() {
@@ -118,13 +95,7 @@ impl ZeroShotTexts {
             for (k, &i) in examples.iter().enumerate() {
                 let x = super::scorer::normalized(&(emb.row(i).to_owned() - &center));
                 let best = (0..full.len())
-                    .map(|g| {
-                        if g == f {
-                            centred_sum(r, Some(i))
-                        } else {
-                            full[g].clone()
-                        }
-                    })
+                    .map(|g| if g == f { centred_sum(r, Some(i)) } else { full[g].clone() })
                     .map(|p| p.dot(&x))
                     .enumerate()
                     .max_by(|a, b| a.1.total_cmp(&b.1))
@@ -138,11 +109,6 @@ impl ZeroShotTexts {
             }
             leave_one_out.push((ok, examples.len()));
         }
-        CodebookCheck {
-            labels,
-            similarity: frames.prototype_similarities(),
-            leave_one_out,
-            confusions,
-        }
+        CodebookCheck { labels, similarity: frames.prototype_similarities(), leave_one_out, confusions }
     }
 }

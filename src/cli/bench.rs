@@ -66,12 +66,8 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             for _ in 0..b.repeat.max(1) {
                 let stats_path = tmp.path().join("stats.json");
                 let mut cmd = Command::new(&exe);
-                cmd.arg("embed")
-                    .arg(input)
-                    .arg("--out")
-                    .arg(tmp.path().join("emb.npy"));
-                cmd.args(["--precision", &p, "--quiet", "--stats"])
-                    .arg(&stats_path);
+                cmd.arg("embed").arg(input).arg("--out").arg(tmp.path().join("emb.npy"));
+                cmd.args(["--precision", &p, "--quiet", "--stats"]).arg(&stats_path);
                 if b.truncate {
                     cmd.arg("--truncate");
                 }

@@ -23,11 +23,7 @@ pub enum CodebookCommand {
 }
 
 pub fn run(cmd: CodebookCommand) -> anyhow::Result<()> {
-    let CodebookCommand::Check {
-        file,
-        max_similarity,
-        encoder,
-    } = cmd;
+    let CodebookCommand::Check { file, max_similarity, encoder } = cmd;
     let cb = framelens::codebook::load(&file)?;
     let c = &cb.codebook;
     println!(
@@ -54,14 +50,7 @@ pub fn run(cmd: CodebookCommand) -> anyhow::Result<()> {
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((i, 0.0));
         let (ok, n) = check.leave_one_out[i];
-        println!(
-            "| {} | {} | {} | {} | {:.3} | {ok}/{n} |",
-            f.id,
-            f.examples.len(),
-            f.cues.len(),
-            check.labels[j],
-            s
-        );
+        println!("| {} | {} | {} | {} | {:.3} | {ok}/{n} |", f.id, f.examples.len(), f.cues.len(), check.labels[j], s);
         if s > max_similarity && i < j {
             close.push(format!("{} ~ {} ({s:.3})", f.id, check.labels[j]));
         }

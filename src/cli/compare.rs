@@ -53,26 +53,14 @@ pub fn compare_dir(dir: &std::path::Path, a: &CompareArgs) -> anyhow::Result<Str
     compare::write(dir, &c)?;
     let mut s = String::new();
     if a.xlsx {
-        s += &format!(
-            "wrote {}\n",
-            framelens::export::write_workbook(dir)?.display()
-        );
+        s += &format!("wrote {}\n", framelens::export::write_workbook(dir)?.display());
     }
     if a.report {
-        s += &format!(
-            "wrote {}\n",
-            framelens::export::write_report(dir)?.display()
-        );
+        s += &format!("wrote {}\n", framelens::export::write_report(dir)?.display());
     }
     for t in &c.independence {
-        let p = t
-            .p_value
-            .map(|p| format!("{p:.4}"))
-            .unwrap_or_else(|| "-".into());
-        let v = t
-            .cramers_v
-            .map(|v| format!("{v:.3}"))
-            .unwrap_or_else(|| "-".into());
+        let p = t.p_value.map(|p| format!("{p:.4}")).unwrap_or_else(|| "-".into());
+        let v = t.cramers_v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
         s += &format!(
             "{} × {}: chi2 {:.2}, df {}, p {p}, Cramér's V {v}\n",
             c.group_by,
@@ -87,9 +75,6 @@ pub fn compare_dir(dir: &std::path::Path, a: &CompareArgs) -> anyhow::Result<Str
 pub fn run(cmd: CompareCmd) -> anyhow::Result<()> {
     let s = compare_dir(&cmd.dir, &cmd.opts)?;
     eprint!("{s}");
-    eprintln!(
-        "wrote comparison.csv, distances.csv, differences.csv, independence.csv in {}",
-        cmd.dir.display()
-    );
+    eprintln!("wrote comparison.csv, distances.csv, differences.csv, independence.csv in {}", cmd.dir.display());
     Ok(())
 }

@@ -64,16 +64,11 @@ fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
         Err(e) => {
             let off = e.valid_up_to();
             let line = bytes[..off].iter().filter(|&&b| b == b'\n').count() + 1;
-            bail!(
-                "{}: invalid UTF-8 at byte offset {off} (line {line})",
-                path.display()
-            );
+            bail!("{}: invalid UTF-8 at byte offset {off} (line {line})", path.display());
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let jsonl = path
-        .extension()
-        .is_some_and(|e| e == "jsonl" || e == "ndjson");
+    let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
     let (mut ids, mut texts) = (Vec::new(), Vec::new());
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
@@ -81,8 +76,8 @@ fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: serde_json::Value = serde_json::from_str(line)
-                .with_context(|| format!("{}:{n}: malformed JSON", path.display()))?;
+            let v: serde_json::Value =
+                serde_json::from_str(line).with_context(|| format!("{}:{n}: malformed JSON", path.display()))?;
             let t = v.get("text").and_then(|t| t.as_str()).unwrap_or("");
             if t.trim().is_empty() {
                 bail!("{}:{n}: missing or empty `text`", path.display());
@@ -96,10 +91,7 @@ fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
             texts.push(t.to_string());
         } else {
             if line.trim().is_empty() {
-                bail!(
-                    "{}:{n}: empty line (one paragraph per line expected)",
-                    path.display()
-                );
+                bail!("{}:{n}: empty line (one paragraph per line expected)", path.display());
             }
             ids.push(n.to_string());
             texts.push(line.to_string());

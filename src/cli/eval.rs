@@ -16,11 +16,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(a: EvalArgs) -> anyhow::Result<()> {
-    let pred = if a.pred.is_dir() {
-        a.pred.join("paragraphs.csv")
-    } else {
-        a.pred.clone()
-    };
+    let pred = if a.pred.is_dir() { a.pred.join("paragraphs.csv") } else { a.pred.clone() };
     let pairs = match_gold(&a.gold, &pred)?;
     println!("{}", score(&pairs.frame).markdown("Frames"));
     if !pairs.stance.is_empty() {

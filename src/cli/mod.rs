@@ -13,11 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use framelens::encode::{EncodeOptions, PrecisionChoice};
 
 #[derive(Parser)]
-#[command(
-    name = "framelens",
-    version,
-    about = "Frame and stance analysis of news commentary, per paragraph"
-)]
+#[command(name = "framelens", version, about = "Frame and stance analysis of news commentary, per paragraph")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -67,11 +63,7 @@ pub struct EncoderArgs {
 
 impl EncoderArgs {
     pub fn options(&self) -> EncodeOptions {
-        let mut o = EncodeOptions {
-            precision: self.precision,
-            truncate: self.truncate,
-            ..Default::default()
-        };
+        let mut o = EncodeOptions { precision: self.precision, truncate: self.truncate, ..Default::default() };
         if let Some(t) = self.threads {
             o.threads = t.max(1);
         }

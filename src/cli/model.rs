@@ -27,10 +27,7 @@ pub enum ModelCommand {
 pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
     match cmd {
         ModelCommand::Import { dir, out } => {
-            let name = dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "model".into());
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
             let out = out.unwrap_or_else(|| framelens_home().join("models").join(&name));
             let t0 = std::time::Instant::now();
             let model = import(&dir, &out, &dir.display().to_string())

@@ -14,18 +14,20 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(total: u64, unit: &str, quiet: bool) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-        let template =
-            format!("{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}} {{msg}}");
+        Self::with_total(Some(total), unit, quiet)
+    }
+
+    /// A bar for `total` items, or a counter when the total is unknown.
+    pub fn with_total(total: Option<u64>, unit: &str, quiet: bool) -> Self {
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
+        let template = match total {
+            Some(_) => format!("{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}} · {{msg}}"),
+            None => format!("{{spinner}} {{pos}} {unit} · {{per_sec}} · {{msg}}"),
+        };
         if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style);
         }
-        Progress {
-            bar,
-            started: Instant::now(),
-            shown: false,
-            quiet,
-        }
+        Progress { bar, started: Instant::now(), shown: false, quiet }
     }
 
     pub fn inc(&mut self, n: u64) {
@@ -34,6 +36,10 @@ impl Progress {
             self.shown = true;
         }
         self.bar.inc(n);
+    }
+
+    pub fn set_message(&self, msg: String) {
+        self.bar.set_message(msg);
     }
 
     pub fn finish(self) {

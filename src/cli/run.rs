@@ -57,6 +57,19 @@ pub struct RunArgs {
     pub cue_weight: Option<f32>,
     #[command(flatten)]
     pub encoder: EncoderArgs,
+    /// Embedding cache (SQLite). Default: $FRAMELENS_HOME/cache/embeddings.sqlite.
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+    /// Encode everything, reading and writing no cache.
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
+    /// Process only shard K of N (0-based), chosen by a stable hash of the document id; combine shards with
+    /// `framelens merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<framelens::shard::Shard>,
+    /// Documents per batch (memory is bounded by a couple of batches).
+    #[arg(long, default_value_t = 256)]
+    pub batch_docs: usize,
     /// Skip the outlet comparison (comparison.csv, distances.csv, ...) at the end of the run.
     #[arg(long)]
     pub no_compare: bool,
@@ -100,32 +113,35 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         encode: a.encoder.options(),
         classify,
         scores: a.scores,
+        cache: if a.no_cache { None } else { Some(a.cache.clone().unwrap_or_else(default_cache)) },
+        shard: a.shard,
+        batch_docs: a.batch_docs,
     };
     // Fail on a bad codebook before loading the model.
     framelens::codebook::load(&a.codebook)?;
     let model = resolve_model(a.encoder.model.as_deref())?;
     let mut bar: Option<Progress> = None;
+    let mut paragraphs = 0usize;
+    let started = std::time::Instant::now();
     let quiet = a.quiet;
     let verbose = a.verbose;
     let summary = pipeline::run(&opts, &model, &mut |e| match e {
         Event::Stage(s) if verbose => eprintln!("stage: {s}"),
         Event::Stage(_) => {}
-        Event::EncodeTotal(n) => bar = Some(Progress::new(n as u64, "texts", quiet)),
-        Event::Encoded(n) => {
-            if let Some(b) = bar.as_mut() {
-                b.inc(n as u64)
-            }
+        Event::DocumentsTotal(n) => bar = Some(Progress::with_total(Some(n as u64), "documents", quiet)),
+        Event::Done { documents, paragraphs: p } => {
+            let b = bar.get_or_insert_with(|| Progress::with_total(None, "documents", quiet));
+            paragraphs += p;
+            b.inc(documents as u64);
+            let secs = started.elapsed().as_secs_f64().max(1e-3);
+            b.set_message(format!("{paragraphs} paragraphs, {:.0}/s", paragraphs as f64 / secs));
         }
     })
     .with_context(|| format!("running on {}", a.corpus.display()))?;
     if let Some(b) = bar {
         b.finish();
     }
-    let comparison = if a.no_compare {
-        None
-    } else {
-        Some(super::compare::compare_dir(&a.out, &a.compare)?)
-    };
+    let comparison = if a.no_compare { None } else { Some(super::compare::compare_dir(&a.out, &a.compare)?) };
     if !quiet {
         print_summary(&summary);
         if let Some(c) = comparison {
@@ -156,18 +172,16 @@ fn print_summary(s: &RunSummary) {
     for o in &s.aggregates.outlets {
         let shares = o.counts.shares();
         let top = o.counts.dominant(labels).unwrap_or("-");
-        let share = labels
-            .iter()
-            .position(|l| l == top)
-            .map(|k| shares[k] * 100.0)
-            .unwrap_or(0.0);
-        eprintln!(
-            "  {:<32} {:>3} articles  {:<28} {:>5.1}%",
-            o.outlet, o.articles, top, share
-        );
+        let share = labels.iter().position(|l| l == top).map(|k| shares[k] * 100.0).unwrap_or(0.0);
+        eprintln!("  {:<32} {:>3} articles  {:<28} {:>5.1}%", o.outlet, o.articles, top, share);
     }
     eprintln!("wrote:");
     for f in &s.files {
         eprintln!("  {}", f.display());
     }
+}
+
+/// The default embedding cache: one per user, shared by every run and output folder.
+pub fn default_cache() -> PathBuf {
+    framelens::encode::runtime::framelens_home().join("cache").join("embeddings.sqlite")
 }

@@ -87,11 +87,7 @@ impl Packed {
             data.extend_from_slice(&u.counts[..cols]);
             data.push(u.n);
         }
-        Packed {
-            cols,
-            data,
-            len: units.len(),
-        }
+        Packed { cols, data, len: units.len() }
     }
 
     /// Number of units.
@@ -142,12 +138,7 @@ pub fn percentile_interval(values: &mut [f64]) -> (f64, f64) {
 /// describe one bootstrap distribution.
 ///
 /// Units must be non-empty, each with `n > 0` (a group only exists through its body paragraphs).
-pub fn share_intervals(
-    units: &[Unit],
-    width: usize,
-    resamples: usize,
-    rng: &mut impl RngCore,
-) -> Vec<(f64, f64)> {
+pub fn share_intervals(units: &[Unit], width: usize, resamples: usize, rng: &mut impl RngCore) -> Vec<(f64, f64)> {
     let packed = Packed::new(units, width);
     let mut values = vec![Vec::with_capacity(resamples); width];
     let mut sums = vec![0u64; width];
@@ -165,10 +156,7 @@ mod tests {
     use super::*;
 
     fn unit(counts: &[u32]) -> Unit {
-        Unit {
-            counts: counts.to_vec(),
-            n: counts.iter().sum(),
-        }
+        Unit { counts: counts.to_vec(), n: counts.iter().sum() }
     }
 
     #[test]

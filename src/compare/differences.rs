@@ -26,11 +26,7 @@ use super::groups::GroupedRun;
 use super::{CompareOptions, DifferenceRow};
 
 /// All group-vs-rest rows, sorted by frame (codebook order), then |diff| descending, then group name.
-pub fn differences(
-    data: &GroupedRun,
-    frames: &[String],
-    opts: &CompareOptions,
-) -> Vec<DifferenceRow> {
+pub fn differences(data: &GroupedRun, frames: &[String], opts: &CompareOptions) -> Vec<DifferenceRow> {
     let k = data.n_frames;
     let mut rows: Vec<(usize, DifferenceRow)> = Vec::new();
     if data.groups.len() < 2 {
@@ -86,9 +82,7 @@ pub fn differences(
         }
     }
     rows.sort_by(|(fa, a), (fb, b)| {
-        fa.cmp(fb)
-            .then(b.diff.abs().total_cmp(&a.diff.abs()))
-            .then_with(|| a.group.cmp(&b.group))
+        fa.cmp(fb).then(b.diff.abs().total_cmp(&a.diff.abs())).then_with(|| a.group.cmp(&b.group))
     });
     rows.into_iter().map(|(_, r)| r).collect()
 }
@@ -102,10 +96,7 @@ fn rest_units(data: &GroupedRun, gi: usize) -> Vec<Unit> {
             continue;
         }
         for (doc, u) in h.doc_ids.iter().zip(&h.units) {
-            let e = pooled.entry(doc.as_str()).or_insert_with(|| Unit {
-                counts: vec![0; u.counts.len()],
-                n: 0,
-            });
+            let e = pooled.entry(doc.as_str()).or_insert_with(|| Unit { counts: vec![0; u.counts.len()], n: 0 });
             for (acc, &c) in e.counts.iter_mut().zip(&u.counts) {
                 *acc += c;
             }

@@ -8,10 +8,7 @@
 /// Shares of a row of counts (all zeros if the row is empty, which the caller never passes for a group).
 pub fn normalise(counts: &[u64]) -> Vec<f64> {
     let n: u64 = counts.iter().sum();
-    counts
-        .iter()
-        .map(|&c| if n == 0 { 0.0 } else { c as f64 / n as f64 })
-        .collect()
+    counts.iter().map(|&c| if n == 0 { 0.0 } else { c as f64 / n as f64 }).collect()
 }
 
 /// Jensen–Shannon divergence in bits: ½ KL(p‖m) + ½ KL(q‖m), m = ½(p + q); terms with p_i = 0 are 0.
@@ -24,11 +21,7 @@ pub fn js_divergence(p: &[f64], q: &[f64]) -> f64 {
             0.0
         }
     };
-    let d: f64 = p
-        .iter()
-        .zip(q)
-        .map(|(&a, &b)| 0.5 * kl_to_m(a, b) + 0.5 * kl_to_m(b, a))
-        .sum();
+    let d: f64 = p.iter().zip(q).map(|(&a, &b)| 0.5 * kl_to_m(a, b) + 0.5 * kl_to_m(b, a)).sum();
     // Rounding can push an identical pair a hair below 0 or a disjoint pair a hair above 1.
     d.clamp(0.0, 1.0)
 }
@@ -47,10 +40,7 @@ mod tests {
         let p = [0.2, 0.3, 0.5, 0.0];
         assert_eq!(js_distance(&p, &p), 0.0);
         assert_eq!(js_distance(&[1.0, 0.0], &[0.0, 1.0]), 1.0);
-        assert_eq!(
-            js_distance(&[0.5, 0.5, 0.0, 0.0], &[0.0, 0.0, 0.25, 0.75]),
-            1.0
-        );
+        assert_eq!(js_distance(&[0.5, 0.5, 0.0, 0.0], &[0.0, 0.0, 0.25, 0.75]), 1.0);
     }
 
     #[test]

@@ -64,12 +64,8 @@ pub struct GroupedRun {
 /// 0) and outputs of different runs with one codebook line up column for column.
 pub fn read_frames(path: &Path) -> Result<Vec<String>, CompareError> {
     let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
-    let bad = |reason: String| CompareError::Manifest {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let bad = |reason: String| CompareError::Manifest { path: path.to_path_buf(), reason };
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     let frames = json
         .get("codebook")
         .and_then(|c| c.get("frames"))
@@ -78,9 +74,7 @@ pub fn read_frames(path: &Path) -> Result<Vec<String>, CompareError> {
         .ok_or_else(|| bad("`codebook.frames` is not a list".into()))?;
     let mut out: Vec<String> = Vec::with_capacity(frames.len() + 1);
     for f in frames {
-        let name = f
-            .as_str()
-            .ok_or_else(|| bad(format!("`codebook.frames` has a non-string entry {f}")))?;
+        let name = f.as_str().ok_or_else(|| bad(format!("`codebook.frames` has a non-string entry {f}")))?;
         if name.is_empty() {
             return Err(bad("`codebook.frames` has an empty frame id".into()));
         }
@@ -122,20 +116,12 @@ enum Key {
     Outlet,
     Month,
     ParagraphColumn(usize),
-    ArticleColumn {
-        column: String,
-        values: HashMap<String, String>,
-        path: PathBuf,
-    },
+    ArticleColumn { column: String, values: HashMap<String, String>, path: PathBuf },
 }
 
 /// Reads `paragraphs.csv` (and `articles.csv` when grouping by one of its columns) into groups of
 /// per-article counts over body paragraphs.
-pub fn read_groups(
-    run_dir: &Path,
-    by: &GroupBy,
-    frames: &[String],
-) -> Result<GroupedRun, CompareError> {
+pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<GroupedRun, CompareError> {
     let path = run_dir.join("paragraphs.csv");
     let mut rdr = open_csv(&path)?;
     let headers = rdr.headers().map_err(|e| csv_error(&path, e))?.clone();
@@ -157,11 +143,7 @@ pub fn read_groups(
         },
     };
 
-    let frame_index: HashMap<&str, usize> = frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.as_str(), i))
-        .collect();
+    let frame_index: HashMap<&str, usize> = frames.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
     let n_frames = frames.len();
     let width = n_frames + STANCES.len();
 
@@ -174,44 +156,29 @@ pub fn read_groups(
             Err(e) => return Err(csv_error(&path, e)),
         }
         let line = record.position().map_or(0, |p| p.line());
-        let p: ParagraphRecord = record
-            .deserialize(Some(&headers))
-            .map_err(|e| csv_error(&path, e))?;
+        let p: ParagraphRecord = record.deserialize(Some(&headers)).map_err(|e| csv_error(&path, e))?;
         if !p.is_body() {
             continue;
         }
-        let f = *frame_index
-            .get(p.frame.as_str())
-            .ok_or_else(|| CompareError::BadLabel {
-                path: path.clone(),
-                line,
-                field: "frame",
-                value: p.frame.clone(),
-                expected: format!(
-                    "{} (manifest.json codebook.frames + other)",
-                    frames.join(", ")
-                ),
-            })?;
-        let s =
-            STANCES
-                .iter()
-                .position(|s| *s == p.stance)
-                .ok_or_else(|| CompareError::BadLabel {
-                    path: path.clone(),
-                    line,
-                    field: "stance",
-                    value: p.stance.clone(),
-                    expected: STANCES.join(", "),
-                })?;
+        let f = *frame_index.get(p.frame.as_str()).ok_or_else(|| CompareError::BadLabel {
+            path: path.clone(),
+            line,
+            field: "frame",
+            value: p.frame.clone(),
+            expected: format!("{} (manifest.json codebook.frames + other)", frames.join(", ")),
+        })?;
+        let s = STANCES.iter().position(|s| *s == p.stance).ok_or_else(|| CompareError::BadLabel {
+            path: path.clone(),
+            line,
+            field: "stance",
+            value: p.stance.clone(),
+            expected: STANCES.join(", "),
+        })?;
         let group = match &key {
             Key::Outlet => non_empty(&p.outlet),
             Key::Month => month_of(&p.published).unwrap_or(UNKNOWN_MONTH).to_string(),
             Key::ParagraphColumn(i) => non_empty(record.get(*i).unwrap_or("")),
-            Key::ArticleColumn {
-                column,
-                values,
-                path,
-            } => match values.get(&p.doc_id) {
+            Key::ArticleColumn { column, values, path } => match values.get(&p.doc_id) {
                 Some(v) => non_empty(v),
                 None => {
                     return Err(CompareError::MissingArticle {
@@ -222,14 +189,8 @@ pub fn read_groups(
                 }
             },
         };
-        let unit = map
-            .entry(group)
-            .or_default()
-            .entry(p.doc_id)
-            .or_insert_with(|| Unit {
-                counts: vec![0; width],
-                n: 0,
-            });
+        let unit =
+            map.entry(group).or_default().entry(p.doc_id).or_insert_with(|| Unit { counts: vec![0; width], n: 0 });
         unit.counts[f] += 1;
         unit.counts[n_frames + s] += 1;
         unit.n += 1;
@@ -242,11 +203,7 @@ pub fn read_groups(
         .into_iter()
         .map(|(name, docs)| {
             let (doc_ids, units) = docs.into_iter().unzip();
-            Group {
-                name,
-                doc_ids,
-                units,
-            }
+            Group { name, doc_ids, units }
         })
         .collect();
     if *by == GroupBy::Month {
@@ -256,11 +213,7 @@ pub fn read_groups(
             groups.push(g);
         }
     }
-    Ok(GroupedRun {
-        group_by: by.name().to_string(),
-        n_frames,
-        groups,
-    })
+    Ok(GroupedRun { group_by: by.name().to_string(), n_frames, groups })
 }
 
 fn non_empty(v: &str) -> String {
@@ -272,11 +225,7 @@ fn non_empty(v: &str) -> String {
 }
 
 /// Builds the `doc_id → value` join for a column that only `articles.csv` has.
-fn article_column(
-    run_dir: &Path,
-    column: &str,
-    para_headers: &csv::StringRecord,
-) -> Result<Key, CompareError> {
+fn article_column(run_dir: &Path, column: &str, para_headers: &csv::StringRecord) -> Result<Key, CompareError> {
     let path = run_dir.join("articles.csv");
     if !path.exists() {
         return Err(CompareError::MissingColumn {
@@ -314,11 +263,7 @@ fn article_column(
         let doc = rec.get(di).unwrap_or("").to_string();
         values.insert(doc, rec.get(ci).unwrap_or("").to_string());
     }
-    Ok(Key::ArticleColumn {
-        column: column.into(),
-        values,
-        path,
-    })
+    Ok(Key::ArticleColumn { column: column.into(), values, path })
 }
 
 fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, CompareError> {
@@ -328,22 +273,14 @@ fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, CompareError> {
 
 fn io_error(path: &Path, e: std::io::Error) -> CompareError {
     if e.kind() == std::io::ErrorKind::NotFound {
-        CompareError::MissingFile {
-            path: path.to_path_buf(),
-        }
+        CompareError::MissingFile { path: path.to_path_buf() }
     } else {
-        CompareError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
+        CompareError::Io { path: path.to_path_buf(), source: e }
     }
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> CompareError {
-    CompareError::Csv {
-        path: path.to_path_buf(),
-        source: e,
-    }
+    CompareError::Csv { path: path.to_path_buf(), source: e }
 }
 
 #[cfg(test)]

@@ -23,14 +23,9 @@ use super::{IndependenceRow, Measure};
 /// dropping all-zero rows and columns. Returns `(chi2, df, rows, cols, n)` with the kept sizes.
 pub fn chi_square(table: &[Vec<u64>]) -> (f64, usize, usize, usize, u64) {
     let n_cols = table.first().map_or(0, Vec::len);
-    let col_tot: Vec<u64> = (0..n_cols)
-        .map(|j| table.iter().map(|r| r[j]).sum())
-        .collect();
+    let col_tot: Vec<u64> = (0..n_cols).map(|j| table.iter().map(|r| r[j]).sum()).collect();
     let keep_cols: Vec<usize> = (0..n_cols).filter(|&j| col_tot[j] > 0).collect();
-    let rows: Vec<&Vec<u64>> = table
-        .iter()
-        .filter(|r| keep_cols.iter().any(|&j| r[j] > 0))
-        .collect();
+    let rows: Vec<&Vec<u64>> = table.iter().filter(|r| keep_cols.iter().any(|&j| r[j] > 0)).collect();
     let n: u64 = col_tot.iter().sum();
     let (r, c) = (rows.len(), keep_cols.len());
     if r < 2 || c < 2 {

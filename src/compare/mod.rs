@@ -96,12 +96,7 @@ pub struct CompareOptions {
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions {
-            by: GroupBy::Outlet,
-            seed: 42,
-            resamples: 2000,
-            min_articles: 5,
-        }
+        CompareOptions { by: GroupBy::Outlet, seed: 42, resamples: 2000, min_articles: 5 }
     }
 }
 
@@ -219,29 +214,15 @@ pub enum CompareError {
     /// A required column, or the `--by` column, is in neither `paragraphs.csv` nor `articles.csv`; the
     /// message lists the columns that do exist.
     #[error("{}: missing column `{column}`: {reason}", path.display())]
-    MissingColumn {
-        path: PathBuf,
-        column: String,
-        reason: String,
-    },
+    MissingColumn { path: PathBuf, column: String, reason: String },
     /// A body paragraph's frame or stance is not a known label: counting it anywhere would be wrong,
     /// and dropping it silently would change the denominators, so the run is refused.
     #[error("{}: line {line}: {field} `{value}` is not one of: {expected}", path.display())]
-    BadLabel {
-        path: PathBuf,
-        line: u64,
-        field: &'static str,
-        value: String,
-        expected: String,
-    },
+    BadLabel { path: PathBuf, line: u64, field: &'static str, value: String, expected: String },
     /// Grouping by an `articles.csv` column, but a paragraph's article is not in `articles.csv`: the
     /// files do not belong to one run.
     #[error("{}: no row for article `{doc_id}` (needed to group by `{column}`)", path.display())]
-    MissingArticle {
-        path: PathBuf,
-        doc_id: String,
-        column: String,
-    },
+    MissingArticle { path: PathBuf, doc_id: String, column: String },
     /// Nothing was labelled, so there is nothing to compare.
     #[error("{}: no body paragraphs, so there is nothing to compare", path.display())]
     NoBodyParagraphs { path: PathBuf },
@@ -254,9 +235,7 @@ pub enum CompareError {
 /// the CLI, the HTML report and tests can all use the typed rows.
 pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, CompareError> {
     if opts.resamples == 0 {
-        return Err(CompareError::InvalidOption(
-            "resamples must be at least 1 (2000 is the default)".into(),
-        ));
+        return Err(CompareError::InvalidOption("resamples must be at least 1 (2000 is the default)".into()));
     }
     let frames = groups::read_frames(&run_dir.join("manifest.json"))?;
     let data = groups::read_groups(run_dir, &opts.by, &frames)?;
@@ -269,10 +248,8 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
         let totals = g.totals();
         let n = g.n_paragraphs();
         let small = g.units.len() < opts.min_articles;
-        let labels = frames
-            .iter()
-            .map(|f| (Measure::Frame, f.as_str()))
-            .chain(STANCES.iter().map(|s| (Measure::Stance, *s)));
+        let labels =
+            frames.iter().map(|f| (Measure::Frame, f.as_str())).chain(STANCES.iter().map(|s| (Measure::Stance, *s)));
         for (j, (measure, label)) in labels.enumerate() {
             shares.push(ShareRow {
                 group_by: data.group_by.clone(),
@@ -290,25 +267,12 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
         }
     }
 
-    let frame_table: Vec<Vec<u64>> = data
-        .groups
-        .iter()
-        .map(|g| g.totals()[..n_frames].to_vec())
-        .collect();
-    let stance_table: Vec<Vec<u64>> = data
-        .groups
-        .iter()
-        .map(|g| g.totals()[n_frames..].to_vec())
-        .collect();
-    let independence = vec![
-        independence::test(Measure::Frame, &frame_table),
-        independence::test(Measure::Stance, &stance_table),
-    ];
+    let frame_table: Vec<Vec<u64>> = data.groups.iter().map(|g| g.totals()[..n_frames].to_vec()).collect();
+    let stance_table: Vec<Vec<u64>> = data.groups.iter().map(|g| g.totals()[n_frames..].to_vec()).collect();
+    let independence =
+        vec![independence::test(Measure::Frame, &frame_table), independence::test(Measure::Stance, &stance_table)];
 
-    let dists: Vec<Vec<f64>> = frame_table
-        .iter()
-        .map(|row| distance::normalise(row))
-        .collect();
+    let dists: Vec<Vec<f64>> = frame_table.iter().map(|row| distance::normalise(row)).collect();
     let mut distances = Vec::new();
     for (a, pa) in data.groups.iter().zip(&dists) {
         for (b, pb) in data.groups.iter().zip(&dists) {

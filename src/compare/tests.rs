@@ -23,15 +23,7 @@ const HEADER: &str = "doc_id,outlet,published,title,section,para_index,kind,char
 n_tokens,windows,frame,frame_score,frame_margin,frames,stance,stance_score,evidence,text,score_a,score_b";
 
 /// (doc_id, outlet, published, section, kind, frame, stance)
-type Row = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-);
+type Row = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str);
 
 fn rows() -> Vec<Row> {
     let mut v: Vec<Row> = Vec::new();
@@ -40,62 +32,13 @@ fn rows() -> Vec<Row> {
             v.push((doc, outlet, date, section, "body", f, s));
         }
     };
-    add(
-        "x1",
-        "X",
-        "2025-09-04",
-        "",
-        &[("a", "supportive"), ("a", "neutral"), ("b", "neutral")],
-    );
-    add(
-        "x2",
-        "X",
-        "2025-10-01",
-        "Background",
-        &[("a", "supportive"), ("a", "neutral"), ("b", "neutral")],
-    );
-    add(
-        "y1",
-        "Y",
-        "2025-09-10",
-        "",
-        &[
-            ("a", "critical"),
-            ("b", "critical"),
-            ("b", "neutral"),
-            ("b", "neutral"),
-        ],
-    );
-    add(
-        "y2",
-        "Y",
-        "late autumn 2025",
-        "Background",
-        &[("b", "critical"), ("b", "neutral")],
-    );
-    add(
-        "z1",
-        "Z",
-        "2025-10-05",
-        "",
-        &[
-            ("a", "supportive"),
-            ("a", "critical"),
-            ("b", "neutral"),
-            ("b", "neutral"),
-        ],
-    );
-    add(
-        "z2",
-        "Z",
-        "2025-09-30",
-        "",
-        &[("a", "neutral"), ("b", "neutral")],
-    );
-    v.insert(
-        1,
-        ("x1", "X", "2025-09-04", "Background", "heading", "", ""),
-    );
+    add("x1", "X", "2025-09-04", "", &[("a", "supportive"), ("a", "neutral"), ("b", "neutral")]);
+    add("x2", "X", "2025-10-01", "Background", &[("a", "supportive"), ("a", "neutral"), ("b", "neutral")]);
+    add("y1", "Y", "2025-09-10", "", &[("a", "critical"), ("b", "critical"), ("b", "neutral"), ("b", "neutral")]);
+    add("y2", "Y", "late autumn 2025", "Background", &[("b", "critical"), ("b", "neutral")]);
+    add("z1", "Z", "2025-10-05", "", &[("a", "supportive"), ("a", "critical"), ("b", "neutral"), ("b", "neutral")]);
+    add("z2", "Z", "2025-09-30", "", &[("a", "neutral"), ("b", "neutral")]);
+    v.insert(1, ("x1", "X", "2025-09-04", "Background", "heading", "", ""));
     v.push(("y2", "Y", "late autumn 2025", "", "boilerplate", "", ""));
     v
 }
@@ -103,11 +46,7 @@ fn rows() -> Vec<Row> {
 fn paragraphs_csv(rows: &[Row]) -> String {
     let mut s = format!("{HEADER}\n");
     for (i, (doc, outlet, date, section, kind, frame, stance)) in rows.iter().enumerate() {
-        let (score, margin, sscore) = if *kind == "body" {
-            ("0.5000", "0.1000", "0.9000")
-        } else {
-            ("", "", "")
-        };
+        let (score, margin, sscore) = if *kind == "body" { ("0.5000", "0.1000", "0.9000") } else { ("", "", "") };
         s.push_str(&format!(
             "{doc},{outlet},{date},\"Title, {doc}\",{section},{i},{kind},0,10,5,1,{frame},{score},{margin},\
              {frame},{stance},{sscore},,\"text of {doc}\",0.6,0.4\n"
@@ -116,8 +55,7 @@ fn paragraphs_csv(rows: &[Row]) -> String {
     s
 }
 
-const MANIFEST: &str =
-    r#"{"framelens_version":"0.1.0","codebook":{"name":"t","frames":["a","b"]}}"#;
+const MANIFEST: &str = r#"{"framelens_version":"0.1.0","codebook":{"name":"t","frames":["a","b"]}}"#;
 
 const ARTICLES: &str = "doc_id,outlet,published,title,region\n\
 x1,X,2025-09-04,t,north\nx2,X,2025-10-01,t,north\ny1,Y,2025-09-10,t,south\n\
@@ -136,21 +74,11 @@ fn fixture() -> tempfile::TempDir {
 }
 
 fn run(dir: &Path, by: GroupBy) -> Comparison {
-    compare(
-        dir,
-        &CompareOptions {
-            by,
-            ..CompareOptions::default()
-        },
-    )
-    .unwrap()
+    compare(dir, &CompareOptions { by, ..CompareOptions::default() }).unwrap()
 }
 
 fn share<'a>(c: &'a Comparison, group: &str, measure: Measure, label: &str) -> &'a ShareRow {
-    c.shares
-        .iter()
-        .find(|r| r.group == group && r.measure == measure && r.label == label)
-        .unwrap()
+    c.shares.iter().find(|r| r.group == group && r.measure == measure && r.label == label).unwrap()
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -174,11 +102,7 @@ fn frame_independence_by_hand() {
     assert_eq!(t.measure, Measure::Frame);
     assert!(close(t.chi2, 3.15), "{}", t.chi2);
     assert_eq!(t.df, 2);
-    assert!(
-        close(t.p_value.unwrap(), 0.207_007_552_681_152_65),
-        "{:?}",
-        t.p_value
-    );
+    assert!(close(t.p_value.unwrap(), 0.207_007_552_681_152_65), "{:?}", t.p_value);
     assert!(close(t.cramers_v.unwrap(), 0.418_330_013_267_037_8));
     assert_eq!((t.n_paragraphs, t.n_groups), (18, 3));
 }
@@ -199,11 +123,7 @@ fn stance_independence_by_hand() {
     assert_eq!(t.measure, Measure::Stance);
     assert!(close(t.chi2, 125.0 / 22.0), "{}", t.chi2);
     assert_eq!(t.df, 4);
-    assert!(
-        close(t.p_value.unwrap(), 0.224_203_757_273_685_77),
-        "{:?}",
-        t.p_value
-    );
+    assert!(close(t.p_value.unwrap(), 0.224_203_757_273_685_77), "{:?}", t.p_value);
     assert!(close(t.cramers_v.unwrap(), 0.397_276_078_852_330_13));
 }
 
@@ -225,14 +145,7 @@ fn shares_and_flags() {
     assert!(close(yc.share, 0.5));
     let zo = share(&c, "Z", Measure::Frame, "other");
     assert_eq!((zo.share, zo.ci_low, zo.ci_high), (0.0, 0.0, 0.0));
-    let c2 = compare(
-        fixture().path(),
-        &CompareOptions {
-            min_articles: 2,
-            ..CompareOptions::default()
-        },
-    )
-    .unwrap();
+    let c2 = compare(fixture().path(), &CompareOptions { min_articles: 2, ..CompareOptions::default() }).unwrap();
     assert!(c2.shares.iter().all(|r| !r.small_group));
 }
 
@@ -273,23 +186,12 @@ fn same_seed_same_result_other_seed_other_intervals() {
     let a = run(dir.path(), GroupBy::Outlet);
     let b = run(dir.path(), GroupBy::Outlet);
     assert_eq!(a, b);
-    let other = compare(
-        dir.path(),
-        &CompareOptions {
-            seed: 7,
-            ..CompareOptions::default()
-        },
-    )
-    .unwrap();
+    let other = compare(dir.path(), &CompareOptions { seed: 7, ..CompareOptions::default() }).unwrap();
     // Point estimates do not depend on the seed; at least one interval (the rest side of the
     // differences has 4 articles, hence many distinct resample values) does.
     assert_eq!(a.independence, other.independence);
     assert_eq!(a.distances, other.distances);
-    assert!(a
-        .differences
-        .iter()
-        .zip(&other.differences)
-        .any(|(x, y)| (x.ci_low, x.ci_high) != (y.ci_low, y.ci_high)));
+    assert!(a.differences.iter().zip(&other.differences).any(|(x, y)| (x.ci_low, x.ci_high) != (y.ci_low, y.ci_high)));
 }
 
 #[test]
@@ -309,13 +211,7 @@ fn distances_by_hand() {
     // (scipy jensenshannon(X, Y, base=2) = 0.4423908100308266).
     let c = run(fixture().path(), GroupBy::Outlet);
     assert_eq!(c.distances.len(), 9);
-    let d = |a: &str, b: &str| {
-        c.distances
-            .iter()
-            .find(|r| r.group_a == a && r.group_b == b)
-            .unwrap()
-            .jsd
-    };
+    let d = |a: &str, b: &str| c.distances.iter().find(|r| r.group_a == a && r.group_b == b).unwrap().jsd;
     let xy = 0.5
         * (2.0 / 3.0 * (8.0f64 / 5.0).log2()
             + 1.0 / 3.0 * (4.0f64 / 7.0).log2()
@@ -336,11 +232,7 @@ fn differences_by_hand_and_sorted() {
     // Sorted by label, then |diff| descending: Y, X, Z. `other` is 0 everywhere: ties in name order.
     let c = run(fixture().path(), GroupBy::Outlet);
     assert_eq!(c.differences.len(), 9);
-    let order: Vec<(&str, &str)> = c
-        .differences
-        .iter()
-        .map(|r| (r.label.as_str(), r.group.as_str()))
-        .collect();
+    let order: Vec<(&str, &str)> = c.differences.iter().map(|r| (r.label.as_str(), r.group.as_str())).collect();
     assert_eq!(
         order,
         [
@@ -401,29 +293,15 @@ fn by_paragraph_column_splits_articles() {
 #[test]
 fn errors_name_file_and_problem() {
     let dir = fixture();
-    let err = compare(
-        dir.path(),
-        &CompareOptions {
-            by: GroupBy::Column("nope".into()),
-            ..CompareOptions::default()
-        },
-    )
-    .unwrap_err();
+    let err = compare(dir.path(), &CompareOptions { by: GroupBy::Column("nope".into()), ..CompareOptions::default() })
+        .unwrap_err();
     assert!(matches!(&err, CompareError::MissingColumn { column, .. } if column == "nope"));
     let msg = err.to_string();
-    assert!(
-        msg.contains("articles.csv") && msg.contains("nope"),
-        "{msg}"
-    );
+    assert!(msg.contains("articles.csv") && msg.contains("nope"), "{msg}");
 
     std::fs::write(dir.path().join("manifest.json"), r#"{"codebook":{}}"#).unwrap();
-    let msg = compare(dir.path(), &CompareOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        msg.contains("manifest.json") && msg.contains("codebook.frames"),
-        "{msg}"
-    );
+    let msg = compare(dir.path(), &CompareOptions::default()).unwrap_err().to_string();
+    assert!(msg.contains("manifest.json") && msg.contains("codebook.frames"), "{msg}");
 
     std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
     let err = compare(dir.path(), &CompareOptions::default()).unwrap_err();
@@ -433,19 +311,10 @@ fn errors_name_file_and_problem() {
     let mut r = rows();
     r[0].5 = "c";
     let dir = fixture_with(&r, MANIFEST);
-    let msg = compare(dir.path(), &CompareOptions::default())
-        .unwrap_err()
-        .to_string();
+    let msg = compare(dir.path(), &CompareOptions::default()).unwrap_err().to_string();
     assert!(msg.contains("paragraphs.csv: line 2: frame `c`"), "{msg}");
 
-    let err = compare(
-        dir.path(),
-        &CompareOptions {
-            resamples: 0,
-            ..CompareOptions::default()
-        },
-    )
-    .unwrap_err();
+    let err = compare(dir.path(), &CompareOptions { resamples: 0, ..CompareOptions::default() }).unwrap_err();
     assert!(matches!(err, CompareError::InvalidOption(_)));
 }
 
@@ -471,10 +340,7 @@ fn writes_four_csvs_with_exact_headers() {
         lines.next().unwrap(),
         "group_by,group,measure,label,share,ci_low,ci_high,n_articles,n_paragraphs,small_group"
     );
-    assert_eq!(
-        lines.next().unwrap(),
-        "outlet,X,frame,a,0.6667,0.6667,0.6667,2,6,true"
-    );
+    assert_eq!(lines.next().unwrap(), "outlet,X,frame,a,0.6667,0.6667,0.6667,2,6,true");
     assert_eq!(comparison.lines().count(), 1 + 18);
     assert!(comparison.contains("outlet,Y,frame,a,0.1667,0.0000,0.2500,2,6,true"));
     let distances = read("distances.csv");
@@ -482,15 +348,8 @@ fn writes_four_csvs_with_exact_headers() {
     assert!(distances.contains("X,Y,0.4424\n"));
     assert_eq!(distances.lines().count(), 1 + 9);
     let differences = read("differences.csv");
-    assert_eq!(
-        differences.lines().next().unwrap(),
-        "label,group,share,rest_share,diff,ci_low,ci_high,n_articles"
-    );
-    assert!(differences
-        .lines()
-        .nth(1)
-        .unwrap()
-        .starts_with("a,Y,0.1667,0.5833,-0.4167,"));
+    assert_eq!(differences.lines().next().unwrap(), "label,group,share,rest_share,diff,ci_low,ci_high,n_articles");
+    assert!(differences.lines().nth(1).unwrap().starts_with("a,Y,0.1667,0.5833,-0.4167,"));
     assert_eq!(
         read("independence.csv"),
         "measure,chi2,df,p_value,cramers_v,n_paragraphs,n_groups\n\
@@ -500,13 +359,7 @@ fn writes_four_csvs_with_exact_headers() {
     // Atomic writes leave no temporary files behind.
     let leftovers = std::fs::read_dir(dir.path())
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".part")
-        })
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".part"))
         .count();
     assert_eq!(leftovers, 0);
 }

@@ -45,22 +45,11 @@ pub fn write(run_dir: &Path, c: &Comparison) -> std::io::Result<()> {
     write_csv(
         &run_dir.join("distances.csv"),
         &["group_a", "group_b", "jsd"],
-        c.distances
-            .iter()
-            .map(|r| vec![r.group_a.clone(), r.group_b.clone(), fixed4(r.jsd)]),
+        c.distances.iter().map(|r| vec![r.group_a.clone(), r.group_b.clone(), fixed4(r.jsd)]),
     )?;
     write_csv(
         &run_dir.join("differences.csv"),
-        &[
-            "label",
-            "group",
-            "share",
-            "rest_share",
-            "diff",
-            "ci_low",
-            "ci_high",
-            "n_articles",
-        ],
+        &["label", "group", "share", "rest_share", "diff", "ci_low", "ci_high", "n_articles"],
         c.differences.iter().map(|r| {
             vec![
                 r.label.clone(),
@@ -76,15 +65,7 @@ pub fn write(run_dir: &Path, c: &Comparison) -> std::io::Result<()> {
     )?;
     write_csv(
         &run_dir.join("independence.csv"),
-        &[
-            "measure",
-            "chi2",
-            "df",
-            "p_value",
-            "cramers_v",
-            "n_paragraphs",
-            "n_groups",
-        ],
+        &["measure", "chi2", "df", "p_value", "cramers_v", "n_paragraphs", "n_groups"],
         c.independence.iter().map(|r| {
             vec![
                 r.measure.as_str().to_string(),
@@ -100,11 +81,7 @@ pub fn write(run_dir: &Path, c: &Comparison) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_csv(
-    path: &Path,
-    header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> std::io::Result<()> {
+fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> std::io::Result<()> {
     write_atomic_with(path, |w| {
         let mut cw = csv::Writer::from_writer(w);
         cw.write_record(header)?;

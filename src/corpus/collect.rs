@@ -22,19 +22,13 @@ pub(crate) struct Collector<'a> {
 
 impl Default for Collector<'static> {
     fn default() -> Self {
-        Collector {
-            target: Target::Collect(Corpus::default()),
-            seen: HashMap::new(),
-        }
+        Collector { target: Target::Collect(Corpus::default()), seen: HashMap::new() }
     }
 }
 
 impl<'a> Collector<'a> {
     pub(crate) fn streaming(sink: &'a mut dyn FnMut(Item)) -> Self {
-        Collector {
-            target: Target::Stream(sink),
-            seen: HashMap::new(),
-        }
+        Collector { target: Target::Stream(sink), seen: HashMap::new() }
     }
 
     /// Keeps `doc` unless its text is blank or its id was already used; the first document with an
@@ -42,12 +36,7 @@ impl<'a> Collector<'a> {
     pub(crate) fn add(&mut self, doc: Document) {
         if doc.text.trim().is_empty() {
             let Document { id, source, .. } = doc;
-            self.reject(Reject::record(
-                source.file,
-                source.line,
-                Some(id),
-                "empty document",
-            ));
+            self.reject(Reject::record(source.file, source.line, Some(id), "empty document"));
             return;
         }
         if let Some((file, line)) = self.seen.get(&doc.id) {
@@ -60,8 +49,7 @@ impl<'a> Collector<'a> {
             self.reject(Reject::record(source.file, source.line, Some(id), reason));
             return;
         }
-        self.seen
-            .insert(doc.id.clone(), (doc.source.file.clone(), doc.source.line));
+        self.seen.insert(doc.id.clone(), (doc.source.file.clone(), doc.source.line));
         match &mut self.target {
             Target::Collect(c) => c.documents.push(doc),
             Target::Stream(sink) => sink(Item::Document(doc)),

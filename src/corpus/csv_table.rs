@@ -33,19 +33,9 @@ struct Columns {
 /// The file is read into memory once: `csv::Position` reports where the previous record ended
 /// (blank lines and a CRLF's `\n` not skipped), so the true start line of each record is counted
 /// here from the raw bytes.
-pub(crate) fn read_csv(
-    file: &Path,
-    fields: &Fields,
-    out: &mut Collector,
-) -> Result<(), CorpusError> {
-    let bytes = fs::read(file).map_err(|source| CorpusError::Unreadable {
-        path: file.to_path_buf(),
-        source,
-    })?;
-    let mut reader = ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes.as_slice());
+pub(crate) fn read_csv(file: &Path, fields: &Fields, out: &mut Collector) -> Result<(), CorpusError> {
+    let bytes = fs::read(file).map_err(|source| CorpusError::Unreadable { path: file.to_path_buf(), source })?;
+    let mut reader = ReaderBuilder::new().flexible(true).has_headers(true).from_reader(bytes.as_slice());
     let header = match reader.byte_headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -105,20 +95,14 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        LineCounter {
-            bytes,
-            at: 0,
-            line: 1,
-        }
+        LineCounter { bytes, at: 0, line: 1 }
     }
 
     /// Skips the line breaks after `after` (positions only move forward) and returns the line and
     /// byte offset where the record really starts.
     fn record_start(&mut self, after: u64) -> (u64, u64) {
         let len = self.bytes.len();
-        let mut start = usize::try_from(after)
-            .map_or(len, |a| a.min(len))
-            .max(self.at);
+        let mut start = usize::try_from(after).map_or(len, |a| a.min(len)).max(self.at);
         while start < len && matches!(self.bytes[start], b'\r' | b'\n') {
             start += 1;
         }
@@ -195,20 +179,13 @@ fn columns(header: &ByteRecord, fields: &Fields, file: &Path) -> Result<Columns,
         .map(|(i, h)| {
             let s = String::from_utf8_lossy(h);
             // The csv crate keeps a BOM glued to the first column name.
-            let s = if i == 0 {
-                s.trim_start_matches('\u{feff}')
-            } else {
-                &s
-            };
+            let s = if i == 0 { s.trim_start_matches('\u{feff}') } else { &s };
             s.trim().to_string()
         })
         .collect();
     // Exact name first, then case-insensitive, so `Text` works but never shadows `text`.
     let find = |want: &str| {
-        names
-            .iter()
-            .position(|n| n == want)
-            .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(want)))
+        names.iter().position(|n| n == want).or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(want)))
     };
     let Some(text) = find(&fields.text) else {
         return Err(CorpusError::MissingColumn {
@@ -277,11 +254,7 @@ mod tests {
         assert_eq!(c.rejects.len(), 2);
         assert_eq!(c.rejects[0].line, Some(3));
         assert_eq!(c.rejects[0].doc_id.as_deref(), Some("b"));
-        assert!(
-            c.rejects[0].reason.contains("no \"text\" field"),
-            "{}",
-            c.rejects[0].reason
-        );
+        assert!(c.rejects[0].reason.contains("no \"text\" field"), "{}", c.rejects[0].reason);
         assert_eq!(c.rejects[1].line, Some(4));
         assert_eq!(c.rejects[1].reason, "empty document");
     }

@@ -12,12 +12,7 @@ const TEXT_FORMATS: &[&str] = &["%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y"];
 const NUMERIC_FORMATS: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%Y.%m.%d"];
 
 /// Date-and-time forms without a zone (ISO with a space or `T`).
-const DATETIME_FORMATS: &[&str] = &[
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M",
-];
+const DATETIME_FORMATS: &[&str] = &["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"];
 
 /// Parses a publication date to `YYYY-MM-DD`, or `None` if the form is unknown or ambiguous.
 ///
@@ -66,9 +61,7 @@ fn parse_any(s: &str) -> Option<NaiveDate> {
         }
     }
     let simple = simplify(s);
-    TEXT_FORMATS
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(&simple, f).ok())
+    TEXT_FORMATS.iter().find_map(|f| NaiveDate::parse_from_str(&simple, f).ok())
 }
 
 /// Reduces textual dates to `14 November 2025` / `Nov 14 2025` shapes: drops a leading weekday,
@@ -99,11 +92,9 @@ fn simplify(s: &str) -> String {
 
 fn is_weekday(w: &str) -> bool {
     let w = w.to_lowercase();
-    [
-        "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
-    ]
-    .iter()
-    .any(|d| w == *d || (w.starts_with(d) && w.ends_with("day")))
+    ["mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"]
+        .iter()
+        .any(|d| w == *d || (w.starts_with(d) && w.ends_with("day")))
 }
 
 /// `14th` → `14`; other words unchanged.
@@ -160,10 +151,7 @@ mod tests {
 
     #[test]
     fn unparseable_kept_verbatim_trimmed() {
-        assert_eq!(
-            normalize_date("  last Tuesday "),
-            Some("last Tuesday".into())
-        );
+        assert_eq!(normalize_date("  last Tuesday "), Some("last Tuesday".into()));
         assert_eq!(normalize_date("Nov 14, 2025"), Some("2025-11-14".into()));
         assert_eq!(normalize_date("   "), None);
     }

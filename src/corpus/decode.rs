@@ -10,19 +10,14 @@ const BOM: &str = "\u{feff}";
 pub(crate) fn decode_utf8(bytes: &[u8], base_offset: u64) -> Result<&str, String> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.strip_prefix(BOM).unwrap_or(s)),
-        Err(e) => Err(invalid_utf8_reason(
-            None,
-            base_offset + e.valid_up_to() as u64,
-        )),
+        Err(e) => Err(invalid_utf8_reason(None, base_offset + e.valid_up_to() as u64)),
     }
 }
 
 /// The reject reason for invalid UTF-8 at an absolute byte offset of the file, optionally naming
 /// the CSV column that could not be decoded.
 pub(crate) fn invalid_utf8_reason(column: Option<&str>, offset: u64) -> String {
-    let place = column
-        .map(|c| format!(" in column \"{c}\""))
-        .unwrap_or_default();
+    let place = column.map(|c| format!(" in column \"{c}\"")).unwrap_or_default();
     format!(
         "invalid UTF-8{place}: first invalid byte at byte offset {offset} of the file \
          (re-save the file as UTF-8)"

@@ -55,13 +55,7 @@ impl Reject {
         doc_id: Option<String>,
         reason: impl Into<String>,
     ) -> Self {
-        Reject {
-            file: file.into(),
-            line,
-            doc_id,
-            para_index: None,
-            reason: reason.into(),
-        }
+        Reject { file: file.into(), line, doc_id, para_index: None, reason: reason.into() }
     }
 }
 

@@ -25,9 +25,5 @@ pub enum CorpusError {
     #[error("folder {0} contains no .txt or .md files")]
     NoDocuments(PathBuf),
     #[error("{file} has no column \"{column}\" (columns found: {found})")]
-    MissingColumn {
-        file: PathBuf,
-        column: String,
-        found: String,
-    },
+    MissingColumn { file: PathBuf, column: String, found: String },
 }

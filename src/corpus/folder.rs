@@ -16,17 +16,10 @@ pub const UNKNOWN_OUTLET: &str = "unknown";
 
 /// Reads every `.txt`/`.md` file under `root` (recursively, hidden entries skipped) in sorted path
 /// order, so ids and output order are the same on every machine.
-pub(crate) fn read_folder(
-    root: &Path,
-    fields: &Fields,
-    out: &mut Collector,
-) -> Result<(), CorpusError> {
+pub(crate) fn read_folder(root: &Path, fields: &Fields, out: &mut Collector) -> Result<(), CorpusError> {
     let mut files = Vec::new();
     let mut visited = HashSet::new();
-    let entries = fs::read_dir(root).map_err(|source| CorpusError::Unreadable {
-        path: root.to_path_buf(),
-        source,
-    })?;
+    let entries = fs::read_dir(root).map_err(|source| CorpusError::Unreadable { path: root.to_path_buf(), source })?;
     walk(root, entries, &mut files, &mut visited, out);
     if files.is_empty() {
         return Err(CorpusError::NoDocuments(root.to_path_buf()));
@@ -76,10 +69,7 @@ fn walk(
     }
     paths.sort();
     for path in paths {
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
+        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -105,12 +95,7 @@ fn read_file(root: &Path, file: &Path, fields: &Fields, out: &mut Collector) {
     let bytes = match fs::read(file) {
         Ok(b) => b,
         Err(e) => {
-            out.reject(crate::corpus::Reject::record(
-                file,
-                None,
-                Some(id),
-                format!("cannot read: {e}"),
-            ));
+            out.reject(crate::corpus::Reject::record(file, None, Some(id), format!("cannot read: {e}")));
             return;
         }
     };
@@ -123,24 +108,16 @@ fn read_file(root: &Path, file: &Path, fields: &Fields, out: &mut Collector) {
     };
     let split = frontmatter::split(text);
     let fm = &split.front;
-    let outlet = fm
-        .get(&["outlet", &fields.outlet])
-        .map(str::to_string)
-        .unwrap_or_else(|| outlet_from_path(rel));
+    let outlet = fm.get(&["outlet", &fields.outlet]).map(str::to_string).unwrap_or_else(|| outlet_from_path(rel));
     let doc = Document {
         id,
         outlet,
-        published: fm
-            .get(&["date", "published", &fields.date])
-            .and_then(normalize_date),
+        published: fm.get(&["date", "published", &fields.date]).and_then(normalize_date),
         title: fm.get(&["title", &fields.title]).map(str::to_string),
         url: fm.get(&["url", &fields.url]).map(str::to_string),
         author: fm.get(&["author", &fields.author]).map(str::to_string),
         text: split.body.to_string(),
-        source: Source {
-            file: file.to_path_buf(),
-            line: Some(split.lines_before_body + 1),
-        },
+        source: Source { file: file.to_path_buf(), line: Some(split.lines_before_body + 1) },
     };
     out.add(doc);
 }

@@ -14,10 +14,7 @@ impl FrontMatter {
     pub(crate) fn get(&self, keys: &[&str]) -> Option<&str> {
         keys.iter().find_map(|k| {
             let k = k.to_lowercase();
-            self.pairs
-                .iter()
-                .find(|(key, _)| *key == k)
-                .map(|(_, v)| v.as_str())
+            self.pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.as_str())
         })
     }
 }
@@ -39,11 +36,7 @@ pub(crate) struct Split<'a> {
 /// indented/list continuation). Otherwise the whole text is body: an article that merely starts
 /// with a horizontal rule must not lose its first section.
 pub(crate) fn split(text: &str) -> Split<'_> {
-    let whole = Split {
-        front: FrontMatter::default(),
-        body: text,
-        lines_before_body: 0,
-    };
+    let whole = Split { front: FrontMatter::default(), body: text, lines_before_body: 0 };
     let mut lines = LineIter { rest: text, pos: 0 };
     match lines.next() {
         Some((_, line)) if line.trim_end() == "---" => {}
@@ -54,11 +47,7 @@ pub(crate) fn split(text: &str) -> Split<'_> {
     for (count, (end, line)) in (2u64..).zip(lines.by_ref()) {
         let trimmed = line.trim_end();
         if trimmed == "---" || trimmed == "..." {
-            return Split {
-                front: FrontMatter { pairs },
-                body: &text[end..],
-                lines_before_body: count,
-            };
+            return Split { front: FrontMatter { pairs }, body: &text[end..], lines_before_body: count };
         }
         match classify(line) {
             Line::Pair(k, v) => {
@@ -91,10 +80,7 @@ fn classify(line: &str) -> Line {
         return Line::NotYaml;
     };
     let key = key.trim();
-    let key_ok = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
+    let key_ok = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
     if !key_ok {
         return Line::NotYaml;
     }

@@ -13,15 +13,8 @@ use crate::corpus::{CorpusError, Fields, Reject};
 
 /// Reads `file` line by line (memory stays flat however large the export), rejecting bad lines
 /// individually: one truncated line in a 50,000-article dump should cost one article.
-pub(crate) fn read_jsonl(
-    file: &Path,
-    fields: &Fields,
-    out: &mut Collector,
-) -> Result<(), CorpusError> {
-    let handle = File::open(file).map_err(|source| CorpusError::Unreadable {
-        path: file.to_path_buf(),
-        source,
-    })?;
+pub(crate) fn read_jsonl(file: &Path, fields: &Fields, out: &mut Collector) -> Result<(), CorpusError> {
+    let handle = File::open(file).map_err(|source| CorpusError::Unreadable { path: file.to_path_buf(), source })?;
     let mut reader = BufReader::new(handle);
     let mut buf = Vec::new();
     let mut line_no: u64 = 0;
@@ -71,11 +64,7 @@ fn read_line(line: &str, file: &Path, line_no: u64, fields: &Fields, out: &mut C
         }
     };
     let Value::Object(obj) = value else {
-        out.reject_at(
-            file,
-            Some(line_no),
-            format!("expected a JSON object, found {}", kind(&value)),
-        );
+        out.reject_at(file, Some(line_no), format!("expected a JSON object, found {}", kind(&value)));
         return;
     };
     match extract(&obj, fields) {
@@ -93,23 +82,13 @@ fn extract(obj: &Map<String, Value>, fields: &Fields) -> Result<RawRecord, Strin
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(other) => {
-            return Err(format!(
-                "id field \"{}\" must be a string or number, found {}",
-                fields.id,
-                kind(other)
-            ))
+            return Err(format!("id field \"{}\" must be a string or number, found {}", fields.id, kind(other)))
         }
     };
     let text = match lookup(obj, &fields.text) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => {
-            return Err(format!(
-                "text field \"{}\" must be a string, found {}",
-                fields.text,
-                kind(other)
-            ))
-        }
+        Some(other) => return Err(format!("text field \"{}\" must be a string, found {}", fields.text, kind(other))),
     };
     let meta = |name: &str| lookup(obj, name).and_then(scalar_text);
     Ok(RawRecord {
@@ -215,15 +194,9 @@ mod tests {
 
     #[test]
     fn missing_empty_and_wrong_type_text() {
-        let c = read(
-            b"{\"id\":\"a\"}\n{\"id\":\"b\",\"text\":\"  \"}\n{\"id\":\"c\",\"text\":3}\n[1]\n",
-        );
+        let c = read(b"{\"id\":\"a\"}\n{\"id\":\"b\",\"text\":\"  \"}\n{\"id\":\"c\",\"text\":3}\n[1]\n");
         assert!(c.documents.is_empty());
-        let reasons: Vec<_> = c
-            .rejects
-            .iter()
-            .map(|r| (r.line, r.reason.as_str()))
-            .collect();
+        let reasons: Vec<_> = c.rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
         assert_eq!(reasons[0], (Some(1), "missing text field \"text\""));
         assert_eq!(reasons[1], (Some(2), "empty document"));
         assert!(reasons[2].1.contains("must be a string"));
@@ -238,27 +211,15 @@ mod tests {
         assert_eq!(c.rejects.len(), 1);
         assert_eq!(c.rejects[0].line, Some(2));
         // line 1 is 14 bytes; the bad byte is 10 bytes into line 2.
-        assert!(
-            c.rejects[0].reason.contains("byte offset 24"),
-            "{}",
-            c.rejects[0].reason
-        );
+        assert!(c.rejects[0].reason.contains("byte offset 24"), "{}", c.rejects[0].reason);
     }
 
     #[test]
     fn nested_field_paths() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("n.ndjson");
-        std::fs::write(
-            &path,
-            "{\"body\":\"x\",\"meta\":{\"date\":\"2025/11/14\"}}\n",
-        )
-        .unwrap();
-        let fields = Fields {
-            text: "body".into(),
-            date: "meta.date".into(),
-            ..Fields::default()
-        };
+        std::fs::write(&path, "{\"body\":\"x\",\"meta\":{\"date\":\"2025/11/14\"}}\n").unwrap();
+        let fields = Fields { text: "body".into(), date: "meta.date".into(), ..Fields::default() };
         let mut out = Collector::default();
         read_jsonl(&path, &fields, &mut out).unwrap();
         let c = out.finish();

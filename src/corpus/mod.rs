@@ -52,23 +52,11 @@ pub fn stream_corpus(
     read_into(path, format, fields, &mut out)
 }
 
-fn read_into(
-    path: &Path,
-    format: Format,
-    fields: &Fields,
-    out: &mut Collector,
-) -> Result<(), CorpusError> {
+fn read_into(path: &Path, format: Format, fields: &Fields, out: &mut Collector) -> Result<(), CorpusError> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(CorpusError::NotFound(path.to_path_buf()))
-        }
-        Err(source) => {
-            return Err(CorpusError::Unreadable {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(CorpusError::NotFound(path.to_path_buf())),
+        Err(source) => return Err(CorpusError::Unreadable { path: path.to_path_buf(), source }),
     };
     let format = match format {
         Format::Auto => detect(path, meta.is_dir())?,
@@ -80,11 +68,7 @@ fn read_into(
         Format::Jsonl | Format::Csv if meta.is_dir() => {
             return Err(CorpusError::NotAFile {
                 path: path.to_path_buf(),
-                format: if format == Format::Jsonl {
-                    "jsonl"
-                } else {
-                    "csv"
-                },
+                format: if format == Format::Jsonl { "jsonl" } else { "csv" },
             })
         }
         Format::Jsonl => jsonl::read_jsonl(path, fields, out)?,
@@ -99,11 +83,7 @@ fn detect(path: &Path, is_dir: bool) -> Result<Format, CorpusError> {
     if is_dir {
         return Ok(Format::Folder);
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     match ext.as_str() {
         "jsonl" | "ndjson" => Ok(Format::Jsonl),
         "csv" => Ok(Format::Csv),

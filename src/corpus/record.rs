@@ -40,20 +40,14 @@ pub(crate) fn build(
         url: non_empty(raw.url),
         author: non_empty(raw.author),
         text,
-        source: Source {
-            file: file.to_path_buf(),
-            line: Some(line),
-        },
+        source: Source { file: file.to_path_buf(), line: Some(line) },
     })
 }
 
 /// `<file stem>:<line>`: unique within a corpus of distinct files and stable across runs, unlike a
 /// running counter that would change when a record is added above.
 pub(crate) fn fallback_id(file: &Path, line: u64) -> String {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     format!("{stem}:{line}")
 }
 
@@ -83,10 +77,7 @@ mod tests {
 
     #[test]
     fn missing_text_names_the_field() {
-        let raw = RawRecord {
-            id: Some("a".into()),
-            ..RawRecord::default()
-        };
+        let raw = RawRecord { id: Some("a".into()), ..RawRecord::default() };
         let (id, reason) = build(raw, Path::new("f.csv"), 2, "body").unwrap_err();
         assert_eq!(id.as_deref(), Some("a"));
         assert!(reason.contains("\"body\""), "{reason}");

@@ -25,25 +25,14 @@ fn folder_front_matter_outlets_and_ids() {
         "meridian-wire/2025-11-14-foo.md",
         b"---\ntitle: \"Scam crackdown\"\ndate: Nov. 14, 2025\nurl: https://x.example/a\nauthor: 'A. Writer'\nslug: ignored\n---\nFirst paragraph.\n",
     );
-    write(
-        root,
-        "meridian-wire/sub/deep.txt",
-        b"---\noutlet: Override Daily\n---\n\nBody.\n",
-    );
+    write(root, "meridian-wire/sub/deep.txt", b"---\noutlet: Override Daily\n---\n\nBody.\n");
     write(root, "loose.txt", b"Root-level body.\n");
     write(root, "notes.json", b"{}");
     write(root, ".hidden/secret.txt", b"Hidden.\n");
     let c = read(root);
     assert!(c.rejects.is_empty(), "{:?}", c.rejects);
     let ids: Vec<_> = c.documents.iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        [
-            "loose",
-            "meridian-wire/2025-11-14-foo",
-            "meridian-wire/sub/deep"
-        ]
-    );
+    assert_eq!(ids, ["loose", "meridian-wire/2025-11-14-foo", "meridian-wire/sub/deep"]);
 
     let loose = &c.documents[0];
     assert_eq!(loose.outlet, "unknown");
@@ -68,26 +57,15 @@ fn folder_front_matter_outlets_and_ids() {
 #[test]
 fn unparseable_front_matter_date_kept_verbatim() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "o/a.md",
-        b"---\ndate: sometime in 2025 \n---\nText.\n",
-    );
+    write(dir.path(), "o/a.md", b"---\ndate: sometime in 2025 \n---\nText.\n");
     let c = read(dir.path());
-    assert_eq!(
-        c.documents[0].published.as_deref(),
-        Some("sometime in 2025")
-    );
+    assert_eq!(c.documents[0].published.as_deref(), Some("sometime in 2025"));
 }
 
 #[test]
 fn bom_and_crlf_kept_out_of_metadata_but_text_verbatim() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "o/a.md",
-        b"\xef\xbb\xbf---\r\noutlet: Wire\r\n---\r\nLine one.\r\n\r\nLine two.\r\n",
-    );
+    write(dir.path(), "o/a.md", b"\xef\xbb\xbf---\r\noutlet: Wire\r\n---\r\nLine one.\r\n\r\nLine two.\r\n");
     write(dir.path(), "o/b.txt", b"\xef\xbb\xbfNo front matter.\r\n");
     let c = read(dir.path());
     assert!(c.rejects.is_empty(), "{:?}", c.rejects);
@@ -133,28 +111,14 @@ fn duplicate_ids_keep_the_first() {
     assert_eq!(c.documents.len(), 1);
     assert_eq!(c.documents[0].text, "From markdown.\n");
     let r = &c.rejects[0];
-    assert_eq!(
-        r.reason,
-        format!(
-            "duplicate document id (first seen in {} line 1)",
-            md.display()
-        )
-    );
+    assert_eq!(r.reason, format!("duplicate document id (first seen in {} line 1)", md.display()));
 
-    let jsonl = write(
-        dir.path(),
-        "feed.jsonl",
-        b"{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"x\",\"text\":\"two\"}\n",
-    );
+    let jsonl = write(dir.path(), "feed.jsonl", b"{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"x\",\"text\":\"two\"}\n");
     let c = read(&jsonl);
     assert_eq!(c.documents.len(), 1);
     assert_eq!(c.rejects[0].line, Some(2));
     assert_eq!(c.rejects[0].doc_id.as_deref(), Some("x"));
-    assert!(
-        c.rejects[0].reason.ends_with("feed.jsonl line 1)"),
-        "{}",
-        c.rejects[0].reason
-    );
+    assert!(c.rejects[0].reason.ends_with("feed.jsonl line 1)"), "{}", c.rejects[0].reason);
 }
 
 #[test]
@@ -171,26 +135,14 @@ fn single_article_file_is_a_folder_of_one() {
 fn fatal_errors() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope");
-    assert!(matches!(
-        read_corpus(&missing, Format::Auto, &Fields::default()),
-        Err(CorpusError::NotFound(_))
-    ));
+    assert!(matches!(read_corpus(&missing, Format::Auto, &Fields::default()), Err(CorpusError::NotFound(_))));
     let other = write(dir.path(), "data.parquet", b"PAR1");
-    assert!(matches!(
-        read_corpus(&other, Format::Auto, &Fields::default()),
-        Err(CorpusError::UnknownFormat(_))
-    ));
+    assert!(matches!(read_corpus(&other, Format::Auto, &Fields::default()), Err(CorpusError::UnknownFormat(_))));
     let empty = dir.path().join("empty");
     fs::create_dir(&empty).unwrap();
     write(&empty, "readme.json", b"{}");
-    assert!(matches!(
-        read_corpus(&empty, Format::Auto, &Fields::default()),
-        Err(CorpusError::NoDocuments(_))
-    ));
-    assert!(matches!(
-        read_corpus(dir.path(), Format::Jsonl, &Fields::default()),
-        Err(CorpusError::NotAFile { .. })
-    ));
+    assert!(matches!(read_corpus(&empty, Format::Auto, &Fields::default()), Err(CorpusError::NoDocuments(_))));
+    assert!(matches!(read_corpus(dir.path(), Format::Jsonl, &Fields::default()), Err(CorpusError::NotAFile { .. })));
 }
 
 #[test]
@@ -205,11 +157,7 @@ fn auto_detects_formats() {
 #[test]
 fn custom_field_names() {
     let dir = tempfile::tempdir().unwrap();
-    let c = write(
-        dir.path(),
-        "t.csv",
-        b"doc,source,published,body\nk1,Wire,2025-11-14T08:00:00Z,Hello\n",
-    );
+    let c = write(dir.path(), "t.csv", b"doc,source,published,body\nk1,Wire,2025-11-14T08:00:00Z,Hello\n");
     let fields = Fields {
         id: "doc".into(),
         outlet: "source".into(),
@@ -250,18 +198,9 @@ fn sample_corpus_if_present() {
     for d in &c.documents {
         assert_ne!(d.outlet, UNKNOWN_OUTLET, "{}", d.id);
         let paras = crate::segment::segment(&d.text);
-        assert!(
-            paras.iter().any(|p| p.kind == crate::segment::Kind::Body),
-            "{} has no body paragraph",
-            d.id
-        );
+        assert!(paras.iter().any(|p| p.kind == crate::segment::Kind::Body), "{} has no body paragraph", d.id);
         for p in paras {
-            let raw: String = d
-                .text
-                .chars()
-                .skip(p.char_start)
-                .take(p.char_end - p.char_start)
-                .collect();
+            let raw: String = d.text.chars().skip(p.char_start).take(p.char_end - p.char_start).collect();
             let folded: Vec<&str> = raw.lines().map(str::trim).collect();
             assert_eq!(folded.join(" "), p.text, "{} para {}", d.id, p.para_index);
         }

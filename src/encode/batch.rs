@@ -38,13 +38,7 @@ pub struct Window {
 /// including [CLS] and [SEP]. With `truncate`, only the first window is kept, which is what
 /// sentence-transformers does; otherwise windows overlap by a quarter so that no sentence is cut off from
 /// all of its context, and the last window ends at the paragraph's end.
-pub fn windows(
-    content: &[u32],
-    max_len: usize,
-    truncate: bool,
-    cls: u32,
-    sep: u32,
-) -> Vec<Vec<u32>> {
+pub fn windows(content: &[u32], max_len: usize, truncate: bool, cls: u32, sep: u32) -> Vec<Vec<u32>> {
     let width = max_len.saturating_sub(2).max(1);
     let wrap = |s: &[u32]| {
         let mut v = Vec::with_capacity(s.len() + 2);
@@ -79,19 +73,11 @@ pub struct Batch {
 
 /// Packs windows into batches: sorted by length (stable, so equal inputs give equal batches), at most
 /// `max_rows` rows and `token_budget` padded tokens per batch.
-pub fn plan(
-    windows: &[Window],
-    padding: Padding,
-    token_budget: usize,
-    max_rows: usize,
-) -> Vec<Batch> {
+pub fn plan(windows: &[Window], padding: Padding, token_budget: usize, max_rows: usize) -> Vec<Batch> {
     let mut order: Vec<usize> = (0..windows.len()).collect();
     order.sort_by_key(|&i| windows[i].ids.len());
     let mut batches = Vec::new();
-    let mut cur = Batch {
-        rows: Vec::new(),
-        padded_len: 0,
-    };
+    let mut cur = Batch { rows: Vec::new(), padded_len: 0 };
     for i in order {
         let len = padding.padded(windows[i].ids.len());
         let fits = cur.rows.is_empty()
@@ -99,13 +85,7 @@ pub fn plan(
                 && cur.rows.len() < max_rows
                 && (padding == Padding::BatchMax || len == cur.padded_len));
         if !fits {
-            batches.push(std::mem::replace(
-                &mut cur,
-                Batch {
-                    rows: Vec::new(),
-                    padded_len: 0,
-                },
-            ));
+            batches.push(std::mem::replace(&mut cur, Batch { rows: Vec::new(), padded_len: 0 }));
         }
         cur.rows.push(i);
         cur.padded_len = cur.padded_len.max(len);
@@ -142,23 +122,13 @@ mod tests {
         let ws: Vec<Window> = [3usize, 9, 4, 17, 8, 16, 5]
             .iter()
             .enumerate()
-            .map(|(i, &n)| Window {
-                input: i,
-                first: true,
-                ids: vec![0; n],
-            })
+            .map(|(i, &n)| Window { input: i, first: true, ids: vec![0; n] })
             .collect();
         let batches = plan(&ws, Padding::Bucket(8), 1000, 64);
         for b in &batches {
-            assert!(b
-                .rows
-                .iter()
-                .all(|&r| ws[r].ids.len().div_ceil(8) * 8 == b.padded_len));
+            assert!(b.rows.iter().all(|&r| ws[r].ids.len().div_ceil(8) * 8 == b.padded_len));
         }
-        assert_eq!(
-            batches.iter().map(|b| b.rows.len()).sum::<usize>(),
-            ws.len()
-        );
+        assert_eq!(batches.iter().map(|b| b.rows.len()).sum::<usize>(), ws.len());
         let bm = plan(&ws, Padding::BatchMax, 40, 64);
         assert!(bm.iter().all(|b| b.rows.len() * b.padded_len <= 40));
     }

@@ -59,21 +59,15 @@ pub struct CacheStats {
 }
 
 fn open_db(path: &Path) -> Result<Connection, CacheError> {
-    let err = |source| CacheError {
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = |source| CacheError { path: path.to_path_buf(), source };
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
     let conn = Connection::open(path).map_err(err)?;
     // WAL: readers never block the writer, and a killed writer loses at most its open transaction.
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(err)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))
-        .map_err(err)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+    conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(err)?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS embeddings (
              model TEXT NOT NULL, mode TEXT NOT NULL, key BLOB NOT NULL,
@@ -96,22 +90,18 @@ impl EmbeddingCache {
     }
 
     fn err(&self, source: rusqlite::Error) -> CacheError {
-        CacheError {
-            path: self.path.clone(),
-            source,
-        }
+        CacheError { path: self.path.clone(), source }
     }
 
     /// Looks up many keys in one read transaction.
     pub fn get_many(&mut self, keys: &[[u8; 16]]) -> Result<Vec<Option<Cached>>, CacheError> {
-        let tx = self.conn.transaction().map_err(|e| CacheError {
-            path: self.path.clone(),
-            source: e,
-        })?;
+        let tx = self.conn.transaction().map_err(|e| CacheError { path: self.path.clone(), source: e })?;
         let mut out = Vec::with_capacity(keys.len());
         {
             let mut stmt = tx
-                .prepare_cached("SELECT n_tokens, windows, vector FROM embeddings WHERE model = ?1 AND mode = ?2 AND key = ?3")
+                .prepare_cached(
+                    "SELECT n_tokens, windows, vector FROM embeddings WHERE model = ?1 AND mode = ?2 AND key = ?3",
+                )
                 .map_err(|e| CacheError { path: self.path.clone(), source: e })?;
             for k in keys {
                 let row = stmt
@@ -127,10 +117,7 @@ impl EmbeddingCache {
                         })
                     })
                     .optional()
-                    .map_err(|e| CacheError {
-                        path: self.path.clone(),
-                        source: e,
-                    })?;
+                    .map_err(|e| CacheError { path: self.path.clone(), source: e })?;
                 out.push(row);
             }
         }
@@ -142,10 +129,7 @@ impl EmbeddingCache {
     /// nothing of it).
     pub fn put_many(&mut self, entries: &[([u8; 16], Cached)]) -> Result<(), CacheError> {
         let path = self.path.clone();
-        let err = |source| CacheError {
-            path: path.clone(),
-            source,
-        };
+        let err = |source| CacheError { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(err)?;
         {
             let mut stmt = tx
@@ -155,15 +139,8 @@ impl EmbeddingCache {
                 .map_err(err)?;
             for (k, c) in entries {
                 let blob: Vec<u8> = c.vector.iter().flat_map(|v| v.to_le_bytes()).collect();
-                stmt.execute(params![
-                    self.model,
-                    self.mode,
-                    &k[..],
-                    c.n_tokens as i64,
-                    c.windows as i64,
-                    blob
-                ])
-                .map_err(err)?;
+                stmt.execute(params![self.model, self.mode, &k[..], c.n_tokens as i64, c.windows as i64, blob])
+                    .map_err(err)?;
             }
         }
         tx.commit().map_err(err)
@@ -173,10 +150,7 @@ impl EmbeddingCache {
 /// Entry counts and sizes per model and mode.
 pub fn stats(path: &Path) -> Result<Vec<CacheStats>, CacheError> {
     let conn = open_db(path)?;
-    let err = |source| CacheError {
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = |source| CacheError { path: path.to_path_buf(), source };
     let mut stmt = conn
         .prepare("SELECT model, mode, COUNT(*), SUM(LENGTH(vector)) FROM embeddings GROUP BY model, mode ORDER BY model, mode")
         .map_err(err)?;
@@ -196,10 +170,7 @@ pub fn stats(path: &Path) -> Result<Vec<CacheStats>, CacheError> {
 /// Deletes every entry except those of `keep_model` (all entries when None), then compacts the file.
 pub fn prune(path: &Path, keep_model: Option<&str>) -> Result<u64, CacheError> {
     let conn = open_db(path)?;
-    let err = |source| CacheError {
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = |source| CacheError { path: path.to_path_buf(), source };
     let n = match keep_model {
         Some(m) => conn.execute("DELETE FROM embeddings WHERE model != ?1", params![m]),
         None => conn.execute("DELETE FROM embeddings", []),
@@ -219,11 +190,7 @@ mod tests {
         let p = dir.path().join("c.sqlite");
         let k = text_key(&normalise("  a  text\n"));
         assert_eq!(k, text_key("a text"));
-        let entry = Cached {
-            vector: vec![0.5, -1.25, 3.0],
-            n_tokens: 5,
-            windows: 1,
-        };
+        let entry = Cached { vector: vec![0.5, -1.25, 3.0], n_tokens: 5, windows: 1 };
         let mut c = EmbeddingCache::open(&p, "m1", "bf16").unwrap();
         assert_eq!(c.get_many(&[k]).unwrap(), vec![None]);
         c.put_many(&[(k, entry.clone())]).unwrap();

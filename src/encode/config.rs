@@ -57,12 +57,7 @@ impl BertConfig {
     }
 
     fn check(&self, path: &Path) -> Result<()> {
-        let unsupported = |message: String| {
-            Err(EncodeError::Unsupported {
-                path: path.into(),
-                message,
-            })
-        };
+        let unsupported = |message: String| Err(EncodeError::Unsupported { path: path.into(), message });
         if !BERT_FAMILY.contains(&self.model_type.as_str()) {
             return unsupported(format!(
                 "model_type `{}`; framelens imports the BERT family ({})",
@@ -71,20 +66,12 @@ impl BertConfig {
             ));
         }
         if self.position_embedding_type != "absolute" {
-            return unsupported(format!(
-                "position_embedding_type `{}`",
-                self.position_embedding_type
-            ));
+            return unsupported(format!("position_embedding_type `{}`", self.position_embedding_type));
         }
         if !matches!(self.hidden_act.as_str(), "gelu" | "gelu_python") {
-            return unsupported(format!(
-                "hidden_act `{}` (only exact gelu)",
-                self.hidden_act
-            ));
+            return unsupported(format!("hidden_act `{}` (only exact gelu)", self.hidden_act));
         }
-        if self.num_attention_heads == 0
-            || !self.hidden_size.is_multiple_of(self.num_attention_heads)
-        {
+        if self.num_attention_heads == 0 || !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return unsupported(format!(
                 "hidden_size {} is not a multiple of num_attention_heads {}",
                 self.hidden_size, self.num_attention_heads
@@ -125,17 +112,14 @@ impl PoolingConfig {
             });
         }
         let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
-        let cfg: PoolingConfig = serde_json::from_str(&text)
-            .map_err(|e| EncodeError::bad(&path, format!("invalid pooling config: {e}")))?;
+        let cfg: PoolingConfig =
+            serde_json::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid pooling config: {e}")))?;
         if !cfg.pooling_mode_mean_tokens
             || cfg.pooling_mode_cls_token
             || cfg.pooling_mode_max_tokens
             || cfg.pooling_mode_mean_sqrt_len_tokens
         {
-            return Err(EncodeError::Unsupported {
-                path,
-                message: "only mean pooling is supported".into(),
-            });
+            return Err(EncodeError::Unsupported { path, message: "only mean pooling is supported".into() });
         }
         Ok(cfg)
     }
@@ -149,12 +133,8 @@ pub fn max_seq_length(dir: &Path, cfg: &BertConfig) -> Result<usize> {
         return Ok(cfg.max_position_embeddings);
     }
     let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| EncodeError::bad(&path, format!("invalid JSON: {e}")))?;
-    let n = v
-        .get("max_seq_length")
-        .and_then(|x| x.as_u64())
-        .map(|x| x as usize)
-        .unwrap_or(cfg.max_position_embeddings);
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid JSON: {e}")))?;
+    let n = v.get("max_seq_length").and_then(|x| x.as_u64()).map(|x| x as usize).unwrap_or(cfg.max_position_embeddings);
     Ok(n.min(cfg.max_position_embeddings))
 }

@@ -40,9 +40,7 @@ impl Default for EncodeOptions {
     fn default() -> Self {
         EncodeOptions {
             precision: PrecisionChoice::Auto,
-            threads: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
+            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             truncate: false,
             token_budget: 32 * 256,
             max_batch_rows: 64,
@@ -96,10 +94,7 @@ impl Encoder {
             let ep = ort::ep::OpenVINO::default()
                 .with_device_type("CPU")
                 .with_num_threads(threads)
-                .with_arbitrary_config(
-                    "load_config",
-                    r#"{"CPU":{"INFERENCE_PRECISION_HINT":"bf16"}}"#,
-                )
+                .with_arbitrary_config("load_config", r#"{"CPU":{"INFERENCE_PRECISION_HINT":"bf16"}}"#)
                 .build()
                 .error_on_failure();
             builder = builder.with_execution_providers([ep])?;
@@ -109,25 +104,13 @@ impl Encoder {
             .commit_from_file(&graph)
             .map_err(|e| EncodeError::Runtime(format!("loading {}: {e}", graph.display())))?;
         let tok_path = model.tokenizer_path();
-        let mut tokenizer =
-            Tokenizer::from_file(&tok_path).map_err(|e| EncodeError::Tokenizer {
-                path: tok_path.clone(),
-                message: e.to_string(),
-            })?;
+        let mut tokenizer = Tokenizer::from_file(&tok_path)
+            .map_err(|e| EncodeError::Tokenizer { path: tok_path.clone(), message: e.to_string() })?;
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(None)
-            .map_err(|e| EncodeError::Tokenizer {
-                path: tok_path,
-                message: e.to_string(),
-            })?;
-        Ok(Encoder {
-            session,
-            tokenizer,
-            manifest: model.manifest.clone(),
-            precision,
-            opts,
-        })
+            .map_err(|e| EncodeError::Tokenizer { path: tok_path, message: e.to_string() })?;
+        Ok(Encoder { session, tokenizer, manifest: model.manifest.clone(), precision, opts })
     }
 
     pub fn manifest(&self) -> &ModelManifest {
@@ -157,19 +140,10 @@ impl Encoder {
         let mut vectors = Array2::<f32>::zeros((texts.len(), dim));
         let mut n_tokens = vec![0usize; texts.len()];
         let mut n_windows = vec![0usize; texts.len()];
-        let mut stats = EncodeStats {
-            inputs: texts.len(),
-            ..Default::default()
-        };
+        let mut stats = EncodeStats { inputs: texts.len(), ..Default::default() };
 
         // Split borrows: the tokenizer thread reads the tokenizer, this thread drives the session.
-        let Encoder {
-            session,
-            tokenizer,
-            manifest,
-            opts,
-            ..
-        } = self;
+        let Encoder { session, tokenizer, manifest, opts, .. } = self;
         let (tokenizer, manifest, opts) = (&*tokenizer, &*manifest, &*opts);
         let (tx, rx) = mpsc::sync_channel::<Result<Tokenized>>(1);
         let mut outcome = Ok(());
@@ -208,12 +182,7 @@ impl Encoder {
             let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
             row.mapv_inplace(|v| v / norm);
         }
-        Ok(Encoded {
-            vectors,
-            n_tokens,
-            windows: n_windows,
-            stats,
-        })
+        Ok(Encoded { vectors, n_tokens, windows: n_windows, stats })
     }
 }
 
@@ -237,43 +206,23 @@ fn tokenize_chunk(
         .map(|(i, text)| {
             let row = start + i;
             if text.trim().is_empty() {
-                return Err(EncodeError::BadInput {
-                    row,
-                    message: "empty text".into(),
-                });
+                return Err(EncodeError::BadInput { row, message: "empty text".into() });
             }
             let enc = tokenizer
                 .encode(*text, false)
-                .map_err(|e| EncodeError::BadInput {
-                    row,
-                    message: format!("tokenizer: {e}"),
-                })?;
+                .map_err(|e| EncodeError::BadInput { row, message: format!("tokenizer: {e}") })?;
             Ok(enc.get_ids().to_vec())
         })
         .collect::<Result<_>>()?;
     let lens = toks.iter().map(|t| t.len() + 2).collect();
     let mut windows = Vec::with_capacity(toks.len());
     for (i, t) in toks.iter().enumerate() {
-        let ws = batch::windows(
-            t,
-            manifest.max_seq_length,
-            truncate,
-            manifest.cls_token_id,
-            manifest.sep_token_id,
-        );
+        let ws = batch::windows(t, manifest.max_seq_length, truncate, manifest.cls_token_id, manifest.sep_token_id);
         for (k, ids) in ws.into_iter().enumerate() {
-            windows.push(Window {
-                input: start + i,
-                first: k == 0,
-                ids,
-            });
+            windows.push(Window { input: start + i, first: k == 0, ids });
         }
     }
-    Ok(Tokenized {
-        start,
-        windows,
-        lens,
-    })
+    Ok(Tokenized { start, windows, lens })
 }
 
 /// Runs every batch of a chunk; returns one (unnormalised, mean-pooled) vector per window.
@@ -322,12 +271,7 @@ fn run_chunk(
 
 /// Adds each window's normalised vector into its input's row; rows are normalised again at the end, so an
 /// input's embedding is the direction of the mean of its windows' embeddings.
-fn accumulate(
-    vectors: &mut Array2<f32>,
-    n_windows: &mut [usize],
-    windows: &[Window],
-    rows: &Array2<f32>,
-) {
+fn accumulate(vectors: &mut Array2<f32>, n_windows: &mut [usize], windows: &[Window], rows: &Array2<f32>) {
     for (w, row) in windows.iter().zip(rows.rows()) {
         let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
         let mut dst = vectors.row_mut(w.input);

@@ -34,16 +34,10 @@ pub enum EncodeError {
 
 impl EncodeError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        EncodeError::Io {
-            path: path.into(),
-            source,
-        }
+        EncodeError::Io { path: path.into(), source }
     }
     pub(crate) fn bad(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        EncodeError::BadFile {
-            path: path.into(),
-            message: message.into(),
-        }
+        EncodeError::BadFile { path: path.into(), message: message.into() }
     }
 }
 

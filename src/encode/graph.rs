@@ -33,31 +33,17 @@ pub fn build_bert(cfg: &BertConfig, w: &Weights) -> Result<Vec<u8>> {
 
     // Embeddings: word + (position + type 0), then LayerNorm.
     let word = w.get_shaped("embeddings.word_embeddings.weight", &[cfg.vocab_size, h])?;
-    let mut pos = w.get_shaped(
-        "embeddings.position_embeddings.weight",
-        &[cfg.max_position_embeddings, h],
-    )?;
-    let types = w.get_shaped(
-        "embeddings.token_type_embeddings.weight",
-        &[cfg.type_vocab_size, h],
-    )?;
+    let mut pos = w.get_shaped("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, h])?;
+    let types = w.get_shaped("embeddings.token_type_embeddings.weight", &[cfg.type_vocab_size, h])?;
     for row in pos.chunks_exact_mut(h) {
         for (p, t) in row.iter_mut().zip(&types[..h]) {
             *p += t;
         }
     }
     let word = g.init_f32("word_embeddings", &[cfg.vocab_size, h], &word);
-    let pos = g.init_f32(
-        "position_type_embeddings",
-        &[cfg.max_position_embeddings, h],
-        &pos,
-    );
+    let pos = g.init_f32("position_type_embeddings", &[cfg.max_position_embeddings, h], &pos);
     let tok = g.op_with("Gather", &[&word, &ids], &[("axis", Attr::Int(0))]);
-    let seq_len = g.op_with(
-        "Shape",
-        &[&ids],
-        &[("start", Attr::Int(1)), ("end", Attr::Int(2))],
-    );
+    let seq_len = g.op_with("Shape", &[&ids], &[("start", Attr::Int(1)), ("end", Attr::Int(2))]);
     let zero = g.init_i64("zero_1d", &[0]);
     let pos_slice = g.op("Slice", &[&pos, &zero, &seq_len, &zero]);
     let emb = g.op("Add", &[&tok, &pos_slice]);
@@ -65,11 +51,7 @@ pub fn build_bert(cfg: &BertConfig, w: &Weights) -> Result<Vec<u8>> {
 
     // Additive attention mask [batch, 1, 1, seq]: 0 where attended, a large negative where padded, so that
     // padded keys get exactly zero probability and a row never depends on its batch's padding.
-    let mask_f = g.op_with(
-        "Cast",
-        &[&mask],
-        &[("to", Attr::Int(DataType::FLOAT as i64))],
-    );
+    let mask_f = g.op_with("Cast", &[&mask], &[("to", Attr::Int(DataType::FLOAT as i64))]);
     let one = g.scalar_f32("one", 1.0);
     let neg = g.scalar_f32("mask_neg", -1.0e4);
     let inv = g.op("Sub", &[&one, &mask_f]);
@@ -86,16 +68,8 @@ pub fn build_bert(cfg: &BertConfig, w: &Weights) -> Result<Vec<u8>> {
     let mask3 = g.op("Unsqueeze", &[&mask_f, &axis2]);
     let masked = g.op("Mul", &[&x, &mask3]);
     let axis1 = g.init_i64("axis_1", &[1]);
-    let summed = g.op_with(
-        "ReduceSum",
-        &[&masked, &axis1],
-        &[("keepdims", Attr::Int(0))],
-    );
-    let count = g.op_with(
-        "ReduceSum",
-        &[&mask_f, &axis1],
-        &[("keepdims", Attr::Int(1))],
-    );
+    let summed = g.op_with("ReduceSum", &[&masked, &axis1], &[("keepdims", Attr::Int(0))]);
+    let count = g.op_with("ReduceSum", &[&mask_f, &axis1], &[("keepdims", Attr::Int(1))]);
     let tiny = g.scalar_f32("min_count", 1e-9);
     let count = g.op("Max", &[&count, &tiny]);
     g.node_into("Div", &[&summed, &count], &[], OUTPUT);
@@ -104,13 +78,7 @@ pub fn build_bert(cfg: &BertConfig, w: &Weights) -> Result<Vec<u8>> {
         .map_err(|e| super::error::EncodeError::Runtime(format!("serialising the ONNX graph: {e}")))
 }
 
-fn layer_norm(
-    g: &mut GraphBuilder,
-    w: &Weights,
-    cfg: &BertConfig,
-    name: &str,
-    x: &str,
-) -> Result<String> {
+fn layer_norm(g: &mut GraphBuilder, w: &Weights, cfg: &BertConfig, name: &str, x: &str) -> Result<String> {
     let h = cfg.hidden_size;
     let gamma = w.get_shaped(&format!("{name}.weight"), &[h])?;
     let beta = w.get_shaped(&format!("{name}.bias"), &[h])?;
@@ -119,22 +87,12 @@ fn layer_norm(
     Ok(g.op_with(
         "LayerNormalization",
         &[x, &gamma, &beta],
-        &[
-            ("axis", Attr::Int(-1)),
-            ("epsilon", Attr::Float(cfg.layer_norm_eps as f32)),
-        ],
+        &[("axis", Attr::Int(-1)), ("epsilon", Attr::Float(cfg.layer_norm_eps as f32))],
     ))
 }
 
 /// `x @ W + b` for a `torch.nn.Linear` named `name`.
-fn linear(
-    g: &mut GraphBuilder,
-    w: &Weights,
-    name: &str,
-    x: &str,
-    n_in: usize,
-    n_out: usize,
-) -> Result<String> {
+fn linear(g: &mut GraphBuilder, w: &Weights, name: &str, x: &str, n_in: usize, n_out: usize) -> Result<String> {
     let weight = w.linear(&format!("{name}.weight"), n_in, n_out)?;
     let bias = w.get_shaped(&format!("{name}.bias"), &[n_out])?;
     let weight = g.init_f32(&format!("{name}.weight_t"), &[n_in, n_out], &weight);

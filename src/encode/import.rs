@@ -26,20 +26,13 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
     let onnx = graph::build_bert(&cfg, &weights)?;
 
     let tok_path = src.join(TOKENIZER);
-    let tokenizer =
-        tokenizers::Tokenizer::from_file(&tok_path).map_err(|e| EncodeError::Tokenizer {
-            path: tok_path.clone(),
-            message: e.to_string(),
-        })?;
+    let tokenizer = tokenizers::Tokenizer::from_file(&tok_path)
+        .map_err(|e| EncodeError::Tokenizer { path: tok_path.clone(), message: e.to_string() })?;
     let token = |t: &str| {
-        tokenizer
-            .token_to_id(t)
-            .ok_or_else(|| EncodeError::Tokenizer {
-                path: tok_path.clone(),
-                message: format!(
-                    "vocabulary has no `{t}` token (BERT tokenizers have [CLS], [SEP], [PAD])"
-                ),
-            })
+        tokenizer.token_to_id(t).ok_or_else(|| EncodeError::Tokenizer {
+            path: tok_path.clone(),
+            message: format!("vocabulary has no `{t}` token (BERT tokenizers have [CLS], [SEP], [PAD])"),
+        })
     };
     let manifest = ModelManifest {
         id: model_id(src, source),
@@ -62,20 +55,14 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
     write_atomic(&out.join(GRAPH), &onnx)?;
     let tok_bytes = std::fs::read(&tok_path).map_err(|e| EncodeError::io(&tok_path, e))?;
     write_atomic(&out.join(TOKENIZER), &tok_bytes)?;
-    let text = toml::to_string_pretty(&manifest)
-        .map_err(|e| EncodeError::bad(out.join(MANIFEST), e.to_string()))?;
+    let text = toml::to_string_pretty(&manifest).map_err(|e| EncodeError::bad(out.join(MANIFEST), e.to_string()))?;
     write_atomic(&out.join(MANIFEST), text.as_bytes())?;
     ModelDir::open(out)
 }
 
 fn model_id(src: &Path, source: &str) -> String {
-    let from_source = source
-        .rsplit('/')
-        .find(|s| !s.is_empty())
-        .map(str::to_string);
-    from_source
-        .or_else(|| src.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "model".into())
+    let from_source = source.rsplit('/').find(|s| !s.is_empty()).map(str::to_string);
+    from_source.or_else(|| src.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_else(|| "model".into())
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod cache;
+pub mod cached;
 pub mod config;
 pub mod encoder;
 pub mod error;

@@ -54,20 +54,14 @@ impl ModelDir {
                 format!("cannot read the model manifest ({e}); import the model with `framelens model import`"),
             )
         })?;
-        let manifest: ModelManifest = toml::from_str(&text)
-            .map_err(|e| EncodeError::bad(&path, format!("invalid model manifest: {e}")))?;
+        let manifest: ModelManifest =
+            toml::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid model manifest: {e}")))?;
         for f in [GRAPH, TOKENIZER] {
             if !dir.join(f).is_file() {
-                return Err(EncodeError::bad(
-                    dir.join(f),
-                    "missing from the model folder; re-run the import",
-                ));
+                return Err(EncodeError::bad(dir.join(f), "missing from the model folder; re-run the import"));
             }
         }
-        Ok(ModelDir {
-            dir: dir.to_path_buf(),
-            manifest,
-        })
+        Ok(ModelDir { dir: dir.to_path_buf(), manifest })
     }
 
     pub fn graph_path(&self) -> PathBuf {

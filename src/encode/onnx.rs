@@ -2,9 +2,8 @@
 //! readable code (`g.op("MatMul", &[x, w])`) instead of hand-filling protobuf structs at every node.
 
 use onnx_protobuf::{
-    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto,
-    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
-    TensorShapeProto, TypeProto, ValueInfoProto,
+    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto, GraphProto,
+    Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
 };
 
 /// ONNX opset of the emitted graph: 17 has LayerNormalization as a standard op, and ONNX Runtime 1.24 runs it.
@@ -92,13 +91,7 @@ impl GraphBuilder {
     }
 
     /// Adds a node whose output has a given name (used for the graph outputs).
-    pub fn node_into(
-        &mut self,
-        op_type: &str,
-        inputs: &[&str],
-        attrs: &[(&str, Attr)],
-        output: &str,
-    ) {
+    pub fn node_into(&mut self, op_type: &str, inputs: &[&str], attrs: &[(&str, Attr)], output: &str) {
         let mut n = NodeProto::new();
         n.op_type = op_type.to_string();
         n.name = format!("{}_node", output);

@@ -16,23 +16,17 @@ use super::runtime::framelens_home;
 pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
 
 /// Files a sentence-transformer needs from the hub.
-const HUB_FILES: &[&str] = &[
-    "config.json",
-    "model.safetensors",
-    "tokenizer.json",
-    "sentence_bert_config.json",
-    "1_Pooling/config.json",
-];
+const HUB_FILES: &[&str] =
+    &["config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json"];
 
 pub fn resolve_model(arg: Option<&str>) -> Result<ModelDir> {
     let models = framelens_home().join("models");
     let Some(arg) = arg else {
         let dir = models.join(DEFAULT_MODEL);
         return ModelDir::open(&dir).map_err(|e| match e {
-            EncodeError::BadFile { path, .. } => EncodeError::bad(
-                path,
-                "the default model is not set up; run `scripts/setup.sh` (or pass --model DIR)",
-            ),
+            EncodeError::BadFile { path, .. } => {
+                EncodeError::bad(path, "the default model is not set up; run `scripts/setup.sh` (or pass --model DIR)")
+            }
             other => other,
         });
     };
@@ -66,10 +60,7 @@ fn import_cached(src: &Path, source: &str, models: &Path) -> Result<ModelDir> {
     let weights = src.join("model.safetensors");
     let bytes = std::fs::read(&weights).map_err(|e| EncodeError::io(&weights, e))?;
     let sha = sha256_hex(&bytes);
-    let name = src
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "model".into());
+    let name = src.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
     let out = models.join(format!("{name}-{}", &sha[..12]));
     if let Ok(dir) = ModelDir::open(&out) {
         if dir.manifest.weights_sha256 == sha {
@@ -80,14 +71,12 @@ fn import_cached(src: &Path, source: &str, models: &Path) -> Result<ModelDir> {
 }
 
 fn download(id: &str) -> Result<PathBuf> {
-    let hub_err = |message: String| {
-        EncodeError::Hub {
+    let hub_err = |message: String| EncodeError::Hub {
         id: id.to_string(),
         message: format!(
             "{message}. The Hugging Face hub is unreachable from here; run `scripts/setup.sh` for the default \
              model, or pass --model with a local sentence-transformer folder"
         ),
-    }
     };
     let api = hf_hub::api::sync::Api::new().map_err(|e| hub_err(e.to_string()))?;
     let repo = api.model(id.to_string());

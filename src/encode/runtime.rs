@@ -20,9 +20,7 @@ pub fn framelens_home() -> PathBuf {
     if let Some(h) = std::env::var_os("FRAMELENS_HOME").filter(|h| !h.is_empty()) {
         return PathBuf::from(h);
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
     home.join(".cache").join("framelens")
 }
 
@@ -44,8 +42,7 @@ pub fn environment() -> Result<&'static Environment> {
         if !path.exists() {
             return Err(EncodeError::RuntimeMissing { path }.to_string());
         }
-        let builder =
-            ort::init_from(&path).map_err(|e| format!("loading {}: {e}", path.display()))?;
+        let builder = ort::init_from(&path).map_err(|e| format!("loading {}: {e}", path.display()))?;
         builder
             .with_name("framelens")
             .build()
@@ -99,18 +96,10 @@ impl PrecisionChoice {
     /// Resolution against an explicit flag list (testable without the machine's `/proc/cpuinfo`).
     pub fn resolve_with(self, flags: &[String]) -> ResolvedPrecision {
         match self {
-            PrecisionChoice::Fp32 => ResolvedPrecision {
-                precision: Precision::Fp32,
-                reason: "requested".into(),
-            },
-            PrecisionChoice::Bf16 => ResolvedPrecision {
-                precision: Precision::Bf16,
-                reason: "requested".into(),
-            },
+            PrecisionChoice::Fp32 => ResolvedPrecision { precision: Precision::Fp32, reason: "requested".into() },
+            PrecisionChoice::Bf16 => ResolvedPrecision { precision: Precision::Bf16, reason: "requested".into() },
             PrecisionChoice::Auto => {
-                let bf16 = flags
-                    .iter()
-                    .find(|f| *f == "avx512_bf16" || *f == "amx_bf16");
+                let bf16 = flags.iter().find(|f| *f == "avx512_bf16" || *f == "amx_bf16");
                 match bf16 {
                     Some(f) => ResolvedPrecision {
                         precision: Precision::Bf16,
@@ -118,8 +107,7 @@ impl PrecisionChoice {
                     },
                     None => ResolvedPrecision {
                         precision: Precision::Fp32,
-                        reason: "auto: the CPU has no bf16 units (no avx512_bf16 or amx_bf16 flag)"
-                            .into(),
+                        reason: "auto: the CPU has no bf16 units (no avx512_bf16 or amx_bf16 flag)".into(),
                     },
                 }
             }
@@ -151,21 +139,9 @@ mod tests {
     fn auto_picks_bf16_only_with_bf16_units() {
         let with = vec!["avx2".to_string(), "avx512_bf16".to_string()];
         let without = vec!["avx2".to_string(), "avx512f".to_string()];
-        assert_eq!(
-            PrecisionChoice::Auto.resolve_with(&with).precision,
-            Precision::Bf16
-        );
-        assert_eq!(
-            PrecisionChoice::Auto.resolve_with(&without).precision,
-            Precision::Fp32
-        );
-        assert_eq!(
-            PrecisionChoice::Fp32.resolve_with(&with).precision,
-            Precision::Fp32
-        );
-        assert!(PrecisionChoice::Auto
-            .resolve_with(&with)
-            .reason
-            .contains("avx512_bf16"));
+        assert_eq!(PrecisionChoice::Auto.resolve_with(&with).precision, Precision::Bf16);
+        assert_eq!(PrecisionChoice::Auto.resolve_with(&without).precision, Precision::Fp32);
+        assert_eq!(PrecisionChoice::Fp32.resolve_with(&with).precision, Precision::Fp32);
+        assert!(PrecisionChoice::Auto.resolve_with(&with).reason.contains("avx512_bf16"));
     }
 }

@@ -19,16 +19,8 @@ impl<'a> Weights<'a> {
         let tensors = SafeTensors::deserialize(bytes)
             .map_err(|e| EncodeError::bad(path, format!("not a valid safetensors file: {e}")))?;
         let names = tensors.names();
-        let prefix = if names.contains(&"bert.embeddings.word_embeddings.weight") {
-            "bert."
-        } else {
-            ""
-        };
-        Ok(Weights {
-            path: path.to_path_buf(),
-            tensors,
-            prefix,
-        })
+        let prefix = if names.contains(&"bert.embeddings.word_embeddings.weight") { "bert." } else { "" };
+        Ok(Weights { path: path.to_path_buf(), tensors, prefix })
     }
 
     /// A tensor as float32 with its shape; f16/bf16 checkpoints are widened so the graph is always fp32.
@@ -37,29 +29,14 @@ impl<'a> Weights<'a> {
         let view = self
             .tensors
             .tensor(&full)
-            .map_err(|_| EncodeError::MissingTensor {
-                path: self.path.clone(),
-                name: full.clone(),
-            })?;
+            .map_err(|_| EncodeError::MissingTensor { path: self.path.clone(), name: full.clone() })?;
         let data = view.data();
         let values: Vec<f32> = match view.dtype() {
-            Dtype::F32 => data
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            Dtype::F16 => data
-                .chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            Dtype::BF16 => data
-                .chunks_exact(2)
-                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
+            Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+            Dtype::F16 => data.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+            Dtype::BF16 => data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
             other => {
-                return Err(EncodeError::bad(
-                    &self.path,
-                    format!("tensor `{full}` has unsupported dtype {other:?}"),
-                ))
+                return Err(EncodeError::bad(&self.path, format!("tensor `{full}` has unsupported dtype {other:?}")))
             }
         };
         Ok((view.shape().to_vec(), values))
@@ -71,10 +48,7 @@ impl<'a> Weights<'a> {
         if got != shape {
             return Err(EncodeError::bad(
                 &self.path,
-                format!(
-                    "tensor `{}{name}` has shape {got:?}, config.json implies {shape:?}",
-                    self.prefix
-                ),
+                format!("tensor `{}{name}` has shape {got:?}, config.json implies {shape:?}", self.prefix),
             ));
         }
         Ok(values)

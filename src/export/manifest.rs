@@ -13,10 +13,16 @@ pub struct Manifest {
     pub model: ModelInfo,
     pub codebook: CodebookInfo,
     pub options: serde_json::Value,
+    /// `K/N` when the run processed one shard of the corpus.
+    #[serde(default)]
+    pub shard: Option<String>,
     pub counts: BTreeMap<String, u64>,
     /// Seconds per stage, plus `total`.
     pub timings: BTreeMap<String, f64>,
     pub encode: serde_json::Value,
+    /// sha256 of every output file: a folder whose files match its manifest is a complete run.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

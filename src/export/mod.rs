@@ -11,5 +11,5 @@ pub mod xlsx;
 pub use manifest::Manifest;
 pub use report::write_report;
 pub use run_tables::ReportError;
-pub use tables::{write_articles, write_outlets, write_paragraphs, write_rejects, RejectRow};
+pub use tables::{CsvSink, RejectRow};
 pub use xlsx::write_workbook;

@@ -52,10 +52,7 @@ pub enum ReportError {
     Csv { path: PathBuf, source: csv::Error },
     /// `manifest.json` is not valid JSON.
     #[error("{}: {source}", path.display())]
-    Json {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Json { path: PathBuf, source: serde_json::Error },
     /// A required column is absent (e.g. an `outlets.csv` from another tool).
     #[error("{}: missing column `{column}`", path.display())]
     MissingColumn { path: PathBuf, column: String },
@@ -66,16 +63,10 @@ pub enum ReportError {
 
 impl ReportError {
     pub(crate) fn io(path: &Path, source: io::Error) -> Self {
-        ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        ReportError::Io { path: path.to_path_buf(), source }
     }
     pub(crate) fn csv(path: &Path, source: csv::Error) -> Self {
-        ReportError::Csv {
-            path: path.to_path_buf(),
-            source,
-        }
+        ReportError::Csv { path: path.to_path_buf(), source }
     }
 }
 
@@ -92,22 +83,13 @@ impl CsvTable {
     /// Reads a whole CSV file.
     pub fn read(path: &Path) -> Result<CsvTable, ReportError> {
         let mut reader = open_csv(path)?;
-        let headers = reader
-            .headers()
-            .map_err(|e| ReportError::csv(path, e))?
-            .iter()
-            .map(str::to_string)
-            .collect();
+        let headers = reader.headers().map_err(|e| ReportError::csv(path, e))?.iter().map(str::to_string).collect();
         let mut rows = Vec::new();
         for rec in reader.records() {
             let rec = rec.map_err(|e| ReportError::csv(path, e))?;
             rows.push(rec.iter().map(str::to_string).collect());
         }
-        Ok(CsvTable {
-            path: path.to_path_buf(),
-            headers,
-            rows,
-        })
+        Ok(CsvTable { path: path.to_path_buf(), headers, rows })
     }
 
     /// Index of a column by name.
@@ -116,10 +98,8 @@ impl CsvTable {
     }
 
     fn require(&self, name: &str) -> Result<usize, ReportError> {
-        self.column(name).ok_or_else(|| ReportError::MissingColumn {
-            path: self.path.clone(),
-            column: name.to_string(),
-        })
+        self.column(name)
+            .ok_or_else(|| ReportError::MissingColumn { path: self.path.clone(), column: name.to_string() })
     }
 
     /// Deserializes every row into `T` (by header name; extra columns are ignored).
@@ -139,9 +119,7 @@ impl CsvTable {
 /// Opens a CSV file with the settings framelens writes with (header row, strict field counts).
 pub fn open_csv(path: &Path) -> Result<csv::Reader<File>, ReportError> {
     let file = File::open(path).map_err(|e| ReportError::io(path, e))?;
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(file))
+    Ok(csv::ReaderBuilder::new().has_headers(true).from_reader(file))
 }
 
 /// A CSV file together with its rows parsed into `T`: the table for the workbook, the rows for charts.
@@ -257,36 +235,23 @@ impl RunTables {
     /// Reads a run folder. The run's own files must be present; the compare step's files are optional.
     pub fn load(dir: &Path) -> Result<RunTables, ReportError> {
         let manifest_path = dir.join(MANIFEST_JSON);
-        let manifest_text = std::fs::read_to_string(&manifest_path)
-            .map_err(|e| ReportError::io(&manifest_path, e))?;
-        let manifest: serde_json::Value =
-            serde_json::from_str(&manifest_text).map_err(|e| ReportError::Json {
-                path: manifest_path.clone(),
-                source: e,
-            })?;
-        let manifest_entries =
-            flatten_json_ordered(&manifest_text).map_err(|e| ReportError::Json {
-                path: manifest_path.clone(),
-                source: e,
-            })?;
+        let manifest_text = std::fs::read_to_string(&manifest_path).map_err(|e| ReportError::io(&manifest_path, e))?;
+        let manifest: serde_json::Value = serde_json::from_str(&manifest_text)
+            .map_err(|e| ReportError::Json { path: manifest_path.clone(), source: e })?;
+        let manifest_entries = flatten_json_ordered(&manifest_text)
+            .map_err(|e| ReportError::Json { path: manifest_path.clone(), source: e })?;
         let outlets_table = CsvTable::read(&dir.join(OUTLETS_CSV))?;
         let frames = frame_order(&manifest, &outlets_table);
         let outlet_rows = outlet_rows(&outlets_table, &frames)?;
         let paragraphs = dir.join(PARAGRAPHS_CSV);
         if !paragraphs.exists() {
-            return Err(ReportError::io(
-                &paragraphs,
-                io::Error::new(io::ErrorKind::NotFound, "not found"),
-            ));
+            return Err(ReportError::io(&paragraphs, io::Error::new(io::ErrorKind::NotFound, "not found")));
         }
         Ok(RunTables {
             dir: dir.to_path_buf(),
             frames,
             articles: CsvTable::read(&dir.join(ARTICLES_CSV))?,
-            outlets: Loaded {
-                table: outlets_table,
-                rows: outlet_rows,
-            },
+            outlets: Loaded { table: outlets_table, rows: outlet_rows },
             rejects: read_optional_table(&dir.join(REJECTS_CSV))?,
             comparison: Loaded::read_optional(&dir.join(COMPARISON_CSV))?,
             distances: Loaded::read_optional(&dir.join(DISTANCES_CSV))?,
@@ -304,9 +269,7 @@ impl RunTables {
 
     /// A manifest value by path (`["model", "id"]`), if present.
     pub fn manifest_at(&self, path: &[&str]) -> Option<&serde_json::Value> {
-        path.iter()
-            .try_fold(&self.manifest, |v, key| v.get(key))
-            .filter(|v| !v.is_null())
+        path.iter().try_fold(&self.manifest, |v, key| v.get(key)).filter(|v| !v.is_null())
     }
 
     /// A manifest value by path as display text (strings unquoted), if present.
@@ -325,10 +288,7 @@ impl RunTables {
     /// The grouping the charts show: `outlet` when the comparison has it, else the first one it has.
     pub fn primary_group_by(&self) -> Option<String> {
         let rows = &self.comparison.as_ref()?.rows;
-        rows.iter()
-            .find(|r| r.group_by == "outlet")
-            .or_else(|| rows.first())
-            .map(|r| r.group_by.clone())
+        rows.iter().find(|r| r.group_by == "outlet").or_else(|| rows.first()).map(|r| r.group_by.clone())
     }
 
     /// Comparison rows of one grouping and measure, in CSV order.
@@ -341,10 +301,7 @@ impl RunTables {
     }
 
     /// Reads `paragraphs.csv` once and keeps what the report needs from it.
-    pub fn paragraph_digest(
-        &self,
-        typical_per_frame: usize,
-    ) -> Result<ParagraphDigest, ReportError> {
+    pub fn paragraph_digest(&self, typical_per_frame: usize) -> Result<ParagraphDigest, ReportError> {
         ParagraphDigest::read(&self.paragraphs_path(), &self.frames, typical_per_frame)
     }
 }
@@ -353,11 +310,7 @@ fn read_optional_table(path: &Path) -> Result<CsvTable, ReportError> {
     if path.exists() {
         CsvTable::read(path)
     } else {
-        Ok(CsvTable {
-            path: path.to_path_buf(),
-            headers: Vec::new(),
-            rows: Vec::new(),
-        })
+        Ok(CsvTable { path: path.to_path_buf(), headers: Vec::new(), rows: Vec::new() })
     }
 }
 
@@ -367,11 +320,7 @@ fn frame_order(manifest: &serde_json::Value, outlets: &CsvTable) -> Vec<String> 
     let mut frames: Vec<String> = manifest
         .pointer("/codebook/frames")
         .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     if frames.is_empty() {
         frames = outlets
@@ -393,10 +342,8 @@ fn outlet_rows(table: &CsvTable, frames: &[String]) -> Result<Vec<OutletRow>, Re
     let articles = table.column("articles");
     let body = table.column("body_paragraphs");
     let top = table.column("top_frame");
-    let share_cols: Vec<(String, usize)> = frames
-        .iter()
-        .filter_map(|f| table.column(&format!("share_{f}")).map(|i| (f.clone(), i)))
-        .collect();
+    let share_cols: Vec<(String, usize)> =
+        frames.iter().filter_map(|f| table.column(&format!("share_{f}")).map(|i| (f.clone(), i))).collect();
     let stance_cols: Vec<(String, usize)> = table
         .headers
         .iter()
@@ -412,14 +359,8 @@ fn outlet_rows(table: &CsvTable, frames: &[String]) -> Result<Vec<OutletRow>, Re
             articles: articles.and_then(|i| num(row, i)).unwrap_or(0.0) as u64,
             body_paragraphs: body.and_then(|i| num(row, i)).unwrap_or(0.0) as u64,
             top_frame: top.and_then(|i| row.get(i).cloned()).unwrap_or_default(),
-            shares: share_cols
-                .iter()
-                .map(|(f, i)| (f.clone(), num(row, *i).unwrap_or(0.0)))
-                .collect(),
-            stance_counts: stance_cols
-                .iter()
-                .map(|(s, i)| (s.clone(), num(row, *i).unwrap_or(0.0) as u64))
-                .collect(),
+            shares: share_cols.iter().map(|(f, i)| (f.clone(), num(row, *i).unwrap_or(0.0))).collect(),
+            stance_counts: stance_cols.iter().map(|(s, i)| (s.clone(), num(row, *i).unwrap_or(0.0) as u64)).collect(),
         })
         .collect())
 }
@@ -429,18 +370,10 @@ fn outlet_rows(table: &CsvTable, frames: &[String]) -> Result<Vec<OutletRow>, Re
 ///
 /// `serde_json::Value` sorts object keys (without its `preserve_order` feature, which would change key
 /// order crate-wide), so this walks the text with its own deserializer seed instead.
-pub fn flatten_json_ordered(
-    text: &str,
-) -> Result<Vec<(String, serde_json::Value)>, serde_json::Error> {
+pub fn flatten_json_ordered(text: &str) -> Result<Vec<(String, serde_json::Value)>, serde_json::Error> {
     let mut out = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
-    serde::de::DeserializeSeed::deserialize(
-        Flatten {
-            prefix: String::new(),
-            out: &mut out,
-        },
-        &mut de,
-    )?;
+    serde::de::DeserializeSeed::deserialize(Flatten { prefix: String::new(), out: &mut out }, &mut de)?;
     de.end()?;
     Ok(out)
 }
@@ -503,10 +436,7 @@ impl<'de> serde::de::Visitor<'de> for Flatten<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0;
         loop {
-            let seed = Flatten {
-                prefix: format!("{}[{i}]", self.prefix),
-                out: &mut *self.out,
-            };
+            let seed = Flatten { prefix: format!("{}[{i}]", self.prefix), out: &mut *self.out };
             if seq.next_element_seed(seed)?.is_none() {
                 break;
             }
@@ -521,15 +451,8 @@ impl<'de> serde::de::Visitor<'de> for Flatten<'_> {
         let mut any = false;
         while let Some(key) = map.next_key::<String>()? {
             any = true;
-            let prefix = if self.prefix.is_empty() {
-                key
-            } else {
-                format!("{}.{key}", self.prefix)
-            };
-            map.next_value_seed(Flatten {
-                prefix,
-                out: &mut *self.out,
-            })?;
+            let prefix = if self.prefix.is_empty() { key } else { format!("{}.{key}", self.prefix) };
+            map.next_value_seed(Flatten { prefix, out: &mut *self.out })?;
         }
         if !any {
             self.push(serde_json::Value::Object(Default::default()));
@@ -543,13 +466,7 @@ impl<'de> serde::de::Visitor<'de> for Flatten<'_> {
 pub fn month_of(published: &str) -> Option<String> {
     let b = published.trim().as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() >= 10
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-    {
+    if b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10) {
         let month: u8 = published.trim()[5..7].parse().ok()?;
         if (1..=12).contains(&month) {
             return Some(published.trim()[..7].to_string());
@@ -580,10 +497,8 @@ impl ParagraphDigest {
     /// same run always shows the same examples.
     pub fn read(path: &Path, frames: &[String], per_frame: usize) -> Result<Self, ReportError> {
         let mut reader = open_csv(path)?;
-        let mut digest = ParagraphDigest {
-            typical: frames.iter().map(|f| (f.clone(), Vec::new())).collect(),
-            ..Default::default()
-        };
+        let mut digest =
+            ParagraphDigest { typical: frames.iter().map(|f| (f.clone(), Vec::new())).collect(), ..Default::default() };
         for rec in reader.deserialize::<ParagraphRecord>() {
             let p = rec.map_err(|e| ReportError::csv(path, e))?;
             digest.paragraphs += 1;
@@ -592,19 +507,11 @@ impl ParagraphDigest {
             }
             digest.body += 1;
             match month_of(&p.published) {
-                Some(m) => {
-                    *digest
-                        .by_month
-                        .entry(m)
-                        .or_default()
-                        .entry(p.frame.clone())
-                        .or_default() += 1
-                }
+                Some(m) => *digest.by_month.entry(m).or_default().entry(p.frame.clone()).or_default() += 1,
                 None => {
                     digest.undated_body += 1;
                     let raw = p.published.trim().to_string();
-                    if digest.undated_examples.len() < 5 && !digest.undated_examples.contains(&raw)
-                    {
+                    if digest.undated_examples.len() < 5 && !digest.undated_examples.contains(&raw) {
                         digest.undated_examples.push(raw);
                     }
                 }
@@ -648,18 +555,7 @@ mod tests {
         )
         .unwrap();
         let keys: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            keys,
-            [
-                "z",
-                "model.id",
-                "model.n",
-                "frames[0]",
-                "frames[1]",
-                "e",
-                "x"
-            ]
-        );
+        assert_eq!(keys, ["z", "model.id", "model.n", "frames[0]", "frames[1]", "e", "x"]);
         assert_eq!(rows[2].1, serde_json::json!(2.5));
         assert_eq!(rows[6].1, serde_json::Value::Null);
     }
@@ -668,12 +564,7 @@ mod tests {
     fn frames_fall_back_to_outlet_columns_and_end_with_other() {
         let outlets = CsvTable {
             path: PathBuf::from("outlets.csv"),
-            headers: vec![
-                "outlet".into(),
-                "share_a".into(),
-                "share_b".into(),
-                "share_other".into(),
-            ],
+            headers: vec!["outlet".into(), "share_a".into(), "share_b".into(), "share_other".into()],
             rows: vec![],
         };
         let m = serde_json::json!({});

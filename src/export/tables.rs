@@ -1,10 +1,14 @@
 //! The CSV tables of a run. Column names are part of framelens' interface (docs/outputs.md).
+//!
+//! Tables are streamed: rows are appended to `.<name>.part` in the output folder as batches complete, and
+//! [`CsvSink::finish`] renames the file into place. A killed run leaves only `.part` files, which the next
+//! run overwrites; a file under its final name is always complete.
 
-use std::io;
-use std::path::Path;
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
 
-use crate::aggregate::{Aggregates, Counts};
-use crate::atomic::write_atomic_with;
+use crate::aggregate::{ArticleAggregate, Counts, OutletAggregate};
 use crate::codebook::STANCE_LABELS;
 use crate::record::ParagraphRecord;
 
@@ -32,7 +36,7 @@ pub const PARAGRAPH_COLUMNS: [&str; 19] = [
 ];
 
 /// An input record or paragraph that could not be processed, with where it came from and why.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct RejectRow {
     pub file: String,
     pub line: Option<u64>,
@@ -41,67 +45,93 @@ pub struct RejectRow {
     pub reason: String,
 }
 
-fn write_csv(
-    path: &Path,
-    rows: impl FnOnce(&mut csv::Writer<&mut dyn io::Write>) -> csv::Result<()>,
-) -> io::Result<()> {
-    write_atomic_with(path, |w| {
-        let w: &mut dyn io::Write = w;
-        let mut csv = csv::Writer::from_writer(w);
-        rows(&mut csv).map_err(io::Error::other)?;
-        csv.flush()
-    })
+/// A CSV file being written under a temporary name.
+pub struct CsvSink {
+    part: PathBuf,
+    path: PathBuf,
+    w: csv::Writer<BufWriter<File>>,
+}
+
+impl CsvSink {
+    pub fn create(path: &Path, header: &[String]) -> io::Result<Self> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let part = path.with_file_name(format!(".{name}.part"));
+        let mut w = csv::Writer::from_writer(BufWriter::new(File::create(&part)?));
+        w.write_record(header).map_err(io::Error::other)?;
+        Ok(CsvSink { part, path: path.to_path_buf(), w })
+    }
+
+    pub fn row(&mut self, fields: &[String]) -> io::Result<()> {
+        self.w.write_record(fields).map_err(io::Error::other)
+    }
+
+    /// Writes a record as raw bytes (merge copies shard rows through unchanged).
+    pub fn byte_row(&mut self, rec: &csv::ByteRecord) -> io::Result<()> {
+        self.w.write_byte_record(rec).map_err(io::Error::other)
+    }
+
+    /// Flushes, syncs and renames into place.
+    pub fn finish(self) -> io::Result<PathBuf> {
+        let buf = self.w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+        let file = buf.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.part, std::fs::Permissions::from_mode(0o644))?;
+        }
+        std::fs::rename(&self.part, &self.path)?;
+        Ok(self.path)
+    }
+}
+
+fn strings(cols: &[&str]) -> Vec<String> {
+    cols.iter().map(|s| s.to_string()).collect()
 }
 
 fn score(v: Option<f32>) -> String {
     v.map(|x| format!("{x:.4}")).unwrap_or_default()
 }
 
-pub fn write_paragraphs(
-    path: &Path,
-    records: &[ParagraphRecord],
-    frames: &[String],
-    scores: bool,
-) -> io::Result<()> {
-    write_csv(path, |w| {
-        let mut header: Vec<String> = PARAGRAPH_COLUMNS.iter().map(|s| s.to_string()).collect();
-        if scores {
-            header.extend(frames.iter().map(|f| format!("score_{f}")));
+pub fn paragraph_header(frames: &[String], scores: bool) -> Vec<String> {
+    let mut header = strings(&PARAGRAPH_COLUMNS);
+    if scores {
+        header.extend(frames.iter().map(|f| format!("score_{f}")));
+    }
+    header
+}
+
+pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool) -> Vec<String> {
+    let mut row = vec![
+        r.doc_id.clone(),
+        r.outlet.clone(),
+        r.published.clone(),
+        r.title.clone(),
+        r.section.clone(),
+        r.para_index.to_string(),
+        r.kind.clone(),
+        r.char_start.to_string(),
+        r.char_end.to_string(),
+        r.n_tokens.to_string(),
+        r.windows.to_string(),
+        r.frame.clone(),
+        score(r.frame_score),
+        score(r.frame_margin),
+        r.frames.clone(),
+        r.stance.clone(),
+        score(r.stance_score),
+        r.evidence.clone(),
+        r.text.clone(),
+    ];
+    if scores {
+        if r.scores.is_empty() {
+            row.extend((0..n_frames).map(|_| String::new()));
+        } else {
+            row.extend(r.scores.iter().map(|s| format!("{s:.4}")));
         }
-        w.write_record(&header)?;
-        for r in records {
-            let mut row = vec![
-                r.doc_id.clone(),
-                r.outlet.clone(),
-                r.published.clone(),
-                r.title.clone(),
-                r.section.clone(),
-                r.para_index.to_string(),
-                r.kind.clone(),
-                r.char_start.to_string(),
-                r.char_end.to_string(),
-                r.n_tokens.to_string(),
-                r.windows.to_string(),
-                r.frame.clone(),
-                score(r.frame_score),
-                score(r.frame_margin),
-                r.frames.clone(),
-                r.stance.clone(),
-                score(r.stance_score),
-                r.evidence.clone(),
-                r.text.clone(),
-            ];
-            if scores {
-                if r.scores.is_empty() {
-                    row.extend(frames.iter().map(|_| String::new()));
-                } else {
-                    row.extend(r.scores.iter().map(|s| format!("{s:.4}")));
-                }
-            }
-            w.write_record(&row)?;
-        }
-        Ok(())
-    })
+    }
+    row
 }
 
 fn count_columns(labels: &[String]) -> Vec<String> {
@@ -116,69 +146,81 @@ fn count_values(c: &Counts) -> Vec<String> {
     v
 }
 
-pub fn write_articles(path: &Path, agg: &Aggregates) -> io::Result<()> {
-    write_csv(path, |w| {
-        let mut header: Vec<String> = [
-            "doc_id",
-            "outlet",
-            "published",
-            "title",
-            "paragraphs",
-            "body_paragraphs",
-            "dominant_frame",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        header.extend(count_columns(&agg.labels));
-        w.write_record(&header)?;
-        for a in &agg.articles {
-            let mut row = vec![
-                a.doc_id.clone(),
-                a.outlet.clone(),
-                a.published.clone(),
-                a.title.clone(),
-                a.paragraphs.to_string(),
-                a.counts.body.to_string(),
-                a.counts.dominant(&agg.labels).unwrap_or("").to_string(),
-            ];
-            row.extend(count_values(&a.counts));
-            w.write_record(&row)?;
-        }
-        Ok(())
-    })
+pub fn article_header(labels: &[String]) -> Vec<String> {
+    let mut h = strings(&[
+        "doc_id",
+        "doc_seq",
+        "outlet",
+        "published",
+        "title",
+        "paragraphs",
+        "body_paragraphs",
+        "dominant_frame",
+    ]);
+    h.extend(count_columns(labels));
+    h
 }
 
-pub fn write_outlets(path: &Path, agg: &Aggregates) -> io::Result<()> {
-    write_csv(path, |w| {
-        let mut header: Vec<String> = ["outlet", "articles", "body_paragraphs", "top_frame"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        header.extend(count_columns(&agg.labels));
-        w.write_record(&header)?;
-        for o in &agg.outlets {
-            let mut row = vec![
-                o.outlet.clone(),
-                o.articles.to_string(),
-                o.counts.body.to_string(),
-                o.counts.dominant(&agg.labels).unwrap_or("").to_string(),
-            ];
-            row.extend(count_values(&o.counts));
-            w.write_record(&row)?;
-        }
-        Ok(())
-    })
+pub fn article_row(a: &ArticleAggregate, labels: &[String]) -> Vec<String> {
+    let mut row = vec![
+        a.doc_id.clone(),
+        a.doc_seq.to_string(),
+        a.outlet.clone(),
+        a.published.clone(),
+        a.title.clone(),
+        a.paragraphs.to_string(),
+        a.counts.body.to_string(),
+        a.counts.dominant(labels).unwrap_or("").to_string(),
+    ];
+    row.extend(count_values(&a.counts));
+    row
 }
 
-pub fn write_rejects(path: &Path, rejects: &[RejectRow]) -> io::Result<()> {
-    write_csv(path, |w| {
-        w.write_record(["file", "line", "doc_id", "para_index", "reason"])?;
-        for r in rejects {
-            let line = r.line.map(|l| l.to_string()).unwrap_or_default();
-            let para = r.para_index.map(|p| p.to_string()).unwrap_or_default();
-            w.write_record([r.file.as_str(), &line, &r.doc_id, &para, &r.reason])?;
-        }
-        Ok(())
-    })
+pub fn outlet_header(labels: &[String]) -> Vec<String> {
+    let mut h = strings(&["outlet", "articles", "body_paragraphs", "top_frame"]);
+    h.extend(count_columns(labels));
+    h
+}
+
+pub fn outlet_row(o: &OutletAggregate, labels: &[String]) -> Vec<String> {
+    let mut row = vec![
+        o.outlet.clone(),
+        o.articles.to_string(),
+        o.counts.body.to_string(),
+        o.counts.dominant(labels).unwrap_or("").to_string(),
+    ];
+    row.extend(count_values(&o.counts));
+    row
+}
+
+pub fn reject_header() -> Vec<String> {
+    strings(&["file", "line", "doc_id", "para_index", "reason"])
+}
+
+pub fn reject_row(r: &RejectRow) -> Vec<String> {
+    vec![
+        r.file.clone(),
+        r.line.map(|l| l.to_string()).unwrap_or_default(),
+        r.doc_id.clone(),
+        r.para_index.map(|p| p.to_string()).unwrap_or_default(),
+        r.reason.clone(),
+    ]
+}
+
+/// Writes a whole small table (outlets, rejects) through a sink.
+pub fn write_table(path: &Path, header: &[String], rows: impl IntoIterator<Item = Vec<String>>) -> io::Result<PathBuf> {
+    let mut sink = CsvSink::create(path, header)?;
+    for r in rows {
+        sink.row(&r)?;
+    }
+    sink.finish()
+}
+
+/// sha256 of a finished output file, recorded in the manifest so a reader can tell a complete set.
+pub fn file_sha256(path: &Path) -> io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut f = File::open(path)?;
+    io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
 }

@@ -9,14 +9,11 @@
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{
-    ConditionalFormat2ColorScale, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook,
-    Worksheet,
+    ConditionalFormat2ColorScale, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
 };
 
 use crate::atomic::write_atomic;
-use crate::export::run_tables::{
-    open_csv, CsvTable, ReportError, RunTables, COMPARISON_CSV, DISTANCES_CSV,
-};
+use crate::export::run_tables::{open_csv, CsvTable, ReportError, RunTables, COMPARISON_CSV, DISTANCES_CSV};
 
 /// File name of the workbook inside the run folder.
 pub const WORKBOOK_FILE: &str = "framelens.xlsx";
@@ -74,20 +71,8 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
     }
     finish_sheet(sheet, headers.len(), rows.min(MAX_ROWS as usize - 1))?;
 
-    add_table_sheet(
-        &mut workbook,
-        "Articles",
-        &tables.articles,
-        &formats,
-        &mut cut_cells,
-    )?;
-    add_table_sheet(
-        &mut workbook,
-        "Outlets",
-        &tables.outlets.table,
-        &formats,
-        &mut cut_cells,
-    )?;
+    add_table_sheet(&mut workbook, "Articles", &tables.articles, &formats, &mut cut_cells)?;
+    add_table_sheet(&mut workbook, "Outlets", &tables.outlets.table, &formats, &mut cut_cells)?;
     match &tables.comparison {
         Some(c) => {
             add_table_sheet(&mut workbook, "Comparison", &c.table, &formats, &mut cut_cells)?;
@@ -97,18 +82,11 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
         )),
     }
     if let Some(d) = &tables.differences {
-        add_table_sheet(
-            &mut workbook,
-            "Differences",
-            &d.table,
-            &formats,
-            &mut cut_cells,
-        )?;
+        add_table_sheet(&mut workbook, "Differences", &d.table, &formats, &mut cut_cells)?;
     }
     match &tables.distances {
         Some(d) => {
-            let sheet =
-                add_table_sheet(&mut workbook, "Distances", &d.table, &formats, &mut cut_cells)?;
+            let sheet = add_table_sheet(&mut workbook, "Distances", &d.table, &formats, &mut cut_cells)?;
             write_distance_matrix(sheet, &d.rows, d.table.headers.len() as u16 + 1, &formats)?;
         }
         None => notes.push(format!(
@@ -116,32 +94,15 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
         )),
     }
     if let Some(t) = &tables.independence {
-        add_table_sheet(
-            &mut workbook,
-            "Independence",
-            &t.table,
-            &formats,
-            &mut cut_cells,
-        )?;
+        add_table_sheet(&mut workbook, "Independence", &t.table, &formats, &mut cut_cells)?;
     }
-    add_table_sheet(
-        &mut workbook,
-        "Rejects",
-        &tables.rejects,
-        &formats,
-        &mut cut_cells,
-    )?;
+    add_table_sheet(&mut workbook, "Rejects", &tables.rejects, &formats, &mut cut_cells)?;
     if cut_cells > 0 {
         notes.push(format!(
             "{cut_cells} cell(s) longer than a spreadsheet cell's {MAX_CELL_CHARS} characters were shortened; the CSVs hold the full text."
         ));
     }
-    write_run_sheet(
-        workbook.add_worksheet(),
-        &tables.manifest_entries,
-        &notes,
-        &formats,
-    )?;
+    write_run_sheet(workbook.add_worksheet(), &tables.manifest_entries, &notes, &formats)?;
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -172,9 +133,8 @@ pub fn column_kind(name: &str) -> ColumnKind {
     use ColumnKind::*;
     match name {
         "text" | "evidence" | "title" | "reason" => LongText,
-        "para_index" | "char_start" | "char_end" | "n_tokens" | "windows" | "paragraphs"
-        | "body_paragraphs" | "articles" | "n_articles" | "n_paragraphs" | "df" | "n_groups"
-        | "line" => Integer,
+        "para_index" | "char_start" | "char_end" | "n_tokens" | "windows" | "paragraphs" | "body_paragraphs"
+        | "articles" | "n_articles" | "n_paragraphs" | "df" | "n_groups" | "line" => Integer,
         "share" | "ci_low" | "ci_high" | "rest_share" | "diff" => Share,
         "frame_score" | "frame_margin" | "stance_score" | "jsd" | "chi2" | "cramers_v" => Score,
         "p_value" => PValue,
@@ -260,9 +220,7 @@ fn typed_cell(kind: ColumnKind, raw: &str) -> Cell {
                 _ => Cell::Text(raw.to_string()),
             }
         }
-        ColumnKind::Date => {
-            iso_date(v).map_or(Cell::Text(raw.to_string()), |(y, m, d)| Cell::Date(y, m, d))
-        }
+        ColumnKind::Date => iso_date(v).map_or(Cell::Text(raw.to_string()), |(y, m, d)| Cell::Date(y, m, d)),
         ColumnKind::Bool => match v {
             "true" => Cell::Bool(true),
             "false" => Cell::Bool(false),
@@ -278,11 +236,7 @@ fn iso_date(v: &str) -> Option<(u16, u8, u8)> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let (y, m, d) = (
-        v[0..4].parse::<u16>().ok()?,
-        v[5..7].parse::<u8>().ok()?,
-        v[8..10].parse::<u8>().ok()?,
-    );
+    let (y, m, d) = (v[0..4].parse::<u16>().ok()?, v[5..7].parse::<u8>().ok()?, v[8..10].parse::<u8>().ok()?);
     // Dates before 1900 are not representable in Excel's 1900 date system.
     if y < 1900 || !v[0..4].bytes().all(|c| c.is_ascii_digit()) {
         return None;
@@ -326,12 +280,8 @@ fn widen(widths: &mut Vec<usize>, kinds: &[ColumnKind], row: &[&str]) {
 /// laid out before its rows are written.
 fn scan_paragraphs(path: &Path) -> Result<(Vec<String>, Vec<usize>, usize), ReportError> {
     let mut reader = open_csv(path)?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ReportError::csv(path, e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let headers: Vec<String> =
+        reader.headers().map_err(|e| ReportError::csv(path, e))?.iter().map(str::to_string).collect();
     let kinds: Vec<ColumnKind> = headers.iter().map(|h| column_kind(h)).collect();
     let mut widths = vec![0; headers.len()];
     let mut rows = 0;
@@ -389,22 +339,13 @@ fn write_cell(
             sheet.write_number_with_format(row, col, x, format)?;
         }
         Cell::Date(y, m, d) => {
-            sheet.write_datetime_with_format(
-                row,
-                col,
-                ExcelDateTime::from_ymd(y, m, d)?,
-                format,
-            )?;
+            sheet.write_datetime_with_format(row, col, ExcelDateTime::from_ymd(y, m, d)?, format)?;
         }
         Cell::Bool(b) => {
             sheet.write_boolean_with_format(row, col, b, format)?;
         }
         Cell::Text(s) => {
-            let format = if kind == ColumnKind::LongText {
-                format
-            } else {
-                &formats.text
-            };
+            let format = if kind == ColumnKind::LongText { format } else { &formats.text };
             if s.chars().count() > MAX_CELL_CHARS {
                 let cut: String = s.chars().take(MAX_CELL_CHARS - 1).chain(['…']).collect();
                 sheet.write_string_with_format(row, col, &cut, format)?;
@@ -429,11 +370,7 @@ fn add_table_sheet<'a>(
     let kinds: Vec<ColumnKind> = table.headers.iter().map(|h| column_kind(h)).collect();
     let mut widths = vec![0; table.headers.len()];
     for row in &table.rows {
-        widen(
-            &mut widths,
-            &kinds,
-            &row.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
+        widen(&mut widths, &kinds, &row.iter().map(String::as_str).collect::<Vec<_>>());
     }
     start_sheet(sheet, &table.headers, &kinds, &widths, formats)?;
     let rows = table.rows.len().min(MAX_ROWS as usize - 1);
@@ -482,18 +419,11 @@ fn write_distance_matrix(
         let i = groups.iter().position(|g| *g == r.group_a).unwrap_or(0);
         let j = groups.iter().position(|g| *g == r.group_b).unwrap_or(0);
         if r.jsd.is_finite() {
-            sheet.write_number_with_format(
-                i as u32 + 1,
-                first_col + 1 + j as u16,
-                r.jsd,
-                &formats.score,
-            )?;
+            sheet.write_number_with_format(i as u32 + 1, first_col + 1 + j as u16, r.jsd, &formats.score)?;
         }
     }
     let n = groups.len() as u16;
-    let scale = ConditionalFormat2ColorScale::new()
-        .set_minimum_color("#F7FBFF")
-        .set_maximum_color("#6BAED6");
+    let scale = ConditionalFormat2ColorScale::new().set_minimum_color("#F7FBFF").set_maximum_color("#6BAED6");
     sheet.add_conditional_format(1, first_col + 1, n as u32, first_col + n, &scale)?;
     Ok(())
 }
@@ -512,11 +442,7 @@ fn write_run_sheet(
         rows.push(("note".to_string(), serde_json::Value::String(n.clone())));
     }
     let headers = ["key".to_string(), "value".to_string()];
-    let key_w = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
+    let key_w = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
     let value_w = rows
         .iter()
         .map(|(_, v)| match v {
@@ -525,13 +451,7 @@ fn write_run_sheet(
         })
         .max()
         .unwrap_or(0);
-    start_sheet(
-        sheet,
-        &headers,
-        &[ColumnKind::Text, ColumnKind::LongText],
-        &[key_w, value_w],
-        formats,
-    )?;
+    start_sheet(sheet, &headers, &[ColumnKind::Text, ColumnKind::LongText], &[key_w, value_w], formats)?;
     for (i, (key, value)) in rows.iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write_string_with_format(r, 0, key, &formats.text)?;
@@ -566,35 +486,14 @@ mod tests {
 
     #[test]
     fn cells_are_typed_by_column_meaning() {
-        assert_eq!(
-            typed_cell(column_kind("share_other"), "0.1081"),
-            Cell::Number(0.1081)
-        );
+        assert_eq!(typed_cell(column_kind("share_other"), "0.1081"), Cell::Number(0.1081));
         assert_eq!(typed_cell(column_kind("frame_score"), ""), Cell::Blank);
-        assert_eq!(
-            typed_cell(column_kind("published"), "2025-09-04"),
-            Cell::Date(2025, 9, 4)
-        );
-        assert_eq!(
-            typed_cell(column_kind("published"), "late autumn 2025"),
-            Cell::Text("late autumn 2025".into())
-        );
-        assert_eq!(
-            typed_cell(column_kind("published"), "2025-02-30"),
-            Cell::Text("2025-02-30".into())
-        );
-        assert_eq!(
-            typed_cell(column_kind("small_group"), "true"),
-            Cell::Bool(true)
-        );
-        assert_eq!(
-            typed_cell(column_kind("p_value"), "NaN"),
-            Cell::Text("NaN".into())
-        );
-        assert_eq!(
-            typed_cell(column_kind("doc_id"), "007"),
-            Cell::Text("007".into())
-        );
+        assert_eq!(typed_cell(column_kind("published"), "2025-09-04"), Cell::Date(2025, 9, 4));
+        assert_eq!(typed_cell(column_kind("published"), "late autumn 2025"), Cell::Text("late autumn 2025".into()));
+        assert_eq!(typed_cell(column_kind("published"), "2025-02-30"), Cell::Text("2025-02-30".into()));
+        assert_eq!(typed_cell(column_kind("small_group"), "true"), Cell::Bool(true));
+        assert_eq!(typed_cell(column_kind("p_value"), "NaN"), Cell::Text("NaN".into()));
+        assert_eq!(typed_cell(column_kind("doc_id"), "007"), Cell::Text("007".into()));
         assert_eq!(column_kind("stance_supportive"), ColumnKind::Integer);
         assert_eq!(column_kind("stance_score"), ColumnKind::Score);
         assert_eq!(column_kind("score_victim_protection"), ColumnKind::Score);

@@ -262,11 +262,7 @@ const BIO_WORDS: &[&str] = &[
 
 /// Lower-cased, straight apostrophes, single spaces: the form all patterns are written in.
 fn normalize(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-        .replace(['’', '‘'], "'")
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().replace(['’', '‘'], "'")
 }
 
 /// `s` starts with `prefix` and the prefix does not end mid-word (`subscribe` must not match
@@ -294,12 +290,7 @@ pub(super) fn is_boilerplate_text(s: &str) -> bool {
     }
     let n = normalize(s);
     let bare = n.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
-    EXACT.contains(&bare)
-        || is_credit(s)
-        || is_prompt(s)
-        || is_author_header(s)
-        || is_byline(s)
-        || is_date_line(s)
+    EXACT.contains(&bare) || is_credit(s) || is_prompt(s) || is_author_header(s) || is_byline(s) || is_date_line(s)
 }
 
 /// Credits and photo captions marked as such.
@@ -321,16 +312,13 @@ pub(super) fn is_prompt(s: &str) -> bool {
     }
     let n = normalize(s);
     let n = n.trim_start_matches(['*', '_', ' ']);
-    PROMPT_PREFIXES.iter().any(|p| starts_with_word(n, p))
-        || PROMPT_PHRASES.iter().any(|p| n.contains(p))
+    PROMPT_PREFIXES.iter().any(|p| starts_with_word(n, p)) || PROMPT_PHRASES.iter().any(|p| n.contains(p))
 }
 
 /// `Author`, `About the author`, with or without a colon.
 pub(super) fn is_author_header(s: &str) -> bool {
     let n = normalize(s);
-    let bare = n
-        .trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
-        .trim();
+    let bare = n.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace()).trim();
     AUTHOR_HEADERS.contains(&bare)
 }
 
@@ -368,10 +356,7 @@ fn is_date_line(s: &str) -> bool {
         return false;
     }
     let n = normalize(s);
-    let rest = DATE_PREFIXES
-        .iter()
-        .find_map(|p| n.strip_prefix(p))
-        .unwrap_or(&n);
+    let rest = DATE_PREFIXES.iter().find_map(|p| n.strip_prefix(p)).unwrap_or(&n);
     let rest = rest.trim_matches(|c: char| c == ':' || c == '|' || c.is_whitespace());
     parse_date(rest).is_some()
 }
@@ -396,10 +381,7 @@ fn is_disclaimer(s: &str) -> bool {
 /// `Author` line) is checked by the caller, since analysis can also describe people.
 pub(super) fn looks_like_bio(s: &str) -> bool {
     let n = normalize(s.trim_start_matches(['*', '_']));
-    if ["the author is ", "the authors are ", "the writer is "]
-        .iter()
-        .any(|p| n.starts_with(p))
-    {
+    if ["the author is ", "the authors are ", "the writer is "].iter().any(|p| n.starts_with(p)) {
         return true;
     }
     let has_bio_word = BIO_WORDS.iter().any(|w| n.contains(w));
@@ -415,8 +397,7 @@ fn name_then_verb(s: &str) -> bool {
         }
         let name = &words[..name_len];
         let is_name = name.iter().enumerate().all(|(i, w)| {
-            let particle =
-                i > 0 && matches!(*w, "de" | "van" | "von" | "bin" | "al" | "da" | "del");
+            let particle = i > 0 && matches!(*w, "de" | "van" | "von" | "bin" | "al" | "da" | "del");
             particle || w.chars().next().is_some_and(char::is_uppercase)
         });
         if !is_name {
@@ -480,18 +461,10 @@ mod tests {
 
     #[test]
     fn bios() {
-        assert!(looks_like_bio(
-            "Ophelia Yumlembam is a Research Associate at the Organisation for Research on China."
-        ));
-        assert!(looks_like_bio(
-            "Jane van Doe writes on security and is a fellow at X."
-        ));
-        assert!(looks_like_bio(
-            "The author is a journalist based in Bangkok."
-        ));
-        assert!(!looks_like_bio(
-            "Wang Xing is a Chinese actor who was lured across the border."
-        ));
+        assert!(looks_like_bio("Ophelia Yumlembam is a Research Associate at the Organisation for Research on China."));
+        assert!(looks_like_bio("Jane van Doe writes on security and is a fellow at X."));
+        assert!(looks_like_bio("The author is a journalist based in Bangkok."));
+        assert!(!looks_like_bio("Wang Xing is a Chinese actor who was lured across the border."));
         assert!(!looks_like_bio("The ministry is a research body."));
     }
 }

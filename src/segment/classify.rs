@@ -23,21 +23,12 @@ pub(super) struct BlockInfo {
 /// The kind of every block, in order.
 pub(super) fn classify(blocks: &[BlockInfo]) -> Vec<Kind> {
     let n = blocks.len();
-    let words: Vec<usize> = blocks
-        .iter()
-        .map(|b| b.text.split_whitespace().count())
-        .collect();
-    let pattern: Vec<bool> = blocks
-        .iter()
-        .map(|b| is_boilerplate_text(&b.text))
-        .collect();
-    let after_author: Vec<bool> = (0..n)
-        .map(|i| i > 0 && is_author_header(&blocks[i - 1].text))
-        .collect();
+    let words: Vec<usize> = blocks.iter().map(|b| b.text.split_whitespace().count()).collect();
+    let pattern: Vec<bool> = blocks.iter().map(|b| is_boilerplate_text(&b.text)).collect();
+    let after_author: Vec<bool> = (0..n).map(|i| i > 0 && is_author_header(&blocks[i - 1].text)).collect();
     let bio_like: Vec<bool> = blocks.iter().map(|b| looks_like_bio(&b.text)).collect();
-    let short: Vec<bool> = (0..n)
-        .map(|i| words[i] <= SHORT_WORDS && blocks[i].text.chars().count() <= SHORT_CHARS)
-        .collect();
+    let short: Vec<bool> =
+        (0..n).map(|i| words[i] <= SHORT_WORDS && blocks[i].text.chars().count() <= SHORT_CHARS).collect();
 
     // tail_ok[i]: blocks i.. are all things that can trail an article (furniture, short lines,
     // bios), i.e. no real paragraph follows.
@@ -47,11 +38,7 @@ pub(super) fn classify(blocks: &[BlockInfo]) -> Vec<Kind> {
         tail_ok[i] = tail_ok[i + 1] && trailing;
     }
     let prose_like = |j: usize| {
-        !pattern[j]
-            && !bio_like[j]
-            && !after_author[j]
-            && words[j] >= 8
-            && ends_with_terminal(&blocks[j].text)
+        !pattern[j] && !bio_like[j] && !after_author[j] && words[j] >= 8 && ends_with_terminal(&blocks[j].text)
     };
     let zone_start = (0..n)
         .find(|&i| {
@@ -61,11 +48,8 @@ pub(super) fn classify(blocks: &[BlockInfo]) -> Vec<Kind> {
         })
         .unwrap_or(n);
 
-    let boiler: Vec<bool> = (0..n)
-        .map(|i| {
-            pattern[i] || after_author[i] || (bio_like[i] && tail_ok[i + 1]) || i >= zone_start
-        })
-        .collect();
+    let boiler: Vec<bool> =
+        (0..n).map(|i| pattern[i] || after_author[i] || (bio_like[i] && tail_ok[i + 1]) || i >= zone_start).collect();
 
     let last_content = boiler.iter().rposition(|&b| !b);
     (0..n)

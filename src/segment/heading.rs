@@ -61,29 +61,18 @@ pub(super) fn section_title(s: &str) -> String {
 /// Title Case (most longer words capitalised): tells a heading glued to its paragraph apart from
 /// the short last line of a hard-wrapped sentence.
 pub(super) fn title_case(s: &str) -> bool {
-    let long: Vec<&str> = s
-        .split_whitespace()
-        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
-        .collect();
+    let long: Vec<&str> =
+        s.split_whitespace().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4).collect();
     if long.is_empty() {
         return false;
     }
-    let caps = long
-        .iter()
-        .filter(|w| {
-            w.chars()
-                .find(|c| c.is_alphabetic())
-                .is_some_and(char::is_uppercase)
-        })
-        .count();
+    let caps = long.iter().filter(|w| w.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase)).count();
     caps * 4 >= long.len() * 3
 }
 
 /// Whether the first letter-or-digit is uppercase or a digit (a new sentence or paragraph).
 pub(super) fn starts_like_sentence(s: &str) -> bool {
-    s.chars()
-        .find(|c| c.is_alphanumeric())
-        .is_some_and(|c| c.is_uppercase() || c.is_numeric())
+    s.chars().find(|c| c.is_alphanumeric()).is_some_and(|c| c.is_uppercase() || c.is_numeric())
 }
 
 /// `**Title**` / `_Title_` → `Title`.
@@ -98,9 +87,7 @@ mod tests {
     #[test]
     fn heading_shapes() {
         assert!(heading_like("The Need for a Multilateral Approach"));
-        assert!(heading_like(
-            "The Viral Kidnapping and the Domestic Backlash\u{a0}"
-        ));
+        assert!(heading_like("The Viral Kidnapping and the Domestic Backlash\u{a0}"));
         assert!(heading_like("## Why it failed."));
         assert!(heading_like("**Why it failed**"));
         assert!(!heading_like("Looks good."));
@@ -108,9 +95,7 @@ mod tests {
         assert!(!heading_like("Author:"));
         assert!(!heading_like("and then the ministry"));
         assert!(!heading_like("---"));
-        assert!(!heading_like(
-            "One two three four five six seven eight nine ten eleven twelve thirteen"
-        ));
+        assert!(!heading_like("One two three four five six seven eight nine ten eleven twelve thirteen"));
     }
 
     #[test]
@@ -122,9 +107,7 @@ mod tests {
 
     #[test]
     fn title_case_detection() {
-        assert!(title_case(
-            "The Structural Realities Behind the Scam Economy"
-        ));
+        assert!(title_case("The Structural Realities Behind the Scam Economy"));
         assert!(!title_case("Thailand and Myanmar have agreed to"));
     }
 }

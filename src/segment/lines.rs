@@ -25,11 +25,7 @@ pub(super) fn blocks(text: &str) -> Vec<Vec<Line<'_>>> {
         } else {
             let lead = content.len() - content.trim_start().len();
             let char_start = pos + content[..lead].chars().count();
-            current.push(Line {
-                text: trimmed,
-                char_start,
-                char_end: char_start + trimmed.chars().count(),
-            });
+            current.push(Line { text: trimmed, char_start, char_end: char_start + trimmed.chars().count() });
         }
         pos += raw.chars().count() + 1;
     }

@@ -23,13 +23,8 @@ pub(super) fn split_block(lines: &[Line<'_>]) -> Vec<Range<usize>> {
     let texts: Vec<&str> = lines.iter().map(|l| l.text).collect();
     // A furniture line only splits off when it stands alone (ends like a sentence or a title);
     // otherwise a wrapped prose line that happens to mention a newsletter would cut a paragraph.
-    let bp: Vec<bool> = texts
-        .iter()
-        .map(|t| is_boilerplate_text(t) && standalone(t))
-        .collect();
-    let all_short = texts
-        .iter()
-        .all(|t| t.split_whitespace().count() <= SHORT_LINE_WORDS);
+    let bp: Vec<bool> = texts.iter().map(|t| is_boilerplate_text(t) && standalone(t)).collect();
+    let all_short = texts.iter().all(|t| t.split_whitespace().count() <= SHORT_LINE_WORDS);
     // A stack of short self-contained lines with furniture among them (a form, a credits list):
     // one row each.
     let stacked = all_short && bp.iter().any(|&b| b) && texts.iter().all(|t| standalone(t));
@@ -50,10 +45,7 @@ pub(super) fn split_block(lines: &[Line<'_>]) -> Vec<Range<usize>> {
         }
     }
     parts.push(start..n);
-    parts
-        .into_iter()
-        .flat_map(|r| one_paragraph_per_line(&texts, r))
-        .collect()
+    parts.into_iter().flat_map(|r| one_paragraph_per_line(&texts, r)).collect()
 }
 
 /// A line that could be a unit of its own: a finished sentence or a title-like line.
@@ -87,9 +79,7 @@ fn one_paragraph_per_line(texts: &[&str], r: Range<usize>) -> Vec<Range<usize>> 
     let lines = &texts[r.clone()];
     let per_line = lines.len() > 1
         && lines.iter().all(|t| ends_with_terminal(t))
-        && lines
-            .iter()
-            .any(|t| t.chars().count() >= PARAGRAPH_LINE_CHARS);
+        && lines.iter().any(|t| t.chars().count() >= PARAGRAPH_LINE_CHARS);
     if per_line {
         r.map(|i| i..i + 1).collect()
     } else {
@@ -104,10 +94,7 @@ mod tests {
 
     fn split(text: &str) -> Vec<Vec<String>> {
         let b = &blocks(text)[0];
-        split_block(b)
-            .into_iter()
-            .map(|r| b[r].iter().map(|l| l.text.to_string()).collect())
-            .collect()
+        split_block(b).into_iter().map(|r| b[r].iter().map(|l| l.text.to_string()).collect()).collect()
     }
 
     #[test]

@@ -44,11 +44,7 @@ fn seed_article_kinds_and_sections() {
         p.kind
     };
 
-    let headings: Vec<&str> = paras
-        .iter()
-        .filter(|p| p.kind == Kind::Heading)
-        .map(|p| p.text.as_str())
-        .collect();
+    let headings: Vec<&str> = paras.iter().filter(|p| p.kind == Kind::Heading).map(|p| p.text.as_str()).collect();
     assert_eq!(
         headings,
         [
@@ -58,11 +54,7 @@ fn seed_article_kinds_and_sections() {
         ]
     );
 
-    let boiler: Vec<&str> = paras
-        .iter()
-        .filter(|p| p.kind == Kind::Boilerplate)
-        .map(|p| p.text.as_str())
-        .collect();
+    let boiler: Vec<&str> = paras.iter().filter(|p| p.kind == Kind::Boilerplate).map(|p| p.text.as_str()).collect();
     assert_eq!(boiler.len(), 10, "{boiler:#?}");
     for prefix in [
         "Image: ABC News",
@@ -80,24 +72,12 @@ fn seed_article_kinds_and_sections() {
 
     let body: Vec<&Paragraph> = paras.iter().filter(|p| p.kind == Kind::Body).collect();
     // The analysis: three paragraphs before the first heading and three under each heading.
-    assert_eq!(
-        body.len(),
-        12,
-        "{:#?}",
-        body.iter().map(|p| &p.text).collect::<Vec<_>>()
-    );
+    assert_eq!(body.len(), 12, "{:#?}", body.iter().map(|p| &p.text).collect::<Vec<_>>());
     assert!(body[0].text.starts_with("China’s portrayal"));
     assert_eq!(body[0].section, None);
     assert!(body[11].text.starts_with("A durable response"));
-    assert_eq!(
-        body[11].section.as_deref(),
-        Some("The Need for a Multilateral Approach")
-    );
-    assert_eq!(
-        kind_of("The immediate trigger"),
-        Kind::Body,
-        "first paragraph under a heading"
-    );
+    assert_eq!(body[11].section.as_deref(), Some("The Need for a Multilateral Approach"));
+    assert_eq!(kind_of("The immediate trigger"), Kind::Body, "first paragraph under a heading");
 
     for (i, p) in paras.iter().enumerate() {
         assert_eq!(p.para_index, i);
@@ -108,9 +88,7 @@ fn seed_article_kinds_and_sections() {
 #[test]
 fn seed_with_crlf_and_bom_free_offsets() {
     let files = seed_files();
-    let text = std::fs::read_to_string(&files[0])
-        .unwrap()
-        .replace('\n', "\r\n");
+    let text = std::fs::read_to_string(&files[0]).unwrap().replace('\n', "\r\n");
     let lf = segment(&text.replace("\r\n", "\n"));
     let crlf = segment(&text);
     assert_eq!(lf.len(), crlf.len());
@@ -122,26 +100,16 @@ fn seed_with_crlf_and_bom_free_offsets() {
 
 #[test]
 fn offsets_with_multibyte_text_and_crlf() {
-    let text =
-        "\u{a0} Überschrift Eins\r\n\r\n  Ça coûte 5 € — 中文句子。\r\nSecond line ends.  \r\n\r\n\
+    let text = "\u{a0} Überschrift Eins\r\n\r\n  Ça coûte 5 € — 中文句子。\r\nSecond line ends.  \r\n\r\n\
                 \t🙂 Emoji paragraph that ends here.\r\n";
     let paras = segment(text);
     assert_eq!(paras.len(), 3);
     assert_eq!(paras[0].kind, Kind::Heading);
-    assert_eq!(
-        chars(text, paras[0].char_start, paras[0].char_end),
-        "Überschrift Eins"
-    );
-    assert_eq!(
-        chars(text, paras[1].char_start, paras[1].char_end),
-        "Ça coûte 5 € — 中文句子。\r\nSecond line ends."
-    );
+    assert_eq!(chars(text, paras[0].char_start, paras[0].char_end), "Überschrift Eins");
+    assert_eq!(chars(text, paras[1].char_start, paras[1].char_end), "Ça coûte 5 € — 中文句子。\r\nSecond line ends.");
     assert_eq!(paras[1].text, "Ça coûte 5 € — 中文句子。 Second line ends.");
     assert_eq!(paras[1].section.as_deref(), Some("Überschrift Eins"));
-    assert_eq!(
-        chars(text, paras[2].char_start, paras[2].char_end),
-        "🙂 Emoji paragraph that ends here."
-    );
+    assert_eq!(chars(text, paras[2].char_start, paras[2].char_end), "🙂 Emoji paragraph that ends here.");
     assert_offsets(text);
 }
 
@@ -161,24 +129,11 @@ fn headings_need_content_below() {
 #[test]
 fn heading_glued_to_paragraph_and_pasted_paragraphs() {
     let long = "The crackdown was staged for a domestic audience, ".repeat(5);
-    let text = format!(
-        "Why It Failed\n{long}end.\nShort middle paragraph.\n{long}end.\n\nClosing paragraph."
-    );
+    let text = format!("Why It Failed\n{long}end.\nShort middle paragraph.\n{long}end.\n\nClosing paragraph.");
     let paras = segment(&text);
     let kinds: Vec<Kind> = paras.iter().map(|p| p.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            Kind::Heading,
-            Kind::Body,
-            Kind::Body,
-            Kind::Body,
-            Kind::Body
-        ]
-    );
-    assert!(paras[1..]
-        .iter()
-        .all(|p| p.section.as_deref() == Some("Why It Failed")));
+    assert_eq!(kinds, [Kind::Heading, Kind::Body, Kind::Body, Kind::Body, Kind::Body]);
+    assert!(paras[1..].iter().all(|p| p.section.as_deref() == Some("Why It Failed")));
     assert_offsets(&text);
 }
 
@@ -196,14 +151,9 @@ fn hard_wrapped_text_joins_lines() {
 #[test]
 fn mid_article_credit_does_not_swallow_the_rest() {
     let body = "This paragraph is analysis that runs on for a while and ends properly. ".repeat(4);
-    let text = format!(
-        "{body}\n\nPhoto: Reuters\n\n{body}\n\nShort but real final point here, with a finish."
-    );
+    let text = format!("{body}\n\nPhoto: Reuters\n\n{body}\n\nShort but real final point here, with a finish.");
     let kinds: Vec<Kind> = segment(&text).iter().map(|p| p.kind).collect();
-    assert_eq!(
-        kinds,
-        [Kind::Body, Kind::Boilerplate, Kind::Body, Kind::Body]
-    );
+    assert_eq!(kinds, [Kind::Body, Kind::Boilerplate, Kind::Body, Kind::Body]);
 }
 
 #[test]
@@ -223,9 +173,6 @@ fn kind_names() {
 fn sentence_ranges_are_trimmed_bytes() {
     let text = "  Beijing acted fast. Was it enough?  Not quite — “no.” ";
     let got: Vec<&str> = sentences(text).iter().map(|&(s, e)| &text[s..e]).collect();
-    assert_eq!(
-        got,
-        ["Beijing acted fast.", "Was it enough?", "Not quite — “no.”"]
-    );
+    assert_eq!(got, ["Beijing acted fast.", "Was it enough?", "Not quite — “no.”"]);
     assert!(sentences("   ").is_empty());
 }

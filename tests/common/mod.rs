@@ -52,10 +52,7 @@ const WORDS: &[&str] = &[
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> f32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((self.0 >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.2
     }
 }
@@ -75,44 +72,25 @@ pub fn write_tiny_bert(dir: &Path, skip: Option<&str>) {
         "vocab_size": vocab.len(), "max_position_embeddings": max_pos, "type_vocab_size": 2,
         "position_embedding_type": "absolute"
     });
-    std::fs::write(
-        dir.join("config.json"),
-        serde_json::to_string_pretty(&config).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&config).unwrap()).unwrap();
     std::fs::write(
         dir.join("1_Pooling/config.json"),
         r#"{"word_embedding_dimension": 32, "pooling_mode_mean_tokens": true}"#,
     )
     .unwrap();
-    std::fs::write(
-        dir.join("sentence_bert_config.json"),
-        r#"{"max_seq_length": 16, "do_lower_case": false}"#,
-    )
-    .unwrap();
+    std::fs::write(dir.join("sentence_bert_config.json"), r#"{"max_seq_length": 16, "do_lower_case": false}"#).unwrap();
 
     let mut rng = Lcg(42);
     let mut shapes: Vec<(String, Vec<usize>)> = vec![
-        (
-            "embeddings.word_embeddings.weight".into(),
-            vec![vocab.len(), h],
-        ),
-        (
-            "embeddings.position_embeddings.weight".into(),
-            vec![max_pos, h],
-        ),
+        ("embeddings.word_embeddings.weight".into(), vec![vocab.len(), h]),
+        ("embeddings.position_embeddings.weight".into(), vec![max_pos, h]),
         ("embeddings.token_type_embeddings.weight".into(), vec![2, h]),
         ("embeddings.LayerNorm.weight".into(), vec![h]),
         ("embeddings.LayerNorm.bias".into(), vec![h]),
     ];
     for l in 0..layers {
         let p = format!("encoder.layer.{l}");
-        for n in [
-            "attention.self.query",
-            "attention.self.key",
-            "attention.self.value",
-            "attention.output.dense",
-        ] {
+        for n in ["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"] {
             shapes.push((format!("{p}.{n}.weight"), vec![h, h]));
             shapes.push((format!("{p}.{n}.bias"), vec![h]));
         }
@@ -132,34 +110,16 @@ pub fn write_tiny_bert(dir: &Path, skip: Option<&str>) {
         }
         let n: usize = shape.iter().product();
         let is_ln_weight = name.contains("LayerNorm.weight");
-        let bytes: Vec<u8> = (0..n)
-            .flat_map(|_| {
-                (if is_ln_weight {
-                    1.0 + rng.next()
-                } else {
-                    rng.next()
-                })
-                .to_le_bytes()
-            })
-            .collect();
+        let bytes: Vec<u8> =
+            (0..n).flat_map(|_| (if is_ln_weight { 1.0 + rng.next() } else { rng.next() }).to_le_bytes()).collect();
         data.insert(name, (shape, bytes));
     }
-    let views: Vec<(String, TensorView)> = data
-        .iter()
-        .map(|(k, (s, b))| {
-            (
-                k.clone(),
-                TensorView::new(Dtype::F32, s.clone(), b).unwrap(),
-            )
-        })
-        .collect();
+    let views: Vec<(String, TensorView)> =
+        data.iter().map(|(k, (s, b))| (k.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
     safetensors::serialize_to_file(views, None, &dir.join("model.safetensors")).unwrap();
 
-    let vocab_map: serde_json::Map<String, serde_json::Value> = vocab
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.clone(), serde_json::json!(i)))
-        .collect();
+    let vocab_map: serde_json::Map<String, serde_json::Value> =
+        vocab.iter().enumerate().map(|(i, w)| (w.clone(), serde_json::json!(i))).collect();
     let tokenizer = serde_json::json!({
         "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
         "normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true,
@@ -169,11 +129,7 @@ pub fn write_tiny_bert(dir: &Path, skip: Option<&str>) {
         "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
                   "max_input_chars_per_word": 100, "vocab": vocab_map}
     });
-    std::fs::write(
-        dir.join("tokenizer.json"),
-        serde_json::to_string(&tokenizer).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("tokenizer.json"), serde_json::to_string(&tokenizer).unwrap()).unwrap();
 }
 
 /// The shared folder beside the checkout (`../shared`).
@@ -203,10 +159,7 @@ pub fn fixture_paragraphs() -> Vec<String> {
 
 pub fn fixture_reference() -> Vec<f32> {
     let bytes = std::fs::read(shared().join("fixtures/minilm-parity/reference.f32")).unwrap();
-    bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
+    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
 pub fn tiny_sentences() -> Vec<String> {
@@ -218,7 +171,5 @@ pub fn tiny_sentences() -> Vec<String> {
         "The militia",
         "Scam scams scammed scamming on the border of the state and the compound, and the police in the court of the public.",
     ];
-    (0..24)
-        .map(|i| format!("{} {}", base[i % base.len()], WORDS[i % 20]))
-        .collect()
+    (0..24).map(|i| format!("{} {}", base[i % base.len()], WORDS[i % 20])).collect()
 }

@@ -11,12 +11,7 @@ pub fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample-run")
 }
 
-pub const COMPARE_FILES: [&str; 4] = [
-    "comparison.csv",
-    "distances.csv",
-    "differences.csv",
-    "independence.csv",
-];
+pub const COMPARE_FILES: [&str; 4] = ["comparison.csv", "distances.csv", "differences.csv", "independence.csv"];
 
 /// A temporary copy of the sample run (outputs are written into the run folder).
 pub fn sample_copy(with_comparison: bool) -> tempfile::TempDir {
@@ -44,18 +39,12 @@ impl Csv {
     pub fn read(path: &Path) -> Csv {
         let mut r = csv::Reader::from_path(path).unwrap();
         let headers = r.headers().unwrap().iter().map(str::to_string).collect();
-        let rows = r
-            .records()
-            .map(|x| x.unwrap().iter().map(str::to_string).collect())
-            .collect();
+        let rows = r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect();
         Csv { headers, rows }
     }
 
     pub fn col(&self, name: &str) -> usize {
-        self.headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name}"))
+        self.headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
     }
 }
 
@@ -90,9 +79,5 @@ fn attrs(tag: &str) -> HashMap<String, String> {
 }
 
 pub fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
 }

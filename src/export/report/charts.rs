@@ -5,12 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::svg::{
-    exact, fit, fixed, frame_colour, humanize, line, nice_share_max, num, pct, rect, sequential,
-    share_ticks, stance_colour, svg_root, text, text_colour_on, text_width, El,
+    exact, fit, fixed, frame_colour, humanize, line, nice_share_max, num, pct, rect, sequential, share_ticks,
+    stance_colour, svg_root, text, text_colour_on, text_width, El,
 };
-use crate::export::run_tables::{
-    ComparisonRow, DistanceRow, OutletRow, ParagraphDigest, STANCE_ORDER,
-};
+use crate::export::run_tables::{ComparisonRow, DistanceRow, OutletRow, ParagraphDigest, STANCE_ORDER};
 
 /// Drawing width of every chart (the SVGs scale down with the page).
 pub const WIDTH: f64 = 960.0;
@@ -80,11 +78,7 @@ impl ShareTable {
             let g = groups.iter().position(|g| g.name == r.group);
             let l = labels.iter().position(|l| *l == r.label);
             if let (Some(g), Some(l)) = (g, l) {
-                cells[g][l] = Some(Share {
-                    share: r.share,
-                    ci_low: r.ci_low,
-                    ci_high: r.ci_high,
-                });
+                cells[g][l] = Some(Share { share: r.share, ci_low: r.ci_low, ci_high: r.ci_high });
             }
         }
         ShareTable {
@@ -99,11 +93,8 @@ impl ShareTable {
 
     /// Frame shares from `outlets.csv` (no intervals): the fallback when the compare step has not run.
     pub fn frames_from_outlets(rows: &[OutletRow], frames: &[String]) -> ShareTable {
-        let labels: Vec<String> = frames
-            .iter()
-            .filter(|f| rows.iter().any(|r| r.shares.iter().any(|(l, _)| l == *f)))
-            .cloned()
-            .collect();
+        let labels: Vec<String> =
+            frames.iter().filter(|f| rows.iter().any(|r| r.shares.iter().any(|(l, _)| l == *f))).cloned().collect();
         let cells = rows
             .iter()
             .map(|r| {
@@ -139,10 +130,7 @@ impl ShareTable {
                 }
             }
         }
-        labels.retain(|l| {
-            rows.iter()
-                .any(|r| r.stance_counts.iter().any(|(s, _)| s == l))
-        });
+        labels.retain(|l| rows.iter().any(|r| r.stance_counts.iter().any(|(s, _)| s == l)));
         let cells = rows
             .iter()
             .map(|r| {
@@ -151,11 +139,7 @@ impl ShareTable {
                     .iter()
                     .map(|l| {
                         let n = r.stance_counts.iter().find(|(s, _)| s == l)?.1;
-                        (total > 0).then(|| Share {
-                            share: n as f64 / total as f64,
-                            ci_low: None,
-                            ci_high: None,
-                        })
+                        (total > 0).then(|| Share { share: n as f64 / total as f64, ci_low: None, ci_high: None })
                     })
                     .collect()
             })
@@ -172,11 +156,7 @@ impl ShareTable {
 
     /// Whether any share has an interval (whiskers can be drawn).
     pub fn has_intervals(&self) -> bool {
-        self.cells
-            .iter()
-            .flatten()
-            .flatten()
-            .any(|s| s.ci_low.is_some() && s.ci_high.is_some())
+        self.cells.iter().flatten().flatten().any(|s| s.ci_low.is_some() && s.ci_high.is_some())
     }
 }
 
@@ -226,11 +206,7 @@ pub fn legend(labels: &[String], colours: &[&str], x: f64, y: f64, width: f64) -
         out += &El::new("g")
             .attr("class", "legend-item")
             .attr("data-label", l)
-            .child(
-                rect(cx, cy + 3.0, 12.0, 12.0, c)
-                    .attr("stroke", "#555")
-                    .at("stroke-width", 0.5),
-            )
+            .child(rect(cx, cy + 3.0, 12.0, 12.0, c).attr("stroke", "#555").at("stroke-width", 0.5))
             .child(text(cx + 16.0, cy + 13.5, &name, FONT, "start").attr("fill", INK))
             .render();
         cx += w;
@@ -240,12 +216,7 @@ pub fn legend(labels: &[String], colours: &[&str], x: f64, y: f64, width: f64) -
 
 fn share_tooltip(t: &ShareTable, g: usize, l: usize, s: &Share) -> String {
     let group = &t.groups[g];
-    let mut tip = format!(
-        "{} — {}: {}",
-        group.name,
-        label_name(&t.labels[l]),
-        pct(s.share)
-    );
+    let mut tip = format!("{} — {}: {}", group.name, label_name(&t.labels[l]), pct(s.share));
     if let (Some(lo), Some(hi)) = (s.ci_low, s.ci_high) {
         tip += &format!(" (95% interval {}–{})", pct(lo), pct(hi));
     }
@@ -286,13 +257,7 @@ fn group_size_text(g: &Group) -> String {
 /// 100%-stacked horizontal bars, one per group, one segment per label, with the legend on top.
 /// Segments wide enough carry their percentage.
 pub fn stacked_bars(id: &str, title: &str, t: &ShareTable) -> String {
-    let label_w = t
-        .groups
-        .iter()
-        .map(|g| text_width(&g.name, FONT))
-        .fold(0.0, f64::max)
-        .clamp(60.0, 220.0)
-        + 12.0;
+    let label_w = t.groups.iter().map(|g| text_width(&g.name, FONT)).fold(0.0, f64::max).clamp(60.0, 220.0) + 12.0;
     let right_w = 150.0;
     let x0 = label_w;
     let plot_w = WIDTH - label_w - right_w;
@@ -304,28 +269,14 @@ pub fn stacked_bars(id: &str, title: &str, t: &ShareTable) -> String {
     for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let x = x0 + tick * plot_w;
         body += &line(x, top - 4.0, x, bottom, GRID, 1.0).render();
-        body += &text(
-            x,
-            bottom + 14.0,
-            &format!("{:.0}%", tick * 100.0),
-            SMALL,
-            "middle",
-        )
-        .attr("fill", MUTED)
-        .render();
+        body += &text(x, bottom + 14.0, &format!("{:.0}%", tick * 100.0), SMALL, "middle").attr("fill", MUTED).render();
     }
     for (g, group) in t.groups.iter().enumerate() {
         let y = top + g as f64 * (bar_h + gap);
-        body += &text(
-            x0 - 8.0,
-            y + bar_h / 2.0 + 4.0,
-            &fit(&group.name, label_w - 12.0, FONT),
-            FONT,
-            "end",
-        )
-        .attr("fill", INK)
-        .tooltip(&group.name)
-        .render();
+        body += &text(x0 - 8.0, y + bar_h / 2.0 + 4.0, &fit(&group.name, label_w - 12.0, FONT), FONT, "end")
+            .attr("fill", INK)
+            .tooltip(&group.name)
+            .render();
         let total: f64 = t.cells[g].iter().flatten().map(|s| s.share.max(0.0)).sum();
         let scale = plot_w / total.max(1.0);
         let mut x = x0;
@@ -339,39 +290,20 @@ pub fn stacked_bars(id: &str, title: &str, t: &ShareTable) -> String {
                 .tooltip(&share_tooltip(t, g, l, s));
             body += &share_attrs(seg, t, g, l, s).render();
             if w >= 38.0 {
-                body += &text(
-                    x + w / 2.0,
-                    y + bar_h / 2.0 + 4.0,
-                    &pct(s.share),
-                    SMALL,
-                    "middle",
-                )
-                .attr("fill", text_colour_on(colour))
-                .attr("pointer-events", "none")
-                .render();
+                body += &text(x + w / 2.0, y + bar_h / 2.0 + 4.0, &pct(s.share), SMALL, "middle")
+                    .attr("fill", text_colour_on(colour))
+                    .attr("pointer-events", "none")
+                    .render();
             }
             x += w;
         }
         let size = group_size_text(group);
-        let mut note = text(
-            x0 + plot_w + 10.0,
-            y + bar_h / 2.0 + 4.0,
-            &size,
-            SMALL,
-            "start",
-        )
-        .attr("fill", MUTED);
+        let mut note = text(x0 + plot_w + 10.0, y + bar_h / 2.0 + 4.0, &size, SMALL, "start").attr("fill", MUTED);
         if group.small {
-            note = text(
-                x0 + plot_w + 10.0,
-                y + bar_h / 2.0 + 4.0,
-                &format!("{size} ⚠ small"),
-                SMALL,
-                "start",
-            )
-            .attr("fill", WARN)
-            .attr("class", "small-group")
-            .tooltip("fewer than 5 articles: shares and intervals are unreliable");
+            note = text(x0 + plot_w + 10.0, y + bar_h / 2.0 + 4.0, &format!("{size} ⚠ small"), SMALL, "start")
+                .attr("fill", WARN)
+                .attr("class", "small-group")
+                .tooltip("fewer than 5 articles: shares and intervals are unreliable");
         }
         body += &note.render();
     }
@@ -388,40 +320,22 @@ pub fn interval_panels(id: &str, title: &str, t: &ShareTable) -> String {
     let cols = 2usize;
     let gap = 28.0;
     let panel_w = (WIDTH - gap * (cols as f64 - 1.0)) / cols as f64;
-    let label_w = t
-        .groups
-        .iter()
-        .map(|g| text_width(&g.name, SMALL))
-        .fold(0.0, f64::max)
-        .clamp(50.0, 150.0)
-        + 8.0;
+    let label_w = t.groups.iter().map(|g| text_width(&g.name, SMALL)).fold(0.0, f64::max).clamp(50.0, 150.0) + 8.0;
     let value_w = 46.0;
     let plot_w = panel_w - label_w - value_w;
     let row_h = 18.0;
     let title_h = 22.0;
     let axis_h = 18.0;
     let panel_h = title_h + t.groups.len() as f64 * row_h + axis_h + 14.0;
-    let max = t
-        .cells
-        .iter()
-        .flatten()
-        .flatten()
-        .map(|s| s.ci_high.unwrap_or(s.share).max(s.share))
-        .fold(0.0, f64::max);
+    let max = t.cells.iter().flatten().flatten().map(|s| s.ci_high.unwrap_or(s.share).max(s.share)).fold(0.0, f64::max);
     let xmax = nice_share_max(max);
     let ticks = share_ticks(xmax);
     let mut body = String::new();
     // Labels with a zero share and no interval everywhere get no panel, only a mention below.
-    let empty = |l: usize| {
-        t.cells
-            .iter()
-            .all(|row| row[l].is_none_or(|s| s.share == 0.0 && s.ci_high.unwrap_or(0.0) == 0.0))
-    };
+    let empty =
+        |l: usize| t.cells.iter().all(|row| row[l].is_none_or(|s| s.share == 0.0 && s.ci_high.unwrap_or(0.0) == 0.0));
     let shown: Vec<usize> = (0..t.labels.len()).filter(|&l| !empty(l)).collect();
-    let hidden: Vec<String> = (0..t.labels.len())
-        .filter(|&l| empty(l))
-        .map(|l| label_name(&t.labels[l]))
-        .collect();
+    let hidden: Vec<String> = (0..t.labels.len()).filter(|&l| empty(l)).map(|l| label_name(&t.labels[l])).collect();
     for (k, &l) in shown.iter().enumerate() {
         let label = &t.labels[l];
         let px = (k % cols) as f64 * (panel_w + gap);
@@ -441,31 +355,16 @@ pub fn interval_panels(id: &str, title: &str, t: &ShareTable) -> String {
         let rows_bottom = rows_top + t.groups.len() as f64 * row_h;
         for &tick in &ticks {
             let x = x0 + tick / xmax * plot_w;
-            panel = panel
-                .child(line(x, rows_top, x, rows_bottom, GRID, 1.0))
-                .child(
-                    text(
-                        x,
-                        rows_bottom + 12.0,
-                        &format!("{:.0}%", tick * 100.0),
-                        9.5,
-                        "middle",
-                    )
-                    .attr("fill", MUTED),
-                );
+            panel = panel.child(line(x, rows_top, x, rows_bottom, GRID, 1.0)).child(
+                text(x, rows_bottom + 12.0, &format!("{:.0}%", tick * 100.0), 9.5, "middle").attr("fill", MUTED),
+            );
         }
         for (g, group) in t.groups.iter().enumerate() {
             let cy = rows_top + g as f64 * row_h + row_h / 2.0;
             panel = panel.child(
-                text(
-                    x0 - 6.0,
-                    cy + 3.5,
-                    &fit(&group.name, label_w - 8.0, SMALL),
-                    SMALL,
-                    "end",
-                )
-                .attr("fill", if group.small { WARN } else { INK })
-                .tooltip(&group.name),
+                text(x0 - 6.0, cy + 3.5, &fit(&group.name, label_w - 8.0, SMALL), SMALL, "end")
+                    .attr("fill", if group.small { WARN } else { INK })
+                    .tooltip(&group.name),
             );
             let Some(s) = t.cells[g][l] else { continue };
             let sx = |v: f64| x0 + (v.clamp(0.0, xmax) / xmax) * plot_w;
@@ -485,23 +384,16 @@ pub fn interval_panels(id: &str, title: &str, t: &ShareTable) -> String {
                         .child(line(b, cy - 4.0, b, cy + 4.0, INK, 1.2)),
                 );
             }
-            panel = panel.child(
-                text(px + panel_w - 2.0, cy + 3.5, &pct(s.share), SMALL, "end").attr("fill", INK),
-            );
+            panel = panel.child(text(px + panel_w - 2.0, cy + 3.5, &pct(s.share), SMALL, "end").attr("fill", INK));
         }
         body += &panel.render();
     }
     let mut height = shown.len().div_ceil(cols) as f64 * panel_h + 4.0;
     if !hidden.is_empty() {
-        body += &text(
-            0.0,
-            height + 8.0,
-            &format!("Not shown, 0% in every group: {}.", hidden.join(", ")),
-            SMALL,
-            "start",
-        )
-        .attr("fill", MUTED)
-        .render();
+        body +=
+            &text(0.0, height + 8.0, &format!("Not shown, 0% in every group: {}.", hidden.join(", ")), SMALL, "start")
+                .attr("fill", MUTED)
+                .render();
         height += 16.0;
     }
     svg_root(id, WIDTH, height, title, &body)
@@ -518,25 +410,10 @@ pub fn distance_heatmap(id: &str, title: &str, rows: &[DistanceRow]) -> String {
         }
     }
     let n = groups.len().max(1);
-    let label_w = groups
-        .iter()
-        .map(|g| text_width(g, FONT))
-        .fold(0.0, f64::max)
-        .clamp(60.0, 200.0)
-        + 12.0;
+    let label_w = groups.iter().map(|g| text_width(g, FONT)).fold(0.0, f64::max).clamp(60.0, 200.0) + 12.0;
     let cell = (560.0 / n as f64).clamp(26.0, 72.0);
-    let top_h = (groups
-        .iter()
-        .map(|g| text_width(g, FONT))
-        .fold(0.0, f64::max)
-        .min(190.0))
-        * 0.6
-        + 24.0;
-    let max = rows
-        .iter()
-        .filter(|r| r.group_a != r.group_b && r.jsd.is_finite())
-        .map(|r| r.jsd)
-        .fold(0.0, f64::max);
+    let top_h = (groups.iter().map(|g| text_width(g, FONT)).fold(0.0, f64::max).min(190.0)) * 0.6 + 24.0;
+    let max = rows.iter().filter(|r| r.group_a != r.group_b && r.jsd.is_finite()).map(|r| r.jsd).fold(0.0, f64::max);
     let scale_max = if max > 0.0 { max } else { 1.0 };
     let x0 = label_w;
     let y0 = top_h;
@@ -544,26 +421,19 @@ pub fn distance_heatmap(id: &str, title: &str, rows: &[DistanceRow]) -> String {
     for (j, g) in groups.iter().enumerate() {
         let x = x0 + j as f64 * cell + cell / 2.0;
         body += &text(0.0, 0.0, &fit(g, 190.0, FONT), FONT, "start")
-            .attr(
-                "transform",
-                format!("translate({} {}) rotate(-35)", num(x), num(y0 - 6.0)),
-            )
+            .attr("transform", format!("translate({} {}) rotate(-35)", num(x), num(y0 - 6.0)))
             .attr("fill", INK)
             .tooltip(g)
             .render();
     }
     for (i, g) in groups.iter().enumerate() {
         let y = y0 + i as f64 * cell + cell / 2.0 + 4.0;
-        body += &text(x0 - 8.0, y, &fit(g, label_w - 12.0, FONT), FONT, "end")
-            .attr("fill", INK)
-            .tooltip(g)
-            .render();
+        body += &text(x0 - 8.0, y, &fit(g, label_w - 12.0, FONT), FONT, "end").attr("fill", INK).tooltip(g).render();
     }
     for r in rows {
-        let (Some(i), Some(j)) = (
-            groups.iter().position(|g| *g == r.group_a),
-            groups.iter().position(|g| *g == r.group_b),
-        ) else {
+        let (Some(i), Some(j)) =
+            (groups.iter().position(|g| *g == r.group_a), groups.iter().position(|g| *g == r.group_b))
+        else {
             continue;
         };
         let (x, y) = (x0 + j as f64 * cell, y0 + i as f64 * cell);
@@ -575,24 +445,13 @@ pub fn distance_heatmap(id: &str, title: &str, rows: &[DistanceRow]) -> String {
             .attr("data-group-a", &r.group_a)
             .attr("data-group-b", &r.group_b)
             .attr("data-jsd", exact(r.jsd))
-            .tooltip(&format!(
-                "{} ↔ {}: JS distance {}",
-                r.group_a,
-                r.group_b,
-                fixed(r.jsd, 3)
-            ));
+            .tooltip(&format!("{} ↔ {}: JS distance {}", r.group_a, r.group_b, fixed(r.jsd, 3)));
         body += &cell_el.render();
         if cell >= 34.0 {
-            body += &text(
-                x + cell / 2.0,
-                y + cell / 2.0 + 4.0,
-                &fixed(r.jsd, 3),
-                11.0,
-                "middle",
-            )
-            .attr("fill", text_colour_on(&fill))
-            .attr("pointer-events", "none")
-            .render();
+            body += &text(x + cell / 2.0, y + cell / 2.0 + 4.0, &fixed(r.jsd, 3), 11.0, "middle")
+                .attr("fill", text_colour_on(&fill))
+                .attr("pointer-events", "none")
+                .render();
         }
     }
     // Colour key: a vertical ramp from 0 to the largest off-diagonal distance.
@@ -610,18 +469,10 @@ pub fn distance_heatmap(id: &str, title: &str, rows: &[DistanceRow]) -> String {
         )
         .render();
     }
-    body += &rect(kx, y0, 14.0, kh, "none")
-        .attr("stroke", "#888")
-        .render();
-    body += &text(kx + 20.0, y0 + 8.0, &fixed(scale_max, 3), SMALL, "start")
-        .attr("fill", MUTED)
-        .render();
-    body += &text(kx + 20.0, y0 + kh, "0", SMALL, "start")
-        .attr("fill", MUTED)
-        .render();
-    body += &text(kx, y0 - 10.0, "JS distance", SMALL, "start")
-        .attr("fill", MUTED)
-        .render();
+    body += &rect(kx, y0, 14.0, kh, "none").attr("stroke", "#888").render();
+    body += &text(kx + 20.0, y0 + 8.0, &fixed(scale_max, 3), SMALL, "start").attr("fill", MUTED).render();
+    body += &text(kx + 20.0, y0 + kh, "0", SMALL, "start").attr("fill", MUTED).render();
+    body += &text(kx, y0 - 10.0, "JS distance", SMALL, "start").attr("fill", MUTED).render();
     let width = (kx + 90.0).max(WIDTH * 0.5);
     svg_root(id, width, y0 + kh.max(n as f64 * cell) + 12.0, title, &body)
 }
@@ -644,39 +495,20 @@ impl MonthSeries {
         let first = d.by_month.keys().next()?;
         let last = d.by_month.keys().next_back()?;
         let months = month_range(first, last);
-        let get = |m: &str, l: &str| {
-            d.by_month
-                .get(m)
-                .and_then(|c| c.get(l))
-                .copied()
-                .unwrap_or(0)
-        };
-        let totals = months
-            .iter()
-            .map(|m| d.by_month.get(m).map(|c| c.values().sum()).unwrap_or(0))
-            .collect();
+        let get = |m: &str, l: &str| d.by_month.get(m).and_then(|c| c.get(l)).copied().unwrap_or(0);
+        let totals = months.iter().map(|m| d.by_month.get(m).map(|c| c.values().sum()).unwrap_or(0)).collect();
         let counts = frames
             .iter()
-            .map(|f| {
-                (
-                    f.clone(),
-                    months.iter().map(|m| get(m, f)).collect::<Vec<u64>>(),
-                )
-            })
+            .map(|f| (f.clone(), months.iter().map(|m| get(m, f)).collect::<Vec<u64>>()))
             .filter(|(_, c)| c.iter().any(|&n| n > 0))
             .collect();
-        Some(MonthSeries {
-            months,
-            totals,
-            counts,
-        })
+        Some(MonthSeries { months, totals, counts })
     }
 }
 
 /// Every `YYYY-MM` from `first` to `last` inclusive.
 pub fn month_range(first: &str, last: &str) -> Vec<String> {
-    let parse =
-        |m: &str| -> Option<(i32, u32)> { Some((m[..4].parse().ok()?, m[5..7].parse().ok()?)) };
+    let parse = |m: &str| -> Option<(i32, u32)> { Some((m[..4].parse().ok()?, m[5..7].parse().ok()?)) };
     let (Some((mut y, mut m)), Some(end)) = (parse(first), parse(last)) else {
         return vec![first.to_string()];
     };
@@ -692,16 +524,11 @@ pub fn month_range(first: &str, last: &str) -> Vec<String> {
     out
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fn month_name(m: &str) -> (String, String) {
     let mi: usize = m.get(5..7).and_then(|s| s.parse().ok()).unwrap_or(1);
-    (
-        MONTHS[(mi.clamp(1, 12)) - 1].to_string(),
-        m[..4].to_string(),
-    )
+    (MONTHS[(mi.clamp(1, 12)) - 1].to_string(), m[..4].to_string())
 }
 
 /// Small multiples over months, one panel per frame on a common scale, plus a last panel with the
@@ -724,12 +551,7 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
     let max = s
         .counts
         .iter()
-        .flat_map(|(_, c)| {
-            c.iter()
-                .zip(&s.totals)
-                .filter(|(_, &t)| t > 0)
-                .map(|(&k, &t)| k as f64 / t as f64)
-        })
+        .flat_map(|(_, c)| c.iter().zip(&s.totals).filter(|(_, &t)| t > 0).map(|(&k, &t)| k as f64 / t as f64))
         .fold(0.0, f64::max);
     let ymax = nice_share_max(max);
     let ticks = share_ticks(ymax);
@@ -744,13 +566,9 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
             }
             let (name, year) = month_name(m);
             let x = xpos(px, i);
-            out += &text(x, base + 12.0, &name, 9.5, "middle")
-                .attr("fill", MUTED)
-                .render();
+            out += &text(x, base + 12.0, &name, 9.5, "middle").attr("fill", MUTED).render();
             if i == 0 || name == "Jan" {
-                out += &text(x, base + 23.0, &year, 9.5, "middle")
-                    .attr("fill", MUTED)
-                    .render();
+                out += &text(x, base + 23.0, &year, 9.5, "middle").attr("fill", MUTED).render();
             }
         }
         out
@@ -772,18 +590,9 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
                     .attr("fill", INK),
             );
         for &t in &ticks {
-            g = g
-                .child(line(px + left, y(t), px + left + plot_w, y(t), GRID, 1.0))
-                .child(
-                    text(
-                        px + left - 4.0,
-                        y(t) + 3.5,
-                        &format!("{:.0}%", t * 100.0),
-                        9.5,
-                        "end",
-                    )
-                    .attr("fill", MUTED),
-                );
+            g = g.child(line(px + left, y(t), px + left + plot_w, y(t), GRID, 1.0)).child(
+                text(px + left - 4.0, y(t) + 3.5, &format!("{:.0}%", t * 100.0), 9.5, "end").attr("fill", MUTED),
+            );
         }
         g = g.raw(&axis(px, py));
         // Line segments between consecutive months that both have paragraphs.
@@ -795,12 +604,7 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
                 continue;
             }
             let v = c as f64 / t as f64;
-            path += &format!(
-                "{}{} {} ",
-                if pen_down { "L" } else { "M" },
-                num(xpos(px, i)),
-                num(y(v))
-            );
+            path += &format!("{}{} {} ", if pen_down { "L" } else { "M" }, num(xpos(px, i)), num(y(v)));
             pen_down = true;
         }
         if !path.is_empty() {
@@ -838,11 +642,7 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
                     .attr("data-share", exact(v))
                     .attr("data-count", c.to_string())
                     .attr("data-n", t.to_string())
-                    .tooltip(&format!(
-                        "{name} {year} — {}: {} ({c} of {t} paragraphs)",
-                        label_name(label),
-                        pct(v)
-                    )),
+                    .tooltip(&format!("{name} {year} — {}: {} ({c} of {t} paragraphs)", label_name(label), pct(v))),
             );
         }
         body += &g.render();
@@ -853,9 +653,7 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
     let py = (k / cols) as f64 * panel_h;
     let tmax = s.totals.iter().copied().max().unwrap_or(1).max(1) as f64;
     let mut g = El::new("g").attr("class", "panel totals").child(
-        text(px, py + 14.5, "Body paragraphs per month", FONT, "start")
-            .attr("font-weight", "600")
-            .attr("fill", INK),
+        text(px, py + 14.5, "Body paragraphs per month", FONT, "start").attr("font-weight", "600").attr("fill", INK),
     );
     g = g.raw(&axis(px, py));
     let bw = ((plot_w - 12.0) / n.max(1) as f64 * 0.6).clamp(2.0, 22.0);
@@ -880,10 +678,7 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
 
 /// Counts per month for a quick check in tests and captions: months with dated paragraphs.
 pub fn dated_months(d: &ParagraphDigest) -> BTreeMap<String, u64> {
-    d.by_month
-        .iter()
-        .map(|(m, c)| (m.clone(), c.values().sum()))
-        .collect()
+    d.by_month.iter().map(|(m, c)| (m.clone(), c.values().sum())).collect()
 }
 
 #[cfg(test)]
@@ -892,10 +687,7 @@ mod tests {
 
     #[test]
     fn month_range_fills_gaps_across_years() {
-        assert_eq!(
-            month_range("2025-11", "2026-02"),
-            ["2025-11", "2025-12", "2026-01", "2026-02"]
-        );
+        assert_eq!(month_range("2025-11", "2026-02"), ["2025-11", "2025-12", "2026-01", "2026-02"]);
         assert_eq!(month_range("2025-11", "2025-11"), ["2025-11"]);
     }
 
@@ -916,11 +708,7 @@ mod tests {
 
     #[test]
     fn share_table_orders_labels_by_codebook_and_keeps_unknown_ones() {
-        let rows = [
-            row("A", "zeta", 0.2),
-            row("A", "b", 0.5),
-            row("B", "a", 1.0),
-        ];
+        let rows = [row("A", "zeta", 0.2), row("A", "b", 0.5), row("B", "a", 1.0)];
         let refs: Vec<&ComparisonRow> = rows.iter().collect();
         let order = ["a".to_string(), "b".to_string(), "other".to_string()];
         let t = ShareTable::from_comparison(&refs, "frame", &order);

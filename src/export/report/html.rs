@@ -6,13 +6,11 @@
 use std::fmt::Write;
 
 use super::charts::{
-    distance_heatmap, interval_panels, label_name, stacked_bars, time_panels, MonthSeries,
-    ShareTable,
+    distance_heatmap, interval_panels, label_name, stacked_bars, time_panels, MonthSeries, ShareTable,
 };
 use super::svg::{esc, exact, fixed, frame_colour, pct};
 use crate::export::run_tables::{
-    DifferenceRow, IndependenceRow, ParagraphDigest, RunTables, COMPARISON_CSV, DISTANCES_CSV,
-    STANCE_ORDER,
+    DifferenceRow, IndependenceRow, ParagraphDigest, RunTables, COMPARISON_CSV, DISTANCES_CSV, STANCE_ORDER,
 };
 
 /// Chart ids (on each chart's `<figure>`), stable for tests, links (`report.html#chart-time`) and
@@ -71,12 +69,7 @@ fn section(out: &mut String, id: &str, title: &str) {
 fn note(out: &mut String, omitted: Option<&str>, text: &str) {
     match omitted {
         Some(id) => {
-            let _ = writeln!(
-                out,
-                "<p class=\"note\" data-omitted=\"{}\">{}</p>",
-                esc(id),
-                text
-            );
+            let _ = writeln!(out, "<p class=\"note\" data-omitted=\"{}\">{}</p>", esc(id), text);
         }
         None => {
             let _ = writeln!(out, "<p class=\"note\">{text}</p>");
@@ -86,9 +79,7 @@ fn note(out: &mut String, omitted: Option<&str>, text: &str) {
 
 /// The whole page.
 pub fn page(t: &RunTables, digest: &ParagraphDigest) -> String {
-    let corpus = t
-        .manifest_str(&["corpus"])
-        .unwrap_or_else(|| t.dir.display().to_string());
+    let corpus = t.manifest_str(&["corpus"]).unwrap_or_else(|| t.dir.display().to_string());
     let mut out = String::new();
     out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n";
@@ -96,14 +87,11 @@ pub fn page(t: &RunTables, digest: &ParagraphDigest) -> String {
     let _ = writeln!(out, "<title>framelens report — {}</title>", esc(&corpus));
     let _ = writeln!(out, "<style>{CSS}</style>\n</head>\n<body>\n<main>");
     let _ = writeln!(out, "<h1>Framing report: {}</h1>", esc(&corpus));
-    let codebook = [
-        t.manifest_str(&["codebook", "name"]),
-        t.manifest_str(&["codebook", "version"]),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let codebook = [t.manifest_str(&["codebook", "name"]), t.manifest_str(&["codebook", "version"])]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let _ = writeln!(
         out,
         "<p class=\"sub\">Codebook <b>{}</b> · {} frames · created {}</p>",
@@ -146,30 +134,17 @@ fn summary(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
         precision += &format!(" — {reason}");
     }
     left.push(("Precision", precision));
-    let mut cb = [v(&["codebook", "name"]), v(&["codebook", "version"])]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut cb =
+        [v(&["codebook", "name"]), v(&["codebook", "version"])].into_iter().flatten().collect::<Vec<_>>().join(" ");
     if let Some(sha) = v(&["codebook", "sha256"]) {
         cb += &format!(" (sha256 {}…)", sha.chars().take(12).collect::<String>());
     }
     left.push(("Codebook", cb));
-    left.push((
-        "Frames",
-        t.frames
-            .iter()
-            .map(|f| label_name(f))
-            .collect::<Vec<_>>()
-            .join(", "),
-    ));
+    left.push(("Frames", t.frames.iter().map(|f| label_name(f)).collect::<Vec<_>>().join(", ")));
     if let Some(target) = v(&["codebook", "stance_target"]) {
         left.push(("Stance toward", label_name(&target)));
     }
-    left.push((
-        "framelens",
-        v(&["framelens_version"]).unwrap_or_else(|| "—".into()),
-    ));
+    left.push(("framelens", v(&["framelens_version"]).unwrap_or_else(|| "—".into())));
 
     let mut right: Vec<(&str, String)> = Vec::new();
     let count = |k: &str| t.manifest_f64(&["counts", k]);
@@ -177,11 +152,7 @@ fn summary(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
         right.push(("Documents", format!("{n}")));
     }
     right.push(("Outlets", t.outlets.rows.len().to_string()));
-    let paras = match (
-        count("paragraphs_body"),
-        count("paragraphs_heading"),
-        count("paragraphs_boilerplate"),
-    ) {
+    let paras = match (count("paragraphs_body"), count("paragraphs_heading"), count("paragraphs_boilerplate")) {
         (Some(b), h, bp) => format!(
             "{b} body (classified){}{}",
             h.map(|h| format!(", {h} headings")).unwrap_or_default(),
@@ -192,9 +163,7 @@ fn summary(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
     right.push(("Paragraphs", paras));
     right.push((
         "Rejected records",
-        count("rejects")
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| t.rejects.rows.len().to_string()),
+        count("rejects").map(|n| n.to_string()).unwrap_or_else(|| t.rejects.rows.len().to_string()),
     ));
     if let Some(total) = t.manifest_f64(&["timings", "total"]) {
         let mut s = format!("{total:.2} s total");
@@ -241,12 +210,7 @@ fn summary(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
             serde_json::Value::Null => String::new(),
             other => other.to_string(),
         };
-        let _ = writeln!(
-            out,
-            "<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
-            esc(k),
-            esc(&shown)
-        );
+        let _ = writeln!(out, "<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>", esc(k), esc(&shown));
     }
     out.push_str("</table></details>\n");
 }
@@ -279,19 +243,12 @@ fn independence_sentence(r: &IndependenceRow) -> String {
 }
 
 fn independence_for<'a>(t: &'a RunTables, measure: &str) -> Option<&'a IndependenceRow> {
-    t.independence
-        .as_ref()?
-        .rows
-        .iter()
-        .find(|r| r.measure == measure)
+    t.independence.as_ref()?.rows.iter().find(|r| r.measure == measure)
 }
 
 fn frames_section(out: &mut String, t: &RunTables) {
     let group_by = t.primary_group_by();
-    let title = format!(
-        "Frame shares by {}",
-        group_by.as_deref().unwrap_or("outlet")
-    );
+    let title = format!("Frame shares by {}", group_by.as_deref().unwrap_or("outlet"));
     section(out, "frames", &title);
     let table = match &group_by {
         Some(g) => ShareTable::from_comparison(&t.comparison_rows(g, "frame"), "frame", &t.frames),
@@ -306,11 +263,7 @@ fn frames_section(out: &mut String, t: &RunTables) {
          previous one ends, so its whisker would float on a different baseline for every group.",
     );
     out.push_str("</figcaption>\n");
-    out.push_str(&stacked_bars(
-        &format!("{CHART_FRAMES}-stacked"),
-        &format!("{title}: mix of frames"),
-        &table,
-    ));
+    out.push_str(&stacked_bars(&format!("{CHART_FRAMES}-stacked"), &format!("{title}: mix of frames"), &table));
     if table.has_intervals() {
         out.push_str(&interval_panels(
             &format!("{CHART_FRAMES}-intervals"),
@@ -329,11 +282,7 @@ fn frames_section(out: &mut String, t: &RunTables) {
             ),
         );
     } else if !table.has_intervals() {
-        note(
-            out,
-            None,
-            "The comparison has no intervals (too few articles to resample).",
-        );
+        note(out, None, "The comparison has no intervals (too few articles to resample).");
     }
     if let Some(r) = independence_for(t, "frame") {
         out.push_str(&independence_sentence(r));
@@ -365,9 +314,11 @@ fn differences_section(out: &mut String, t: &RunTables) {
         "<p class=\"stat\">For each frame, the two groups whose share differs most from all other groups pooled \
          (in percentage points, with the 95% interval of the difference). Bold rows: the interval excludes zero.</p>\n",
     );
-    out.push_str("<table class=\"data\" id=\"table-differences\">\n<thead><tr><th>Frame</th><th>Group</th>\
+    out.push_str(
+        "<table class=\"data\" id=\"table-differences\">\n<thead><tr><th>Frame</th><th>Group</th>\
         <th class=\"num\">Share</th><th class=\"num\">Rest</th><th class=\"num\">Difference (pp)</th>\
-        <th class=\"num\">95% interval</th><th class=\"num\">Articles</th></tr></thead>\n<tbody>\n");
+        <th class=\"num\">95% interval</th><th class=\"num\">Articles</th></tr></thead>\n<tbody>\n",
+    );
     let mut labels: Vec<&str> = t.frames.iter().map(String::as_str).collect();
     for r in &diffs.rows {
         if !labels.contains(&r.label.as_str()) {
@@ -376,15 +327,11 @@ fn differences_section(out: &mut String, t: &RunTables) {
     }
     for (i, label) in labels.iter().enumerate() {
         // A frame no group uses has nothing to compare.
-        let mut rows: Vec<&DifferenceRow> = diffs
-            .rows
-            .iter()
-            .filter(|r| r.label == *label && (r.share != 0.0 || r.rest_share != 0.0))
-            .collect();
+        let mut rows: Vec<&DifferenceRow> =
+            diffs.rows.iter().filter(|r| r.label == *label && (r.share != 0.0 || r.rest_share != 0.0)).collect();
         rows.sort_by(|a, b| b.diff.abs().total_cmp(&a.diff.abs()));
         for r in rows.iter().take(2) {
-            let clear =
-                matches!((r.ci_low, r.ci_high), (Some(lo), Some(hi)) if lo > 0.0 || hi < 0.0);
+            let clear = matches!((r.ci_low, r.ci_high), (Some(lo), Some(hi)) if lo > 0.0 || hi < 0.0);
             let interval = match (r.ci_low, r.ci_high) {
                 (Some(lo), Some(hi)) => format!("{} to {}", signed_pp(lo), signed_pp(hi)),
                 _ => "—".into(),
@@ -442,14 +389,7 @@ fn stance_section(out: &mut String, t: &RunTables) {
         .map(|s| label_name(&s))
         .unwrap_or_else(|| "the codebook's target".into());
     let group_by = t.primary_group_by();
-    section(
-        out,
-        "stance",
-        &format!(
-            "Stance toward {target} by {}",
-            group_by.as_deref().unwrap_or("outlet")
-        ),
-    );
+    section(out, "stance", &format!("Stance toward {target} by {}", group_by.as_deref().unwrap_or("outlet")));
     let order: Vec<String> = STANCE_ORDER.iter().map(|s| s.to_string()).collect();
     let table = match &group_by {
         Some(g) if !t.comparison_rows(g, "stance").is_empty() => {
@@ -464,11 +404,7 @@ fn stance_section(out: &mut String, t: &RunTables) {
     let _ = write!(out, "<figure id=\"{CHART_STANCE}\">\n<figcaption>");
     out.push_str("Share of each group's classified paragraphs by stance (supportive, neutral, critical). Hover a segment for its 95% interval.");
     out.push_str("</figcaption>\n");
-    out.push_str(&stacked_bars(
-        &format!("{CHART_STANCE}-svg"),
-        &format!("Stance toward {target}"),
-        &table,
-    ));
+    out.push_str(&stacked_bars(&format!("{CHART_STANCE}-svg"), &format!("Stance toward {target}"), &table));
     out.push_str("</figure>\n");
     if let Some(r) = independence_for(t, "stance") {
         out.push_str(&independence_sentence(r));
@@ -487,12 +423,7 @@ fn time_section(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
                  months with few paragraphs swing widely.",
             );
             out.push_str("</figcaption>\n");
-            out.push_str(&time_panels(
-                &format!("{CHART_TIME}-svg"),
-                "Frame shares by month",
-                &s,
-                &t.frames,
-            ));
+            out.push_str(&time_panels(&format!("{CHART_TIME}-svg"), "Frame shares by month", &s, &t.frames));
             out.push_str("</figure>\n");
         }
         _ => note(
@@ -505,13 +436,7 @@ fn time_section(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
         let examples = d
             .undated_examples
             .iter()
-            .map(|e| {
-                if e.is_empty() {
-                    "(empty)".to_string()
-                } else {
-                    format!("“{}”", esc(e))
-                }
-            })
+            .map(|e| if e.is_empty() { "(empty)".to_string() } else { format!("“{}”", esc(e)) })
             .collect::<Vec<_>>()
             .join(", ");
         note(
@@ -528,18 +453,11 @@ fn time_section(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
 /// Splits framelens' evidence (`best sentence [cues: a; b]`) into the sentence and the cue phrases.
 pub fn split_evidence(evidence: &str) -> (&str, Vec<&str>) {
     let e = evidence.trim();
-    if let Some(start) = e
-        .rfind(" [cues: ")
-        .or_else(|| e.starts_with("[cues: ").then_some(0))
-    {
+    if let Some(start) = e.rfind(" [cues: ").or_else(|| e.starts_with("[cues: ").then_some(0)) {
         if e.ends_with(']') {
             let inner = &e[start..e.len() - 1];
             let inner = inner.trim_start().trim_start_matches("[cues: ");
-            let cues = inner
-                .split(';')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect();
+            let cues = inner.split(';').map(str::trim).filter(|c| !c.is_empty()).collect();
             return (e[..start].trim_end(), cues);
         }
     }
@@ -565,10 +483,7 @@ fn typical_section(out: &mut String, d: &ParagraphDigest) {
         }
         for p in paras {
             let (sentence, cues) = split_evidence(&p.evidence);
-            let score = p
-                .frame_score
-                .map(|s| fixed(f64::from(s), 3))
-                .unwrap_or_default();
+            let score = p.frame_score.map(|s| fixed(f64::from(s), 3)).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "<div class=\"para typical\" style=\"border-left-color:{colour}\" data-label=\"{}\" data-doc-id=\"{}\" data-para-index=\"{}\" data-score=\"{}\">\n\
@@ -584,11 +499,7 @@ fn typical_section(out: &mut String, d: &ParagraphDigest) {
                 score,
                 esc(if p.stance.is_empty() { "—" } else { &p.stance }),
             );
-            let shown = if sentence.is_empty() {
-                p.text.as_str()
-            } else {
-                sentence
-            };
+            let shown = if sentence.is_empty() { p.text.as_str() } else { sentence };
             let _ = writeln!(out, "<blockquote>{}</blockquote>", esc(shown));
             if !cues.is_empty() {
                 out.push_str("<div>");
@@ -597,11 +508,8 @@ fn typical_section(out: &mut String, d: &ParagraphDigest) {
                 }
                 out.push_str("</div>\n");
             }
-            let _ = writeln!(
-                out,
-                "<details><summary>Full paragraph</summary><p>{}</p></details>\n</div>",
-                esc(&p.text)
-            );
+            let _ =
+                writeln!(out, "<details><summary>Full paragraph</summary><p>{}</p></details>\n</div>", esc(&p.text));
         }
         out.push_str("</div>\n");
     }

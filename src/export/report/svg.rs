@@ -105,11 +105,7 @@ pub struct El {
 impl El {
     /// An empty element named `name` (a literal: names are never escaped).
     pub fn new(name: &'static str) -> El {
-        El {
-            name,
-            attrs: String::new(),
-            children: String::new(),
-        }
+        El { name, attrs: String::new(), children: String::new() }
     }
 
     /// Adds an attribute; the value is escaped.
@@ -158,33 +154,17 @@ impl El {
 
 /// A `<text>` element with the usual settings.
 pub fn text(x: f64, y: f64, content: &str, size: f64, anchor: &str) -> El {
-    El::new("text")
-        .at("x", x)
-        .at("y", y)
-        .at("font-size", size)
-        .attr("text-anchor", anchor)
-        .text(content)
+    El::new("text").at("x", x).at("y", y).at("font-size", size).attr("text-anchor", anchor).text(content)
 }
 
 /// A `<line>` from (x1, y1) to (x2, y2).
 pub fn line(x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str, width: f64) -> El {
-    El::new("line")
-        .at("x1", x1)
-        .at("y1", y1)
-        .at("x2", x2)
-        .at("y2", y2)
-        .attr("stroke", stroke)
-        .at("stroke-width", width)
+    El::new("line").at("x1", x1).at("y1", y1).at("x2", x2).at("y2", y2).attr("stroke", stroke).at("stroke-width", width)
 }
 
 /// A filled `<rect>`; negative sizes are drawn as zero rather than making invalid SVG.
 pub fn rect(x: f64, y: f64, w: f64, h: f64, fill: &str) -> El {
-    El::new("rect")
-        .at("x", x)
-        .at("y", y)
-        .at("width", w.max(0.0))
-        .at("height", h.max(0.0))
-        .attr("fill", fill)
+    El::new("rect").at("x", x).at("y", y).at("width", w.max(0.0)).at("height", h.max(0.0)).attr("fill", fill)
 }
 
 /// The root `<svg>`: scales to the page width (viewBox), with an accessible title.
@@ -204,14 +184,13 @@ pub fn svg_root(id: &str, width: f64, height: f64, title: &str, body: &str) -> S
 }
 
 /// System fonts only: the report makes no requests.
-pub const FONT_STACK: &str =
-    "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+pub const FONT_STACK: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 
 /// Okabe & Ito's colour-blind-safe palette (black left out: it is kept for text), followed by Paul Tol's
 /// "muted" scheme for codebooks with more than seven frames (e.g. the 15 policy frames).
 const CATEGORICAL: [&str; 16] = [
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#332288",
-    "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#332288", "#88CCEE", "#44AA99",
+    "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
 ];
 
 /// The colour of the fallback `other` frame: neutral grey, so it does not compete with real frames.
@@ -240,11 +219,7 @@ pub fn stance_colour(label: &str) -> &'static str {
 fn parse_hex(c: &str) -> (f64, f64, f64) {
     let c = c.trim_start_matches('#');
     let v = u32::from_str_radix(c, 16).unwrap_or(0);
-    (
-        ((v >> 16) & 0xff) as f64,
-        ((v >> 8) & 0xff) as f64,
-        (v & 0xff) as f64,
-    )
+    (((v >> 16) & 0xff) as f64, ((v >> 8) & 0xff) as f64, (v & 0xff) as f64)
 }
 
 /// Relative luminance (WCAG) of a `#rrggbb` colour.
@@ -274,29 +249,18 @@ pub fn text_colour_on(bg: &str) -> &'static str {
 
 /// ColorBrewer "Blues": a single-hue sequential scale, readable with any colour-vision deficiency
 /// because it varies mainly in lightness.
-const BLUES: [&str; 9] = [
-    "#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C",
-    "#08306B",
-];
+const BLUES: [&str; 9] =
+    ["#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C", "#08306B"];
 
 /// The colour for `t` in [0, 1] on the sequential scale (interpolated between the nine stops).
 pub fn sequential(t: f64) -> String {
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
     let pos = t * (BLUES.len() - 1) as f64;
     let i = (pos.floor() as usize).min(BLUES.len() - 2);
     let f = pos - i as f64;
     let (a, b) = (parse_hex(BLUES[i]), parse_hex(BLUES[i + 1]));
     let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
-    format!(
-        "#{:02X}{:02X}{:02X}",
-        mix(a.0, b.0),
-        mix(a.1, b.1),
-        mix(a.2, b.2)
-    )
+    format!("#{:02X}{:02X}{:02X}", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
 /// Rough width of `s` in pixels at font size `size` (average glyph ≈ 0.55 em in sans-serif fonts).
@@ -324,18 +288,12 @@ pub fn humanize(id: &str) -> String {
 /// "Nice" upper bound for an axis: the smallest of 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0 at
 /// or above `max`.
 pub fn nice_share_max(max: f64) -> f64 {
-    [0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0]
-        .into_iter()
-        .find(|&m| m >= max - 1e-12)
-        .unwrap_or(1.0)
+    [0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0].into_iter().find(|&m| m >= max - 1e-12).unwrap_or(1.0)
 }
 
 /// Tick values from 0 to `max` (3 to 6 ticks).
 pub fn share_ticks(max: f64) -> Vec<f64> {
-    let step = [0.05, 0.1, 0.2, 0.25]
-        .into_iter()
-        .find(|s| max / s <= 5.0 + 1e-9)
-        .unwrap_or(0.25);
+    let step = [0.05, 0.1, 0.2, 0.25].into_iter().find(|s| max / s <= 5.0 + 1e-9).unwrap_or(0.25);
     let n = (max / step + 1e-9).floor() as usize;
     (0..=n).map(|i| i as f64 * step).collect()
 }
@@ -346,18 +304,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(
-            esc(r#"<a href="x">&'"#),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+        assert_eq!(esc(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
         assert_eq!(esc("a\u{1}b"), "a b");
-        let el = El::new("rect")
-            .attr("data-group", "A \"B\" <C>")
-            .tooltip("x < y");
-        assert_eq!(
-            el.render(),
-            "<rect data-group=\"A &quot;B&quot; &lt;C&gt;\"><title>x &lt; y</title></rect>"
-        );
+        let el = El::new("rect").attr("data-group", "A \"B\" <C>").tooltip("x < y");
+        assert_eq!(el.render(), "<rect data-group=\"A &quot;B&quot; &lt;C&gt;\"><title>x &lt; y</title></rect>");
     }
 
     #[test]
@@ -393,10 +343,7 @@ mod tests {
     fn axes_are_nice() {
         assert_eq!(nice_share_max(0.43), 0.5);
         assert_eq!(nice_share_max(0.5), 0.5);
-        assert_eq!(
-            share_ticks(0.5),
-            vec![0.0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5]
-        );
+        assert_eq!(share_ticks(0.5), vec![0.0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5]);
         assert_eq!(share_ticks(1.0).len(), 6);
         assert_eq!(fit("abcdefghij", 11.0 * 4.0, 10.0), "abcdefg…");
     }

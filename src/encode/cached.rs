@@ -1,0 +1,148 @@
+//! The embedder the pipeline uses: the embedding cache in front of the encoder.
+//!
+//! Texts are normalised (whitespace runs collapsed, see [`super::cache::normalise`]) before lookup *and*
+//! before encoding, so a run's outputs do not depend on whether the cache was on. The encoder session is
+//! opened only on the first cache miss: a re-run whose texts are all cached never loads the model.
+
+use ndarray::Array2;
+
+use super::cache::{normalise, text_key, CacheError, Cached, EmbeddingCache};
+use super::encoder::{EncodeOptions, EncodeStats, Encoder};
+use super::error::EncodeError;
+use super::model::ModelDir;
+use super::runtime::ResolvedPrecision;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+}
+
+/// Embeddings of a list of texts, row `i` for text `i`.
+pub struct Embedded {
+    pub vectors: Array2<f32>,
+    pub n_tokens: Vec<usize>,
+    pub windows: Vec<usize>,
+}
+
+/// Counters over the embedder's life, for manifests and the resume test.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EmbedCounters {
+    /// Texts asked for.
+    pub requested: u64,
+    /// Texts found in the cache.
+    pub cache_hits: u64,
+    /// Texts the encoder ran on.
+    pub encoded: u64,
+    pub encoder: EncodeStats,
+}
+
+pub struct Embedder {
+    model: ModelDir,
+    opts: EncodeOptions,
+    precision: ResolvedPrecision,
+    encoder: Option<Encoder>,
+    cache: Option<EmbeddingCache>,
+    pub counters: EmbedCounters,
+}
+
+impl Embedder {
+    /// `cache`: path of the SQLite cache, or None to encode everything.
+    pub fn new(model: &ModelDir, opts: EncodeOptions, cache: Option<&std::path::Path>) -> Result<Self, EmbedError> {
+        let precision = opts.precision.resolve();
+        let cache = match cache {
+            Some(p) => Some(EmbeddingCache::open(p, &model.manifest.weights_sha256, &mode(&opts, &precision, model))?),
+            None => None,
+        };
+        Ok(Embedder { model: model.clone(), opts, precision, encoder: None, cache, counters: EmbedCounters::default() })
+    }
+
+    pub fn precision(&self) -> &ResolvedPrecision {
+        &self.precision
+    }
+    pub fn model(&self) -> &ModelDir {
+        &self.model
+    }
+
+    /// Embeds `texts` (cache first); `progress` gets the number of texts finished as they finish.
+    pub fn embed(&mut self, texts: &[&str], progress: &mut dyn FnMut(usize)) -> Result<Embedded, EmbedError> {
+        let dim = self.model.manifest.hidden_size;
+        let norm: Vec<String> = texts.iter().map(|t| normalise(t)).collect();
+        let keys: Vec<[u8; 16]> = norm.iter().map(|t| text_key(t)).collect();
+        let mut found: Vec<Option<Cached>> = match self.cache.as_mut() {
+            Some(c) => c.get_many(&keys)?,
+            None => vec![None; texts.len()],
+        };
+        self.counters.requested += texts.len() as u64;
+        let hits = found.iter().filter(|f| f.is_some()).count();
+        self.counters.cache_hits += hits as u64;
+        progress(hits);
+
+        // Distinct misses, encoded once each.
+        let mut miss_index: std::collections::HashMap<[u8; 16], usize> = std::collections::HashMap::new();
+        let mut miss_texts: Vec<&str> = Vec::new();
+        for (i, f) in found.iter().enumerate() {
+            if f.is_none() && !miss_index.contains_key(&keys[i]) {
+                miss_index.insert(keys[i], miss_texts.len());
+                miss_texts.push(&norm[i]);
+            }
+        }
+        if !miss_texts.is_empty() {
+            if self.encoder.is_none() {
+                self.encoder = Some(Encoder::open(&self.model, self.opts.clone())?);
+            }
+            let enc = self.encoder.as_mut().expect("opened above").encode(&miss_texts, &mut |n| progress(n))?;
+            self.counters.encoded += miss_texts.len() as u64;
+            add_stats(&mut self.counters.encoder, &enc.stats);
+            let fresh: Vec<([u8; 16], Cached)> = miss_index
+                .iter()
+                .map(|(k, &j)| {
+                    (
+                        *k,
+                        Cached {
+                            vector: enc.vectors.row(j).to_vec(),
+                            n_tokens: enc.n_tokens[j],
+                            windows: enc.windows[j],
+                        },
+                    )
+                })
+                .collect();
+            if let Some(c) = self.cache.as_mut() {
+                c.put_many(&fresh)?;
+            }
+            let fresh: std::collections::HashMap<[u8; 16], Cached> = fresh.into_iter().collect();
+            for (i, f) in found.iter_mut().enumerate() {
+                if f.is_none() {
+                    *f = fresh.get(&keys[i]).cloned();
+                }
+            }
+        }
+        let mut vectors = Array2::<f32>::zeros((texts.len(), dim));
+        let mut n_tokens = Vec::with_capacity(texts.len());
+        let mut windows = Vec::with_capacity(texts.len());
+        for (i, f) in found.into_iter().enumerate() {
+            let c = f.expect("every text is cached or encoded");
+            vectors.row_mut(i).assign(&ndarray::ArrayView1::from(&c.vector[..]));
+            n_tokens.push(c.n_tokens);
+            windows.push(c.windows);
+        }
+        Ok(Embedded { vectors, n_tokens, windows })
+    }
+}
+
+/// The encoding mode part of the cache key: anything that changes a vector for the same model and text.
+fn mode(opts: &EncodeOptions, p: &ResolvedPrecision, model: &ModelDir) -> String {
+    let cut = if opts.truncate { "truncate" } else { "windows" };
+    format!("{}/{cut}/{}", p.precision.as_str(), model.manifest.max_seq_length)
+}
+
+fn add_stats(total: &mut EncodeStats, s: &EncodeStats) {
+    total.inputs += s.inputs;
+    total.windows += s.windows;
+    total.batches += s.batches;
+    total.tokens += s.tokens;
+    total.padded_tokens += s.padded_tokens;
+    total.inference_secs += s.inference_secs;
+}
