@@ -24,7 +24,7 @@ enum Command {
     /// Embed paragraphs (one per line, or JSON Lines with id/text) into a .npy matrix.
     Embed(embed::EmbedArgs),
     /// Label every paragraph of a corpus with frames and stance; write CSV tables and a manifest.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Agreement of a run's labels with a hand coding (precision, recall, F1, kappa).
     Eval(eval::EvalArgs),
     /// Benchmarks (encoder throughput and memory).
@@ -77,7 +77,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Embed(a) => embed::run(a),
         Command::Model(c) => model::run(c),
-        Command::Run(a) => run::run(a),
+        Command::Run(a) => run::run(*a),
         Command::Eval(a) => eval::run(a),
         Command::Bench(c) => bench::run(c),
         Command::Codebook(c) => codebook::run(c),
