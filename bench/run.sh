@@ -78,7 +78,7 @@ wait_quiet() {
   [[ "${BENCH_NO_WAIT:-0}" == 1 ]] && return 0
   local start=$SECONDS said=0 busy
   while :; do
-    if pgrep -x "$BUILD_RE" >/dev/null; then
+    if pgrep -x "$BUILD_RE" >/dev/null 2>&1; then
       busy="build"
     else
       busy="$(cpu_busy_pct)"; (( busy < 15 )) && return 0
@@ -104,7 +104,7 @@ cat /proc/loadavg > "$RAW/loadavg_start.txt"
 
 # A build that starts during a run spoils it: a watcher notes every 2 s whether a compiler is running, and a
 # run that overlapped one is done again (up to 3 tries; the report says when none was clean).
-( while :; do pgrep -x "$BUILD_RE" >/dev/null && date +%s >> "$RAW/builds_seen.txt"; sleep 2; done ) &
+( while :; do pgrep -x "$BUILD_RE" >/dev/null 2>&1 && date +%s >> "$RAW/builds_seen.txt"; sleep 2; done ) &
 WATCHER=$!
 trap 'kill "$WATCHER" 2>/dev/null || true' EXIT
 build_during() {  # was a compiler seen between epoch $1 and $2?
@@ -126,20 +126,19 @@ clean_run() {  # clean_run LABEL CMD...: run CMD on a quiet machine, again if a 
   echo "$label: a build ran during each of 3 tries; the last one is reported" >> "$RAW/warnings.txt"
 }
 
-framelens_runs() {  # framelens_runs NAME
-  local name=$1 in="$BENCH_DIR/$1.txt" p
-  if (( HAVE_BENCH )); then
-    "$FRAMELENS" bench encode --input "$in" --precision fp32 --precision bf16 --truncate \
-      --threads "$THREADS" --repeat "$REPEAT" --json "$RAW/framelens_$name.json" | tee "$RAW/framelens_$name.md"
-  fi
-  for p in fp32 bf16; do
-    # The embeddings for the cosine check (and, without `bench encode`, the timing: see report.py).
-    /usr/bin/time -f 'peak_rss_kb=%M wall_s=%e' -o "$RAW/framelens_${name}_$p.time" \
-      "$FRAMELENS" embed "$in" --out "$RAW/framelens_${name}_$p.npy" --truncate --precision "$p" \
-      --threads "$THREADS" -v 2> "$RAW/framelens_${name}_$p.stderr"
-    tr '\r' '\n' < "$RAW/framelens_${name}_$p.stderr" > "$RAW/framelens_${name}_$p.log"
-    grep -E 'embedded' "$RAW/framelens_${name}_$p.log" >&2 || true
-  done
+framelens_bench() {  # framelens_bench NAME PRECISION: the timed runs
+  local in="$BENCH_DIR/$1.txt"
+  "$FRAMELENS" bench encode --input "$in" --precision "$2" --truncate --threads "$THREADS" --repeat "$REPEAT" \
+    --json "$RAW/framelens_$1_$2.json" | tee "$RAW/framelens_$1_$2.md"
+}
+framelens_embed() {  # framelens_embed NAME PRECISION: the embeddings for the cosine check
+  # (and, for a binary without `bench encode`, the timing: see report.py)
+  local name=$1 p=$2 in="$BENCH_DIR/$1.txt"
+  /usr/bin/time -f 'peak_rss_kb=%M wall_s=%e' -o "$RAW/framelens_${name}_$p.time" \
+    "$FRAMELENS" embed "$in" --out "$RAW/framelens_${name}_$p.npy" --truncate --precision "$p" \
+    --threads "$THREADS" -v 2> "$RAW/framelens_${name}_$p.stderr"
+  tr '\r' '\n' < "$RAW/framelens_${name}_$p.stderr" > "$RAW/framelens_${name}_$p.log"
+  grep -E 'embedded' "$RAW/framelens_${name}_$p.log" >&2 || true
 }
 st_run() {  # st_run NAME BACKEND
   "$PY" "$ROOT/bench/st_baseline.py" "$BENCH_DIR/$1.txt" --backend "$2" --threads "$THREADS" --repeat "$REPEAT" \
@@ -147,7 +146,14 @@ st_run() {  # st_run NAME BACKEND
 }
 
 for name in "${INPUTS[@]}"; do
-  clean_run "framelens (fp32, bf16) on $name" framelens_runs "$name"
+  for p in fp32 bf16; do
+    if (( HAVE_BENCH )); then
+      clean_run "framelens $p on $name" framelens_bench "$name" "$p"
+      framelens_embed "$name" "$p"  # untimed: no need for a quiet machine
+    else
+      clean_run "framelens $p on $name (embed)" framelens_embed "$name" "$p"
+    fi
+  done
   for b in $BACKENDS; do
     clean_run "sentence-transformers/$b on $name" st_run "$name" "$b"
   done

@@ -526,6 +526,7 @@ fn build_manifest(
         counts,
         timings,
         encode: serde_json::to_value(&embedder.counters).unwrap_or_default(),
+        merged_from: Vec::new(),
         outputs,
     }
 }

@@ -5,6 +5,7 @@ mod codebook;
 mod compare;
 mod embed;
 mod eval;
+mod merge;
 mod model;
 mod progress;
 mod run;
@@ -35,6 +36,8 @@ enum Command {
     Codebook(codebook::CodebookCommand),
     /// Compare framing across outlets (or months, or any column) of a finished run.
     Compare(compare::CompareCmd),
+    /// Combine the outputs of `run --shard K/N` into the outputs of one unsharded run.
+    Merge(merge::MergeArgs),
     /// Manage encoder models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -82,5 +85,6 @@ pub fn main() -> anyhow::Result<()> {
         Command::Bench(c) => bench::run(c),
         Command::Codebook(c) => codebook::run(c),
         Command::Compare(c) => compare::run(c),
+        Command::Merge(a) => merge::run(a),
     }
 }

@@ -20,6 +20,9 @@ pub struct Manifest {
     /// Seconds per stage, plus `total`.
     pub timings: BTreeMap<String, f64>,
     pub encode: serde_json::Value,
+    /// Shard folders a `framelens merge` combined.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
     /// sha256 of every output file: a folder whose files match its manifest is a complete run.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
