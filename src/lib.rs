@@ -18,3 +18,4 @@ pub mod pipeline;
 pub mod record;
 pub mod segment;
 pub mod shard;
+pub mod synth;

@@ -40,8 +40,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> MergeError + '_ {
 /// Reads a shard's manifest and checks its files against the recorded hashes.
 fn read_shard(dir: &Path) -> Result<Manifest, MergeError> {
     let mpath = dir.join(MANIFEST);
-    let bytes = std::fs::read(&mpath)
-        .map_err(|_| shard_err(dir, "no manifest.json: the shard did not finish; run it again (the cache makes that cheap)"))?;
+    let bytes = std::fs::read(&mpath).map_err(|_| {
+        shard_err(dir, "no manifest.json: the shard did not finish; run it again (the cache makes that cheap)")
+    })?;
     let m: Manifest =
         serde_json::from_slice(&bytes).map_err(|e| shard_err(&mpath, format!("not a framelens manifest: {e}")))?;
     for (name, sha) in &m.outputs {
@@ -72,8 +73,12 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
     let manifests: Vec<Manifest> = shards.iter().map(|d| read_shard(d)).collect::<Result<_, _>>()?;
     let first = &manifests[0];
     for (d, m) in shards.iter().zip(&manifests).skip(1) {
-        let what = if m.model.weights_sha256 != first.model.weights_sha256 || m.model.precision != first.model.precision {
-            Some(format!("model {} {} vs {} {}", m.model.weights_sha256, m.model.precision, first.model.weights_sha256, first.model.precision))
+        let what = if m.model.weights_sha256 != first.model.weights_sha256 || m.model.precision != first.model.precision
+        {
+            Some(format!(
+                "model {} {} vs {} {}",
+                m.model.weights_sha256, m.model.precision, first.model.weights_sha256, first.model.precision
+            ))
         } else if m.codebook.sha256 != first.codebook.sha256 {
             Some(format!("codebook sha256 {} vs {}", m.codebook.sha256, first.codebook.sha256))
         } else if result_options(m) != result_options(first) {
@@ -82,7 +87,11 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
             None
         };
         if let Some(w) = what {
-            return Err(MergeError::Mismatch(format!("{} was made with a different {w} than {}", d.display(), shards[0].display())));
+            return Err(MergeError::Mismatch(format!(
+                "{} was made with a different {w} than {}",
+                d.display(),
+                shards[0].display()
+            )));
         }
     }
     check_shard_set(shards, &manifests, allow_partial)?;
@@ -126,7 +135,8 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
     let doc_col = header_strings.iter().position(|h| h == "doc_id").unwrap_or(0);
 
     let mut paragraphs = CsvSink::create(&out.join(PARAGRAPHS), &header_strings).map_err(io(&out.join(PARAGRAPHS)))?;
-    let mut articles = CsvSink::create(&out.join(ARTICLES), &tables::article_header(&labels)).map_err(io(&out.join(ARTICLES)))?;
+    let mut articles =
+        CsvSink::create(&out.join(ARTICLES), &tables::article_header(&labels)).map_err(io(&out.join(ARTICLES)))?;
     let mut outlets = OutletTotals::new(labels.len());
     for (seq, k, id) in &docs {
         let (p, reader, pending) = &mut readers[*k];
@@ -175,11 +185,17 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
     let outlet_rows = outlets.finish();
     let p = out.join(OUTLETS);
     files.push(
-        tables::write_table(&p, &tables::outlet_header(&labels), outlet_rows.iter().map(|o| tables::outlet_row(o, &labels)))
-            .map_err(io(&p))?,
+        tables::write_table(
+            &p,
+            &tables::outlet_header(&labels),
+            outlet_rows.iter().map(|o| tables::outlet_row(o, &labels)),
+        )
+        .map_err(io(&p))?,
     );
     let p = out.join(REJECTS);
-    files.push(tables::write_table(&p, &tables::reject_header(), rejects.iter().map(tables::reject_row)).map_err(io(&p))?);
+    files.push(
+        tables::write_table(&p, &tables::reject_header(), rejects.iter().map(tables::reject_row)).map_err(io(&p))?,
+    );
 
     let mut merged = first.clone();
     merged.shard = None;
@@ -220,7 +236,11 @@ fn check_shard_set(shards: &[PathBuf], manifests: &[Manifest], allow_partial: bo
             return Err(shard_err(d, "not a shard (run without --shard); nothing to merge it with"));
         };
         if *count.get_or_insert(s.count) != s.count {
-            return Err(MergeError::Mismatch(format!("{} is shard {s}, others are of {}", d.display(), count.unwrap_or(0))));
+            return Err(MergeError::Mismatch(format!(
+                "{} is shard {s}, others are of {}",
+                d.display(),
+                count.unwrap_or(0)
+            )));
         }
         if let Some(prev) = seen.insert(s.index, d.clone()) {
             return Err(MergeError::Mismatch(format!("shard {s} given twice: {} and {}", prev.display(), d.display())));

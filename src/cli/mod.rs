@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand.
 
 mod bench;
+mod cache;
 mod codebook;
 mod compare;
 mod embed;
@@ -38,6 +39,9 @@ enum Command {
     Compare(compare::CompareCmd),
     /// Combine the outputs of `run --shard K/N` into the outputs of one unsharded run.
     Merge(merge::MergeArgs),
+    /// Inspect or trim the embedding cache.
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
     /// Manage encoder models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -86,5 +90,6 @@ pub fn main() -> anyhow::Result<()> {
         Command::Codebook(c) => codebook::run(c),
         Command::Compare(c) => compare::run(c),
         Command::Merge(a) => merge::run(a),
+        Command::Cache(c) => cache::run(c),
     }
 }
