@@ -13,6 +13,7 @@ pub mod corpus;
 pub mod encode;
 pub mod evaluate;
 pub mod export;
+pub mod memory;
 pub mod merge;
 pub mod pipeline;
 pub mod record;

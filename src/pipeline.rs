@@ -211,6 +211,7 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     timings.insert("total".into(), t_start.elapsed().as_secs_f64());
 
     counts.insert("rejects".into(), rejects.len() as u64);
+    counts.insert("peak_rss_mb".into(), crate::memory::peak_rss_mb() as u64);
     counts.insert("texts_requested".into(), embedder.counters.requested);
     counts.insert("texts_cached".into(), embedder.counters.cache_hits);
     counts.insert("texts_encoded".into(), embedder.counters.encoded);
