@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::{aggregate_with_seq, labels_with_other, OutletTotals};
 use crate::export::tables::{self, CsvSink};
 use crate::export::{Manifest, RejectRow};
-use crate::pipeline::{ARTICLES, MANIFEST, OUTLETS, PARAGRAPHS, REJECTS};
+use crate::pipeline::{ARTICLES, MANIFEST, PARAGRAPHS, REJECTS};
 use crate::record::ParagraphRecord;
 
 #[derive(Debug, thiserror::Error)]
@@ -178,25 +178,9 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
         }
     }
     rejects.sort();
-    let mut files = vec![
-        paragraphs.finish().map_err(io(&out.join(PARAGRAPHS)))?,
-        articles.finish().map_err(io(&out.join(ARTICLES)))?,
-    ];
     let outlet_rows = outlets.finish();
-    let p = out.join(OUTLETS);
-    files.push(
-        tables::write_table(
-            &p,
-            &tables::outlet_header(&labels),
-            outlet_rows.iter().map(|o| tables::outlet_row(o, &labels)),
-        )
-        .map_err(io(&p))?,
-    );
-    let p = out.join(REJECTS);
-    files.push(
-        tables::write_table(&p, &tables::reject_header(), rejects.iter().map(tables::reject_row)).map_err(io(&p))?,
-    );
-
+    let (_, outputs) = tables::finish_run_tables(out, [paragraphs, articles], &labels, &outlet_rows, &rejects)
+        .map_err(|e| MergeError::Io { path: e.path, source: e.source })?;
     let mut merged = first.clone();
     merged.shard = None;
     merged.created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -212,11 +196,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
     }
     merged.counts.insert("rejects".into(), rejects.len() as u64);
     merged.merged_from = shards.iter().map(|d| d.display().to_string()).collect();
-    merged.outputs = BTreeMap::new();
-    for f in &files {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        merged.outputs.insert(name, tables::file_sha256(f).map_err(io(f))?);
-    }
+    merged.outputs = outputs;
     merged.write(&manifest_path).map_err(io(&manifest_path))?;
     Ok(merged)
 }

@@ -85,12 +85,7 @@ pub struct RunSummary {
     pub files: Vec<PathBuf>,
 }
 
-/// Output file names inside `--out`.
-pub const PARAGRAPHS: &str = "paragraphs.csv";
-pub const ARTICLES: &str = "articles.csv";
-pub const OUTLETS: &str = "outlets.csv";
-pub const REJECTS: &str = "rejects.csv";
-pub const MANIFEST: &str = "manifest.json";
+pub use crate::export::tables::{ARTICLES, MANIFEST, OUTLETS, PARAGRAPHS, REJECTS};
 
 /// One document's paragraphs, with each body paragraph's sentence ranges, and its corpus position.
 struct Segmented {
@@ -189,24 +184,8 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     let t = Instant::now();
     rejects.sort();
     let outlet_rows = outlets.finish();
-    let mut files = vec![
-        paragraphs.finish().map_err(io_err(&out.join(PARAGRAPHS)))?,
-        articles.finish().map_err(io_err(&out.join(ARTICLES)))?,
-    ];
-    let p = out.join(OUTLETS);
-    files.push(
-        tables::write_table(
-            &p,
-            &tables::outlet_header(&labels),
-            outlet_rows.iter().map(|o| tables::outlet_row(o, &labels)),
-        )
-        .map_err(io_err(&p))?,
-    );
-    let p = out.join(REJECTS);
-    files.push(
-        tables::write_table(&p, &tables::reject_header(), rejects.iter().map(tables::reject_row))
-            .map_err(io_err(&p))?,
-    );
+    let (mut files, outputs) = tables::finish_run_tables(out, [paragraphs, articles], &labels, &outlet_rows, &rejects)
+        .map_err(|e| RunError::Io { path: e.path, source: e.source })?;
     add_time("export", t, &mut timings);
     timings.insert("total".into(), t_start.elapsed().as_secs_f64());
 
@@ -217,11 +196,6 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     counts.insert("texts_encoded".into(), embedder.counters.encoded);
     for k in ["documents", "paragraphs_body", "paragraphs_heading", "paragraphs_boilerplate"] {
         counts.entry(k.into()).or_default();
-    }
-    let mut outputs = BTreeMap::new();
-    for f in &files {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        outputs.insert(name, tables::file_sha256(f).map_err(io_err(f))?);
     }
     let manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
     manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
