@@ -76,6 +76,8 @@ pub enum Event<'a> {
         documents: usize,
         paragraphs: usize,
     },
+    /// Something went wrong and was worked around (also recorded in the manifest).
+    Warning(&'a str),
 }
 
 /// What a finished run leaves for its caller to summarise.
@@ -123,6 +125,9 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     }
 
     let mut embedder = Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())?;
+    for w in &embedder.warnings {
+        events(Event::Warning(w));
+    }
     let t = Instant::now();
     let classifier = zero_shot_classifier(&cb, &mut embedder, opts)?;
     add_time("encode", t, &mut timings);
@@ -502,6 +507,7 @@ fn build_manifest(
         timings,
         encode: serde_json::to_value(&embedder.counters).unwrap_or_default(),
         merged_from: Vec::new(),
+        warnings: embedder.warnings.clone(),
         outputs,
     }
 }
