@@ -17,3 +17,4 @@ pub mod pipeline;
 pub mod record;
 pub mod segment;
 pub mod shard;
+pub mod train;

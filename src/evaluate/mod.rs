@@ -4,6 +4,9 @@
 //! Gold rows name a paragraph by `doc_id` and `text_prefix` (the paragraph's first characters), so a gold
 //! file stays valid when segmentation changes paragraph numbering.
 
+pub mod agreement;
+pub use agreement::*;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
