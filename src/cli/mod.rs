@@ -8,6 +8,7 @@ mod eval;
 mod model;
 mod progress;
 mod run;
+mod train;
 
 use clap::{Args, Parser, Subcommand};
 use framelens::encode::{EncodeOptions, PrecisionChoice};
@@ -25,6 +26,10 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Label every paragraph of a corpus with frames and stance; write CSV tables and a manifest.
     Run(Box<run::RunArgs>),
+    /// Train a frame head on hand-coded rows (single- or multi-label), with a cross-validated report.
+    Train(Box<train::TrainArgs>),
+    /// Train the general stance head on stance data such as VAST.
+    TrainStance(Box<train::TrainStanceArgs>),
     /// Agreement of a run's labels with a hand coding (precision, recall, F1, kappa).
     Eval(eval::EvalArgs),
     /// Benchmarks (encoder throughput and memory).
@@ -79,6 +84,8 @@ pub fn main() -> anyhow::Result<()> {
         Command::Model(c) => model::run(c),
         Command::Run(a) => run::run(*a),
         Command::Eval(a) => eval::run(a),
+        Command::Train(a) => train::run(*a),
+        Command::TrainStance(a) => train::run_stance(*a),
         Command::Bench(c) => bench::run(c),
         Command::Codebook(c) => codebook::run(c),
         Command::Compare(c) => compare::run(c),

@@ -94,6 +94,9 @@ pub struct HeldOutScores {
     pub rows: usize,
     pub accuracy: f64,
     pub macro_f1: f64,
+    /// Multi-label heads: micro-F1 over all (row, label) cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub micro_f1: Option<f64>,
     pub labels: Vec<ClassScore>,
 }
 
@@ -378,6 +381,17 @@ impl Scorer for Head {
 
     fn logits(&self, x: ArrayView1<f32>) -> Vec<f32> {
         self.logits_f64(x).into_iter().map(|v| v as f32).collect()
+    }
+
+    fn calibrated(&self) -> bool {
+        true
+    }
+
+    fn thresholds(&self) -> Option<&[f32]> {
+        match self.kind {
+            HeadKind::Multi => self.thresholds.as_deref(),
+            _ => None,
+        }
     }
 }
 

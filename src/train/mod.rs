@@ -5,12 +5,18 @@
 //! bytes (single-threaded `f64` arithmetic in a fixed order, ChaCha8 for every random choice, no
 //! timestamps in the file). Timings belong in the caller's output, not in the head.
 
+pub mod apply;
 pub mod calibrate;
 pub mod cv;
+pub mod data;
+pub mod frames;
 pub mod head;
 pub mod multilabel;
 pub mod optim;
+pub mod report;
 pub mod softmax_regression;
+pub mod split;
+pub mod stance_data;
 pub mod stance_pair;
 pub mod testdata;
 

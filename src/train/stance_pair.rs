@@ -167,6 +167,10 @@ impl Scorer for TargetStance {
     fn logits(&self, x: ArrayView1<f32>) -> Vec<f32> {
         self.head.logits(pair_features(self.target.view(), x).view())
     }
+
+    fn calibrated(&self) -> bool {
+        true
+    }
 }
 
 /// Trains the stance head on pair features (see [`pair_feature_matrix`]) with labels `y` into `labels`.
