@@ -8,6 +8,7 @@ mod eval;
 mod model;
 mod progress;
 mod run;
+mod sample;
 mod train;
 
 use clap::{Args, Parser, Subcommand};
@@ -30,8 +31,10 @@ enum Command {
     Train(Box<train::TrainArgs>),
     /// Train the general stance head on stance data such as VAST.
     TrainStance(Box<train::TrainStanceArgs>),
-    /// Agreement of a run's labels with a hand coding (precision, recall, F1, kappa).
-    Eval(eval::EvalArgs),
+    /// Agreement with a hand coding (F1, kappa, Krippendorff's alpha, bootstrap intervals, confusion matrix).
+    Eval(Box<eval::EvalArgs>),
+    /// Draw paragraphs of a run for hand coding (at random, by outlet, or the least certain).
+    Sample(sample::SampleArgs),
     /// Benchmarks (encoder throughput and memory).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -83,7 +86,8 @@ pub fn main() -> anyhow::Result<()> {
         Command::Embed(a) => embed::run(a),
         Command::Model(c) => model::run(c),
         Command::Run(a) => run::run(*a),
-        Command::Eval(a) => eval::run(a),
+        Command::Eval(a) => eval::run(*a),
+        Command::Sample(a) => sample::run(a),
         Command::Train(a) => train::run(*a),
         Command::TrainStance(a) => train::run_stance(*a),
         Command::Bench(c) => bench::run(c),

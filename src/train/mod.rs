@@ -14,6 +14,7 @@ pub mod head;
 pub mod multilabel;
 pub mod optim;
 pub mod report;
+pub mod sample;
 pub mod softmax_regression;
 pub mod split;
 pub mod stance_data;
