@@ -26,6 +26,15 @@ pub struct ClassifyOptions {
     pub cue_weight: f32,
     pub multi_label_margin: f32,
     pub other_threshold: Option<f32>,
+    /// `sentence_weight` for trained heads (calibrated scorers). Heads are trained on whole units
+    /// (paragraphs, comments), so by default they score the paragraph alone; its sentences still give the
+    /// evidence.
+    #[serde(default)]
+    pub head_sentence_weight: f32,
+    /// Prior strength when the general stance head is refit on the codebook target's example statements
+    /// (`StanceHead::refine`); 0 = use the head as shipped.
+    #[serde(default)]
+    pub stance_refine_strength: f64,
 }
 
 impl Default for ClassifyOptions {
@@ -36,6 +45,8 @@ impl Default for ClassifyOptions {
             cue_weight: 0.02,
             multi_label_margin: 0.10,
             other_threshold: None,
+            head_sentence_weight: 0.0,
+            stance_refine_strength: 0.01,
         }
     }
 }
@@ -130,10 +141,10 @@ impl Classifier {
     fn mixed_logits(&self, scorer: &dyn Scorer, u: &Unit) -> (Vec<f32>, Vec<Vec<f32>>) {
         let para = scorer.logits(u.embedding);
         let sents: Vec<Vec<f32>> = u.sentence_embeddings.rows().into_iter().map(|r| scorer.logits(r)).collect();
-        if sents.is_empty() || self.opts.sentence_weight == 0.0 {
+        let w = if scorer.calibrated() { self.opts.head_sentence_weight } else { self.opts.sentence_weight };
+        if sents.is_empty() || w == 0.0 {
             return (para, sents);
         }
-        let w = self.opts.sentence_weight;
         let n = sents.len() as f32;
         let mixed =
             (0..para.len()).map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n).collect();
@@ -143,20 +154,35 @@ impl Classifier {
     fn frame(&self, u: &Unit, lower: &str) -> FrameLabel {
         let (mut logits, sents) = self.mixed_logits(self.frames.as_ref(), u);
         let best_raw = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+        // Trained heads are calibrated: cues are evidence only, and their own probabilities are used.
+        let calibrated = self.frames.calibrated();
+        let cue_weight = if calibrated { 0.0 } else { self.opts.cue_weight };
         let mut cues = Vec::new();
         for (k, set) in self.frame_cues.iter().enumerate() {
             let hits = set.hits(lower);
-            logits[k] += self.opts.cue_weight * hits.len().min(3) as f32;
+            if let Some(l) = logits.get_mut(k) {
+                *l += cue_weight * hits.len().min(3) as f32;
+            }
             cues.extend(hits.into_iter().map(str::to_string));
         }
-        let probs = softmax(&logits, self.opts.temperature);
+        let thresholds = self.frames.thresholds();
+        let probs = match thresholds {
+            Some(_) => logits.iter().map(|&z| 1.0 / (1.0 + (-z).exp())).collect(),
+            None => softmax(&logits, if calibrated { 1.0 } else { self.opts.temperature }),
+        };
         let (best, second) = top_two(&probs);
         let ids = self.frames.labels();
-        let frames: Vec<String> = (0..probs.len())
-            .filter(|&k| probs[k] >= probs[best] - self.opts.multi_label_margin)
-            .map(|k| ids[k].clone())
-            .collect();
-        let is_other = self.opts.other_threshold.is_some_and(|t| best_raw < t);
+        let mut frames: Vec<String> = match thresholds {
+            Some(t) => (0..probs.len()).filter(|&k| probs[k] >= t[k]).map(|k| ids[k].clone()).collect(),
+            None => (0..probs.len())
+                .filter(|&k| probs[k] >= probs[best] - self.opts.multi_label_margin)
+                .map(|k| ids[k].clone())
+                .collect(),
+        };
+        if frames.is_empty() {
+            frames.push(ids[best].clone());
+        }
+        let is_other = !calibrated && self.opts.other_threshold.is_some_and(|t| best_raw < t);
         let evidence = best_sentence(u, &sents, best);
         FrameLabel {
             frame: if is_other { OTHER.to_string() } else { ids[best].clone() },
@@ -171,13 +197,15 @@ impl Classifier {
 
     fn stance(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> StanceLabel {
         let (mut logits, _) = self.mixed_logits(scorer, u);
+        let calibrated = scorer.calibrated();
+        let cue_weight = if calibrated { 0.0 } else { self.opts.cue_weight };
         let mut cues = Vec::new();
         for (k, set) in self.stance_cues.iter().enumerate() {
             let hits = set.hits(lower);
-            logits[k] += self.opts.cue_weight * hits.len().min(3) as f32;
+            logits[k] += cue_weight * hits.len().min(3) as f32;
             cues.extend(hits.into_iter().map(str::to_string));
         }
-        let p = softmax(&logits, self.opts.temperature);
+        let p = softmax(&logits, if calibrated { 1.0 } else { self.opts.temperature });
         let (best, _) = top_two(&p);
         StanceLabel { stance: STANCE_LABELS[best], score: p[best], probs: [p[0], p[1], p[2]], cues }
     }

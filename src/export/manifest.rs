@@ -29,6 +29,9 @@ pub struct Manifest {
     /// sha256 of every output file: a folder whose files match its manifest is a complete run.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
+    /// Trained heads used instead of zero-shot prototypes (path, sha256, role), if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<crate::train::apply::HeadUse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
