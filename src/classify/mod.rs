@@ -46,7 +46,7 @@ impl Default for ClassifyOptions {
             multi_label_margin: 0.10,
             other_threshold: None,
             head_sentence_weight: 0.0,
-            stance_refine_strength: 0.01,
+            stance_refine_strength: 0.001,
         }
     }
 }
