@@ -2,7 +2,7 @@
 """Turn the raw records of bench/run.sh into target/bench/encoder-report.md (and results.json).
 
 Reads, under BENCH_DIR/raw/:
-  framelens_<input>.json            `framelens bench encode --json` records (timing, tokens, padding, RSS)
+  framelens_<input>[_<prec>].json   `framelens bench encode --json` records (timing, tokens, padding, RSS)
   framelens_<input>_<prec>.npy      `framelens embed --truncate --precision <prec>` embeddings
   framelens_<input>_<prec>.log/.time  that embed run's stderr and /usr/bin/time (used for timing only
                                     when the binary has no `bench encode` subcommand)
@@ -87,8 +87,10 @@ def main():
         r["source"] = "st_baseline.py"
         recs[(r["system"], name)] = r
     for name in a.inputs:
-        bench_json = raw / f"framelens_{name}.json"
-        bench = json.loads(bench_json.read_text()) if bench_json.exists() else []
+        bench = []  # one file per input (both precisions) or one per input and precision
+        for bench_json in [raw / f"framelens_{name}.json"] + [raw / f"framelens_{name}_{p}.json" for p in ("fp32", "bf16")]:
+            if bench_json.exists():
+                bench += json.loads(bench_json.read_text())
         for p in ("fp32", "bf16"):
             r = next((x for x in bench if x.get("precision") == p), None)
             if r is not None:
@@ -219,6 +221,14 @@ def main():
         "- Padding overhead = padded tokens / real tokens − 1 (sentence-transformers: batches of 32 sorted by "
         "character length, each padded to its longest row).",
     ]
+    cont = raw / "contention.tsv"
+    if cont.exists():
+        last = {}
+        for line in cont.read_text().splitlines():
+            label, tries, other = line.split("\t")
+            last[label] = (int(tries), int(other))
+        ctx.append("- CPU taken by other processes during each reported run (its try number): " + "; ".join(
+            f"{label} {other}% (try {t})" for label, (t, other) in last.items()) + ".")
     warn = raw / "warnings.txt"
     if warn.exists():
         ctx += [f"- **Warning**: {w}" for w in warn.read_text().splitlines() if w.strip()]
@@ -232,9 +242,11 @@ def main():
           "other in one session.", "", *L, "", "Goals (issue 8):", "", *G, "", "Context:", "", *ctx, "",
           "## Every run", "", *D, ""]
     for n in a.inputs:
-        p = raw / f"framelens_{n}.md"
-        if p.exists():
-            md += [f"### `framelens bench encode` output, {n}", "", p.read_text().rstrip(), ""]
+        for suffix in ("", "_fp32", "_bf16"):
+            p = raw / f"framelens_{n}{suffix}.md"
+            if p.exists():
+                md += [f"### `framelens bench encode` output, {n}{suffix.replace('_', ', ')}", "",
+                       p.read_text().rstrip(), ""]
     (bd / "encoder-report.md").write_text("\n".join(md))
     (bd / "results.json").write_text(json.dumps(
         [dict(r, input_name=k[1]) for k, r in sorted(recs.items())], indent=1, default=float))

@@ -82,6 +82,8 @@ pub enum Event<'a> {
         documents: usize,
         paragraphs: usize,
     },
+    /// Something went wrong and was worked around (also recorded in the manifest).
+    Warning(&'a str),
 }
 
 /// What a finished run leaves for its caller to summarise.
@@ -91,12 +93,7 @@ pub struct RunSummary {
     pub files: Vec<PathBuf>,
 }
 
-/// Output file names inside `--out`.
-pub const PARAGRAPHS: &str = "paragraphs.csv";
-pub const ARTICLES: &str = "articles.csv";
-pub const OUTLETS: &str = "outlets.csv";
-pub const REJECTS: &str = "rejects.csv";
-pub const MANIFEST: &str = "manifest.json";
+pub use crate::export::tables::{ARTICLES, MANIFEST, OUTLETS, PARAGRAPHS, REJECTS};
 
 /// One document's paragraphs, with each body paragraph's sentence ranges, and its corpus position.
 struct Segmented {
@@ -134,6 +131,9 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     }
 
     let mut embedder = Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())?;
+    for w in &embedder.warnings {
+        events(Event::Warning(w));
+    }
     let t = Instant::now();
     let mut heads = Vec::new();
     let classifier = zero_shot_classifier(&cb, &mut embedder, opts, &mut heads)?;
@@ -196,38 +196,18 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     let t = Instant::now();
     rejects.sort();
     let outlet_rows = outlets.finish();
-    let mut files = vec![
-        paragraphs.finish().map_err(io_err(&out.join(PARAGRAPHS)))?,
-        articles.finish().map_err(io_err(&out.join(ARTICLES)))?,
-    ];
-    let p = out.join(OUTLETS);
-    files.push(
-        tables::write_table(
-            &p,
-            &tables::outlet_header(&labels),
-            outlet_rows.iter().map(|o| tables::outlet_row(o, &labels)),
-        )
-        .map_err(io_err(&p))?,
-    );
-    let p = out.join(REJECTS);
-    files.push(
-        tables::write_table(&p, &tables::reject_header(), rejects.iter().map(tables::reject_row))
-            .map_err(io_err(&p))?,
-    );
+    let (mut files, outputs) = tables::finish_run_tables(out, [paragraphs, articles], &labels, &outlet_rows, &rejects)
+        .map_err(|e| RunError::Io { path: e.path, source: e.source })?;
     add_time("export", t, &mut timings);
     timings.insert("total".into(), t_start.elapsed().as_secs_f64());
 
     counts.insert("rejects".into(), rejects.len() as u64);
+    counts.insert("peak_rss_mb".into(), crate::memory::peak_rss_mb() as u64);
     counts.insert("texts_requested".into(), embedder.counters.requested);
     counts.insert("texts_cached".into(), embedder.counters.cache_hits);
     counts.insert("texts_encoded".into(), embedder.counters.encoded);
     for k in ["documents", "paragraphs_body", "paragraphs_heading", "paragraphs_boilerplate"] {
         counts.entry(k.into()).or_default();
-    }
-    let mut outputs = BTreeMap::new();
-    for f in &files {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        outputs.insert(name, tables::file_sha256(f).map_err(io_err(f))?);
     }
     let mut manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
     manifest.heads = heads;
@@ -549,6 +529,8 @@ fn build_manifest(
         counts,
         timings,
         encode: serde_json::to_value(&embedder.counters).unwrap_or_default(),
+        merged_from: Vec::new(),
+        warnings: embedder.warnings.clone(),
         outputs,
         heads: Vec::new(),
     }

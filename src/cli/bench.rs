@@ -17,6 +17,34 @@ use super::embed::EmbedStats;
 pub enum BenchCommand {
     /// Encoder throughput and memory.
     Encode(EncodeBench),
+    /// Generate a synthetic corpus (JSON Lines) by recombining a corpus' sentences, for run benchmarks.
+    Corpus(CorpusBench),
+}
+
+#[derive(Args)]
+pub struct CorpusBench {
+    /// Documents to generate (about 6.5 body paragraphs each).
+    #[arg(long)]
+    pub docs: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Source corpus whose sentences, headings and boilerplate are recombined.
+    #[arg(long, default_value = "corpora/sample")]
+    pub from: PathBuf,
+    /// Output .jsonl file.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn corpus(b: CorpusBench) -> anyhow::Result<()> {
+    let m = framelens::synth::Material::from_corpus(&b.from)?;
+    let mut body = 0;
+    framelens::atomic::write_atomic_with(&b.out, |w| {
+        body = framelens::synth::generate(&m, b.docs, b.seed, w)?;
+        Ok(())
+    })?;
+    eprintln!("wrote {} documents ({body} body paragraphs) to {}", b.docs, b.out.display());
+    Ok(())
 }
 
 #[derive(Args)]
@@ -55,7 +83,10 @@ struct Row {
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Encode(b) = cmd;
+    let b = match cmd {
+        BenchCommand::Encode(b) => b,
+        BenchCommand::Corpus(c) => return corpus(c),
+    };
     let exe = std::env::current_exe()?;
     let tmp = tempfile::tempdir()?;
     let mut rows = Vec::new();

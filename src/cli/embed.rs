@@ -43,19 +43,6 @@ pub struct EmbedStats {
     pub peak_rss_mb: f64,
 }
 
-/// Peak resident set size of this process (VmHWM), in MB; 0 where /proc is unavailable.
-pub fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 /// Reads the input rows; every problem names the file and line.
 fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -147,7 +134,7 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<()> {
             padded_tokens: enc.stats.padded_tokens,
             load_secs,
             encode_secs,
-            peak_rss_mb: peak_rss_mb(),
+            peak_rss_mb: framelens::memory::peak_rss_mb(),
         };
         framelens::atomic::write_atomic(path, &serde_json::to_vec_pretty(&stats)?)?;
     }

@@ -1,10 +1,12 @@
 //! Command-line interface: one module per subcommand.
 
 mod bench;
+mod cache;
 mod codebook;
 mod compare;
 mod embed;
 mod eval;
+mod merge;
 mod model;
 mod progress;
 mod run;
@@ -43,6 +45,11 @@ enum Command {
     Codebook(codebook::CodebookCommand),
     /// Compare framing across outlets (or months, or any column) of a finished run.
     Compare(compare::CompareCmd),
+    /// Combine the outputs of `run --shard K/N` into the outputs of one unsharded run.
+    Merge(merge::MergeArgs),
+    /// Inspect or trim the embedding cache.
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
     /// Manage encoder models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -93,5 +100,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Bench(c) => bench::run(c),
         Command::Codebook(c) => codebook::run(c),
         Command::Compare(c) => compare::run(c),
+        Command::Merge(a) => merge::run(a),
+        Command::Cache(c) => cache::run(c),
     }
 }

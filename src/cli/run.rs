@@ -134,6 +134,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let summary = pipeline::run(&opts, &model, &mut |e| match e {
         Event::Stage(s) if verbose => eprintln!("stage: {s}"),
         Event::Stage(_) => {}
+        Event::Warning(w) => eprintln!("warning: {w}"),
         Event::DocumentsTotal(n) => bar = Some(Progress::with_total(Some(n as u64), "documents", quiet)),
         Event::Done { documents, paragraphs: p } => {
             let b = bar.get_or_insert_with(|| Progress::with_total(None, "documents", quiet));

@@ -4,6 +4,7 @@
 //! [`CsvSink::finish`] renames the file into place. A killed run leaves only `.part` files, which the next
 //! run overwrites; a file under its final name is always complete.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,13 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::{ArticleAggregate, Counts, OutletAggregate};
 use crate::codebook::STANCE_LABELS;
 use crate::record::ParagraphRecord;
+
+/// Output file names inside a run's folder.
+pub const PARAGRAPHS: &str = "paragraphs.csv";
+pub const ARTICLES: &str = "articles.csv";
+pub const OUTLETS: &str = "outlets.csv";
+pub const REJECTS: &str = "rejects.csv";
+pub const MANIFEST: &str = "manifest.json";
 
 /// Columns of `paragraphs.csv` before the optional `score_<frame>` columns.
 pub const PARAGRAPH_COLUMNS: [&str; 19] = [
@@ -214,6 +222,46 @@ pub fn write_table(path: &Path, header: &[String], rows: impl IntoIterator<Item 
         sink.row(&r)?;
     }
     sink.finish()
+}
+
+/// An I/O error with the file it happened on.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct FileError {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+fn at(path: &Path) -> impl FnOnce(io::Error) -> FileError + '_ {
+    move |source| FileError { path: path.to_path_buf(), source }
+}
+
+/// Completes a run's tables (runs and merges alike): renames the streamed paragraph and article files into
+/// place, writes the outlet and reject tables, and returns the finished files with their sha256 (for the
+/// manifest, written last).
+pub fn finish_run_tables(
+    out: &Path,
+    streamed: [CsvSink; 2],
+    labels: &[String],
+    outlets: &[OutletAggregate],
+    rejects: &[RejectRow],
+) -> Result<(Vec<PathBuf>, BTreeMap<String, String>), FileError> {
+    let mut files = Vec::new();
+    for sink in streamed {
+        let path = sink.path.clone();
+        files.push(sink.finish().map_err(at(&path))?);
+    }
+    let p = out.join(OUTLETS);
+    files.push(write_table(&p, &outlet_header(labels), outlets.iter().map(|o| outlet_row(o, labels))).map_err(at(&p))?);
+    let p = out.join(REJECTS);
+    files.push(write_table(&p, &reject_header(), rejects.iter().map(reject_row)).map_err(at(&p))?);
+    let mut hashes = BTreeMap::new();
+    for f in &files {
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        hashes.insert(name, file_sha256(f).map_err(at(f))?);
+    }
+    Ok((files, hashes))
 }
 
 /// sha256 of a finished output file, recorded in the manifest so a reader can tell a complete set.

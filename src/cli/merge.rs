@@ -1,0 +1,35 @@
+//! `framelens merge SHARD... --out DIR`: combine `--shard K/N` outputs into the unsharded run's outputs.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Output folders of the shard runs.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Merge even when some shards K/N are missing.
+    #[arg(long)]
+    pub allow_partial: bool,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(a: MergeArgs) -> anyhow::Result<()> {
+    let m = framelens::merge::merge(&a.shards, &a.out, a.allow_partial)?;
+    if !a.quiet {
+        let c = |k: &str| m.counts.get(k).copied().unwrap_or(0);
+        eprintln!(
+            "merged {} shards: {} documents, {} body paragraphs, {} rejects into {}",
+            a.shards.len(),
+            c("documents"),
+            c("paragraphs_body"),
+            c("rejects"),
+            a.out.display()
+        );
+    }
+    Ok(())
+}
