@@ -128,8 +128,18 @@ fn a_head_for_another_encoder_is_refused() {
     let Some(model) = common::real_model() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let data = sample_labelled(tmp.path());
-    let file = tmp.path().join("h.json");
-    train(&data, &file, &[]).success();
+    // Without --out the head goes next to the codebook as `<codebook stem>.head.json`.
+    let cb_copy = tmp.path().join("my-codebook.toml");
+    std::fs::copy(root().join(CODEBOOK), &cb_copy).unwrap();
+    framelens()
+        .args(["train", "--folds", "3", "--l2", "1e-3", "--quiet", "--codebook"])
+        .arg(&cb_copy)
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .success();
+    let file = tmp.path().join("my-codebook.head.json");
+    assert!(file.is_file());
     let other = "0f".repeat(32);
     let text = std::fs::read_to_string(&file).unwrap().replace(&model.manifest.weights_sha256, &other);
     let bad = tmp.path().join("other-encoder.head.json");

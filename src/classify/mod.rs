@@ -46,7 +46,7 @@ impl Default for ClassifyOptions {
             multi_label_margin: 0.10,
             other_threshold: None,
             head_sentence_weight: 0.0,
-            stance_refine_strength: 0.01,
+            stance_refine_strength: 0.001,
         }
     }
 }
@@ -227,5 +227,86 @@ fn best_sentence(u: &Unit, sents: &[Vec<f32>], label: usize) -> String {
     match pick {
         Some(&(s, e)) => u.text[s..e].trim().to_string(),
         None => u.text.trim().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::Frame;
+    use ndarray::{array, Array2};
+
+    /// Logits = the embedding itself (one label per dimension).
+    struct Identity {
+        labels: Vec<String>,
+        calibrated: bool,
+        thresholds: Option<Vec<f32>>,
+    }
+    impl Scorer for Identity {
+        fn labels(&self) -> &[String] {
+            &self.labels
+        }
+        fn logits(&self, x: ArrayView1<f32>) -> Vec<f32> {
+            x.to_vec()
+        }
+        fn calibrated(&self) -> bool {
+            self.calibrated
+        }
+        fn thresholds(&self) -> Option<&[f32]> {
+            self.thresholds.as_deref()
+        }
+    }
+
+    fn codebook() -> Codebook {
+        let frame = |id: &str, cue: &str| Frame {
+            id: id.into(),
+            label: id.into(),
+            definition: "d".into(),
+            cues: vec![cue.into()],
+            examples: vec![],
+        };
+        Codebook {
+            name: "t".into(),
+            version: "1".into(),
+            description: "t".into(),
+            other_threshold: Some(0.9),
+            multi_label_margin: None,
+            frames: vec![frame("a", "alpha"), frame("b", "beta"), frame("c", "gamma")],
+            stance_targets: vec![],
+        }
+    }
+
+    fn label(scorer: Identity, x: ndarray::Array1<f32>, text: &str) -> FrameLabel {
+        let c = Classifier::new(&codebook(), Box::new(scorer), None, ClassifyOptions::default());
+        let empty = Array2::<f32>::zeros((0, 3));
+        let unit = Unit { text, embedding: x.view(), sentences: &[], sentence_embeddings: empty.view() };
+        c.classify(&[unit]).0.remove(0)
+    }
+
+    #[test]
+    fn calibrated_heads_use_their_own_probabilities_without_cue_bonus_or_other() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let head = Identity { labels: labels.clone(), calibrated: true, thresholds: None };
+        let f = label(head, array![1.0, 0.5, 0.0], "beta beta");
+        let p = scorer::softmax(&[1.0, 0.5, 0.0], 1.0);
+        assert_eq!(f.probs, p, "softmax at temperature 1, no cue bonus");
+        assert_eq!(f.frame, "a", "no cosine `other` threshold for heads");
+        assert_eq!(f.cues, vec!["beta"], "cues still reported as evidence");
+        // Prototypes: the run's temperature, the cue bonus and the other threshold apply.
+        let proto = Identity { labels: labels.clone(), calibrated: false, thresholds: None };
+        assert_eq!(label(proto, array![0.5, 0.45, 0.0], "x").frame, "other");
+    }
+
+    #[test]
+    fn multi_label_heads_use_sigmoids_and_thresholds() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let head = Identity { labels: labels.clone(), calibrated: true, thresholds: Some(vec![0.5, 0.3, 0.9]) };
+        let f = label(head, array![2.0, -0.5, 1.0], "x");
+        // sigmoid: 0.88, 0.38, 0.73 → a (≥ 0.5) and b (≥ 0.3); c under 0.9.
+        assert_eq!(f.frames, vec!["a", "b"]);
+        assert_eq!(f.frame, "a");
+        assert!((f.probs[1] - 1.0 / (1.0 + 0.5f32.exp())).abs() < 1e-6);
+        let none = Identity { labels, calibrated: true, thresholds: Some(vec![0.99, 0.99, 0.99]) };
+        assert_eq!(label(none, array![2.0, -0.5, 1.0], "x").frames, vec!["a"], "the best frame when none passes");
     }
 }

@@ -2,9 +2,10 @@
 //! general stance head (`--stance-head`) in place of the zero-shot prototypes, and the same labelling of a
 //! list of texts that `run` does for paragraphs.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array2, Axis};
+use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::head::{Head, HeadError, HeadKind};
@@ -90,11 +91,15 @@ pub fn frame_head_for(path: &Path, cb: &LoadedCodebook, encoder_sha256: &str) ->
 /// Loads the general stance head and points it at the codebook's first stance target: the target is the
 /// embedded target description; with `refine_strength > 0` the head is refit on the target's example
 /// statements with a prior centred on the shipped weights ([`StanceHead::refine`]).
+///
+/// `known` gives embeddings the caller already has (e.g. of the codebook's texts, so that a run embeds each
+/// text once); the rest are embedded here.
 pub fn stance_head_for(
     path: &Path,
     cb: &LoadedCodebook,
     embedder: &mut Embedder,
     refine_strength: f64,
+    known: &dyn Fn(&str) -> Option<Array1<f32>>,
 ) -> Result<Option<(TargetStance, HeadUse)>, HeadUseError> {
     let Some(target) = cb.codebook.stance_targets.first() else { return Ok(None) };
     let bytes = std::fs::read(path).map_err(|source| HeadError::Io { path: path.to_path_buf(), source })?;
@@ -112,7 +117,16 @@ pub fn stance_head_for(
             y.push(k);
         }
     }
-    let emb = embedder.embed(&texts, &mut |_| {})?.vectors;
+    let missing: Vec<&str> = texts.iter().copied().filter(|t| known(t).is_none()).collect();
+    let fresh = embedder.embed(&missing, &mut |_| {})?.vectors;
+    let mut emb = Array2::<f32>::zeros((texts.len(), embedder.model().manifest.hidden_size));
+    for (i, t) in texts.iter().enumerate() {
+        let v = match known(t) {
+            Some(v) => v,
+            None => fresh.row(missing.iter().position(|m| m == t).expect("embedded above")).to_owned(),
+        };
+        emb.row_mut(i).assign(&v);
+    }
     let t = emb.row(0);
     let mut refined_on = None;
     if refine_strength > 0.0 && !y.is_empty() {
@@ -145,9 +159,17 @@ pub fn build_classifier(
     stance_head: Option<&Path>,
 ) -> Result<(Classifier, Vec<HeadUse>), HeadUseError> {
     let zs = ZeroShotTexts::new(&cb.codebook);
-    let refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
-    let emb = embedder.embed(&refs, &mut |_| {})?;
-    let (proto_frames, proto_stance) = zs.build(&emb.vectors);
+    let mut refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
+    // The stance target's description too, so that every codebook text is embedded in one call.
+    let n_zs = refs.len();
+    if stance_head.is_some() {
+        refs.extend(cb.codebook.stance_targets.first().map(|t| t.description.as_str()));
+    }
+    let all = embedder.embed(&refs, &mut |_| {})?.vectors;
+    let index: HashMap<&str, usize> = refs.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    let known = |t: &str| index.get(t).map(|&i| all.row(i).to_owned());
+    let zs_emb = all.slice(ndarray::s![..n_zs, ..]).to_owned();
+    let (proto_frames, proto_stance) = zs.build(&zs_emb);
     let mut used = Vec::new();
     let frames: Box<dyn Scorer> = match frame_head {
         Some(p) => {
@@ -159,7 +181,7 @@ pub fn build_classifier(
     };
     let mut stance: Option<Box<dyn Scorer>> = proto_stance.map(|s| Box::new(s) as Box<dyn Scorer>);
     if let Some(p) = stance_head {
-        if let Some((s, u)) = stance_head_for(p, cb, embedder, opts.stance_refine_strength)? {
+        if let Some((s, u)) = stance_head_for(p, cb, embedder, opts.stance_refine_strength, &known)? {
             stance = Some(Box::new(s));
             used.push(u);
         }
