@@ -194,8 +194,9 @@ pub struct HeadArgs {
     /// A trained frame head (`framelens train`) used instead of the codebook's zero-shot frame prototypes.
     #[arg(long, value_name = "FILE")]
     pub head: Option<PathBuf>,
-    /// The general stance head scored toward the codebook's stance target (default: the shipped
-    /// models/heads/stance-vast.json when present and trained for the encoder in use).
+    /// The general stance head scored toward the codebook's stance target: a file, or `shipped` for
+    /// models/heads/stance-vast.json. Default: the codebook's stance prototypes, because the shipped head did not
+    /// beat them on the sample corpus and leaned to `supportive` on the seed article (docs/evaluation.md).
     #[arg(long, value_name = "FILE", conflicts_with = "no_stance_head")]
     pub stance_head: Option<PathBuf>,
     /// Stance from the codebook's example statements (zero-shot prototypes) instead of the stance head.
@@ -219,8 +220,8 @@ impl HeadArgs {
         }
     }
 
-    /// The stance head to use: the one given, else the shipped one when the codebook has a stance target
-    /// and the head was trained for this encoder (otherwise prototypes, with a note).
+    /// The stance head to use: the file given, or the shipped one for `shipped` when it was trained for this
+    /// encoder (otherwise prototypes, with a note); None means prototypes.
     pub fn stance_head(
         &self,
         cb: &framelens::codebook::LoadedCodebook,
@@ -230,10 +231,14 @@ impl HeadArgs {
         if self.no_stance_head || cb.codebook.stance_targets.is_empty() {
             return Ok(None);
         }
-        if let Some(p) = &self.stance_head {
-            return Ok(Some(p.clone()));
+        match &self.stance_head {
+            None => return Ok(None),
+            Some(p) if p.as_os_str() != "shipped" => return Ok(Some(p.clone())),
+            Some(_) => {}
         }
-        let Some(p) = framelens::train::apply::shipped_stance_head() else { return Ok(None) };
+        let Some(p) = framelens::train::apply::shipped_stance_head() else {
+            anyhow::bail!("--stance-head shipped: models/heads/stance-vast.json not found")
+        };
         match framelens::train::Head::read(&p) {
             Ok(h) if h.encoder.weights_sha256.eq_ignore_ascii_case(&model.manifest.weights_sha256) => Ok(Some(p)),
             Ok(h) => {
