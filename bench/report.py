@@ -6,7 +6,8 @@ Reads, under BENCH_DIR/raw/:
   framelens_<input>_<prec>.npy      `framelens embed --truncate --precision <prec>` embeddings
   framelens_<input>_<prec>.log/.time  that embed run's stderr and /usr/bin/time (used for timing only
                                     when the binary has no `bench encode` subcommand)
-  st.jsonl                          one record per st_baseline.py run
+  st_<input>_<backend>.json         the st_baseline.py record of that run
+  kept.tsv, warnings.txt            run.sh's record of how busy the machine was during each kept run
   st_<input>_<backend>.npy          its embeddings
 """
 import argparse
@@ -81,7 +82,10 @@ def main():
 
     # ---- collect records: recs[(system, input)] = dict
     recs = {}
-    for line in (raw / "st.jsonl").read_text().splitlines() if (raw / "st.jsonl").exists() else []:
+    st_lines = []
+    for f in sorted(raw.glob("st_*.json")) + ([raw / "st.jsonl"] if (raw / "st.jsonl").exists() else []):
+        st_lines += [l for l in f.read_text().splitlines() if l.strip()]
+    for line in st_lines:
         r = json.loads(line)
         name = Path(r["input"]).stem
         r["source"] = "st_baseline.py"
@@ -221,7 +225,7 @@ def main():
         "- Padding overhead = padded tokens / real tokens − 1 (sentence-transformers: batches of 32 sorted by "
         "character length, each padded to its longest row).",
     ]
-    cont = raw / "contention.tsv"
+    cont = raw / "kept.tsv" if (raw / "kept.tsv").exists() else raw / "contention.tsv"
     if cont.exists():
         last = {}
         for line in cont.read_text().splitlines():

@@ -16,6 +16,7 @@
 #   BENCH_NO_WAIT=1  do not wait for a quiet machine (no cargo/rustc, <15% CPU busy) before each run
 #   BENCH_MAX_WAIT   seconds to wait for it at most (default 2700), then time anyway and say so
 #   BENCH_MAX_OTHER  % of the CPUs other processes may take during a run before it is repeated (default 10)
+#   BENCH_TRIES      tries per run at most (default 3); the least disturbed one is kept
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -87,7 +88,6 @@ wait_quiet() {
     fi
     if (( SECONDS - start > ${BENCH_MAX_WAIT:-2700} )); then
       log "machine still not quiet ($busy) after ${BENCH_MAX_WAIT:-2700} s: timing anyway"
-      echo "$1 started while the machine was not quiet ($busy)" >> "$RAW/warnings.txt"
       return 0
     fi
     if (( SECONDS - said >= 60 )); then log "waiting for a quiet machine before $1 ($busy)"; said=$SECONDS; fi
@@ -100,13 +100,14 @@ HAVE_BENCH=0
 if "$FRAMELENS" bench encode --help >/dev/null 2>&1; then HAVE_BENCH=1; fi
 RAW="$BENCH_DIR/raw"
 mkdir -p "$RAW"
-rm -f "$RAW"/*
+rm -rf "$RAW"/*
 cat /proc/loadavg > "$RAW/loadavg_start.txt"
 
 # Another process taking CPU during a run spoils it. clean_run measures it: the machine's busy CPU time
 # (/proc/stat) over the run minus the CPU time of the run's own processes (bash `times`, children
 # included). A run during which others took more than BENCH_MAX_OTHER % of the machine (default 10) is
-# done again, up to 3 tries; raw/contention.tsv keeps the figure of every try and the report shows it.
+# done again, up to BENCH_TRIES times (default 3), and the least disturbed try is kept. raw/contention.tsv
+# has the figure of every try, raw/kept.tsv the try kept; the report shows it.
 cpu_jiffies() {  # "busy total" for the whole machine
   local a k t=0; a=($(head -1 /proc/stat))
   for k in 1 2 3 4 5 6 7 8; do t=$((t + a[k])); done
@@ -116,12 +117,13 @@ snap_children() {  # CHILD_MS = user+sys of this shell's finished children (`tim
   times > "$RAW/.times"
   CHILD_MS=$(tail -1 "$RAW/.times" | awk '{ t = 0; for (i = 1; i <= NF; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }')
 }
-clean_run() {  # clean_run LABEL CMD...: run CMD on a quiet machine, again if others took CPU meanwhile
-  local label=$1 try b0 t0 b1 t1 c0 c1 other hz; shift
+clean_run() {  # clean_run LABEL PREFIX CMD...: CMD writes $RAW/PREFIX.*; run it on a quiet machine,
+  local label=$1 prefix=$2 try n=0 b0 t0 b1 t1 c0 c1 other hz best="" best_other=101 f  # keep the calmest try
+  shift 2
   hz=$(getconf CLK_TCK)
-  for try in 1 2 3; do
-    wait_quiet "$label"
-    log "$label"
+  for (( try = 1; try <= ${BENCH_TRIES:-3}; try++ )); do
+    wait_quiet "$label"; n=$try
+    log "$label (try $try)"
     snap_children; c0=$CHILD_MS; read -r b0 t0 < <(cpu_jiffies)
     "$@"
     read -r b1 t1 < <(cpu_jiffies); snap_children; c1=$CHILD_MS
@@ -129,14 +131,18 @@ clean_run() {  # clean_run LABEL CMD...: run CMD on a quiet machine, again if ot
     other=$(( t1 > t0 ? (100 * ((b1 - b0) - (c1 - c0) * hz / 1000)) / (t1 - t0) : 0 ))
     (( other < 0 )) && other=0
     printf '%s\t%s\t%s\n' "$label" "$try" "$other" >> "$RAW/contention.tsv"
-    (( other <= ${BENCH_MAX_OTHER:-10} )) && return 0
-    if [[ "${BENCH_NO_WAIT:-0}" == 1 ]]; then
-      echo "$label: other processes took ${other}% of the CPUs during it (BENCH_NO_WAIT=1: not repeated)" >> "$RAW/warnings.txt"
-      return 0
-    fi
+    mkdir -p "$RAW/tries/$prefix.$try"
+    for f in "$RAW/$prefix".*; do [[ -e "$f" ]] && mv "$f" "$RAW/tries/$prefix.$try/"; done
+    if (( other < best_other )); then best=$try; best_other=$other; fi
+    (( other <= ${BENCH_MAX_OTHER:-10} )) && break
     log "other processes took ${other}% of the CPUs during $label (try $try)"
+    if [[ "${BENCH_NO_WAIT:-0}" == 1 ]]; then break; fi
   done
-  echo "$label: other processes took ${other}% of the CPUs during the last of 3 tries, which is reported" >> "$RAW/warnings.txt"
+  cp -a "$RAW/tries/$prefix.$best/." "$RAW/"
+  printf '%s\t%s\t%s\n' "$label" "$best" "$best_other" >> "$RAW/kept.tsv"
+  if (( best_other > ${BENCH_MAX_OTHER:-10} )); then
+    echo "$label: other processes took ${best_other}% of the CPUs during the least disturbed try ($best of $n)" >> "$RAW/warnings.txt"
+  fi
 }
 
 framelens_bench() {  # framelens_bench NAME PRECISION: the timed runs
@@ -155,20 +161,20 @@ framelens_embed() {  # framelens_embed NAME PRECISION: the embeddings for the co
 }
 st_run() {  # st_run NAME BACKEND
   "$PY" "$ROOT/bench/st_baseline.py" "$BENCH_DIR/$1.txt" --backend "$2" --threads "$THREADS" --repeat "$REPEAT" \
-    --out "$RAW/st_$1_$2.npy" 2> "$RAW/st_$1_$2.log" | tee -a "$RAW/st.jsonl"
+    --out "$RAW/st_$1_$2.npy" 2> "$RAW/st_$1_$2.log" | tee "$RAW/st_$1_$2.json"
 }
 
 for name in "${INPUTS[@]}"; do
   for p in fp32 bf16; do
     if (( HAVE_BENCH )); then
-      clean_run "framelens $p on $name" framelens_bench "$name" "$p"
+      clean_run "framelens $p on $name" "framelens_${name}_$p" framelens_bench "$name" "$p"
       framelens_embed "$name" "$p"  # untimed: no need for a quiet machine
     else
-      clean_run "framelens $p on $name (embed)" framelens_embed "$name" "$p"
+      clean_run "framelens $p on $name (embed)" "framelens_${name}_$p" framelens_embed "$name" "$p"
     fi
   done
   for b in $BACKENDS; do
-    clean_run "sentence-transformers/$b on $name" st_run "$name" "$b"
+    clean_run "sentence-transformers/$b on $name" "st_${name}_$b" st_run "$name" "$b"
   done
 done
 cat /proc/loadavg > "$RAW/loadavg_end.txt"
