@@ -221,6 +221,14 @@ def main():
         "- Padding overhead = padded tokens / real tokens − 1 (sentence-transformers: batches of 32 sorted by "
         "character length, each padded to its longest row).",
     ]
+    cont = raw / "contention.tsv"
+    if cont.exists():
+        last = {}
+        for line in cont.read_text().splitlines():
+            label, tries, other = line.split("\t")
+            last[label] = (int(tries), int(other))
+        ctx.append("- CPU taken by other processes during each reported run (its try number): " + "; ".join(
+            f"{label} {other}% (try {t})" for label, (t, other) in last.items()) + ".")
     warn = raw / "warnings.txt"
     if warn.exists():
         ctx += [f"- **Warning**: {w}" for w in warn.read_text().splitlines() if w.strip()]

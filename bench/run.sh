@@ -15,6 +15,7 @@
 #   BENCH_ROWS=N   keep only the first N rows of each input (a smoke test of the scripts, not a benchmark)
 #   BENCH_NO_WAIT=1  do not wait for a quiet machine (no cargo/rustc, <15% CPU busy) before each run
 #   BENCH_MAX_WAIT   seconds to wait for it at most (default 2700), then time anyway and say so
+#   BENCH_MAX_OTHER  % of the CPUs other processes may take during a run before it is repeated (default 10)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -63,7 +64,7 @@ INPUTS=(fixture_x4 news_2000)
 # ---- 3. a quiet machine --------------------------------------------------------------------------------
 # On 2 cores a concurrent build makes every timing meaningless. Before each system's run, wait until no
 # compiler is running and the CPUs have been at least 85% idle over 3 s (give up after BENCH_MAX_WAIT s and
-# say so in the report). pgrep -x matches process names: `pgrep -f cargo` would also match any process whose
+# say so in the report); after it, check that nothing else ran meanwhile (clean_run below). pgrep -x matches process names: `pgrep -f cargo` would also match any process whose
 # command line merely mentions ~/.cargo/bin.
 BUILD_RE='cargo|rustc|cargo-nextest|cc1|cc1plus|ld'
 cpu_busy_pct() {  # CPU busy % over 3 s, from /proc/stat
@@ -78,7 +79,7 @@ wait_quiet() {
   [[ "${BENCH_NO_WAIT:-0}" == 1 ]] && return 0
   local start=$SECONDS said=0 busy
   while :; do
-    if pgrep -x "$BUILD_RE" >/dev/null 2>&1; then
+    if pgrep -r R,S,D -x "$BUILD_RE" >/dev/null 2>&1; then  # -r: not zombies
       busy="build"
     else
       busy="$(cpu_busy_pct)"; (( busy < 15 )) && return 0
@@ -102,28 +103,40 @@ mkdir -p "$RAW"
 rm -f "$RAW"/*
 cat /proc/loadavg > "$RAW/loadavg_start.txt"
 
-# A build that starts during a run spoils it: a watcher notes every 2 s whether a compiler is running, and a
-# run that overlapped one is done again (up to 3 tries; the report says when none was clean).
-( while :; do pgrep -x "$BUILD_RE" >/dev/null 2>&1 && date +%s >> "$RAW/builds_seen.txt"; sleep 2; done ) &
-WATCHER=$!
-trap 'kill "$WATCHER" 2>/dev/null || true' EXIT
-build_during() {  # was a compiler seen between epoch $1 and $2?
-  [[ -f "$RAW/builds_seen.txt" ]] || return 1
-  awk -v a="$1" -v b="$2" '$1 >= a && $1 <= b { found = 1 } END { exit !found }' "$RAW/builds_seen.txt"
+# Another process taking CPU during a run spoils it. clean_run measures it: the machine's busy CPU time
+# (/proc/stat) over the run minus the CPU time of the run's own processes (bash `times`, children
+# included). A run during which others took more than BENCH_MAX_OTHER % of the machine (default 10) is
+# done again, up to 3 tries; raw/contention.tsv keeps the figure of every try and the report shows it.
+cpu_jiffies() {  # "busy total" for the whole machine
+  local a k t=0; a=($(head -1 /proc/stat))
+  for k in 1 2 3 4 5 6 7 8; do t=$((t + a[k])); done
+  echo "$((t - a[4] - a[5])) $t"
 }
-clean_run() {  # clean_run LABEL CMD...: run CMD on a quiet machine, again if a build overlapped it
-  local label=$1 try t0 t1; shift
+snap_children() {  # CHILD_MS = user+sys of this shell's finished children (`times` must run in this shell)
+  times > "$RAW/.times"
+  CHILD_MS=$(tail -1 "$RAW/.times" | awk '{ t = 0; for (i = 1; i <= NF; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }')
+}
+clean_run() {  # clean_run LABEL CMD...: run CMD on a quiet machine, again if others took CPU meanwhile
+  local label=$1 try b0 t0 b1 t1 c0 c1 other hz; shift
+  hz=$(getconf CLK_TCK)
   for try in 1 2 3; do
     wait_quiet "$label"
     log "$label"
-    t0=$(date +%s); "$@"; t1=$(date +%s)
-    build_during "$t0" "$t1" || return 0
+    snap_children; c0=$CHILD_MS; read -r b0 t0 < <(cpu_jiffies)
+    "$@"
+    read -r b1 t1 < <(cpu_jiffies); snap_children; c1=$CHILD_MS
+    # others' share of the machine's capacity, in %
+    other=$(( t1 > t0 ? (100 * ((b1 - b0) - (c1 - c0) * hz / 1000)) / (t1 - t0) : 0 ))
+    (( other < 0 )) && other=0
+    printf '%s\t%s\t%s\n' "$label" "$try" "$other" >> "$RAW/contention.tsv"
+    (( other <= ${BENCH_MAX_OTHER:-10} )) && return 0
     if [[ "${BENCH_NO_WAIT:-0}" == 1 ]]; then
-      echo "$label: a build ran during it (BENCH_NO_WAIT=1: not repeated)" >> "$RAW/warnings.txt"; return 0
+      echo "$label: other processes took ${other}% of the CPUs during it (BENCH_NO_WAIT=1: not repeated)" >> "$RAW/warnings.txt"
+      return 0
     fi
-    log "a build ran during $label (try $try)"
+    log "other processes took ${other}% of the CPUs during $label (try $try)"
   done
-  echo "$label: a build ran during each of 3 tries; the last one is reported" >> "$RAW/warnings.txt"
+  echo "$label: other processes took ${other}% of the CPUs during the last of 3 tries, which is reported" >> "$RAW/warnings.txt"
 }
 
 framelens_bench() {  # framelens_bench NAME PRECISION: the timed runs

@@ -20,3 +20,4 @@ pub mod record;
 pub mod segment;
 pub mod shard;
 pub mod synth;
+pub mod train;

@@ -38,6 +38,8 @@ pub enum RunError {
     Codebook(#[from] CodebookError),
     #[error(transparent)]
     Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Head(#[from] crate::train::apply::HeadUseError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -64,6 +66,10 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// Documents per batch.
     pub batch_docs: usize,
+    /// A trained frame head (`framelens train`) used instead of the zero-shot frame prototypes.
+    pub head: Option<PathBuf>,
+    /// The general stance head, used toward the codebook's stance target instead of stance prototypes.
+    pub stance_head: Option<PathBuf>,
 }
 
 /// What a run reports while it works (for progress bars); the library never prints.
@@ -76,6 +82,8 @@ pub enum Event<'a> {
         documents: usize,
         paragraphs: usize,
     },
+    /// Something went wrong and was worked around (also recorded in the manifest).
+    Warning(&'a str),
 }
 
 /// What a finished run leaves for its caller to summarise.
@@ -123,8 +131,12 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     }
 
     let mut embedder = Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())?;
+    for w in &embedder.warnings {
+        events(Event::Warning(w));
+    }
     let t = Instant::now();
-    let classifier = zero_shot_classifier(&cb, &mut embedder, opts)?;
+    let mut heads = Vec::new();
+    let classifier = zero_shot_classifier(&cb, &mut embedder, opts, &mut heads)?;
     add_time("encode", t, &mut timings);
     let frame_ids: Vec<String> = cb.codebook.frames.iter().map(|f| f.id.clone()).collect();
     let labels = labels_with_other(&frame_ids);
@@ -197,7 +209,8 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     for k in ["documents", "paragraphs_body", "paragraphs_heading", "paragraphs_boilerplate"] {
         counts.entry(k.into()).or_default();
     }
-    let manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
+    let mut manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
+    manifest.heads = heads;
     manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
     files.push(manifest_path);
     Ok(RunSummary { manifest, aggregates: Aggregates { labels, articles: Vec::new(), outlets: outlet_rows }, files })
@@ -279,7 +292,20 @@ fn zero_shot_classifier(
     cb: &LoadedCodebook,
     embedder: &mut Embedder,
     opts: &RunOptions,
+    heads: &mut Vec<crate::train::apply::HeadUse>,
 ) -> Result<Classifier, RunError> {
+    // Trained heads (frames and/or stance) replace the matching prototypes.
+    if opts.head.is_some() || opts.stance_head.is_some() {
+        let (classifier, used) = crate::train::apply::build_classifier(
+            cb,
+            embedder,
+            &opts.classify,
+            opts.head.as_deref(),
+            opts.stance_head.as_deref(),
+        )?;
+        heads.extend(used);
+        return Ok(classifier);
+    }
     let zs = ZeroShotTexts::new(&cb.codebook);
     let refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
     let emb = embedder.embed(&refs, &mut |_| {})?;
@@ -496,13 +522,17 @@ fn build_manifest(
             "scores": opts.scores,
             "cache": opts.cache.as_ref().map(|p| p.display().to_string()),
             "batch_docs": opts.batch_docs,
+            "head": opts.head.as_ref().map(|p| p.display().to_string()),
+            "stance_head": opts.stance_head.as_ref().map(|p| p.display().to_string()),
         }),
         shard: opts.shard.map(|s| s.to_string()),
         counts,
         timings,
         encode: serde_json::to_value(&embedder.counters).unwrap_or_default(),
         merged_from: Vec::new(),
+        warnings: embedder.warnings.clone(),
         outputs,
+        heads: Vec::new(),
     }
 }
 

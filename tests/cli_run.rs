@@ -84,6 +84,19 @@ fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
     assert!(frames.macro_f1 >= 0.70, "frame macro-F1 {:.3} fell below the floor", frames.macro_f1);
     assert!(stance.macro_f1 >= 0.35, "stance macro-F1 {:.3} fell below the floor", stance.macro_f1);
 
+    // The outlets were written to frame differently; at least one frame's interval for one outlet must
+    // exclude every other outlet's share.
+    let cmp = read_csv(&tmp.path().join("comparison.csv"));
+    let frames: Vec<_> = cmp.iter().filter(|r| r["measure"] == "frame").collect();
+    let f = |r: &BTreeMap<String, String>, k: &str| r[k].parse::<f64>().unwrap_or(f64::NAN);
+    let separated = frames.iter().any(|a| {
+        frames
+            .iter()
+            .filter(|b| b["label"] == a["label"] && b["group"] != a["group"])
+            .all(|b| f(b, "share") < f(a, "ci_low") || f(b, "share") > f(a, "ci_high"))
+    });
+    assert!(separated, "no outlet's frame interval excludes the other outlets' shares");
+
     let outlets = read_csv(&tmp.path().join("outlets.csv"));
     assert_eq!(outlets.len(), 4);
     assert!(outlets.iter().any(|o| o["outlet"] == "meridian-wire"), "outlet from folder name");

@@ -71,7 +71,9 @@ fn rerun_with_another_codebook_encodes_no_corpus_text() {
     let b = tmp.path().join("b");
     // Only the new codebook's own definitions and examples are encoded; every corpus text is cached.
     let cb = framelens::codebook::load(&root().join("models/codebooks/policy-frames.toml")).unwrap();
-    let codebook_texts = framelens::classify::zeroshot::ZeroShotTexts::new(&cb.codebook).texts.len() as u64;
+    // (plus the stance target's description, which the general stance head scores toward)
+    let codebook_texts = framelens::classify::zeroshot::ZeroShotTexts::new(&cb.codebook).texts.len() as u64
+        + cb.codebook.stance_targets.len().min(1) as u64;
     assert!(count(&b, "texts_encoded") <= codebook_texts, "{} > {codebook_texts}", count(&b, "texts_encoded"));
     assert!(count(&b, "texts_cached") >= first - 100);
 }
@@ -176,4 +178,23 @@ fn shards_merge_into_the_unsharded_outputs() {
     let a =
         Command::new(bin()).arg("merge").args(&shards[..2]).arg("--out").arg(tmp.path().join("y")).assert().failure();
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("2/3"));
+}
+
+#[test]
+fn damaged_cache_is_rebuilt_with_a_warning() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache.sqlite");
+    std::fs::write(&cache, vec![0x5au8; 8192]).unwrap();
+    let corpus = root().join("corpora/sample");
+    let out = tmp.path().join("out");
+    let a = Command::new(bin()).current_dir(root()).args(run_args(&corpus, &out, &cache, &[])).assert().success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("warning") && err.contains("damaged"), "{err}");
+    assert!(tmp.path().join("cache.corrupt").exists());
+    assert!(manifest(&out)["warnings"][0].as_str().unwrap().contains("damaged"));
+    assert_eq!(count(&out, "texts_cached"), 0, "nothing may be read from a damaged cache");
+    assert!(cache_entries(&cache) > 500, "the new cache is filled");
 }

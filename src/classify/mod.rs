@@ -26,6 +26,15 @@ pub struct ClassifyOptions {
     pub cue_weight: f32,
     pub multi_label_margin: f32,
     pub other_threshold: Option<f32>,
+    /// `sentence_weight` for trained heads (calibrated scorers). Heads are trained on whole units
+    /// (paragraphs, comments), so by default they score the paragraph alone; its sentences still give the
+    /// evidence.
+    #[serde(default)]
+    pub head_sentence_weight: f32,
+    /// Prior strength when the general stance head is refit on the codebook target's example statements
+    /// (`StanceHead::refine`); 0 = use the head as shipped.
+    #[serde(default)]
+    pub stance_refine_strength: f64,
 }
 
 impl Default for ClassifyOptions {
@@ -36,6 +45,8 @@ impl Default for ClassifyOptions {
             cue_weight: 0.02,
             multi_label_margin: 0.10,
             other_threshold: None,
+            head_sentence_weight: 0.0,
+            stance_refine_strength: 0.001,
         }
     }
 }
@@ -130,10 +141,10 @@ impl Classifier {
     fn mixed_logits(&self, scorer: &dyn Scorer, u: &Unit) -> (Vec<f32>, Vec<Vec<f32>>) {
         let para = scorer.logits(u.embedding);
         let sents: Vec<Vec<f32>> = u.sentence_embeddings.rows().into_iter().map(|r| scorer.logits(r)).collect();
-        if sents.is_empty() || self.opts.sentence_weight == 0.0 {
+        let w = if scorer.calibrated() { self.opts.head_sentence_weight } else { self.opts.sentence_weight };
+        if sents.is_empty() || w == 0.0 {
             return (para, sents);
         }
-        let w = self.opts.sentence_weight;
         let n = sents.len() as f32;
         let mixed =
             (0..para.len()).map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n).collect();
@@ -143,20 +154,35 @@ impl Classifier {
     fn frame(&self, u: &Unit, lower: &str) -> FrameLabel {
         let (mut logits, sents) = self.mixed_logits(self.frames.as_ref(), u);
         let best_raw = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+        // Trained heads are calibrated: cues are evidence only, and their own probabilities are used.
+        let calibrated = self.frames.calibrated();
+        let cue_weight = if calibrated { 0.0 } else { self.opts.cue_weight };
         let mut cues = Vec::new();
         for (k, set) in self.frame_cues.iter().enumerate() {
             let hits = set.hits(lower);
-            logits[k] += self.opts.cue_weight * hits.len().min(3) as f32;
+            if let Some(l) = logits.get_mut(k) {
+                *l += cue_weight * hits.len().min(3) as f32;
+            }
             cues.extend(hits.into_iter().map(str::to_string));
         }
-        let probs = softmax(&logits, self.opts.temperature);
+        let thresholds = self.frames.thresholds();
+        let probs = match thresholds {
+            Some(_) => logits.iter().map(|&z| 1.0 / (1.0 + (-z).exp())).collect(),
+            None => softmax(&logits, if calibrated { 1.0 } else { self.opts.temperature }),
+        };
         let (best, second) = top_two(&probs);
         let ids = self.frames.labels();
-        let frames: Vec<String> = (0..probs.len())
-            .filter(|&k| probs[k] >= probs[best] - self.opts.multi_label_margin)
-            .map(|k| ids[k].clone())
-            .collect();
-        let is_other = self.opts.other_threshold.is_some_and(|t| best_raw < t);
+        let mut frames: Vec<String> = match thresholds {
+            Some(t) => (0..probs.len()).filter(|&k| probs[k] >= t[k]).map(|k| ids[k].clone()).collect(),
+            None => (0..probs.len())
+                .filter(|&k| probs[k] >= probs[best] - self.opts.multi_label_margin)
+                .map(|k| ids[k].clone())
+                .collect(),
+        };
+        if frames.is_empty() {
+            frames.push(ids[best].clone());
+        }
+        let is_other = !calibrated && self.opts.other_threshold.is_some_and(|t| best_raw < t);
         let evidence = best_sentence(u, &sents, best);
         FrameLabel {
             frame: if is_other { OTHER.to_string() } else { ids[best].clone() },
@@ -171,13 +197,15 @@ impl Classifier {
 
     fn stance(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> StanceLabel {
         let (mut logits, _) = self.mixed_logits(scorer, u);
+        let calibrated = scorer.calibrated();
+        let cue_weight = if calibrated { 0.0 } else { self.opts.cue_weight };
         let mut cues = Vec::new();
         for (k, set) in self.stance_cues.iter().enumerate() {
             let hits = set.hits(lower);
-            logits[k] += self.opts.cue_weight * hits.len().min(3) as f32;
+            logits[k] += cue_weight * hits.len().min(3) as f32;
             cues.extend(hits.into_iter().map(str::to_string));
         }
-        let p = softmax(&logits, self.opts.temperature);
+        let p = softmax(&logits, if calibrated { 1.0 } else { self.opts.temperature });
         let (best, _) = top_two(&p);
         StanceLabel { stance: STANCE_LABELS[best], score: p[best], probs: [p[0], p[1], p[2]], cues }
     }
@@ -199,5 +227,86 @@ fn best_sentence(u: &Unit, sents: &[Vec<f32>], label: usize) -> String {
     match pick {
         Some(&(s, e)) => u.text[s..e].trim().to_string(),
         None => u.text.trim().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::Frame;
+    use ndarray::{array, Array2};
+
+    /// Logits = the embedding itself (one label per dimension).
+    struct Identity {
+        labels: Vec<String>,
+        calibrated: bool,
+        thresholds: Option<Vec<f32>>,
+    }
+    impl Scorer for Identity {
+        fn labels(&self) -> &[String] {
+            &self.labels
+        }
+        fn logits(&self, x: ArrayView1<f32>) -> Vec<f32> {
+            x.to_vec()
+        }
+        fn calibrated(&self) -> bool {
+            self.calibrated
+        }
+        fn thresholds(&self) -> Option<&[f32]> {
+            self.thresholds.as_deref()
+        }
+    }
+
+    fn codebook() -> Codebook {
+        let frame = |id: &str, cue: &str| Frame {
+            id: id.into(),
+            label: id.into(),
+            definition: "d".into(),
+            cues: vec![cue.into()],
+            examples: vec![],
+        };
+        Codebook {
+            name: "t".into(),
+            version: "1".into(),
+            description: "t".into(),
+            other_threshold: Some(0.9),
+            multi_label_margin: None,
+            frames: vec![frame("a", "alpha"), frame("b", "beta"), frame("c", "gamma")],
+            stance_targets: vec![],
+        }
+    }
+
+    fn label(scorer: Identity, x: ndarray::Array1<f32>, text: &str) -> FrameLabel {
+        let c = Classifier::new(&codebook(), Box::new(scorer), None, ClassifyOptions::default());
+        let empty = Array2::<f32>::zeros((0, 3));
+        let unit = Unit { text, embedding: x.view(), sentences: &[], sentence_embeddings: empty.view() };
+        c.classify(&[unit]).0.remove(0)
+    }
+
+    #[test]
+    fn calibrated_heads_use_their_own_probabilities_without_cue_bonus_or_other() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let head = Identity { labels: labels.clone(), calibrated: true, thresholds: None };
+        let f = label(head, array![1.0, 0.5, 0.0], "beta beta");
+        let p = scorer::softmax(&[1.0, 0.5, 0.0], 1.0);
+        assert_eq!(f.probs, p, "softmax at temperature 1, no cue bonus");
+        assert_eq!(f.frame, "a", "no cosine `other` threshold for heads");
+        assert_eq!(f.cues, vec!["beta"], "cues still reported as evidence");
+        // Prototypes: the run's temperature, the cue bonus and the other threshold apply.
+        let proto = Identity { labels: labels.clone(), calibrated: false, thresholds: None };
+        assert_eq!(label(proto, array![0.5, 0.45, 0.0], "x").frame, "other");
+    }
+
+    #[test]
+    fn multi_label_heads_use_sigmoids_and_thresholds() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let head = Identity { labels: labels.clone(), calibrated: true, thresholds: Some(vec![0.5, 0.3, 0.9]) };
+        let f = label(head, array![2.0, -0.5, 1.0], "x");
+        // sigmoid: 0.88, 0.38, 0.73 → a (≥ 0.5) and b (≥ 0.3); c under 0.9.
+        assert_eq!(f.frames, vec!["a", "b"]);
+        assert_eq!(f.frame, "a");
+        assert!((f.probs[1] - 1.0 / (1.0 + 0.5f32.exp())).abs() < 1e-6);
+        let none = Identity { labels, calibrated: true, thresholds: Some(vec![0.99, 0.99, 0.99]) };
+        assert_eq!(label(none, array![2.0, -0.5, 1.0], "x").frames, vec!["a"], "the best frame when none passes");
     }
 }

@@ -8,6 +8,17 @@ pub trait Scorer: Send + Sync {
     fn labels(&self) -> &[String];
     /// One logit per label; the classify stage turns them into probabilities with a softmax.
     fn logits(&self, x: ArrayView1<f32>) -> Vec<f32>;
+    /// `true` when the logits are already calibrated (a trained head divides by its fitted temperature):
+    /// the classify stage then uses softmax(logits) as they are, adds no cue bonus and applies no
+    /// cosine-based `other` threshold. Zero-shot prototypes return `false` and get the run's temperature.
+    fn calibrated(&self) -> bool {
+        false
+    }
+    /// Multi-label heads: per-label probability thresholds on sigmoid(logits); a label is present when its
+    /// probability reaches its threshold. `None`: one softmax over the labels.
+    fn thresholds(&self) -> Option<&[f32]> {
+        None
+    }
 }
 
 /// Zero-shot scoring: cosine similarity, in a centred space, between an embedding and each label's

@@ -1,26 +1,263 @@
-//! `framelens eval --gold FILE --pred OUTDIR|paragraphs.csv`: agreement with a hand coding.
+//! `framelens eval`: agreement with a hand coding, from a run's output (`--gold FILE --pred DIR`) or by
+//! running the model on labelled data (`--codebook FILE --data labelled.csv [--head FILE]`).
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use clap::Args;
-use framelens::evaluate::{match_gold, score};
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use framelens::codebook::LoadedCodebook;
+use framelens::encode::cached::Embedder;
+use framelens::encode::resolve_model;
+use framelens::evaluate::article::{article_sets_from_run, read_article_gold, ArticleSets};
+use framelens::evaluate::match_gold;
+use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement};
+use framelens::train::apply::{build_classifier, classify_texts};
+use framelens::train::data::{read_labelled, LabelMatcher};
+use framelens::train::split::{Holdout, Part};
+
+use super::run::HeadArgs;
+use super::train::{CacheArgs, DataArgs};
+use super::EncoderArgs;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    /// Gold rows name paragraphs (doc_id, text_prefix, frame[, stance]).
+    Paragraph,
+    /// Gold rows name articles with label sets; predictions are reduced from paragraph labels.
+    Article,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartArg {
+    Train,
+    Dev,
+    All,
+}
 
 #[derive(Args)]
 pub struct EvalArgs {
-    /// Gold CSV: doc_id, text_prefix, frame[, stance].
-    #[arg(long)]
-    pub gold: PathBuf,
+    /// Gold CSV: paragraph level `doc_id, text_prefix, frame[, stance]` (`label` for `frame` also works);
+    /// article level an id column and a label-set column (or frame_<label> 0/1 columns).
+    #[arg(long, requires = "pred", conflicts_with = "data")]
+    pub gold: Option<PathBuf>,
     /// A run's output folder or its paragraphs.csv.
     #[arg(long)]
-    pub pred: PathBuf,
+    pub pred: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Level::Paragraph)]
+    pub level: Level,
+    /// Codebook: required with --data; with --level article it maps gold labels to frame ids.
+    #[arg(long)]
+    pub codebook: Option<PathBuf>,
+    /// Labelled CSV to run the model on (frames from --head or the codebook's prototypes).
+    #[arg(long, requires = "codebook")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    /// With --holdout: which rows to score (default dev).
+    #[arg(long, value_enum)]
+    pub part: Option<PartArg>,
+    /// Article level: gold column naming the article (must match the run's doc_id).
+    #[arg(long, default_value = "doc_id")]
+    pub gold_id_field: String,
+    /// Article level: gold column with the article's labels (separated by --label-sep).
+    #[arg(long, default_value = "frames")]
+    pub gold_label_field: String,
+    /// Article level: a frame is present in an article when at least this share of its body paragraphs
+    /// carry it (0 = at least one paragraph).
+    #[arg(long, default_value_t = 0.2)]
+    pub share_threshold: f64,
+    /// Article level: paragraphs.csv column giving each paragraph's labels (`frame` = top frame,
+    /// `frames` = its multi-label set).
+    #[arg(long, default_value = "frame")]
+    pub pred_column: String,
+    /// Also write every figure to this CSV (task, section, label, predicted, metric, value, ci_low, ci_high).
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Bootstrap replicates for the 95% intervals.
+    #[arg(long, default_value_t = 2000)]
+    pub replicates: usize,
+    #[arg(long, default_value_t = 13)]
+    pub bootstrap_seed: u64,
+    #[command(flatten)]
+    pub heads: HeadArgs,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+fn part(a: &EvalArgs) -> anyhow::Result<Option<(Holdout, Part)>> {
+    let Some(h) = a.data_args.holdout()? else {
+        if a.part.is_some_and(|p| p != PartArg::All) {
+            bail!("--part needs --holdout FRACTION (and the --split-seed used for training)");
+        }
+        return Ok(None);
+    };
+    Ok(match a.part.unwrap_or(PartArg::Dev) {
+        PartArg::Train => Some((h, Part::Train)),
+        PartArg::Dev => Some((h, Part::Dev)),
+        PartArg::All => None,
+    })
 }
 
 pub fn run(a: EvalArgs) -> anyhow::Result<()> {
-    let pred = if a.pred.is_dir() { a.pred.join("paragraphs.csv") } else { a.pred.clone() };
-    let pairs = match_gold(&a.gold, &pred)?;
-    println!("{}", score(&pairs.frame).markdown("Frames"));
-    if !pairs.stance.is_empty() {
-        println!("{}", score(&pairs.stance).markdown("Stance"));
+    let boot = Bootstrap { replicates: a.replicates, seed: a.bootstrap_seed };
+    let mut csv_rows: Vec<Vec<String>> = Vec::new();
+    if a.data.is_some() {
+        run_on_data(&a, boot, &mut csv_rows)?;
+    } else {
+        let (Some(gold), Some(pred)) = (&a.gold, &a.pred) else {
+            bail!("give --gold FILE --pred DIR (a run's output), or --codebook FILE --data labelled.csv");
+        };
+        let pred = if pred.is_dir() { pred.join("paragraphs.csv") } else { pred.clone() };
+        match a.level {
+            Level::Paragraph => {
+                let pairs = match_gold(gold, &pred)?;
+                let f = agreement("Frames", "paragraphs", &pairs.frame, Some(&pairs.frame_docs), boot);
+                println!("{}", f.markdown());
+                csv_rows.extend(f.csv_rows("frames"));
+                if !pairs.stance.is_empty() {
+                    let s = agreement("Stance", "paragraphs", &pairs.stance, Some(&pairs.stance_docs), boot);
+                    println!("{}", s.markdown());
+                    csv_rows.extend(s.csv_rows("stance"));
+                }
+            }
+            Level::Article => {
+                let r = article_level(&a, gold, &pred, boot)?;
+                println!("{}", r.markdown());
+                csv_rows.extend(r.csv_rows("frames"));
+            }
+        }
+    }
+    if let Some(p) = &a.csv {
+        write_csv(p, &csv_rows).with_context(|| format!("writing {}", p.display()))?;
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn load_codebook(a: &EvalArgs) -> anyhow::Result<Option<LoadedCodebook>> {
+    Ok(match &a.codebook {
+        Some(p) => Some(framelens::codebook::load(p)?),
+        None => None,
+    })
+}
+
+fn article_level(
+    a: &EvalArgs,
+    gold_path: &std::path::Path,
+    pred_path: &std::path::Path,
+    boot: Bootstrap,
+) -> anyhow::Result<SetAgreement> {
+    let cb = load_codebook(a)?;
+    let matcher = cb.as_ref().map(|c| LabelMatcher::new(&c.codebook.frames));
+    let map = |s: &str| -> Result<String, String> {
+        match &matcher {
+            Some(m) => m.get(s).map(|i| m.ids[i].clone()).ok_or_else(|| {
+                format!("label `{s}` is not a frame of the codebook; its labels are: {}", m.known.join(", "))
+            }),
+            None => Ok(s.trim().to_string()),
+        }
+    };
+    let mut gold = read_article_gold(gold_path, &a.gold_id_field, &a.gold_label_field, a.data_args.label_sep, &map)?;
+    if let Some((h, want)) = part(a)? {
+        gold.retain(|id, _| (if h.is_dev(id) { Part::Dev } else { Part::Train }) == want);
+    }
+    let all_pred = article_sets_from_run(pred_path, &a.pred_column, a.share_threshold)?;
+    let missing: Vec<&String> = gold.keys().filter(|k| !all_pred.contains_key(*k)).collect();
+    if let Some(first) = missing.first() {
+        bail!(
+            "{} gold article(s) have no body paragraphs in {} (e.g. `{first}`): was the run made on the same \
+             articles with the same id column?",
+            missing.len(),
+            pred_path.display()
+        );
+    }
+    // Task labels: those of the gold coding (in codebook order when a codebook is given).
+    let in_gold: BTreeSet<&String> = gold.values().flatten().collect();
+    let labels: Vec<String> = match &matcher {
+        Some(m) => m.ids.iter().filter(|l| in_gold.contains(l)).cloned().collect(),
+        None => in_gold.iter().map(|s| s.to_string()).collect(),
+    };
+    let task: BTreeSet<&String> = labels.iter().collect();
+    let mut dropped = 0usize;
+    let pred: ArticleSets = gold
+        .keys()
+        .map(|k| {
+            let set: BTreeSet<String> = all_pred[k]
+                .iter()
+                .filter(|l| {
+                    let keep = task.contains(l);
+                    dropped += usize::from(!keep);
+                    keep
+                })
+                .cloned()
+                .collect();
+            (k.clone(), set)
+        })
+        .collect();
+    let mut r = set_agreement("Frames (article level)", "articles", &gold, &pred, &labels, boot)?;
+    r.notes.push(format!(
+        "Predicted sets: `{}` labels of each article's body paragraphs with a share ≥ {}; {dropped} predicted \
+         labels outside the {} gold labels (e.g. `other`) dropped.",
+        a.pred_column,
+        a.share_threshold,
+        labels.len()
+    ));
+    Ok(r)
+}
+
+fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -> anyhow::Result<()> {
+    let cb = load_codebook(a)?.expect("clap requires --codebook with --data");
+    let data_path = a.data.as_ref().expect("checked");
+    let mut data = read_labelled(data_path, &a.data_args.fields(), &cb.codebook.frames, a.data_args.multi_label)?;
+    if let Some((h, want)) = part(a)? {
+        data.retain(|r| h.part_of(r) == want);
+        if data.rows.is_empty() {
+            bail!("no rows in the selected part of {}", data_path.display());
+        }
+    }
+    let model = resolve_model(a.encoder.model.as_deref())?;
+    let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
+    let mut classify = framelens::classify::ClassifyOptions::default();
+    a.heads.apply_to(&mut classify);
+    let (classifier, used) = build_classifier(&cb, &mut embedder, &classify, a.heads.head.as_deref(), None)?;
+    let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+    let use_sentences = classify.sentence_weight > 0.0;
+    let (frames, _) = classify_texts(&texts, &classifier, &mut embedder, use_sentences, &mut |_| {})?;
+    let route = match used.first() {
+        Some(u) => format!("trained head {}", u.path),
+        None => "zero-shot prototypes".to_string(),
+    };
+    let title = format!("Frames on {} ({route})", data_path.display());
+    if data.multi_label {
+        let key = |i: usize| format!("{:08}", data.rows[i].line);
+        let gold: ArticleSets = (0..data.rows.len())
+            .map(|i| (key(i), data.rows[i].labels.iter().map(|&l| data.labels[l].clone()).collect()))
+            .collect();
+        let pred: ArticleSets = frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (key(i), f.frames.iter().filter(|l| data.labels.contains(l)).cloned().collect()))
+            .collect();
+        let in_gold: BTreeSet<&String> = gold.values().flatten().collect();
+        let labels: Vec<String> = data.labels.iter().filter(|l| in_gold.contains(l)).cloned().collect();
+        let gold: ArticleSets =
+            gold.into_iter().map(|(k, v)| (k, v.into_iter().filter(|l| labels.contains(l)).collect())).collect();
+        let pred: ArticleSets =
+            pred.into_iter().map(|(k, v)| (k, v.into_iter().filter(|l| labels.contains(l)).collect())).collect();
+        let r = set_agreement(&title, "rows", &gold, &pred, &labels, boot)?;
+        println!("{}", r.markdown());
+        csv_rows.extend(r.csv_rows("frames"));
+    } else {
+        let pairs: Vec<(String, String)> =
+            data.rows.iter().zip(&frames).map(|(r, f)| (data.labels[r.labels[0]].clone(), f.frame.clone())).collect();
+        let groups: Option<Vec<String>> =
+            a.data_args.id_field.as_ref().map(|_| data.rows.iter().map(|r| r.id.clone().unwrap_or_default()).collect());
+        let r = agreement(&title, "rows", &pairs, groups.as_deref(), boot);
+        println!("{}", r.markdown());
+        csv_rows.extend(r.csv_rows("frames"));
     }
     Ok(())
 }

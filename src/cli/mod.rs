@@ -10,6 +10,8 @@ mod merge;
 mod model;
 mod progress;
 mod run;
+mod sample;
+mod train;
 
 use clap::{Args, Parser, Subcommand};
 use framelens::encode::{EncodeOptions, PrecisionChoice};
@@ -27,8 +29,14 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Label every paragraph of a corpus with frames and stance; write CSV tables and a manifest.
     Run(Box<run::RunArgs>),
-    /// Agreement of a run's labels with a hand coding (precision, recall, F1, kappa).
-    Eval(eval::EvalArgs),
+    /// Train a frame head on hand-coded rows (single- or multi-label), with a cross-validated report.
+    Train(Box<train::TrainArgs>),
+    /// Train the general stance head on stance data such as VAST.
+    TrainStance(Box<train::TrainStanceArgs>),
+    /// Agreement with a hand coding (F1, kappa, Krippendorff's alpha, bootstrap intervals, confusion matrix).
+    Eval(Box<eval::EvalArgs>),
+    /// Draw paragraphs of a run for hand coding (at random, by outlet, or the least certain).
+    Sample(sample::SampleArgs),
     /// Benchmarks (encoder throughput and memory).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -85,7 +93,10 @@ pub fn main() -> anyhow::Result<()> {
         Command::Embed(a) => embed::run(a),
         Command::Model(c) => model::run(c),
         Command::Run(a) => run::run(*a),
-        Command::Eval(a) => eval::run(a),
+        Command::Eval(a) => eval::run(*a),
+        Command::Sample(a) => sample::run(a),
+        Command::Train(a) => train::run(*a),
+        Command::TrainStance(a) => train::run_stance(*a),
         Command::Bench(c) => bench::run(c),
         Command::Codebook(c) => codebook::run(c),
         Command::Compare(c) => compare::run(c),

@@ -75,6 +75,8 @@ pub struct RunArgs {
     pub no_compare: bool,
     #[command(flatten)]
     pub compare: super::compare::CompareArgs,
+    #[command(flatten)]
+    pub heads: HeadArgs,
     #[arg(long, short)]
     pub quiet: bool,
     #[arg(long, short)]
@@ -92,7 +94,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     if let Some(w) = a.cue_weight {
         classify.cue_weight = w;
     }
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         corpus: a.corpus.clone(),
         format: match a.format {
             FormatArg::Auto => Format::Auto,
@@ -116,10 +118,14 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         cache: if a.no_cache { None } else { Some(a.cache.clone().unwrap_or_else(default_cache)) },
         shard: a.shard,
         batch_docs: a.batch_docs,
+        head: a.heads.head.clone(),
+        stance_head: None,
     };
+    a.heads.apply_to(&mut opts.classify);
     // Fail on a bad codebook before loading the model.
-    framelens::codebook::load(&a.codebook)?;
+    let cb = framelens::codebook::load(&a.codebook)?;
     let model = resolve_model(a.encoder.model.as_deref())?;
+    opts.stance_head = a.heads.stance_head(&cb, &model, a.quiet)?;
     let mut bar: Option<Progress> = None;
     let mut paragraphs = 0usize;
     let started = std::time::Instant::now();
@@ -128,6 +134,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let summary = pipeline::run(&opts, &model, &mut |e| match e {
         Event::Stage(s) if verbose => eprintln!("stage: {s}"),
         Event::Stage(_) => {}
+        Event::Warning(w) => eprintln!("warning: {w}"),
         Event::DocumentsTotal(n) => bar = Some(Progress::with_total(Some(n as u64), "documents", quiet)),
         Event::Done { documents, paragraphs: p } => {
             let b = bar.get_or_insert_with(|| Progress::with_total(None, "documents", quiet));
@@ -178,6 +185,76 @@ fn print_summary(s: &RunSummary) {
     eprintln!("wrote:");
     for f in &s.files {
         eprintln!("  {}", f.display());
+    }
+}
+
+/// Trained heads in place of the zero-shot prototypes (shared by `run` and `eval --data`).
+#[derive(Args, Clone, Debug)]
+pub struct HeadArgs {
+    /// A trained frame head (`framelens train`) used instead of the codebook's zero-shot frame prototypes.
+    #[arg(long, value_name = "FILE")]
+    pub head: Option<PathBuf>,
+    /// The general stance head scored toward the codebook's stance target: a file, or `shipped` for
+    /// models/heads/stance-vast.json. Default: the codebook's stance prototypes, because the shipped head did not
+    /// beat them on the sample corpus and leaned to `supportive` on the seed article (docs/evaluation.md).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_stance_head")]
+    pub stance_head: Option<PathBuf>,
+    /// Stance from the codebook's example statements (zero-shot prototypes) instead of the stance head.
+    #[arg(long)]
+    pub no_stance_head: bool,
+    /// Prior strength when refitting the stance head on the codebook's stance examples (0 = no refit).
+    #[arg(long, value_name = "STRENGTH")]
+    pub stance_refine: Option<f64>,
+    /// Weight of the mean sentence score for trained heads (default 0: heads score the whole paragraph).
+    #[arg(long, value_name = "W")]
+    pub head_sentence_weight: Option<f32>,
+}
+
+impl HeadArgs {
+    pub fn apply_to(&self, c: &mut ClassifyOptions) {
+        if let Some(s) = self.stance_refine {
+            c.stance_refine_strength = s.max(0.0);
+        }
+        if let Some(w) = self.head_sentence_weight {
+            c.head_sentence_weight = w;
+        }
+    }
+
+    /// The stance head to use: the file given, or the shipped one for `shipped` when it was trained for this
+    /// encoder (otherwise prototypes, with a note); None means prototypes.
+    pub fn stance_head(
+        &self,
+        cb: &framelens::codebook::LoadedCodebook,
+        model: &framelens::encode::ModelDir,
+        quiet: bool,
+    ) -> anyhow::Result<Option<PathBuf>> {
+        if self.no_stance_head || cb.codebook.stance_targets.is_empty() {
+            return Ok(None);
+        }
+        match &self.stance_head {
+            None => return Ok(None),
+            Some(p) if p.as_os_str() != "shipped" => return Ok(Some(p.clone())),
+            Some(_) => {}
+        }
+        let Some(p) = framelens::train::apply::shipped_stance_head() else {
+            anyhow::bail!("--stance-head shipped: models/heads/stance-vast.json not found")
+        };
+        match framelens::train::Head::read(&p) {
+            Ok(h) if h.encoder.weights_sha256.eq_ignore_ascii_case(&model.manifest.weights_sha256) => Ok(Some(p)),
+            Ok(h) => {
+                if !quiet {
+                    eprintln!(
+                        "note: the shipped stance head {} was trained for encoder `{}`, not `{}`; stance comes from \
+                         the codebook's example statements (train one with `framelens train-stance`)",
+                        p.display(),
+                        h.encoder.model_id,
+                        model.manifest.id
+                    );
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

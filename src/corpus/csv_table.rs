@@ -271,6 +271,22 @@ mod tests {
         assert!(reason.contains("column \"text\""), "{reason}");
     }
 
+    /// Known bug, found while writing the fuzz targets (docs/fuzzing.md): the offset in the reason
+    /// is the first invalid byte of the whole record, which may lie in another column than the one
+    /// the reason names (here the unmapped `note`), so a user with a hex editor looks in the wrong
+    /// place. `cargo test --lib -- --ignored invalid_utf8_offset` shows it failing.
+    #[test]
+    #[ignore = "known bug: the invalid-UTF-8 offset may point into another column (docs/fuzzing.md)"]
+    fn invalid_utf8_offset_points_into_the_named_column() {
+        // "id,note,text\n" is 13 bytes; in "a,\xff,b\xfe" the record's first invalid byte is the
+        // `note` column's at offset 15, the `text` column's is at offset 18.
+        let c = read(b"id,note,text\na,\xff,b\xfe\n").unwrap();
+        assert_eq!(c.rejects.len(), 1);
+        let reason = &c.rejects[0].reason;
+        assert!(reason.contains("column \"text\""), "{reason}");
+        assert!(reason.contains("byte offset 18 of the file"), "{reason}");
+    }
+
     #[test]
     fn header_without_text_column_is_fatal() {
         let err = read(b"id,body\n1,x\n").unwrap_err();

@@ -21,11 +21,19 @@ pub struct Cached {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("embedding cache {path}: {source}")]
-pub struct CacheError {
-    pub path: PathBuf,
-    #[source]
-    pub source: rusqlite::Error,
+pub enum CacheError {
+    #[error("embedding cache {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("embedding cache {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Collapses whitespace runs and trims. BERT tokenizers split on whitespace and ignore its kind and amount,
@@ -59,7 +67,7 @@ pub struct CacheStats {
 }
 
 fn open_db(path: &Path) -> Result<Connection, CacheError> {
-    let err = |source| CacheError { path: path.to_path_buf(), source };
+    let err = |source| CacheError::Sqlite { path: path.to_path_buf(), source };
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
@@ -78,31 +86,58 @@ fn open_db(path: &Path) -> Result<Connection, CacheError> {
     Ok(conn)
 }
 
+/// Whether a cache file can be trusted: SQLite's own `quick_check` plus our table's shape.
+fn healthy(path: &Path) -> bool {
+    let Ok(conn) = Connection::open(path) else { return false };
+    let ok: rusqlite::Result<String> = conn.query_row("PRAGMA quick_check", [], |r| r.get(0));
+    matches!(ok.as_deref(), Ok("ok"))
+        && conn.prepare("SELECT model, mode, key, n_tokens, windows, vector FROM embeddings LIMIT 1").is_ok()
+}
+
 impl EmbeddingCache {
     /// Opens (creating) the cache for one model and encoding mode (e.g. `bf16/windows/256`).
-    pub fn open(path: &Path, model_sha256: &str, mode: &str) -> Result<Self, CacheError> {
-        Ok(EmbeddingCache {
+    ///
+    /// A cache file that is damaged (not a database, failing SQLite's integrity check, or of another shape)
+    /// is moved aside to `<name>.corrupt` and rebuilt, and the returned warning says so: a cache is only
+    /// ever a copy of what the encoder would compute, so rebuilding loses time, never results, while
+    /// silently reading a damaged one could.
+    pub fn open(path: &Path, model_sha256: &str, mode: &str) -> Result<(Self, Option<String>), CacheError> {
+        let mut warning = None;
+        if path.exists() && !healthy(path) {
+            let aside = path.with_extension("corrupt");
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            std::fs::rename(path, &aside).map_err(|source| CacheError::Io { path: path.to_path_buf(), source })?;
+            warning = Some(format!(
+                "embedding cache {} is damaged; moved it to {} and started a new one (texts will be encoded again)",
+                path.display(),
+                aside.display()
+            ));
+        }
+        let cache = EmbeddingCache {
             conn: open_db(path)?,
             path: path.to_path_buf(),
             model: model_sha256.to_string(),
             mode: mode.to_string(),
-        })
+        };
+        Ok((cache, warning))
     }
 
     fn err(&self, source: rusqlite::Error) -> CacheError {
-        CacheError { path: self.path.clone(), source }
+        CacheError::Sqlite { path: self.path.clone(), source }
     }
 
     /// Looks up many keys in one read transaction.
     pub fn get_many(&mut self, keys: &[[u8; 16]]) -> Result<Vec<Option<Cached>>, CacheError> {
-        let tx = self.conn.transaction().map_err(|e| CacheError { path: self.path.clone(), source: e })?;
+        let tx = self.conn.transaction().map_err(|e| CacheError::Sqlite { path: self.path.clone(), source: e })?;
         let mut out = Vec::with_capacity(keys.len());
         {
             let mut stmt = tx
                 .prepare_cached(
                     "SELECT n_tokens, windows, vector FROM embeddings WHERE model = ?1 AND mode = ?2 AND key = ?3",
                 )
-                .map_err(|e| CacheError { path: self.path.clone(), source: e })?;
+                .map_err(|e| CacheError::Sqlite { path: self.path.clone(), source: e })?;
             for k in keys {
                 let row = stmt
                     .query_row(params![self.model, self.mode, &k[..]], |r| {
@@ -117,7 +152,7 @@ impl EmbeddingCache {
                         })
                     })
                     .optional()
-                    .map_err(|e| CacheError { path: self.path.clone(), source: e })?;
+                    .map_err(|e| CacheError::Sqlite { path: self.path.clone(), source: e })?;
                 out.push(row);
             }
         }
@@ -129,7 +164,7 @@ impl EmbeddingCache {
     /// nothing of it).
     pub fn put_many(&mut self, entries: &[([u8; 16], Cached)]) -> Result<(), CacheError> {
         let path = self.path.clone();
-        let err = |source| CacheError { path: path.clone(), source };
+        let err = |source| CacheError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(err)?;
         {
             let mut stmt = tx
@@ -150,7 +185,7 @@ impl EmbeddingCache {
 /// Entry counts and sizes per model and mode.
 pub fn stats(path: &Path) -> Result<Vec<CacheStats>, CacheError> {
     let conn = open_db(path)?;
-    let err = |source| CacheError { path: path.to_path_buf(), source };
+    let err = |source| CacheError::Sqlite { path: path.to_path_buf(), source };
     let mut stmt = conn
         .prepare("SELECT model, mode, COUNT(*), SUM(LENGTH(vector)) FROM embeddings GROUP BY model, mode ORDER BY model, mode")
         .map_err(err)?;
@@ -170,7 +205,7 @@ pub fn stats(path: &Path) -> Result<Vec<CacheStats>, CacheError> {
 /// Deletes every entry except those of `keep_model` (all entries when None), then compacts the file.
 pub fn prune(path: &Path, keep_model: Option<&str>) -> Result<u64, CacheError> {
     let conn = open_db(path)?;
-    let err = |source| CacheError { path: path.to_path_buf(), source };
+    let err = |source| CacheError::Sqlite { path: path.to_path_buf(), source };
     let n = match keep_model {
         Some(m) => conn.execute("DELETE FROM embeddings WHERE model != ?1", params![m]),
         None => conn.execute("DELETE FROM embeddings", []),
@@ -191,16 +226,34 @@ mod tests {
         let k = text_key(&normalise("  a  text\n"));
         assert_eq!(k, text_key("a text"));
         let entry = Cached { vector: vec![0.5, -1.25, 3.0], n_tokens: 5, windows: 1 };
-        let mut c = EmbeddingCache::open(&p, "m1", "bf16").unwrap();
+        let (mut c, warning) = EmbeddingCache::open(&p, "m1", "bf16").unwrap();
+        assert!(warning.is_none());
         assert_eq!(c.get_many(&[k]).unwrap(), vec![None]);
         c.put_many(&[(k, entry.clone())]).unwrap();
         assert_eq!(c.get_many(&[k]).unwrap(), vec![Some(entry.clone())]);
-        let mut other = EmbeddingCache::open(&p, "m1", "fp32").unwrap();
+        let (mut other, _) = EmbeddingCache::open(&p, "m1", "fp32").unwrap();
         assert_eq!(other.get_many(&[k]).unwrap(), vec![None]);
         let s = stats(&p).unwrap();
         assert_eq!(s.len(), 1);
         assert_eq!((s[0].entries, s[0].bytes), (1, 12));
         assert_eq!(prune(&p, Some("m2")).unwrap(), 1);
         assert!(stats(&p).unwrap().is_empty());
+    }
+
+    #[test]
+    fn damaged_file_is_moved_aside_and_rebuilt_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.sqlite");
+        std::fs::write(&p, b"this is not an SQLite database, just bytes that a crash or a bad copy left behind")
+            .unwrap();
+        let (mut c, warning) = EmbeddingCache::open(&p, "m", "fp32").unwrap();
+        let w = warning.expect("a warning");
+        assert!(w.contains("damaged") && w.contains("c.corrupt"), "{w}");
+        assert!(dir.path().join("c.corrupt").exists());
+        let k = text_key("x");
+        c.put_many(&[(k, Cached { vector: vec![1.0], n_tokens: 3, windows: 1 })]).unwrap();
+        assert!(c.get_many(&[k]).unwrap()[0].is_some());
+        drop(c);
+        assert!(EmbeddingCache::open(&p, "m", "fp32").unwrap().1.is_none(), "the rebuilt cache is healthy");
     }
 }

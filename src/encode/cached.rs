@@ -46,17 +46,32 @@ pub struct Embedder {
     encoder: Option<Encoder>,
     cache: Option<EmbeddingCache>,
     pub counters: EmbedCounters,
+    /// Problems met and worked around (a damaged cache rebuilt), for the caller to show.
+    pub warnings: Vec<String>,
 }
 
 impl Embedder {
     /// `cache`: path of the SQLite cache, or None to encode everything.
     pub fn new(model: &ModelDir, opts: EncodeOptions, cache: Option<&std::path::Path>) -> Result<Self, EmbedError> {
         let precision = opts.precision.resolve();
+        let mut warnings = Vec::new();
         let cache = match cache {
-            Some(p) => Some(EmbeddingCache::open(p, &model.manifest.weights_sha256, &mode(&opts, &precision, model))?),
+            Some(p) => {
+                let (c, w) = EmbeddingCache::open(p, &model.manifest.weights_sha256, &mode(&opts, &precision, model))?;
+                warnings.extend(w);
+                Some(c)
+            }
             None => None,
         };
-        Ok(Embedder { model: model.clone(), opts, precision, encoder: None, cache, counters: EmbedCounters::default() })
+        Ok(Embedder {
+            model: model.clone(),
+            opts,
+            precision,
+            encoder: None,
+            cache,
+            counters: EmbedCounters::default(),
+            warnings,
+        })
     }
 
     pub fn precision(&self) -> &ResolvedPrecision {
@@ -72,7 +87,8 @@ impl Embedder {
         let norm: Vec<String> = texts.iter().map(|t| normalise(t)).collect();
         let keys: Vec<[u8; 16]> = norm.iter().map(|t| text_key(t)).collect();
         let mut found: Vec<Option<Cached>> = match self.cache.as_mut() {
-            Some(c) => c.get_many(&keys)?,
+            // An entry of the wrong length cannot be this model's vector: treat it as a miss and overwrite it.
+            Some(c) => c.get_many(&keys)?.into_iter().map(|f| f.filter(|c| c.vector.len() == dim)).collect(),
             None => vec![None; texts.len()],
         };
         self.counters.requested += texts.len() as u64;

@@ -20,12 +20,18 @@ pub struct Manifest {
     /// Seconds per stage, plus `total`.
     pub timings: BTreeMap<String, f64>,
     pub encode: serde_json::Value,
+    /// Problems the run met and worked around (e.g. a damaged cache rebuilt).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Shard folders a `framelens merge` combined.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
     /// sha256 of every output file: a folder whose files match its manifest is a complete run.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
+    /// Trained heads used instead of zero-shot prototypes (path, sha256, role), if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<crate::train::apply::HeadUse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

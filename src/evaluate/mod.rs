@@ -4,6 +4,11 @@
 //! Gold rows name a paragraph by `doc_id` and `text_prefix` (the paragraph's first characters), so a gold
 //! file stays valid when segmentation changes paragraph numbering.
 
+pub mod agreement;
+pub mod article;
+pub mod report;
+pub use agreement::*;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +28,8 @@ pub enum EvalError {
 struct GoldRow {
     doc_id: String,
     text_prefix: String,
+    /// `label` is accepted too (the column `framelens sample` writes).
+    #[serde(alias = "label")]
     frame: String,
     #[serde(default)]
     stance: String,
@@ -42,6 +49,9 @@ struct PredRow {
 pub struct Pairs {
     pub frame: Vec<(String, String)>,
     pub stance: Vec<(String, String)>,
+    /// Document id of each frame pair / stance pair (for bootstrap resampling by article).
+    pub frame_docs: Vec<String>,
+    pub stance_docs: Vec<String>,
 }
 
 fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<(u64, T)>, EvalError> {
@@ -84,9 +94,13 @@ pub fn match_gold(gold_path: &Path, paragraphs_csv: &Path) -> Result<Pairs, Eval
                 prefix: prefix.chars().take(40).collect(),
             });
         };
-        pairs.frame.push((g.frame.clone(), p.frame.clone()));
+        if !g.frame.trim().is_empty() {
+            pairs.frame.push((g.frame.trim().to_string(), p.frame.clone()));
+            pairs.frame_docs.push(g.doc_id.clone());
+        }
         if !g.stance.is_empty() {
             pairs.stance.push((g.stance.clone(), p.stance.clone()));
+            pairs.stance_docs.push(g.doc_id.clone());
         }
     }
     Ok(pairs)

@@ -1,0 +1,262 @@
+//! `framelens train` (a frame head from hand-coded rows) and `framelens train-stance` (the general stance
+//! head from stance data such as VAST).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use framelens::encode::cached::Embedder;
+use framelens::encode::resolve_model;
+use framelens::train::data::{read_labelled, DataFields};
+use framelens::train::frames::{train_frames, FrameTrainOptions};
+use framelens::train::split::Holdout;
+use framelens::train::stance_data::{read_stance_rows, train_stance, StanceFields};
+use framelens::train::{report, TrainOptions};
+
+use super::progress::Progress;
+use super::EncoderArgs;
+
+/// Embedding cache options shared by the commands that embed labelled data.
+#[derive(Args, Clone, Debug)]
+pub struct CacheArgs {
+    /// Embedding cache (SQLite). Default: $FRAMELENS_HOME/cache/embeddings.sqlite.
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+    /// Encode everything, reading and writing no cache.
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
+}
+
+impl CacheArgs {
+    pub fn path(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            None
+        } else {
+            Some(self.cache.clone().unwrap_or_else(super::run::default_cache))
+        }
+    }
+}
+
+/// Labelled-data columns shared by `train` and `eval --data`.
+#[derive(Args, Clone, Debug)]
+pub struct DataArgs {
+    /// Column holding the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Column holding the label (a frame id or label; several separated by --label-sep make the data
+    /// multi-label; empty = not coded yet, skipped).
+    #[arg(long, default_value = "label")]
+    pub label_field: String,
+    /// Column holding a document id (keys the --holdout split; groups bootstrap resampling in eval).
+    #[arg(long)]
+    pub id_field: Option<String>,
+    #[arg(long, default_value_t = ';')]
+    pub label_sep: char,
+    /// Treat the data as multi-label even when every row has one label.
+    #[arg(long)]
+    pub multi_label: bool,
+    /// Hold out this share of the rows as dev (keyed by id or text with --split-seed): `train` fits on the
+    /// rest and reports the dev scores; `eval` scores the same dev rows.
+    #[arg(long, value_name = "FRACTION")]
+    pub holdout: Option<f64>,
+    #[arg(long, default_value_t = 13)]
+    pub split_seed: u64,
+}
+
+impl DataArgs {
+    pub fn fields(&self) -> DataFields {
+        DataFields {
+            text: self.text_field.clone(),
+            label: self.label_field.clone(),
+            id: self.id_field.clone(),
+            label_sep: self.label_sep,
+        }
+    }
+
+    pub fn holdout(&self) -> anyhow::Result<Option<Holdout>> {
+        self.holdout.map(|f| Holdout::new(f, self.split_seed).map_err(anyhow::Error::msg)).transpose()
+    }
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// The codebook whose frames the labels name.
+    #[arg(long)]
+    pub codebook: PathBuf,
+    /// Labelled CSV (e.g. `framelens sample` output after coding).
+    #[arg(long)]
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    /// Add the codebook's example paragraphs to the training rows.
+    #[arg(long)]
+    pub with_codebook_examples: bool,
+    /// Where to write the head. Default: `<codebook stem>.head.json` next to the codebook.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write the training report as Markdown.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+    /// L2 strengths to try, comma-separated (default: a grid suited to sentence embeddings).
+    #[arg(long, value_delimiter = ',')]
+    pub l2: Vec<f64>,
+    /// Use at most N training rows per label (learning curves), drawn with --subsample-seed.
+    #[arg(long, value_name = "N")]
+    pub per_class: Option<usize>,
+    #[arg(long, default_value_t = 1)]
+    pub subsample_seed: u64,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `<codebook dir>/<codebook stem>.head.json`.
+pub fn default_head_path(codebook: &Path) -> PathBuf {
+    let stem = codebook.file_stem().map_or_else(|| "codebook".into(), |s| s.to_string_lossy().into_owned());
+    codebook.with_file_name(format!("{stem}.head.json"))
+}
+
+pub fn run(a: TrainArgs) -> anyhow::Result<()> {
+    let cb = framelens::codebook::load(&a.codebook)?;
+    let data = read_labelled(&a.data, &a.data_args.fields(), &cb.codebook.frames, a.data_args.multi_label)?;
+    let model = resolve_model(a.encoder.model.as_deref())?;
+    let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
+    let opts = FrameTrainOptions {
+        train: TrainOptions { folds: a.folds, seed: a.seed, l2_grid: a.l2.clone(), ..Default::default() },
+        with_codebook_examples: a.with_codebook_examples,
+        holdout: a.data_args.holdout()?,
+        per_class: a.per_class.map(|n| (n, a.subsample_seed)),
+    };
+    let mut bar = Progress::with_total(Some(data.rows.len() as u64), "texts embedded", a.quiet);
+    let started = std::time::Instant::now();
+    let trained = train_frames(&cb, &data, &mut embedder, &opts, &mut |n| bar.inc(n as u64))
+        .with_context(|| format!("training on {}", a.data.display()))?;
+    bar.finish();
+    let out = a.out.clone().unwrap_or_else(|| default_head_path(&a.codebook));
+    trained.head.save(&out)?;
+    let md = report::markdown(
+        &trained.head,
+        &format!("{} head for {}", if data.multi_label { "Multi-label" } else { "Frame" }, cb.codebook.name),
+    );
+    if let Some(r) = &a.report {
+        std::fs::write(r, &md).with_context(|| format!("writing {}", r.display()))?;
+    }
+    if !a.quiet {
+        println!("{md}");
+        eprintln!(
+            "{} rows ({} uncoded skipped, {} held out, {} codebook examples added) · embedding {:.1}s ({} cached, {} encoded) · training {:.1}s · total {:.1}s",
+            trained.rows,
+            data.uncoded,
+            trained.dev_rows,
+            trained.examples_added,
+            trained.embed_secs,
+            embedder.counters.cache_hits,
+            embedder.counters.encoded,
+            trained.train_secs,
+            started.elapsed().as_secs_f64()
+        );
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct TrainStanceArgs {
+    /// Stance training data, e.g. ../shared/datasets/vast/vast_train.csv.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Dev data to score (zero- and few-shot targets apart). Default: `vast_dev.csv` beside --data if it
+    /// exists.
+    #[arg(long)]
+    pub dev: Option<PathBuf>,
+    /// Score no dev data.
+    #[arg(long, conflicts_with = "dev")]
+    pub no_dev: bool,
+    /// Where to write the head; the Markdown report goes beside it (`.report.md`).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value = "post")]
+    pub text_field: String,
+    #[arg(long, default_value = "topic_str")]
+    pub target_field: String,
+    #[arg(long, default_value = "label")]
+    pub label_field: String,
+    #[arg(long, default_value = "seen?")]
+    pub seen_field: String,
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+    #[arg(long, value_delimiter = ',')]
+    pub l2: Vec<f64>,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
+    let fields = StanceFields {
+        text: a.text_field.clone(),
+        target: a.target_field.clone(),
+        label: a.label_field.clone(),
+        seen: a.seen_field.clone(),
+    };
+    let train = read_stance_rows(&a.data, &fields)?;
+    let dev_path = match (&a.dev, a.no_dev) {
+        (_, true) => None,
+        (Some(p), _) => Some(p.clone()),
+        (None, _) => Some(a.data.with_file_name("vast_dev.csv")).filter(|p| p.is_file()),
+    };
+    let dev = dev_path.as_deref().map(|p| read_stance_rows(p, &fields)).transpose()?;
+    let model = resolve_model(a.encoder.model.as_deref())?;
+    let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
+    let mut opts = TrainOptions { folds: a.folds, seed: a.seed, ..Default::default() };
+    if !a.l2.is_empty() {
+        opts.l2_grid = a.l2.clone();
+    }
+    let total = train.targets.len() + train.texts.len() + dev.as_ref().map_or(0, |d| d.targets.len() + d.texts.len());
+    let mut bar = Progress::with_total(Some(total as u64), "texts embedded", a.quiet);
+    let trained = train_stance(&train, dev.as_ref(), &mut embedder, &opts, &mut |n| bar.inc(n as u64))?;
+    bar.finish();
+    let head = trained.head.head();
+    head.save(&a.out)?;
+    let mut md = format!(
+        "# General stance head `{}`\n\nReproduce: `framelens train-stance --data {}{} --out {}`\n\n\
+         Features `[t, s, |t−s|, t∘s]` of the target's and the text's embeddings; labels pro → supportive, \
+         con → critical, neutral → neutral; cross-validation folds grouped by target. {} rows, {} distinct \
+         targets, {} distinct texts; embedding {:.1}s, training {:.1}s.\n\n",
+        a.out.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        a.data.display(),
+        match (&a.dev, a.no_dev) {
+            (Some(d), _) => format!(" --dev {}", d.display()),
+            (None, true) => " --no-dev".into(),
+            _ => String::new(),
+        },
+        a.out.display(),
+        train.y.len(),
+        train.targets.len(),
+        train.texts.len(),
+        trained.embed_secs,
+        trained.train_secs
+    );
+    md += &report::markdown(head, "Training report");
+    let report_path = a.out.with_extension("report.md");
+    std::fs::write(&report_path, &md).with_context(|| format!("writing {}", report_path.display()))?;
+    if !a.quiet {
+        println!("{md}");
+        eprintln!("wrote {} and {}", a.out.display(), report_path.display());
+    }
+    Ok(())
+}

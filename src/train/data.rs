@@ -1,0 +1,324 @@
+//! Labelled data for `framelens train` and `framelens eval --data`: a CSV with a text column and a label
+//! column whose labels are a codebook's frames.
+//!
+//! Labels match a frame by its `id` or its human `label`, compared after lower-casing and turning every run
+//! of other characters than letters and digits into one `_` (so `Gun control/regulation`,
+//! `gun_control_regulation` and `Gun Control / Regulation` are the same label). A cell may hold several
+//! labels separated by `label_sep` (`;` by default): the data are then multi-label. A row whose label cell
+//! is empty is *uncoded* (e.g. a row of `framelens sample` output not yet coded) and skipped; the count is
+//! reported. Everything else that cannot be used stops with the file, line and reason: a missing column
+//! (naming the columns found), an empty text, a label that is not in the codebook (naming the codebook's
+//! labels).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::codebook::Frame;
+
+/// Which columns hold what.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DataFields {
+    pub text: String,
+    pub label: String,
+    /// Optional id column (a document or article id): keys the train/dev split and groups bootstrap
+    /// resampling in `eval`.
+    pub id: Option<String>,
+    /// Separator of several labels in one cell.
+    pub label_sep: char,
+}
+
+impl Default for DataFields {
+    fn default() -> Self {
+        DataFields { text: "text".into(), label: "label".into(), id: None, label_sep: ';' }
+    }
+}
+
+/// One coded row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledRow {
+    /// Line of the row's first character in the file (the header is line 1).
+    pub line: u64,
+    pub id: Option<String>,
+    pub text: String,
+    /// Label indices into [`LabelledData::labels`], in the order written, without repeats.
+    pub labels: Vec<usize>,
+}
+
+/// A labelled CSV resolved against a codebook's frames.
+#[derive(Debug, Clone)]
+pub struct LabelledData {
+    pub path: PathBuf,
+    /// The codebook's frame ids, in codebook order: the label order of every head trained on these data.
+    pub labels: Vec<String>,
+    pub rows: Vec<LabelledRow>,
+    /// Some row carries more than one label (or the caller asked for multi-label).
+    pub multi_label: bool,
+    /// Rows skipped because their label cell was empty.
+    pub uncoded: usize,
+    /// sha256 of the file's bytes.
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} line {line}: unreadable CSV: {message}")]
+    Csv { path: PathBuf, line: u64, message: String },
+    #[error("{path}: no column `{column}` (set it with {option}); the header has: {}", found.join(", "))]
+    MissingColumn { path: PathBuf, column: String, option: &'static str, found: Vec<String> },
+    #[error("{path} line {line}: the text (column `{column}`) is empty but the row is labelled `{label}`")]
+    EmptyText { path: PathBuf, line: u64, column: String, label: String },
+    #[error(
+        "{path} line {line}: label `{label}` is not a frame of the codebook; its labels are: {}",
+        known.join(", ")
+    )]
+    UnknownLabel { path: PathBuf, line: u64, label: String, known: Vec<String> },
+    #[error(
+        "{path} line {line}: stance label `{label}` is not one of 0/con/against (critical), 1/pro/favor \
+         (supportive), 2/neutral/none (neutral)"
+    )]
+    UnknownStance { path: PathBuf, line: u64, label: String },
+    #[error("{path}: no coded rows ({uncoded} rows have an empty `{column}` column)")]
+    NoRows { path: PathBuf, uncoded: usize, column: String },
+}
+
+/// Lower-cased, with every run of characters other than letters and digits turned into one `_`.
+pub fn normalise_label(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut gap = false;
+    for c in s.trim().chars() {
+        if c.is_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push('_');
+            }
+            gap = false;
+            out.extend(c.to_lowercase());
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+/// Resolves written labels to frame indices by id or human label.
+#[derive(Debug, Clone)]
+pub struct LabelMatcher {
+    index: BTreeMap<String, usize>,
+    /// `id (label)` of every frame, for messages.
+    pub known: Vec<String>,
+    pub ids: Vec<String>,
+}
+
+impl LabelMatcher {
+    pub fn new(frames: &[Frame]) -> Self {
+        let mut index = BTreeMap::new();
+        for (i, f) in frames.iter().enumerate() {
+            index.entry(normalise_label(&f.label)).or_insert(i);
+        }
+        // Ids win over human labels when both match different frames.
+        for (i, f) in frames.iter().enumerate() {
+            index.insert(normalise_label(&f.id), i);
+        }
+        LabelMatcher {
+            index,
+            known: frames.iter().map(|f| format!("{} ({})", f.id, f.label)).collect(),
+            ids: frames.iter().map(|f| f.id.clone()).collect(),
+        }
+    }
+
+    pub fn get(&self, label: &str) -> Option<usize> {
+        self.index.get(&normalise_label(label)).copied()
+    }
+}
+
+/// Reads `path`, resolving labels against `frames`. `force_multi` makes the data multi-label even if
+/// every row has one label.
+pub fn read_labelled(
+    path: &Path,
+    fields: &DataFields,
+    frames: &[Frame],
+    force_multi: bool,
+) -> Result<LabelledData, DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let sha256 = crate::encode::model::sha256_hex(&bytes);
+    let matcher = LabelMatcher::new(frames);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
+    let csv_err = |e: csv::Error| DataError::Csv {
+        path: path.to_path_buf(),
+        line: e.position().map_or(1, |p| p.line()),
+        message: e.to_string(),
+    };
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}').to_string() } else { h.to_string() })
+        .collect();
+    let column = |name: &str, option: &'static str| {
+        header.iter().position(|h| h.trim() == name).ok_or_else(|| DataError::MissingColumn {
+            path: path.to_path_buf(),
+            column: name.to_string(),
+            option,
+            found: header.clone(),
+        })
+    };
+    let text_col = column(&fields.text, "--text-field")?;
+    let label_col = column(&fields.label, "--label-field")?;
+    let id_col = match &fields.id {
+        Some(id) => Some(column(id, "--id-field")?),
+        None => None,
+    };
+    let mut rows = Vec::new();
+    let mut uncoded = 0;
+    let mut multi = force_multi;
+    for rec in reader.records() {
+        let rec = rec.map_err(csv_err)?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let cell = |c: usize| rec.get(c).unwrap_or("");
+        let label_cell = cell(label_col).trim();
+        if label_cell.is_empty() {
+            uncoded += 1;
+            continue;
+        }
+        let text = cell(text_col).trim();
+        if text.is_empty() {
+            return Err(DataError::EmptyText {
+                path: path.to_path_buf(),
+                line,
+                column: fields.text.clone(),
+                label: label_cell.to_string(),
+            });
+        }
+        let mut labels = Vec::new();
+        let parts: Vec<&str> = label_cell.split(fields.label_sep).map(str::trim).filter(|s| !s.is_empty()).collect();
+        if parts.len() > 1 {
+            multi = true;
+        }
+        for part in parts {
+            let Some(i) = matcher.get(part) else {
+                return Err(DataError::UnknownLabel {
+                    path: path.to_path_buf(),
+                    line,
+                    label: part.to_string(),
+                    known: matcher.known.clone(),
+                });
+            };
+            if !labels.contains(&i) {
+                labels.push(i);
+            }
+        }
+        rows.push(LabelledRow { line, id: id_col.map(|c| cell(c).trim().to_string()), text: text.to_string(), labels });
+    }
+    if rows.is_empty() {
+        return Err(DataError::NoRows { path: path.to_path_buf(), uncoded, column: fields.label.clone() });
+    }
+    Ok(LabelledData { path: path.to_path_buf(), labels: matcher.ids, rows, multi_label: multi, uncoded, sha256 })
+}
+
+impl LabelledData {
+    /// Rows per label (a multi-label row counts for each of its labels).
+    pub fn label_counts(&self) -> Vec<usize> {
+        let mut c = vec![0; self.labels.len()];
+        for r in &self.rows {
+            for &l in &r.labels {
+                c[l] += 1;
+            }
+        }
+        c
+    }
+
+    /// The first label of each row (single-label data).
+    pub fn single_labels(&self) -> Vec<usize> {
+        self.rows.iter().map(|r| r.labels[0]).collect()
+    }
+
+    /// Keeps the rows for which `keep(row)` holds.
+    pub fn retain(&mut self, mut keep: impl FnMut(&LabelledRow) -> bool) {
+        self.rows.retain(|r| keep(r));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames() -> Vec<Frame> {
+        [("gun_control", "Gun control/regulation"), ("politics", "Politics"), ("mental_health", "Mental health")]
+            .iter()
+            .map(|(id, label)| Frame {
+                id: id.to_string(),
+                label: label.to_string(),
+                definition: "d".into(),
+                cues: vec![],
+                examples: vec![],
+            })
+            .collect()
+    }
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("coded.csv");
+        std::fs::write(&p, text).unwrap();
+        (dir, p)
+    }
+
+    #[test]
+    fn normalises_labels() {
+        assert_eq!(normalise_label(" Gun control / Regulation "), "gun_control_regulation");
+        assert_eq!(
+            normalise_label("Legality_Constitutionality_and_jurisprudence"),
+            "legality_constitutionality_and_jurisprudence"
+        );
+        assert_eq!(normalise_label("gun_control"), "gun_control");
+    }
+
+    #[test]
+    fn reads_ids_and_human_labels_skips_uncoded_rows() {
+        let (_d, p) = write("id,text,label\na,First text,Politics\nb,Second,gun_control\nc,Third,\nd,\"Fourth,\nwith a break\",MENTAL HEALTH\n");
+        let d =
+            read_labelled(&p, &DataFields { id: Some("id".into()), ..Default::default() }, &frames(), false).unwrap();
+        assert_eq!(d.rows.len(), 3);
+        assert_eq!(d.uncoded, 1);
+        assert!(!d.multi_label);
+        assert_eq!(d.single_labels(), vec![1, 0, 2]);
+        assert_eq!(d.rows[2].line, 5);
+        assert_eq!(d.rows[2].id.as_deref(), Some("d"));
+        assert_eq!(d.label_counts(), vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn multi_label_cells() {
+        let (_d, p) = write("text,label\nx,Politics; Mental health\ny,politics\n");
+        let d = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap();
+        assert!(d.multi_label);
+        assert_eq!(d.rows[0].labels, vec![1, 2]);
+        let (_d, p) = write("text,frames\nx,\"politics,gun_control\"\n");
+        let f = DataFields { label: "frames".into(), label_sep: ',', ..Default::default() };
+        assert_eq!(read_labelled(&p, &f, &frames(), false).unwrap().rows[0].labels, vec![1, 0]);
+    }
+
+    #[test]
+    fn clear_errors() {
+        let (_d, p) = write("text,label\nx,Politics\ny,Sports\n");
+        let e = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap_err().to_string();
+        assert!(
+            e.contains("line 3") && e.contains("`Sports`") && e.contains("gun_control (Gun control/regulation)"),
+            "{e}"
+        );
+        let (_d, p) = write("text,label\nx,Politics\n  ,Politics\n");
+        let e = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("empty"), "{e}");
+        let (_d, p) = write("headline,label\nx,Politics\n");
+        let e = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap_err().to_string();
+        assert!(e.contains("no column `text`") && e.contains("--text-field") && e.contains("headline, label"), "{e}");
+        let (_d, p) = write("text,label\nx,\n");
+        let e = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap_err().to_string();
+        assert!(e.contains("no coded rows"), "{e}");
+    }
+}

@@ -1,0 +1,211 @@
+//! `framelens train`: a frame head from labelled rows and a codebook, with the run's embedder (and its
+//! cache), optionally on a reproducible train part only (`holdout`), scored on the held-out part.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use ndarray::{Array2, Axis};
+
+use super::data::LabelledData;
+use super::head::{EncoderRef, HeldOutScores};
+use super::split::{per_class_subsample, Holdout, Part};
+use super::{train_multi_label, train_single_label, Head, TrainError, TrainOptions};
+use crate::codebook::LoadedCodebook;
+use crate::encode::cached::{EmbedError, Embedder};
+use crate::evaluate::{semeval_multilabel_f1, Confusion};
+
+/// What `framelens train` may vary.
+#[derive(Debug, Clone)]
+pub struct FrameTrainOptions {
+    /// Cross-validation folds, seed, grid (`l2_grid` empty = the default grid for single- or multi-label).
+    pub train: TrainOptions,
+    /// Add the codebook's example paragraphs as training rows.
+    pub with_codebook_examples: bool,
+    /// Train on the train part only and score the dev part.
+    pub holdout: Option<Holdout>,
+    /// At most this many training rows per label, drawn with the seed (single-label; learning curves).
+    pub per_class: Option<(usize, u64)>,
+}
+
+impl Default for FrameTrainOptions {
+    fn default() -> Self {
+        FrameTrainOptions {
+            train: TrainOptions { l2_grid: Vec::new(), ..Default::default() },
+            with_codebook_examples: false,
+            holdout: None,
+            per_class: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FrameTrainError {
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error("{0}")]
+    Data(String),
+}
+
+/// A trained head and what it took.
+pub struct TrainedFrames {
+    pub head: Head,
+    /// Labelled rows used for training (after holdout and subsampling), and codebook examples added.
+    pub rows: usize,
+    pub examples_added: usize,
+    pub dev_rows: usize,
+    pub embed_secs: f64,
+    pub train_secs: f64,
+}
+
+/// The encoder a head is trained for, from the embedder in use.
+pub fn encoder_ref(embedder: &Embedder) -> EncoderRef {
+    let m = &embedder.model().manifest;
+    EncoderRef { model_id: m.id.clone(), weights_sha256: m.weights_sha256.clone(), dim: m.hidden_size }
+}
+
+/// Trains a frame head on `data` (labels resolved against `cb`'s frames).
+pub fn train_frames(
+    cb: &LoadedCodebook,
+    data: &LabelledData,
+    embedder: &mut Embedder,
+    opts: &FrameTrainOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<TrainedFrames, FrameTrainError> {
+    let multi = data.multi_label;
+    let (mut train_rows, mut dev_rows): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    for (i, r) in data.rows.iter().enumerate() {
+        match opts.holdout.map_or(Part::Train, |h| h.part_of(r)) {
+            Part::Train => train_rows.push(i),
+            Part::Dev => dev_rows.push(i),
+        }
+    }
+    if let Some((n, seed)) = opts.per_class {
+        if multi {
+            return Err(FrameTrainError::Data("--per-class applies to single-label data only".into()));
+        }
+        let y: Vec<usize> = train_rows.iter().map(|&i| data.rows[i].labels[0]).collect();
+        train_rows = per_class_subsample(&y, n, seed).into_iter().map(|k| train_rows[k]).collect();
+    }
+    if train_rows.is_empty() {
+        return Err(FrameTrainError::Data("no rows left to train on after the hold-out split".into()));
+    }
+
+    // Texts: training rows, dev rows, codebook examples (with their frame).
+    let mut texts: Vec<&str> = Vec::new();
+    texts.extend(train_rows.iter().map(|&i| data.rows[i].text.as_str()));
+    texts.extend(dev_rows.iter().map(|&i| data.rows[i].text.as_str()));
+    let mut example_labels: Vec<usize> = Vec::new();
+    if opts.with_codebook_examples {
+        for (k, f) in cb.codebook.frames.iter().enumerate() {
+            for ex in &f.examples {
+                texts.push(ex.as_str());
+                example_labels.push(k);
+            }
+        }
+    }
+    let t = Instant::now();
+    let emb = embedder.embed(&texts, progress)?.vectors;
+    let embed_secs = t.elapsed().as_secs_f64();
+
+    let n_train = train_rows.len();
+    let n_dev = dev_rows.len();
+    let mut fit_rows: Vec<usize> = (0..n_train).collect();
+    fit_rows.extend((n_train + n_dev)..texts.len());
+    let x: Array2<f32> = emb.select(Axis(0), &fit_rows);
+    let mut y: Vec<Vec<usize>> = train_rows.iter().map(|&i| data.rows[i].labels.clone()).collect();
+    y.extend(example_labels.iter().map(|&k| vec![k]));
+
+    let encoder = encoder_ref(embedder);
+    let mut train_opts = opts.train.clone();
+    let t = Instant::now();
+    let mut head = if multi {
+        if train_opts.l2_grid.is_empty() {
+            train_opts.l2_grid = TrainOptions::multi_label_default().l2_grid;
+        }
+        train_multi_label(x.view(), &y, &data.labels, None, &train_opts, &encoder)?
+    } else {
+        if train_opts.l2_grid.is_empty() {
+            train_opts.l2_grid = TrainOptions::default().l2_grid;
+        }
+        let y1: Vec<usize> = y.iter().map(|l| l[0]).collect();
+        train_single_label(x.view(), &y1, &data.labels, None, &train_opts, &encoder)?
+    };
+    let train_secs = t.elapsed().as_secs_f64();
+
+    if let Some(h) = opts.holdout {
+        let dev_x = emb.slice(ndarray::s![n_train..n_train + n_dev, ..]);
+        let truth: Vec<&Vec<usize>> = dev_rows.iter().map(|&i| &data.rows[i].labels).collect();
+        let name = format!("held-out {:.0}% of {} (seed {})", h.fraction * 100.0, file_name(data), h.seed);
+        head.report.held_out.push(score_dev(&head, dev_x, &truth, name));
+    }
+
+    head.codebook_sha256 = Some(cb.sha256.clone());
+    let ctx = &mut head.context;
+    ctx.insert("codebook".into(), cb.path.display().to_string());
+    ctx.insert("data".into(), data.path.display().to_string());
+    ctx.insert("data_sha256".into(), data.sha256.clone());
+    ctx.insert("data_rows_used".into(), n_train.to_string());
+    ctx.insert("data_rows_uncoded".into(), data.uncoded.to_string());
+    ctx.insert("with_codebook_examples".into(), opts.with_codebook_examples.to_string());
+    ctx.insert("codebook_examples_added".into(), example_labels.len().to_string());
+    ctx.insert("precision".into(), embedder.precision().precision.as_str().to_string());
+    if let Some(h) = opts.holdout {
+        ctx.insert("holdout".into(), format!("{} seed {}", h.fraction, h.seed));
+    }
+    if let Some((n, seed)) = opts.per_class {
+        ctx.insert("per_class".into(), format!("{n} seed {seed}"));
+    }
+    Ok(TrainedFrames {
+        head,
+        rows: n_train,
+        examples_added: example_labels.len(),
+        dev_rows: n_dev,
+        embed_secs,
+        train_secs,
+    })
+}
+
+fn file_name(data: &LabelledData) -> String {
+    data.path.file_name().map_or_else(|| data.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Scores a head on held-out rows: accuracy and macro-F1 (single-label), or SemEval-style micro- and
+/// macro-F1 with exact-match accuracy (multi-label).
+pub fn score_dev(head: &Head, x: ndarray::ArrayView2<f32>, truth: &[&Vec<usize>], name: String) -> HeldOutScores {
+    let k = head.labels.len();
+    let preds: Vec<Vec<usize>> = x.rows().into_iter().map(|r| head.predict(r)).collect();
+    if head.kind == super::HeadKind::Multi {
+        let to_sets = |v: &[&Vec<usize>]| -> BTreeMap<String, BTreeSet<String>> {
+            v.iter()
+                .enumerate()
+                .map(|(i, l)| (format!("{i:08}"), l.iter().map(|&j| head.labels[j].clone()).collect()))
+                .collect()
+        };
+        let gold = to_sets(truth);
+        let pred = to_sets(&preds.iter().collect::<Vec<_>>());
+        let s = semeval_multilabel_f1(&gold, &pred, &head.labels).expect("same rows and labels");
+        let exact = gold.iter().filter(|(a, g)| pred[*a] == **g).count() as f64 / gold.len().max(1) as f64;
+        HeldOutScores {
+            name,
+            rows: truth.len(),
+            accuracy: exact,
+            macro_f1: s.macro_f1,
+            micro_f1: Some(s.micro_f1),
+            labels: s.labels,
+        }
+    } else {
+        let gold: Vec<usize> = truth.iter().map(|l| l[0]).collect();
+        let pred: Vec<usize> = preds.iter().map(|p| p[0]).collect();
+        let c = Confusion::from_indices(&gold, &pred, k);
+        HeldOutScores {
+            name,
+            rows: truth.len(),
+            accuracy: c.accuracy(),
+            macro_f1: c.macro_f1(),
+            micro_f1: None,
+            labels: c.class_scores(&head.labels),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! `framelens sample`: paragraphs of a finished run drawn for hand coding — at random, evenly across
+//! outlets, or the least certain ones (smallest margin between the two best frames) for the next round.
+//! The CSV it writes has empty `label` and `stance` columns; once coded it is accepted back by
+//! `framelens train --data` (text + label) and by `framelens eval --gold` (doc_id + text_prefix + label).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::evaluate::shuffle;
+
+/// How paragraphs are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Uniformly at random.
+    Random,
+    /// The same number from every outlet (as far as each has paragraphs), at random within an outlet.
+    ByOutlet,
+    /// The smallest `frame_margin` first (ties broken at random).
+    Uncertain,
+}
+
+/// One paragraph to code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleRow {
+    pub doc_id: String,
+    pub outlet: String,
+    pub para_index: String,
+    pub frame: String,
+    pub frame_score: String,
+    pub frame_margin: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SampleError {
+    #[error("{path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Characters of a paragraph written to `text_prefix` (what `eval --gold` matches on).
+pub const PREFIX_CHARS: usize = 60;
+
+/// The output header.
+pub const HEADER: [&str; 10] = [
+    "doc_id",
+    "outlet",
+    "para_index",
+    "text_prefix",
+    "predicted_frame",
+    "frame_score",
+    "frame_margin",
+    "text",
+    "label",
+    "stance",
+];
+
+/// Draws `n` body paragraphs from a run's `paragraphs.csv`, leaving out texts in `exclude` (already coded).
+/// Rows come back in corpus order (document, then paragraph), whatever the strategy.
+pub fn sample_paragraphs(
+    paragraphs_csv: &Path,
+    n: usize,
+    strategy: Strategy,
+    seed: u64,
+    exclude: &HashSet<String>,
+) -> Result<Vec<SampleRow>, SampleError> {
+    let err = |message: String| SampleError::Read { path: paragraphs_csv.to_path_buf(), message };
+    let mut r = csv::Reader::from_path(paragraphs_csv).map_err(|e| err(e.to_string()))?;
+    let header: Vec<String> = r.headers().map_err(|e| err(e.to_string()))?.iter().map(str::to_string).collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| err(format!("no column `{name}`: is this a run's paragraphs.csv?")))
+    };
+    let c = [
+        col("doc_id")?,
+        col("outlet")?,
+        col("para_index")?,
+        col("frame")?,
+        col("frame_score")?,
+        col("frame_margin")?,
+        col("text")?,
+        col("kind")?,
+    ];
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| err(e.to_string()))?;
+        let g = |i: usize| rec.get(c[i]).unwrap_or("").to_string();
+        if g(7) != "body" || exclude.contains(&normalise(&g(6))) {
+            continue;
+        }
+        rows.push(SampleRow {
+            doc_id: g(0),
+            outlet: g(1),
+            para_index: g(2),
+            frame: g(3),
+            frame_score: g(4),
+            frame_margin: g(5),
+            text: g(6),
+        });
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    shuffle(&mut order, &mut rng);
+    let chosen: Vec<usize> = match strategy {
+        Strategy::Random => order.into_iter().take(n).collect(),
+        Strategy::Uncertain => {
+            let margin = |i: usize| rows[i].frame_margin.parse::<f64>().unwrap_or(f64::INFINITY);
+            // Stable sort of the shuffled order: equal margins stay in random order.
+            order.sort_by(|&a, &b| margin(a).total_cmp(&margin(b)));
+            order.into_iter().take(n).collect()
+        }
+        Strategy::ByOutlet => {
+            let mut by: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for i in order {
+                by.entry(rows[i].outlet.as_str()).or_default().push(i);
+            }
+            let mut queues: Vec<std::vec::IntoIter<usize>> = by.into_values().map(Vec::into_iter).collect();
+            let mut out = Vec::new();
+            while out.len() < n {
+                let before = out.len();
+                for q in queues.iter_mut() {
+                    if out.len() == n {
+                        break;
+                    }
+                    if let Some(i) = q.next() {
+                        out.push(i);
+                    }
+                }
+                if out.len() == before {
+                    break;
+                }
+            }
+            out
+        }
+    };
+    let mut chosen = chosen;
+    chosen.sort_unstable();
+    Ok(chosen.into_iter().map(|i| rows[i].clone()).collect())
+}
+
+fn normalise(t: &str) -> String {
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Texts of an earlier coding file (its `text` column), to exclude from the next draw.
+pub fn coded_texts(path: &Path) -> Result<HashSet<String>, SampleError> {
+    let err = |message: String| SampleError::Read { path: path.to_path_buf(), message };
+    let mut r = csv::Reader::from_path(path).map_err(|e| err(e.to_string()))?;
+    let header: Vec<String> = r.headers().map_err(|e| err(e.to_string()))?.iter().map(str::to_string).collect();
+    let t = header.iter().position(|h| h == "text").ok_or_else(|| err("no column `text`".into()))?;
+    let mut out = HashSet::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| err(e.to_string()))?;
+        out.insert(normalise(rec.get(t).unwrap_or("")));
+    }
+    Ok(out)
+}
+
+/// Writes the coding sheet (empty `label` and `stance` columns) atomically.
+pub fn write_sample(path: &Path, rows: &[SampleRow]) -> Result<(), SampleError> {
+    let io = |source| SampleError::Write { path: path.to_path_buf(), source };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(HEADER).map_err(|e| io(std::io::Error::other(e)))?;
+    for r in rows {
+        let prefix: String = r.text.chars().take(PREFIX_CHARS).collect();
+        w.write_record([
+            &r.doc_id,
+            &r.outlet,
+            &r.para_index,
+            &prefix,
+            &r.frame,
+            &r.frame_score,
+            &r.frame_margin,
+            &r.text,
+            "",
+            "",
+        ])
+        .map_err(|e| io(std::io::Error::other(e)))?;
+    }
+    let bytes = w.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    crate::atomic::write_atomic(path, &bytes).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_csv(dir: &Path) -> PathBuf {
+        let p = dir.join("paragraphs.csv");
+        let mut s = String::from("doc_id,outlet,para_index,kind,frame,frame_score,frame_margin,text\n");
+        for o in ["A", "B", "C"] {
+            for i in 0..(if o == "C" { 2 } else { 10 }) {
+                s += &format!(
+                    "{o}/doc,{o},{i},body,f,0.9,{},\"{o} paragraph {i}\"\n",
+                    (i as f64) / 10.0 + if o == "B" { 0.05 } else { 0.0 }
+                );
+            }
+            s += &format!("{o}/doc,{o},99,heading,,,,\"{o} heading\"\n");
+        }
+        std::fs::write(&p, s).unwrap();
+        p
+    }
+
+    #[test]
+    fn strategies() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = run_csv(dir.path());
+        let none = HashSet::new();
+        let by = sample_paragraphs(&p, 9, Strategy::ByOutlet, 3, &none).unwrap();
+        let count = |rows: &[SampleRow], o: &str| rows.iter().filter(|r| r.outlet == o).count();
+        assert_eq!((count(&by, "A"), count(&by, "B"), count(&by, "C")), (4, 3, 2));
+        let unc = sample_paragraphs(&p, 3, Strategy::Uncertain, 3, &none).unwrap();
+        let margins: Vec<&str> = unc.iter().map(|r| r.frame_margin.as_str()).collect();
+        assert!(margins.iter().all(|m| ["0", "0.05", "0.1"].contains(m)), "{margins:?}");
+        let r1 = sample_paragraphs(&p, 5, Strategy::Random, 7, &none).unwrap();
+        assert_eq!(r1, sample_paragraphs(&p, 5, Strategy::Random, 7, &none).unwrap());
+        assert!(r1.iter().all(|r| !r.text.contains("heading")));
+        let excl: HashSet<String> = ["A paragraph 0".to_string()].into();
+        let u = sample_paragraphs(&p, 1, Strategy::Uncertain, 3, &excl).unwrap();
+        assert_ne!(u[0].text, "A paragraph 0");
+        let out = dir.path().join("tocode.csv");
+        write_sample(&out, &by).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.starts_with("doc_id,outlet,para_index,text_prefix,predicted_frame"));
+        assert!(text.lines().nth(1).unwrap().ends_with(",,"));
+    }
+}

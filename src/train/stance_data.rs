@@ -1,0 +1,239 @@
+//! `framelens train-stance`: the general stance head from (text, target, stance) rows such as VAST
+//! (Allaway & McKeown 2020), scored on a dev file with zero-shot and few-shot targets apart.
+//!
+//! Labels accepted in the label column: VAST's codes `0` (con), `1` (pro), `2` (neutral), the words
+//! `con`/`pro`/`neutral`, `against`/`favor`/`none`, or framelens' own `critical`/`supportive`/`neutral`;
+//! they map to framelens' stance labels (pro → supportive, con → critical).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ndarray::{Array2, Axis};
+
+use super::data::DataError;
+use super::frames::encoder_ref;
+use super::head::HeldOutScores;
+use super::stance_pair::{pair_feature_matrix, train_stance_pair, StanceHead};
+use super::{TrainError, TrainOptions};
+use crate::codebook::STANCE_LABELS;
+use crate::encode::cached::{EmbedError, Embedder};
+use crate::evaluate::Confusion;
+
+/// Columns of a stance file (VAST's names by default).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StanceFields {
+    pub text: String,
+    pub target: String,
+    pub label: String,
+    /// 1 = the target occurs in the training data (few-shot), 0 = it does not (zero-shot); optional.
+    pub seen: String,
+}
+
+impl Default for StanceFields {
+    fn default() -> Self {
+        StanceFields { text: "post".into(), target: "topic_str".into(), label: "label".into(), seen: "seen?".into() }
+    }
+}
+
+/// Stance rows with texts and targets stored once each.
+#[derive(Debug, Clone, Default)]
+pub struct StanceRows {
+    pub path: PathBuf,
+    pub targets: Vec<String>,
+    pub texts: Vec<String>,
+    pub target_of: Vec<usize>,
+    pub text_of: Vec<usize>,
+    /// Index into [`STANCE_LABELS`].
+    pub y: Vec<usize>,
+    /// Per row: `Some(true)` few-shot target, `Some(false)` zero-shot, `None` unknown.
+    pub seen: Vec<Option<bool>>,
+    pub sha256: String,
+}
+
+/// Maps a written stance label to an index into [`STANCE_LABELS`].
+pub fn stance_label(s: &str) -> Option<usize> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "pro" | "favor" | "favour" | "supportive" | "support" => Some(0),
+        "0" | "con" | "against" | "critical" => Some(1),
+        "2" | "neutral" | "none" => Some(2),
+        _ => None,
+    }
+}
+
+pub fn read_stance_rows(path: &Path, fields: &StanceFields) -> Result<StanceRows, DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
+    let csv_err = |e: csv::Error| DataError::Csv {
+        path: path.to_path_buf(),
+        line: e.position().map_or(1, |p| p.line()),
+        message: e.to_string(),
+    };
+    let header: Vec<String> = reader.headers().map_err(csv_err)?.iter().map(str::to_string).collect();
+    let column = |name: &str, option: &'static str| {
+        header.iter().position(|h| h.trim() == name).ok_or_else(|| DataError::MissingColumn {
+            path: path.to_path_buf(),
+            column: name.to_string(),
+            option,
+            found: header.clone(),
+        })
+    };
+    let (tc, gc, lc) = (
+        column(&fields.text, "--text-field")?,
+        column(&fields.target, "--target-field")?,
+        column(&fields.label, "--label-field")?,
+    );
+    let sc = header.iter().position(|h| h.trim() == fields.seen);
+    let mut out =
+        StanceRows { path: path.to_path_buf(), sha256: crate::encode::model::sha256_hex(&bytes), ..Default::default() };
+    let mut targets: HashMap<String, usize> = HashMap::new();
+    let mut texts: HashMap<String, usize> = HashMap::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(csv_err)?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let get = |c: usize| rec.get(c).unwrap_or("").trim();
+        let (text, target, label) = (get(tc), get(gc), get(lc));
+        if text.is_empty() || target.is_empty() {
+            return Err(DataError::EmptyText {
+                path: path.to_path_buf(),
+                line,
+                column: if text.is_empty() { fields.text.clone() } else { fields.target.clone() },
+                label: label.to_string(),
+            });
+        }
+        let Some(y) = stance_label(label) else {
+            return Err(DataError::UnknownStance { path: path.to_path_buf(), line, label: label.to_string() });
+        };
+        let n = targets.len();
+        let t = *targets.entry(target.to_string()).or_insert(n);
+        if t == out.targets.len() {
+            out.targets.push(target.to_string());
+        }
+        let n = texts.len();
+        let s = *texts.entry(text.to_string()).or_insert(n);
+        if s == out.texts.len() {
+            out.texts.push(text.to_string());
+        }
+        out.target_of.push(t);
+        out.text_of.push(s);
+        out.y.push(y);
+        out.seen.push(sc.and_then(|c| match get(c) {
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => None,
+        }));
+    }
+    if out.y.is_empty() {
+        return Err(DataError::NoRows { path: path.to_path_buf(), uncoded: 0, column: fields.label.clone() });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StanceTrainError {
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+}
+
+pub struct TrainedStance {
+    pub head: StanceHead,
+    pub embed_secs: f64,
+    pub train_secs: f64,
+}
+
+/// Embeds the distinct targets and texts, one pair-feature row per stance row.
+fn features(
+    rows: &StanceRows,
+    embedder: &mut Embedder,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Array2<f32>, StanceTrainError> {
+    let mut all: Vec<&str> = rows.targets.iter().map(String::as_str).collect();
+    all.extend(rows.texts.iter().map(String::as_str));
+    let emb = embedder.embed(&all, progress)?.vectors;
+    let nt = rows.targets.len();
+    let targets = emb.slice(ndarray::s![..nt, ..]);
+    let texts = emb.slice(ndarray::s![nt.., ..]);
+    Ok(pair_feature_matrix(targets, &rows.target_of, texts, &rows.text_of)?)
+}
+
+/// Trains the stance head on `train` (cross-validation folds grouped by target) and scores `dev`: all
+/// rows, then zero-shot and few-shot targets apart when the file says which is which.
+pub fn train_stance(
+    train: &StanceRows,
+    dev: Option<&StanceRows>,
+    embedder: &mut Embedder,
+    opts: &TrainOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<TrainedStance, StanceTrainError> {
+    let t = Instant::now();
+    let x = features(train, embedder, progress)?;
+    let dev_x = match dev {
+        Some(d) => Some(features(d, embedder, progress)?),
+        None => None,
+    };
+    let embed_secs = t.elapsed().as_secs_f64();
+    let labels: Vec<String> = STANCE_LABELS.iter().map(|s| s.to_string()).collect();
+    let t = Instant::now();
+    let head = train_stance_pair(x.view(), &train.y, &labels, Some(&train.target_of), opts, &encoder_ref(embedder))?;
+    let train_secs = t.elapsed().as_secs_f64();
+    let mut inner = head.head().clone();
+    if let (Some(d), Some(dx)) = (dev, dev_x) {
+        let name = d.path.file_name().map_or_else(|| d.path.display().to_string(), |n| n.to_string_lossy().into());
+        let all: Vec<usize> = (0..d.y.len()).collect();
+        let zero: Vec<usize> = all.iter().copied().filter(|&i| d.seen[i] == Some(false)).collect();
+        let few: Vec<usize> = all.iter().copied().filter(|&i| d.seen[i] == Some(true)).collect();
+        for (part, rows) in [("all rows", &all), ("zero-shot targets", &zero), ("few-shot targets", &few)] {
+            if rows.is_empty() {
+                continue;
+            }
+            let sub = dx.select(Axis(0), rows);
+            let gold: Vec<usize> = rows.iter().map(|&i| d.y[i]).collect();
+            let pred: Vec<usize> = sub.rows().into_iter().map(|r| inner.predict(r)[0]).collect();
+            let c = Confusion::from_indices(&gold, &pred, labels.len());
+            inner.report.held_out.push(HeldOutScores {
+                name: format!("{name}, {part}"),
+                rows: rows.len(),
+                accuracy: c.accuracy(),
+                macro_f1: c.macro_f1(),
+                micro_f1: None,
+                labels: c.class_scores(&labels),
+            });
+        }
+        inner.context.insert("dev".into(), d.path.display().to_string());
+        inner.context.insert("dev_sha256".into(), d.sha256.clone());
+    }
+    inner.context.insert("data".into(), train.path.display().to_string());
+    inner.context.insert("data_sha256".into(), train.sha256.clone());
+    inner.context.insert("targets".into(), train.targets.len().to_string());
+    inner.context.insert("texts".into(), train.texts.len().to_string());
+    inner.context.insert("label_map".into(), "pro → supportive, con → critical, neutral → neutral".into());
+    inner.context.insert("precision".into(), embedder.precision().precision.as_str().to_string());
+    let head = StanceHead::from_head(inner, &train.path).expect("a stance head");
+    Ok(TrainedStance { head, embed_secs, train_secs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_vast_style_rows_once_per_text_and_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v.csv");
+        std::fs::write(&p, "post,topic_str,label,seen?\nA text,guns,0,1\nA text,taxes,1,0\nB text,guns,2,1\n").unwrap();
+        let r = read_stance_rows(&p, &StanceFields::default()).unwrap();
+        assert_eq!(r.texts, ["A text", "B text"]);
+        assert_eq!(r.targets, ["guns", "taxes"]);
+        assert_eq!((r.target_of.clone(), r.text_of.clone()), (vec![0, 1, 0], vec![0, 0, 1]));
+        assert_eq!(r.y, vec![1, 0, 2]);
+        assert_eq!(r.seen, vec![Some(true), Some(false), Some(true)]);
+        std::fs::write(&p, "post,topic_str,label\nA,guns,maybe\n").unwrap();
+        let e = read_stance_rows(&p, &StanceFields::default()).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("`maybe`"), "{e}");
+        std::fs::write(&p, "text,topic_str,label\nA,guns,1\n").unwrap();
+        let e = read_stance_rows(&p, &StanceFields::default()).unwrap_err().to_string();
+        assert!(e.contains("no column `post`"), "{e}");
+    }
+}

@@ -1,0 +1,380 @@
+//! `framelens train`, `run --head`, `sample`, `eval` and `train-stance` end to end with the real binary and
+//! model, on small data (CI time): the sample corpus' gold paragraphs as labelled rows, a few hundred VAST
+//! rows when ../shared is present.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use framelens::train::Head;
+
+const CODEBOOK: &str = "models/codebooks/enforcement-discourse.toml";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn framelens() -> Command {
+    let mut c = Command::cargo_bin("framelens").unwrap();
+    c.current_dir(root());
+    c
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .collect()
+}
+
+/// The sample corpus' gold paragraphs as a labelled CSV (`doc_id,text,label`).
+fn sample_labelled(dir: &Path) -> PathBuf {
+    let corpus = root().join("corpora/sample");
+    let docs = framelens::corpus::read_corpus(&corpus, Default::default(), &Default::default()).unwrap();
+    let gold = read_csv(&corpus.join("gold.csv"));
+    let mut w = csv::Writer::from_path(dir.join("labelled.csv")).unwrap();
+    w.write_record(["doc_id", "text", "label"]).unwrap();
+    for g in &gold {
+        let d = docs.documents.iter().find(|d| d.id == g["doc_id"]).unwrap();
+        let p = framelens::segment::segment(&d.text)
+            .into_iter()
+            .find(|p| p.text.starts_with(g["text_prefix"].trim()))
+            .unwrap();
+        w.write_record([g["doc_id"].as_str(), p.text.as_str(), g["frame"].as_str()]).unwrap();
+    }
+    w.flush().unwrap();
+    dir.join("labelled.csv")
+}
+
+fn train(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    framelens()
+        .args(["train", "--codebook", CODEBOOK, "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(["--folds", "3", "--l2", "1e-3", "--quiet"])
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn train_save_load_predict_is_bit_identical_through_the_cli() {
+    let Some(model) = common::real_model() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_labelled(tmp.path());
+    let file = tmp.path().join("enforcement.head.json");
+    train(&data, &file, &["--id-field", "doc_id"]).success();
+
+    // The same training in this process gives the same head, byte for byte.
+    let cb = framelens::codebook::load(&root().join(CODEBOOK)).unwrap();
+    let fields = framelens::train::data::DataFields { id: Some("doc_id".into()), ..Default::default() };
+    let labelled = framelens::train::data::read_labelled(&data, &fields, &cb.codebook.frames, false).unwrap();
+    let cache = framelens::encode::runtime::framelens_home().join("cache").join("embeddings.sqlite");
+    let mut embedder = framelens::encode::cached::Embedder::new(&model, Default::default(), Some(&cache)).unwrap();
+    let opts = framelens::train::frames::FrameTrainOptions {
+        train: framelens::train::TrainOptions { folds: 3, l2_grid: vec![1e-3], ..Default::default() },
+        ..Default::default()
+    };
+    let mut trained =
+        framelens::train::frames::train_frames(&cb, &labelled, &mut embedder, &opts, &mut |_| {}).unwrap();
+    // The CLI records where the data came from as given on its command line.
+    trained.head.context.insert("codebook".into(), CODEBOOK.into());
+    trained.head.context.insert("data".into(), data.display().to_string());
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(trained.head.to_json(), saved, "in-process training and the CLI's file differ");
+    let loaded = Head::load(&file, &model.manifest.weights_sha256).unwrap();
+    assert_eq!(loaded, trained.head);
+    let texts: Vec<&str> = labelled.rows.iter().map(|r| r.text.as_str()).collect();
+    let emb = embedder.embed(&texts, &mut |_| {}).unwrap().vectors;
+    use framelens::classify::scorer::Scorer;
+    for row in emb.rows() {
+        let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+        assert_eq!(bits(loaded.logits(row)), bits(trained.head.logits(row)));
+    }
+
+    // `run --head` labels every gold paragraph with the loaded head's argmax and its probabilities.
+    let out = tmp.path().join("run");
+    framelens()
+        .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--scores", "--quiet", "--no-compare", "--head"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("paragraphs.csv"));
+    for (r, e) in labelled.rows.iter().zip(emb.rows()) {
+        let p = rows.iter().find(|p| p["text"] == r.text).unwrap();
+        let probs = loaded.probabilities(e);
+        let best = (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap();
+        assert_eq!(p["frame"], loaded.labels[best], "{}", r.text);
+        for (k, id) in loaded.labels.iter().enumerate() {
+            let v: f32 = p[&format!("score_{id}")].parse().unwrap();
+            assert!((v - probs[k]).abs() <= 5e-5, "{id}: {v} vs {}", probs[k]);
+        }
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let heads = manifest["heads"].as_array().unwrap();
+    let frames = heads.iter().find(|h| h["role"] == "frames").unwrap();
+    assert_eq!(frames["sha256"], framelens::encode::model::sha256_hex(saved.as_bytes()));
+    assert_eq!(frames["path"], file.display().to_string());
+}
+
+#[test]
+fn a_head_for_another_encoder_is_refused() {
+    let Some(model) = common::real_model() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_labelled(tmp.path());
+    // Without --out the head goes next to the codebook as `<codebook stem>.head.json`.
+    let cb_copy = tmp.path().join("my-codebook.toml");
+    std::fs::copy(root().join(CODEBOOK), &cb_copy).unwrap();
+    framelens()
+        .args(["train", "--folds", "3", "--l2", "1e-3", "--quiet", "--codebook"])
+        .arg(&cb_copy)
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .success();
+    let file = tmp.path().join("my-codebook.head.json");
+    assert!(file.is_file());
+    let other = "0f".repeat(32);
+    let text = std::fs::read_to_string(&file).unwrap().replace(&model.manifest.weights_sha256, &other);
+    let bad = tmp.path().join("other-encoder.head.json");
+    std::fs::write(&bad, text).unwrap();
+    let out = framelens()
+        .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--head"])
+        .arg(&bad)
+        .arg("--out")
+        .arg(tmp.path().join("run"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("other-encoder.head.json"), "{err}");
+    assert!(err.contains(&other) && err.contains(&model.manifest.weights_sha256), "{err}");
+    assert!(err.contains("retrain it for this encoder"), "{err}");
+    // The same file as a stance head, and a frame head for another codebook, are refused too.
+    let out = framelens()
+        .args(["run", "corpora/sample", "--codebook", "models/codebooks/policy-frames.toml", "--quiet", "--head"])
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.path().join("run2"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("are not the frames of codebook"), "{err}");
+}
+
+#[test]
+fn labelled_csv_errors_name_line_label_and_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = |name: &str, body: &str, extra: &[&str], needles: &[&str]| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        let out = train(&p, &tmp.path().join("x.json"), extra).failure();
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        for n in needles {
+            assert!(err.contains(n), "{name}: `{n}` missing in: {err}");
+        }
+    };
+    case(
+        "unknown.csv",
+        "text,label\nThe raid was staged for cameras.,performative_enforcement\nA second text.,sports\n",
+        &[],
+        &[
+            "unknown.csv line 3",
+            "label `sports`",
+            "performative_enforcement (Performative enforcement)",
+            "factual_report",
+        ],
+    );
+    case(
+        "empty.csv",
+        "text,label\nOne text.,factual_report\n\"  \",factual_report\n",
+        &[],
+        &["empty.csv line 3", "text", "empty"],
+    );
+    case(
+        "columns.csv",
+        "paragraph,code\nx,factual_report\n",
+        &[],
+        &["no column `text`", "--text-field", "paragraph, code"],
+    );
+    case("columns2.csv", "text,code\nx,factual_report\n", &[], &["no column `label`", "--label-field"]);
+    case("uncoded.csv", "text,label\nx,\n", &[], &["no coded rows"]);
+}
+
+#[test]
+fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    framelens()
+        .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    let sheet = tmp.path().join("tocode.csv");
+    framelens()
+        .arg("sample")
+        .arg(&run)
+        .args(["--n", "60", "--by", "outlet", "--seed", "3", "--out"])
+        .arg(&sheet)
+        .assert()
+        .success();
+    let rows = read_csv(&sheet);
+    assert_eq!(rows.len(), 60);
+    assert!(rows.iter().all(|r| r["label"].is_empty()));
+    let mut per_outlet: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &rows {
+        *per_outlet.entry(r["outlet"].as_str()).or_default() += 1;
+    }
+    assert_eq!(per_outlet.values().copied().collect::<Vec<_>>(), vec![15; 4], "{per_outlet:?}");
+    // Uncoded, the sheet is refused; coded (here: from the gold file), train and eval take it.
+    train(&sheet, &tmp.path().join("h.json"), &[]).failure();
+    let gold = read_csv(&root().join("corpora/sample/gold.csv"));
+    let mut w = csv::Writer::from_path(&sheet).unwrap();
+    let header: Vec<&str> = framelens::train::sample::HEADER.to_vec();
+    w.write_record(&header).unwrap();
+    for r in &rows {
+        let g =
+            gold.iter().find(|g| g["doc_id"] == r["doc_id"] && r["text"].starts_with(g["text_prefix"].trim())).unwrap();
+        let mut rec: Vec<String> = header.iter().map(|h| r[*h].clone()).collect();
+        rec[8] = g["frame"].clone();
+        rec[9] = g["stance"].clone();
+        w.write_record(&rec).unwrap();
+    }
+    w.flush().unwrap();
+    train(&sheet, &tmp.path().join("h.json"), &[]).success();
+    let csv_out = tmp.path().join("agreement.csv");
+    let out = framelens()
+        .args(["eval", "--gold"])
+        .arg(&sheet)
+        .arg("--pred")
+        .arg(&run)
+        .arg("--csv")
+        .arg(&csv_out)
+        .args(["--replicates", "200"])
+        .assert()
+        .success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(md.contains("60 paragraphs") && md.contains("Krippendorff's alpha") && md.contains(" articles ("), "{md}");
+    assert!(md.contains("Confusion matrix"), "{md}");
+    let figures = read_csv(&csv_out);
+    let alpha = figures.iter().find(|r| r["task"] == "frames" && r["metric"] == "krippendorff_alpha").unwrap();
+    let (v, lo, hi): (f64, f64, f64) =
+        (alpha["value"].parse().unwrap(), alpha["ci_low"].parse().unwrap(), alpha["ci_high"].parse().unwrap());
+    assert!(lo <= v && v <= hi && v > 0.3, "{alpha:?}");
+    assert!(figures.iter().any(|r| r["task"] == "stance" && r["section"] == "confusion"));
+}
+
+#[test]
+fn eval_on_labelled_data_and_at_article_level() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_labelled(tmp.path());
+    // Zero-shot on the labelled rows, with a hold-out part.
+    let out = framelens()
+        .args(["eval", "--codebook", CODEBOOK, "--data"])
+        .arg(&data)
+        .args(["--id-field", "doc_id", "--holdout", "0.3", "--replicates", "100"])
+        .assert()
+        .success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(md.contains("zero-shot prototypes") && md.contains("macro-F1"), "{md}");
+    // Article level: gold article frame sets against the run's paragraph labels.
+    let run = tmp.path().join("run");
+    framelens()
+        .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    let gold = read_csv(&root().join("corpora/sample/gold.csv"));
+    let mut sets: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for g in &gold {
+        *sets.entry(g["doc_id"].clone()).or_default().entry(g["frame"].clone()).or_default() += 1;
+    }
+    let mut w = csv::Writer::from_path(tmp.path().join("articles.csv")).unwrap();
+    w.write_record(["doc_id", "frames"]).unwrap();
+    for (d, fr) in &sets {
+        let n: usize = fr.values().sum();
+        let present: Vec<&str> =
+            fr.iter().filter(|(_, &c)| c as f64 / n as f64 >= 0.2).map(|(f, _)| f.as_str()).collect();
+        w.write_record([d.as_str(), &present.join(";")]).unwrap();
+    }
+    w.flush().unwrap();
+    let out = framelens()
+        .args(["eval", "--level", "article", "--codebook", CODEBOOK, "--gold"])
+        .arg(tmp.path().join("articles.csv"))
+        .arg("--pred")
+        .arg(&run)
+        .args(["--replicates", "100"])
+        .assert()
+        .success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(md.contains("24 articles") && md.contains("micro-F1"), "{md}");
+}
+
+#[test]
+fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
+    let Some(_) = common::real_model() else { return };
+    let vast = common::shared().join("datasets/vast");
+    if !vast.join("vast_train.csv").is_file() {
+        eprintln!("skipping: ../shared/datasets/vast not present");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let subset = |name: &str, n: usize| {
+        let mut r = csv::Reader::from_path(vast.join(name)).unwrap();
+        let mut w = csv::Writer::from_path(tmp.path().join(name)).unwrap();
+        w.write_record(r.headers().unwrap()).unwrap();
+        for rec in r.records().take(n) {
+            w.write_record(&rec.unwrap()).unwrap();
+        }
+        w.flush().unwrap();
+    };
+    subset("vast_train.csv", 240);
+    subset("vast_dev.csv", 90);
+    let head = tmp.path().join("stance.json");
+    framelens()
+        .args(["train-stance", "--data"])
+        .arg(tmp.path().join("vast_train.csv"))
+        .arg("--out")
+        .arg(&head)
+        .args(["--folds", "3", "--l2", "1e-3", "--quiet"])
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(tmp.path().join("stance.report.md")).unwrap();
+    assert!(report.contains("vast_dev.csv, zero-shot targets") && report.contains("few-shot targets"), "{report}");
+    let h = Head::read(&head).unwrap();
+    assert_eq!(h.labels, ["supportive", "critical", "neutral"]);
+    let out = tmp.path().join("run");
+    framelens()
+        .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--stance-head"])
+        .arg(&head)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let stance = manifest["heads"].as_array().unwrap().iter().find(|h| h["role"] == "stance").unwrap().clone();
+    assert_eq!(stance["target"], "crackdown_narrative");
+    assert_eq!(stance["refined_on"], 28);
+    let rows = read_csv(&out.join("paragraphs.csv"));
+    assert!(rows.iter().filter(|r| r["kind"] == "body").all(|r| !r["stance"].is_empty()));
+    // A frame head is not a stance head.
+    framelens()
+        .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--head"])
+        .arg(&head)
+        .arg("--out")
+        .arg(tmp.path().join("bad"))
+        .assert()
+        .failure();
+}
