@@ -55,7 +55,7 @@ done <"$logs/jobs.tsv"
 
 active='^(PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|REQUEUED|REQUEUE_HOLD|REQUEUE_FED|RESIZING|SIGNALING|STAGE_OUT)$'
 failed=() unsubmitted=() running=0 done_count=0
-printf '%-6s %-10s %-28s %s\n' shard output slurm "log (last lines)"
+printf '%-6s %-10s %-28s %s\n' shard output slurm "last log line [log file]"
 for ((k = 0; k < n; k++)); do
   st=${state[$k]:-unknown} why=${reason[$k]:-}
   log=$(ls -t "$logs"/shard-"$k".*.out 2>/dev/null | head -1 || true)
@@ -75,7 +75,7 @@ for ((k = 0; k < n; k++)); do
   [ "$why" = None ] || [ -z "$why" ] || [ "$why" = - ] || st="$st ($why)"
   last=""
   if [ -n "$log" ] && { [ "$out" = FAILED ] || [ "$out" = busy ]; }; then
-    last=" $log: $(tail -n 2 "$log" | tr '\n' ' ' | cut -c1-160)"
+    last=" $(tail -n 1 "$log" | cut -c1-160)  [$log]"
   fi
   printf '%-6s %-10s %-28s%s\n' "$k/$n" "$out" "$st" "$last"
 done
