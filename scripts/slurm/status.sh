@@ -54,8 +54,8 @@ while IFS=$'\t' read -r _ kind id _; do
 done <"$logs/jobs.tsv"
 
 active='^(PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|REQUEUED|REQUEUE_HOLD|REQUEUE_FED|RESIZING|SIGNALING|STAGE_OUT)$'
-failed=() running=0 done_count=0
-printf '%-6s %-10s %-28s %s\n' shard output slurm "log (last lines)"
+failed=() unsubmitted=() running=0 done_count=0
+printf '%-6s %-10s %-28s %s\n' shard output slurm "last log line [log file]"
 for ((k = 0; k < n; k++)); do
   st=${state[$k]:-unknown} why=${reason[$k]:-}
   log=$(ls -t "$logs"/shard-"$k".*.out 2>/dev/null | head -1 || true)
@@ -65,14 +65,17 @@ for ((k = 0; k < n; k++)); do
   elif [ -f "$outdir/shards/$k/manifest.json" ]; then
     out="done"
     done_count=$((done_count + 1))
+  elif [ "$st" = unknown ] && [ -z "$log" ]; then
+    out="not run"
+    unsubmitted+=("$k")
   else
-    out=MISSING
+    out=FAILED
     failed+=("$k")
   fi
   [ "$why" = None ] || [ -z "$why" ] || [ "$why" = - ] || st="$st ($why)"
   last=""
-  if [ -n "$log" ] && { [ "$out" = MISSING ] || [ "$out" = busy ]; }; then
-    last=" $log: $(tail -n 2 "$log" | tr '\n' ' ' | cut -c1-160)"
+  if [ -n "$log" ] && { [ "$out" = FAILED ] || [ "$out" = busy ]; }; then
+    last=" $(tail -n 1 "$log" | cut -c1-160)  [$log]"
   fi
   printf '%-6s %-10s %-28s%s\n' "$k/$n" "$out" "$st" "$last"
 done
@@ -83,9 +86,16 @@ if [ -f "$outdir/manifest.json" ] && grep -q '"merged_from"' "$outdir/manifest.j
 merge_desc="${merge_state:-unknown}${merge_reason:+ ($merge_reason)}"
 echo "merge job ${merge_id:-?}: $merge_desc$([ "$merged" = 1 ] && echo ", merged outputs in $outdir")"
 
-if [ ${#failed[@]} -gt 0 ]; then
-  list=$(IFS=,; echo "${failed[*]}")
-  echo "FAILED shards: $list of $n (no manifest.json and not in the queue). Resubmit them and a new merge with:"
+if [ $((${#failed[@]} + ${#unsubmitted[@]})) -gt 0 ]; then
+  todo=("${failed[@]}" "${unsubmitted[@]}")
+  list=$(IFS=,; echo "${todo[*]}")
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "FAILED shards: $(IFS=,; echo "${failed[*]}") of $n (no manifest.json and not in the queue)"
+  fi
+  if [ ${#unsubmitted[@]} -gt 0 ]; then
+    echo "shards never submitted: $(IFS=,; echo "${unsubmitted[*]}") of $n"
+  fi
+  echo "Submit them and a new merge with:"
   cmd=$(cat "$logs/resubmit.cmd")
   echo "  ${cmd/@ARRAY@/$list}"
   exit 3

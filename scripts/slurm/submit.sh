@@ -9,6 +9,7 @@
 #   --throttle M        at most M shards run at the same time (--array=0-<N-1>%M)
 #   --array SPEC        submit only these tasks, e.g. --array=3 or --array=1,5 (to resubmit failed shards; a new
 #                       merge job then waits for them and for what is left of earlier arrays of the same OUTDIR)
+#   --no-merge          submit the array only (e.g. a pilot shard to time: --array=0 --no-merge)
 #   anything else       passed to sbatch for both jobs, e.g. --partition=cpu --account=proj --time=01:30:00
 #                       --cpus-per-task=8 --mem=8G --mail-type=FAIL (they override the scripts' #SBATCH defaults)
 # after `--`: options of `framelens run` for every shard, e.g. -- --id-field ID --text-field content_original
@@ -36,7 +37,7 @@ codebook=$(readlink -f "$codebook")
 mkdir -p "$outdir"
 outdir=$(readlink -f "$outdir")
 
-throttle="" tasks="" sbatch_opts=() run_opts=() kept=()
+throttle="" tasks="" merge=1 sbatch_opts=() run_opts=() kept=()
 while [ $# -gt 0 ]; do
   case $1 in
     --) shift; run_opts=("$@"); break ;;
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
     --throttle) throttle=${2:?--throttle needs a number}; kept+=("$1" "$2"); shift ;;
     --array=*) tasks=${1#*=} ;;
     --array | -a) tasks=${2:?--array needs a task list}; shift ;;
+    --no-merge) merge=0 ;;
     *) sbatch_opts+=("$1"); kept+=("$1") ;;
   esac
   shift
@@ -89,7 +91,7 @@ printf '%s\n' "$n" >"$logs/shards.count"
 # Earlier submissions for this OUTDIR: their pending merge jobs are superseded by the one submitted below, and the
 # new merge also waits for whatever of their arrays is still queued or running.
 earlier_arrays=()
-if [ -f "$jobs_file" ]; then
+if [ -f "$jobs_file" ] && [ "$merge" = 1 ]; then
   while IFS=$'\t' read -r _ kind id _; do
     if [ -z "$(squeue -h -j "$id" -o %i 2>/dev/null)" ]; then continue; fi
     case $kind in
@@ -108,6 +110,15 @@ array_cmd=(sbatch --parsable --array="$array_spec" --output="$logs/shard-%a.%A.o
 array_id=$("${array_cmd[@]}")
 array_id=${array_id%%;*}
 printf '%s\tarray\t%s\t%s\n' "$(date -Is)" "$array_id" "$array_spec" >>"$jobs_file"
+
+if [ "$merge" = 0 ]; then
+  cat <<EOF
+submitted shards $tasks of $n as array job $array_id${throttle:+ (at most $throttle at a time)}, without a merge job
+  outputs:  $outdir/shards/K, logs in $logs/shard-K.$array_id.out;  progress: squeue -j $array_id
+  the timing of a finished shard: timings.total and counts.paragraphs_body in $outdir/shards/K/manifest.json
+EOF
+  exit 0
+fi
 
 dependency="afterok:$array_id"
 for id in "${earlier_arrays[@]}"; do dependency+=",afterany:$id"; done

@@ -284,7 +284,7 @@ scripts/slurm/status.sh "$out" >"$tmp/status.txt" 2>&1 || status=$?
 sed 's/^/    | /' "$tmp/status.txt" >&2
 [ "$status" = 3 ] || fail "status.sh exited $status, expected 3 (failed shards)"
 grep -q "^FAILED shards: $victim of $shards" "$tmp/status.txt" || fail "status.sh does not name shard $victim"
-resubmit=$(sed -n '/^FAILED shards/{n;p;}' "$tmp/status.txt" | sed 's/^ *//')
+resubmit=$(sed -n '/^Submit them and a new merge with:/{n;p;}' "$tmp/status.txt" | sed 's/^ *//')
 [[ $resubmit == *"--array=$victim "* ]] || fail "status.sh's resubmit command is not for --array=$victim: $resubmit"
 log "resubmitting: $resubmit"
 bash -c "$resubmit" >"$tmp/resubmit.txt"
