@@ -8,7 +8,7 @@
 #   FRAMELENS_HOME model/runtime cache (default ~/.cache/framelens; scripts/setup.sh fills it)
 #   BENCH_DIR      work folder (default target/bench): venv, inputs, embeddings, report
 #   BENCH_BACKENDS sentence-transformers backends (default "torch openvino"; "onnx" is possible too)
-#   BENCH_REPEAT   timed passes per system, the fastest kept (default 2; framelens runs each pass in a
+#   BENCH_REPEAT   timed passes per try, the fastest kept (default 1; framelens runs each pass in a
 #                  fresh process, st_baseline.py after a 64-row warm-up in one process)
 #   BENCH_THREADS  threads for every system (default 2, this machine's cores)
 #   BENCH_VENV     the baseline's venv (default $BENCH_DIR/venv)
@@ -16,7 +16,7 @@
 #   BENCH_NO_WAIT=1  do not wait for a quiet machine (no cargo/rustc, <15% CPU busy) before each run
 #   BENCH_MAX_WAIT   seconds to wait for it at most (default 2700), then time anyway and say so
 #   BENCH_MAX_OTHER  % of the CPUs other processes may take during a run before it is repeated (default 10)
-#   BENCH_TRIES      tries per run at most (default 3); the least disturbed one is kept
+#   BENCH_TRIES      tries per run at most (default 5); the least disturbed one is kept
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +24,7 @@ BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
 VENV="${BENCH_VENV:-$BENCH_DIR/venv}"
 PY="$VENV/bin/python"
 BACKENDS="${BENCH_BACKENDS:-torch openvino}"
-REPEAT="${BENCH_REPEAT:-2}"
+REPEAT="${BENCH_REPEAT:-1}"
 THREADS="${BENCH_THREADS:-2}"
 export FRAMELENS_HOME="${FRAMELENS_HOME:-$HOME/.cache/framelens}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
@@ -106,7 +106,7 @@ cat /proc/loadavg > "$RAW/loadavg_start.txt"
 # Another process taking CPU during a run spoils it. clean_run measures it: the machine's busy CPU time
 # (/proc/stat) over the run minus the CPU time of the run's own processes (bash `times`, children
 # included). A run during which others took more than BENCH_MAX_OTHER % of the machine (default 10) is
-# done again, up to BENCH_TRIES times (default 3), and the least disturbed try is kept. raw/contention.tsv
+# done again, up to BENCH_TRIES times (default 5), and the least disturbed try is kept. raw/contention.tsv
 # has the figure of every try, raw/kept.tsv the try kept; the report shows it.
 cpu_jiffies() {  # "busy total" for the whole machine
   local a k t=0; a=($(head -1 /proc/stat))
@@ -121,7 +121,7 @@ clean_run() {  # clean_run LABEL PREFIX CMD...: CMD writes $RAW/PREFIX.*; run it
   local label=$1 prefix=$2 try n=0 b0 t0 b1 t1 c0 c1 other hz best="" best_other=101 f  # keep the calmest try
   shift 2
   hz=$(getconf CLK_TCK)
-  for (( try = 1; try <= ${BENCH_TRIES:-3}; try++ )); do
+  for (( try = 1; try <= ${BENCH_TRIES:-5}; try++ )); do
     wait_quiet "$label"; n=$try
     log "$label (try $try)"
     snap_children; c0=$CHILD_MS; read -r b0 t0 < <(cpu_jiffies)
