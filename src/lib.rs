@@ -2,7 +2,8 @@
 //!
 //! Data flows one way through typed stages:
 //! `corpus` (ingest) → `segment` → `encode` → `classify` → `aggregate` → `export`.
-//! No stage imports a later one; `pipeline` wires them for `framelens run`.
+//! No stage imports a later one; `pipeline` wires them for `framelens run`, and `quantize` uses the
+//! pipeline to gate int8 graphs.
 
 pub mod aggregate;
 pub mod atomic;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod memory;
 pub mod merge;
 pub mod pipeline;
+pub mod quantize;
 pub mod record;
 pub mod segment;
 pub mod shard;

@@ -503,7 +503,7 @@ fn build_manifest(
             id: m.id.clone(),
             source: m.source.clone(),
             weights_sha256: m.weights_sha256.clone(),
-            precision: embedder.precision().precision.as_str().to_string(),
+            precision: embedder.precision().label(),
             precision_reason: embedder.precision().reason.clone(),
         },
         codebook: manifest::CodebookInfo {

@@ -1,5 +1,5 @@
 //! The real all-MiniLM-L6-v2 against sentence-transformers' own embeddings (../shared/fixtures), and
-//! batch independence on real paragraphs, in both precisions.
+//! batch independence on real paragraphs, in every precision (int8: every scheme the model has).
 
 mod common;
 
@@ -66,4 +66,68 @@ fn fp32_real_rows_do_not_depend_on_their_batch() {
 #[test]
 fn bf16_real_rows_do_not_depend_on_their_batch() {
     check_batch_independence(PrecisionChoice::Bf16);
+}
+
+// ---- int8 ------------------------------------------------------------------------------------------------
+
+use framelens::encode::quant::Int8Scheme;
+
+fn embed_int8(scheme: Int8Scheme, truncate: bool, texts: &[String]) -> Option<ndarray::Array2<f32>> {
+    let model = common::real_int8_model()?;
+    model.manifest.int8_graph(Some(scheme))?;
+    let opts = EncodeOptions {
+        precision: PrecisionChoice::Int8,
+        int8_scheme: Some(scheme),
+        // The graph itself is under test here, whatever its quality gate says.
+        ignore_int8_gate: true,
+        truncate,
+        ..Default::default()
+    };
+    let mut enc = Encoder::open(&model, opts).expect("open encoder");
+    assert_eq!(enc.precision().label(), format!("int8-{scheme}"), "{:?}", enc.precision());
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Some(enc.encode(&refs, &mut |_| {}).expect("encode").vectors)
+}
+
+/// int8 against sentence-transformers on the parity fixture: mean cosine ≥ 0.995 (the quality gate's
+/// threshold); the minimum is reported.
+#[test]
+fn int8_truncate_is_close_to_sentence_transformers() {
+    let texts = common::fixture_paragraphs();
+    let reference = common::fixture_reference();
+    for scheme in Int8Scheme::ALL {
+        let Some(v) = embed_int8(scheme, true, &texts) else {
+            continue;
+        };
+        let cos: Vec<f32> = v
+            .rows()
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| row.iter().zip(&reference[i * 384..(i + 1) * 384]).map(|(a, b)| a * b).sum())
+            .collect();
+        let mean = cos.iter().sum::<f32>() / cos.len() as f32;
+        let (at, min) = cos.iter().enumerate().fold((0, 1f32), |m, (i, &c)| if c < m.1 { (i, c) } else { m });
+        eprintln!("int8-{scheme}: cosine to sentence-transformers mean {mean:.5}, min {min:.5} at row {at}");
+        assert!(mean >= 0.995, "int8-{scheme}: mean cosine {mean} < 0.995");
+    }
+}
+
+#[test]
+fn int8_real_rows_do_not_depend_on_their_batch() {
+    let texts: Vec<String> = common::fixture_paragraphs().into_iter().take(160).collect();
+    for scheme in Int8Scheme::ALL {
+        let Some(all) = embed_int8(scheme, false, &texts) else {
+            continue;
+        };
+        let mut rev_texts = texts.clone();
+        rev_texts.reverse();
+        let rev = embed_int8(scheme, false, &rev_texts).unwrap();
+        let first = embed_int8(scheme, false, &texts[..77]).unwrap();
+        let second = embed_int8(scheme, false, &texts[77..]).unwrap();
+        for i in 0..texts.len() {
+            assert_eq!(all.row(i), rev.row(texts.len() - 1 - i), "int8-{scheme} row {i}: reversed input changed it");
+            let h = if i < 77 { first.row(i) } else { second.row(i - 77) };
+            assert_eq!(all.row(i), h, "int8-{scheme} row {i}: splitting the input changed it");
+        }
+    }
 }

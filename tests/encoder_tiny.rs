@@ -150,3 +150,130 @@ fn imported_folder_missing_its_graph_is_refused() {
     let msg = ModelDir::open(&m.dir).unwrap_err().to_string();
     assert!(msg.contains("model.onnx"), "{msg}");
 }
+
+// ---- int8 ------------------------------------------------------------------------------------------------
+
+use framelens::encode::model::{int8_graph_file, DEFAULT_INT8_SCHEME, INT8_GRAPH};
+use framelens::encode::quant::Int8Scheme;
+use framelens::encode::runtime::Precision;
+use framelens::quantize::{quantize, QuantizeOptions};
+
+/// The tiny model imported and quantized in every scheme (graphs written natively, gate measured).
+fn tiny_int8_model(tmp: &std::path::Path) -> ModelDir {
+    let m = tiny_model(tmp);
+    let opts = QuantizeOptions { schemes: Int8Scheme::ALL.to_vec(), threads: 2 };
+    quantize(&m, &tmp.join("hf"), &opts, &mut |_| {}).expect("quantize")
+}
+
+fn embed_int8(model: &ModelDir, scheme: Int8Scheme, texts: &[String]) -> ndarray::Array2<f32> {
+    let opts = EncodeOptions {
+        precision: PrecisionChoice::Int8,
+        int8_scheme: Some(scheme),
+        threads: 2,
+        token_budget: 96,
+        ..Default::default()
+    };
+    let mut enc = Encoder::open(model, opts).expect("open int8 encoder");
+    assert_eq!(enc.precision().precision, Precision::Int8, "{:?}", enc.precision());
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    enc.encode(&refs, &mut |_| {}).expect("encode").vectors
+}
+
+#[test]
+fn quantize_writes_int8_graphs_natively_and_records_the_gate() {
+    if !runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_int8_model(tmp.path());
+    assert!(m.dir.join(INT8_GRAPH).is_file());
+    assert_eq!(m.manifest.int8.len(), Int8Scheme::ALL.len());
+    for g in &m.manifest.int8 {
+        assert_eq!(g.file, int8_graph_file(g.scheme));
+        let bytes = std::fs::read(m.dir.join(&g.file)).unwrap();
+        assert_eq!(framelens::encode::model::sha256_hex(&bytes), g.graph_sha256);
+        assert!(g.calibration_texts > 300 && g.label_paragraphs > 100, "{g:?}");
+        eprintln!("{}", framelens::quantize::describe(g));
+    }
+    assert_eq!(m.manifest.int8_graph(None).unwrap().scheme, DEFAULT_INT8_SCHEME);
+    // The manifest round-trips with its int8 entries, and the fp32 part is untouched.
+    let again = ModelDir::open(&m.dir).unwrap();
+    assert_eq!(again.manifest, m.manifest);
+    let plain = ModelDir::open(&tmp.path().join("imported")).unwrap();
+    assert_eq!(plain.manifest.graph_sha256, m.manifest.graph_sha256);
+}
+
+/// Tolerance of the tiny random model's int8 graphs against its fp32 graph: every row's cosine ≥ 0.999
+/// (measured: 0.999999 for the dynamic and weight-only schemes, 0.99956 for static scales)
+/// (random weights spread evenly, so per-channel int8 loses less than on a trained model's outliers).
+#[test]
+fn int8_graphs_match_fp32_on_the_tiny_model() {
+    if !runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_int8_model(tmp.path());
+    let texts = common::tiny_sentences();
+    let reference = embed(&m, PrecisionChoice::Fp32, false, &texts);
+    for scheme in Int8Scheme::ALL {
+        let v = embed_int8(&m, scheme, &texts);
+        let (mean, min) = framelens::quantize::cosines(&reference, &v);
+        eprintln!("{scheme}: cosine to fp32 mean {mean:.6} min {min:.6}");
+        assert!(min >= 0.999, "{scheme}: min cosine {min} < 0.999");
+        assert_ne!(v, reference, "{scheme}: an int8 graph that equals fp32 bit for bit is not quantized");
+    }
+}
+
+#[test]
+fn int8_rows_do_not_depend_on_their_batch() {
+    if !runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_int8_model(tmp.path());
+    let texts = common::tiny_sentences();
+    for scheme in Int8Scheme::ALL {
+        let all = embed_int8(&m, scheme, &texts);
+        let mut rev_texts = texts.clone();
+        rev_texts.reverse();
+        let rev = embed_int8(&m, scheme, &rev_texts);
+        let (a, b) = texts.split_at(texts.len() / 2);
+        let first = embed_int8(&m, scheme, a);
+        let second = embed_int8(&m, scheme, b);
+        for i in 0..texts.len() {
+            let h = if i < a.len() { first.row(i) } else { second.row(i - a.len()) };
+            assert_eq!(all.row(i), rev.row(texts.len() - 1 - i), "{scheme} row {i}: reversed input changed it");
+            assert_eq!(all.row(i), h, "{scheme} row {i}: halving the input changed it");
+        }
+    }
+}
+
+#[test]
+fn int8_on_a_model_without_an_int8_graph_names_the_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    let opts = EncodeOptions { precision: PrecisionChoice::Int8, ..Default::default() };
+    let msg = Encoder::open(&m, opts).err().expect("no int8 graph").to_string();
+    assert!(msg.contains("framelens model quantize") && msg.contains("imported"), "{msg}");
+}
+
+#[test]
+fn int8_whose_gate_failed_falls_back_to_fp32_with_a_warning() {
+    if !runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut m = tiny_int8_model(tmp.path());
+    for g in &mut m.manifest.int8 {
+        g.cosine_mean = 0.98;
+    }
+    framelens::encode::import::write_manifest(&m).unwrap();
+    let m = ModelDir::open(&m.dir).unwrap();
+    let opts = EncodeOptions { precision: PrecisionChoice::Int8, threads: 1, ..Default::default() };
+    let enc = Encoder::open(&m, opts).unwrap();
+    assert_eq!(enc.precision().precision, Precision::Fp32);
+    let w = enc.precision().warning.clone().expect("a warning");
+    assert!(w.contains("quality gate") && w.contains("fp32"), "{w}");
+    let auto = EncodeOptions { precision: PrecisionChoice::Auto, threads: 1, ..Default::default() };
+    assert_ne!(Encoder::open(&m, auto).unwrap().precision().precision, Precision::Int8);
+}

@@ -40,6 +40,9 @@ pub struct EmbedStats {
     pub padded_tokens: usize,
     pub load_secs: f64,
     pub encode_secs: f64,
+    /// CPU seconds (user + system, all threads) spent encoding.
+    #[serde(default)]
+    pub encode_cpu_secs: f64,
     pub peak_rss_mb: f64,
 }
 
@@ -95,18 +98,22 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<()> {
     let model = resolve_model(a.encoder.model.as_deref())?;
     let t0 = std::time::Instant::now();
     let mut encoder = Encoder::open(&model, a.encoder.options())?;
+    if let Some(w) = &encoder.precision().warning {
+        eprintln!("warning: {w}");
+    }
     if a.verbose {
         let p = encoder.precision();
         eprintln!(
             "model {} · precision {} ({}) · {} threads",
             model.manifest.id,
-            p.precision.as_str(),
+            p.label(),
             p.reason,
             encoder.options().threads
         );
     }
     let load_secs = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
+    let cpu0 = framelens::memory::cpu_secs();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut bar = Progress::new(refs.len() as u64, "paragraphs", a.quiet);
     let enc = encoder
@@ -114,6 +121,7 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<()> {
         .with_context(|| format!("embedding {}", a.input.display()))?;
     bar.finish();
     let encode_secs = t1.elapsed().as_secs_f64();
+    let encode_cpu_secs = framelens::memory::cpu_secs() - cpu0;
 
     let out = a.out.clone();
     framelens::atomic::write_atomic_with(&out, |w| {
@@ -128,12 +136,13 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<()> {
     if let Some(path) = &a.stats {
         let stats = EmbedStats {
             input: a.input.display().to_string(),
-            precision: encoder.precision().precision.as_str().to_string(),
+            precision: encoder.precision().label(),
             rows: enc.stats.inputs,
             tokens: enc.stats.tokens,
             padded_tokens: enc.stats.padded_tokens,
             load_secs,
             encode_secs,
+            encode_cpu_secs,
             peak_rss_mb: framelens::memory::peak_rss_mb(),
         };
         framelens::atomic::write_atomic(path, &serde_json::to_vec_pretty(&stats)?)?;

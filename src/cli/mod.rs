@@ -14,6 +14,7 @@ mod sample;
 mod train;
 
 use clap::{Args, Parser, Subcommand};
+use framelens::encode::quant::Int8Scheme;
 use framelens::encode::{EncodeOptions, PrecisionChoice};
 
 #[derive(Parser)]
@@ -62,9 +63,18 @@ pub struct EncoderArgs {
     /// Default: all-MiniLM-L6-v2 as set up by scripts/setup.sh in $FRAMELENS_HOME.
     #[arg(long)]
     pub model: Option<String>,
-    /// Numeric precision: bf16 (OpenVINO provider) where the CPU has bf16 units, else fp32.
+    /// Numeric precision. auto: bf16 (OpenVINO provider) where the CPU has bf16 units, else fp32; int8 only
+    /// where the model's int8 graph passed its quality gate and the CPU has int8 units (docs/int8.md).
+    /// int8 needs `framelens model quantize` first.
     #[arg(long, value_enum, default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
+    /// The int8 graph to run with --precision int8 (default: the model's default scheme).
+    #[arg(long, value_enum)]
+    pub int8_scheme: Option<Int8Scheme>,
+    /// Run --precision int8 even where its quality gate failed (for benchmarks; the default falls back to
+    /// fp32 with a warning).
+    #[arg(long)]
+    pub ignore_int8_gate: bool,
     /// Inference threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -78,7 +88,13 @@ pub struct EncoderArgs {
 
 impl EncoderArgs {
     pub fn options(&self) -> EncodeOptions {
-        let mut o = EncodeOptions { precision: self.precision, truncate: self.truncate, ..Default::default() };
+        let mut o = EncodeOptions {
+            precision: self.precision,
+            int8_scheme: self.int8_scheme,
+            ignore_int8_gate: self.ignore_int8_gate,
+            truncate: self.truncate,
+            ..Default::default()
+        };
         if let Some(t) = self.threads {
             o.threads = t.max(1);
         }

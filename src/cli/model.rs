@@ -1,10 +1,22 @@
-//! `framelens model import|show`.
+//! `framelens model import|quantize|show`.
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use clap::Subcommand;
-use framelens::encode::{import::import, resolve_model, runtime::framelens_home};
+use anyhow::{bail, Context};
+use clap::{Subcommand, ValueEnum};
+use framelens::encode::model::DEFAULT_INT8_SCHEME;
+use framelens::encode::quant::Int8Scheme;
+use framelens::encode::{import::import, resolve_model, runtime::framelens_home, ModelDir};
+use framelens::quantize::{self, QuantizeOptions};
+
+/// What `model import` writes besides the fp32 graph.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportPrecision {
+    /// The fp32 graph only (bf16 runs the same graph).
+    Fp32,
+    /// The fp32 graph and an int8 graph (model.int8.onnx), with its quality gate.
+    Int8,
+}
 
 #[derive(Subcommand)]
 pub enum ModelCommand {
@@ -16,6 +28,30 @@ pub enum ModelCommand {
         /// Output folder (default: $FRAMELENS_HOME/models/<folder name>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// `int8` also writes the int8 graph and measures its quality gate (as `model quantize` does).
+        #[arg(long, value_enum, default_value_t = ImportPrecision::Fp32)]
+        precision: ImportPrecision,
+        /// int8 schemes to write with `--precision int8` (default: the default scheme).
+        #[arg(long = "int8-scheme", value_enum)]
+        int8_scheme: Vec<Int8Scheme>,
+    },
+    /// Write int8 graphs for an imported model (model.int8.onnx for the default scheme, model.int8.<scheme>.onnx
+    /// for others) and record their quality gate in model.toml.
+    Quantize {
+        /// The imported model folder (default: the default model).
+        model: Option<String>,
+        /// The Hugging Face folder it was imported from (default: the manifest's `source`).
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Schemes to write (repeatable; default: the default scheme).
+        #[arg(long, value_enum)]
+        scheme: Vec<Int8Scheme>,
+        /// Write every scheme (for benchmarks).
+        #[arg(long, conflicts_with = "scheme")]
+        all_schemes: bool,
+        /// Inference threads for the gate (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Print the manifest of the model that --model (or the default) resolves to.
     Show {
@@ -26,9 +62,12 @@ pub enum ModelCommand {
 
 pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
     match cmd {
-        ModelCommand::Import { dir, out } => {
+        ModelCommand::Import { dir, out, precision, int8_scheme } => {
             let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
             let out = out.unwrap_or_else(|| framelens_home().join("models").join(&name));
+            if precision == ImportPrecision::Fp32 && !int8_scheme.is_empty() {
+                bail!("--int8-scheme needs --precision int8");
+            }
             let t0 = std::time::Instant::now();
             let model = import(&dir, &out, &dir.display().to_string())
                 .with_context(|| format!("importing {}", dir.display()))?;
@@ -43,7 +82,26 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
                 out.display(),
                 t0.elapsed().as_secs_f64()
             );
+            if precision == ImportPrecision::Int8 {
+                run_quantize(&model, &dir, schemes_or_default(int8_scheme), None)?;
+            }
             Ok(())
+        }
+        ModelCommand::Quantize { model, from, scheme, all_schemes, threads } => {
+            let model = resolve_model(model.as_deref())?;
+            let src = match from {
+                Some(f) => f,
+                None => framelens::encode::import::source_dir(&model).with_context(|| {
+                    format!(
+                        "the model's source folder `{}` (in {}) has no model.safetensors; pass --from with the \
+                         Hugging Face folder it was imported from",
+                        model.manifest.source,
+                        model.dir.join("model.toml").display()
+                    )
+                })?,
+            };
+            let schemes = if all_schemes { Int8Scheme::ALL.to_vec() } else { schemes_or_default(scheme) };
+            run_quantize(&model, &src, schemes, threads)
         }
         ModelCommand::Show { model } => {
             let m = resolve_model(model.as_deref())?;
@@ -52,4 +110,35 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn schemes_or_default(mut s: Vec<Int8Scheme>) -> Vec<Int8Scheme> {
+    if s.is_empty() {
+        s.push(DEFAULT_INT8_SCHEME);
+    }
+    s.dedup();
+    s
+}
+
+fn run_quantize(
+    model: &ModelDir,
+    src: &std::path::Path,
+    schemes: Vec<Int8Scheme>,
+    threads: Option<usize>,
+) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let opts = QuantizeOptions { schemes: schemes.clone(), threads };
+    let done = quantize::quantize(model, src, &opts, &mut |step| eprintln!("quantize: {step}"))
+        .with_context(|| format!("quantizing {}", model.dir.display()))?;
+    for g in done.manifest.int8.iter().filter(|g| schemes.contains(&g.scheme)) {
+        let line = quantize::describe(g);
+        if g.gate_failure().is_none() {
+            eprintln!("{line}");
+        } else {
+            eprintln!("warning: {line}");
+        }
+    }
+    eprintln!("quantized {} in {:.1}s", done.dir.display(), t0.elapsed().as_secs_f64());
+    Ok(())
 }

@@ -126,6 +126,9 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let cb = framelens::codebook::load(&a.codebook)?;
     let model = resolve_model(a.encoder.model.as_deref())?;
     opts.stance_head = a.heads.stance_head(&cb, &model, a.quiet)?;
+    // Fail on an unusable precision request (int8 graph missing) before reading the corpus; its warning, if
+    // any, is printed once by the pipeline and recorded in the manifest.
+    opts.encode.resolve_precision(&model)?;
     let mut bar: Option<Progress> = None;
     let mut paragraphs = 0usize;
     let started = std::time::Instant::now();

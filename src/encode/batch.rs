@@ -73,17 +73,29 @@ pub struct Batch {
 
 /// Packs windows into batches: sorted by length (stable, so equal inputs give equal batches), at most
 /// `max_rows` rows and `token_budget` padded tokens per batch.
+///
+/// With bucket padding, the rows of one padded length are cut into full batches and a remainder split into
+/// powers of two (13 rows: 8 + 4 + 1). The OpenVINO provider compiles and caches kernels per input shape, so
+/// free row counts gave every corpus new shapes and peak memory grew with corpus size (docs/performance.md);
+/// this way a model sees at most `1 + log2(max rows)` shapes per padded length, whatever the corpus. Rows of
+/// one padded length give bit-identical embeddings in any batch (the batch-independence tests), so the
+/// split changes no output.
 pub fn plan(windows: &[Window], padding: Padding, token_budget: usize, max_rows: usize) -> Vec<Batch> {
     let mut order: Vec<usize> = (0..windows.len()).collect();
     order.sort_by_key(|&i| windows[i].ids.len());
+    match padding {
+        Padding::BatchMax => plan_batch_max(windows, order, token_budget, max_rows),
+        Padding::Bucket(_) => plan_buckets(windows, order, padding, token_budget, max_rows),
+    }
+}
+
+fn plan_batch_max(windows: &[Window], order: Vec<usize>, token_budget: usize, max_rows: usize) -> Vec<Batch> {
     let mut batches = Vec::new();
     let mut cur = Batch { rows: Vec::new(), padded_len: 0 };
     for i in order {
-        let len = padding.padded(windows[i].ids.len());
+        let len = windows[i].ids.len();
         let fits = cur.rows.is_empty()
-            || ((cur.rows.len() + 1) * len.max(cur.padded_len) <= token_budget
-                && cur.rows.len() < max_rows
-                && (padding == Padding::BatchMax || len == cur.padded_len));
+            || ((cur.rows.len() + 1) * len.max(cur.padded_len) <= token_budget && cur.rows.len() < max_rows);
         if !fits {
             batches.push(std::mem::replace(&mut cur, Batch { rows: Vec::new(), padded_len: 0 }));
         }
@@ -92,6 +104,31 @@ pub fn plan(windows: &[Window], padding: Padding, token_budget: usize, max_rows:
     }
     if !cur.rows.is_empty() {
         batches.push(cur);
+    }
+    batches
+}
+
+fn plan_buckets(
+    windows: &[Window],
+    order: Vec<usize>,
+    padding: Padding,
+    token_budget: usize,
+    max_rows: usize,
+) -> Vec<Batch> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let len = padding.padded(windows[order[start]].ids.len());
+        let end = start + order[start..].iter().take_while(|&&i| padding.padded(windows[i].ids.len()) == len).count();
+        let cap = (token_budget / len.max(1)).clamp(1, max_rows.max(1));
+        let mut rest = &order[start..end];
+        while !rest.is_empty() {
+            let n = if rest.len() >= cap { cap } else { 1 << rest.len().ilog2() };
+            let (take, tail) = rest.split_at(n);
+            batches.push(Batch { rows: take.to_vec(), padded_len: len });
+            rest = tail;
+        }
+        start = end;
     }
     batches
 }
@@ -131,5 +168,25 @@ mod tests {
         assert_eq!(batches.iter().map(|b| b.rows.len()).sum::<usize>(), ws.len());
         let bm = plan(&ws, Padding::BatchMax, 40, 64);
         assert!(bm.iter().all(|b| b.rows.len() * b.padded_len <= 40));
+    }
+
+    #[test]
+    fn bucket_batches_are_full_or_a_power_of_two() {
+        // 45 windows of one bucket, cap 16 rows (budget 128 / 8 tokens): 16 + 16 + 8 + 4 + 1.
+        let ws: Vec<Window> = (0..45).map(|i| Window { input: i, first: true, ids: vec![0; 5 + i % 3] }).collect();
+        let batches = plan(&ws, Padding::Bucket(8), 128, 64);
+        let sizes: Vec<usize> = batches.iter().map(|b| b.rows.len()).collect();
+        assert_eq!(sizes, vec![16, 16, 8, 4, 1]);
+        let mut rows: Vec<usize> = batches.iter().flat_map(|b| b.rows.iter().copied()).collect();
+        rows.sort();
+        assert_eq!(rows, (0..45).collect::<Vec<_>>());
+        // Any group size gives at most 1 + log2(cap) distinct batch shapes.
+        for n in 1..200 {
+            let ws: Vec<Window> = (0..n).map(|i| Window { input: i, first: true, ids: vec![0; 8] }).collect();
+            let sizes: std::collections::BTreeSet<usize> =
+                plan(&ws, Padding::Bucket(8), 200, 64).iter().map(|b| b.rows.len()).collect();
+            assert!(sizes.iter().all(|&s| s == 25 || s.is_power_of_two()), "{n}: {sizes:?}");
+            assert!(sizes.len() <= 1 + 25usize.ilog2() as usize + 1, "{n}: {sizes:?}");
+        }
     }
 }

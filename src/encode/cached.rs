@@ -53,8 +53,8 @@ pub struct Embedder {
 impl Embedder {
     /// `cache`: path of the SQLite cache, or None to encode everything.
     pub fn new(model: &ModelDir, opts: EncodeOptions, cache: Option<&std::path::Path>) -> Result<Self, EmbedError> {
-        let precision = opts.precision.resolve();
-        let mut warnings = Vec::new();
+        let precision = opts.resolve_precision(model)?;
+        let mut warnings: Vec<String> = precision.warning.iter().cloned().collect();
         let cache = match cache {
             Some(p) => {
                 let (c, w) = EmbeddingCache::open(p, &model.manifest.weights_sha256, &mode(&opts, &precision, model))?;
@@ -107,7 +107,8 @@ impl Embedder {
         }
         if !miss_texts.is_empty() {
             if self.encoder.is_none() {
-                self.encoder = Some(Encoder::open(&self.model, self.opts.clone())?);
+                let enc = Encoder::open_resolved(&self.model, self.opts.clone(), self.precision.clone())?;
+                self.encoder = Some(enc);
             }
             let enc = self.encoder.as_mut().expect("opened above").encode(&miss_texts, &mut |n| progress(n))?;
             self.counters.encoded += miss_texts.len() as u64;
@@ -151,7 +152,15 @@ impl Embedder {
 /// The encoding mode part of the cache key: anything that changes a vector for the same model and text.
 fn mode(opts: &EncodeOptions, p: &ResolvedPrecision, model: &ModelDir) -> String {
     let cut = if opts.truncate { "truncate" } else { "windows" };
-    format!("{}/{cut}/{}", p.precision.as_str(), model.manifest.max_seq_length)
+    // An int8 graph is keyed by its own hash too: re-quantizing (another block size, a fixed bug) must not
+    // reuse the old graph's vectors.
+    let graph = match p.int8_scheme.and_then(|s| model.manifest.int8_graph(Some(s))) {
+        Some(g) if p.precision == super::runtime::Precision::Int8 => {
+            format!("@{}", g.graph_sha256.get(..12).unwrap_or(&g.graph_sha256))
+        }
+        _ => String::new(),
+    };
+    format!("{}{graph}/{cut}/{}", p.label(), model.manifest.max_seq_length)
 }
 
 fn add_stats(total: &mut EncodeStats, s: &EncodeStats) {

@@ -6,7 +6,8 @@ use std::path::Path;
 use super::config::{max_seq_length, BertConfig, PoolingConfig};
 use super::error::{EncodeError, Result};
 use super::graph;
-use super::model::{sha256_hex, ModelDir, ModelManifest, GRAPH, MANIFEST, TOKENIZER};
+use super::model::{int8_graph_file, sha256_hex, ModelDir, ModelManifest, GRAPH, MANIFEST, TOKENIZER};
+use super::quant::Int8Scheme;
 use super::weights::Weights;
 
 /// Imports `src` into `out` (created; files written atomically, the manifest last so that a folder with a
@@ -49,6 +50,7 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
         pad_token_id: token("[PAD]")?,
         graph_sha256: sha256_hex(&onnx),
         import_version: env!("CARGO_PKG_VERSION").into(),
+        int8: Vec::new(),
     };
 
     std::fs::create_dir_all(out).map_err(|e| EncodeError::io(out, e))?;
@@ -58,6 +60,117 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
     let text = toml::to_string_pretty(&manifest).map_err(|e| EncodeError::bad(out.join(MANIFEST), e.to_string()))?;
     write_atomic(&out.join(MANIFEST), text.as_bytes())?;
     ModelDir::open(out)
+}
+
+/// The Hugging Face folder an imported model came from (its manifest's `source`), when it is still there.
+pub fn source_dir(model: &ModelDir) -> Option<std::path::PathBuf> {
+    let p = Path::new(&model.manifest.source);
+    p.join("model.safetensors").is_file().then(|| p.to_path_buf())
+}
+
+/// An int8 graph written into a model folder (not yet in its manifest: the quality gate decides that).
+#[derive(Debug, Clone)]
+pub struct WrittenGraph {
+    pub scheme: Int8Scheme,
+    pub file: String,
+    pub sha256: String,
+}
+
+/// Writes the int8 graph of each scheme into `model`'s folder, built from the safetensors in `src`, which
+/// must be the weights the model was imported from (same sha256). `calibration` texts set the activation
+/// ranges of the `static` scheme.
+pub fn write_int8_graphs(
+    src: &Path,
+    model: &ModelDir,
+    schemes: &[Int8Scheme],
+    calibration: &[String],
+) -> Result<Vec<WrittenGraph>> {
+    let cfg = BertConfig::read(src)?;
+    let weights_path = src.join("model.safetensors");
+    let bytes = std::fs::read(&weights_path).map_err(|e| EncodeError::io(&weights_path, e))?;
+    let sha = sha256_hex(&bytes);
+    if sha != model.manifest.weights_sha256 {
+        return Err(EncodeError::bad(
+            &weights_path,
+            format!(
+                "weights sha256 {} differ from the model's ({}); quantize from the folder it was imported from",
+                &sha[..16],
+                &model.manifest.weights_sha256[..16.min(model.manifest.weights_sha256.len())]
+            ),
+        ));
+    }
+    let weights = Weights::parse(&weights_path, &bytes)?;
+    let mut out = Vec::new();
+    for &scheme in schemes {
+        let onnx = match scheme {
+            Int8Scheme::Static => {
+                let ranges = calibrate(&cfg, &weights, model, calibration)?;
+                graph::build_bert_static(&cfg, &weights, &ranges)?
+            }
+            _ => graph::build_bert_with(&cfg, &weights, Some(scheme))?,
+        };
+        let file = int8_graph_file(scheme);
+        write_atomic(&model.dir.join(&file), &onnx)?;
+        out.push(WrittenGraph { scheme, file, sha256: sha256_hex(&onnx) });
+    }
+    Ok(out)
+}
+
+/// Runs the fp32 graph over the calibration texts (one text per run, so no padding enters the statistics)
+/// and returns the range of every Linear's input.
+fn calibrate(cfg: &BertConfig, weights: &Weights, model: &ModelDir, texts: &[String]) -> Result<graph::ActRanges> {
+    use ort::value::TensorRef;
+    let (onnx, probes) = graph::build_bert_probe(cfg, weights)?;
+    let env = super::runtime::environment()?;
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut session = ort::session::Session::builder(env)?
+        .with_intra_threads(threads)?
+        .commit_from_memory(&onnx)
+        .map_err(|e| EncodeError::Runtime(format!("calibration graph: {e}")))?;
+    let tok_path = model.tokenizer_path();
+    let tokenizer = tokenizers::Tokenizer::from_file(&tok_path)
+        .map_err(|e| EncodeError::Tokenizer { path: tok_path.clone(), message: e.to_string() })?;
+    let m = &model.manifest;
+    let mut values: std::collections::BTreeMap<String, graph::ChannelRange> = std::collections::BTreeMap::new();
+    for (row, text) in texts.iter().enumerate() {
+        let enc = tokenizer
+            .encode(text.as_str(), false)
+            .map_err(|e| EncodeError::BadInput { row, message: format!("tokenizer: {e}") })?;
+        let content = enc.get_ids();
+        let mut ids = vec![m.cls_token_id as i64];
+        ids.extend(content.iter().take(m.max_seq_length - 2).map(|&t| t as i64));
+        ids.push(m.sep_token_id as i64);
+        let n = ids.len();
+        let ids = ndarray::Array2::from_shape_vec((1, n), ids).expect("one row");
+        let mask = ndarray::Array2::<i64>::ones((1, n));
+        let outputs = session.run(ort::inputs![
+            graph::INPUT_IDS => TensorRef::from_array_view(&ids)?,
+            graph::ATTENTION_MASK => TensorRef::from_array_view(&mask)?,
+        ])?;
+        for (_, value) in &probes {
+            let a = outputs[value.as_str()].try_extract_array::<f32>()?;
+            let k = *a.shape().last().unwrap_or(&0);
+            let e = values.entry(value.clone()).or_insert_with(|| graph::ChannelRange {
+                min: vec![f32::INFINITY; k],
+                max: vec![f32::NEG_INFINITY; k],
+            });
+            let flat = a.as_standard_layout();
+            for row in flat.as_slice().unwrap_or(&[]).chunks_exact(k.max(1)) {
+                for (j, &v) in row.iter().enumerate() {
+                    e.min[j] = e.min[j].min(v);
+                    e.max[j] = e.max[j].max(v);
+                }
+            }
+        }
+    }
+    Ok(probes.into_iter().map(|(name, value)| (name, values[&value].clone())).collect())
+}
+
+/// Rewrites a model folder's manifest (atomically).
+pub fn write_manifest(model: &ModelDir) -> Result<()> {
+    let path = model.dir.join(MANIFEST);
+    let text = toml::to_string_pretty(&model.manifest).map_err(|e| EncodeError::bad(&path, e.to_string()))?;
+    write_atomic(&path, text.as_bytes())
 }
 
 fn model_id(src: &Path, source: &str) -> String {

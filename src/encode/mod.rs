@@ -15,6 +15,7 @@ pub mod graph;
 pub mod import;
 pub mod model;
 pub mod onnx;
+pub mod quant;
 pub mod resolve;
 pub mod runtime;
 pub mod weights;

@@ -6,10 +6,32 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{EncodeError, Result};
+use super::quant::Int8Scheme;
 
 pub const MANIFEST: &str = "model.toml";
 pub const GRAPH: &str = "model.onnx";
 pub const TOKENIZER: &str = "tokenizer.json";
+/// The int8 graph of the default scheme; other schemes' graphs are `model.int8.<scheme>.onnx`.
+pub const INT8_GRAPH: &str = "model.int8.onnx";
+/// The int8 scheme `--precision int8` runs unless `--int8-scheme` says otherwise, and the one `auto` may
+/// pick: the fastest batch-independent scheme measured (docs/int8.md).
+pub const DEFAULT_INT8_SCHEME: Int8Scheme = Int8Scheme::Static;
+
+/// The quality gate: below this mean cosine to fp32 on the calibration set, an int8 graph is not used (a
+/// request for int8 runs fp32, with a warning).
+pub const GATE_MIN_MEAN_COSINE: f64 = 0.995;
+/// `auto` also needs this share of the sample corpus' body paragraphs to keep their fp32 frame label, with
+/// every shipped codebook.
+pub const GATE_MIN_LABEL_AGREEMENT: f64 = 0.98;
+
+/// File name of a scheme's int8 graph.
+pub fn int8_graph_file(scheme: Int8Scheme) -> String {
+    if scheme == DEFAULT_INT8_SCHEME {
+        INT8_GRAPH.to_string()
+    } else {
+        format!("model.int8.{}.onnx", scheme.as_str())
+    }
+}
 
 /// `model.toml`: identity and shape of an imported model. The weights' sha256 is what manifests, caches and
 /// trained heads key on, so that a result is never attributed to the wrong model.
@@ -33,6 +55,80 @@ pub struct ModelManifest {
     pub pad_token_id: u32,
     pub graph_sha256: String,
     pub import_version: String,
+    /// int8 graphs written by `framelens model quantize` (or `import --precision int8`), each with its
+    /// quality gate. Absent in manifests written before int8 existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub int8: Vec<Int8Graph>,
+}
+
+/// One int8 graph of a model and what its quality gate measured against the fp32 graph.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Int8Graph {
+    pub scheme: Int8Scheme,
+    /// File name inside the model folder.
+    pub file: String,
+    pub graph_sha256: String,
+    /// Texts of the calibration set: the shipped codebooks' definitions and examples and the body
+    /// paragraphs of the shipped sample corpus.
+    pub calibration_texts: usize,
+    /// Cosine of each calibration text's int8 embedding to its fp32 embedding: mean and minimum.
+    pub cosine_mean: f64,
+    pub cosine_min: f64,
+    /// Share of the sample corpus' body paragraphs whose frame label (zero-shot, as `framelens run --no-cache`
+    /// labels them) is the same in int8 as in fp32: the lowest over the shipped codebooks.
+    pub label_agreement: f64,
+    /// The same share per shipped codebook (file name).
+    #[serde(default)]
+    pub label_agreement_by_codebook: std::collections::BTreeMap<String, f64>,
+    pub label_paragraphs: usize,
+    pub quantize_version: String,
+}
+
+impl Int8Graph {
+    /// Why the quality gate failed (mean cosine to fp32 below [`GATE_MIN_MEAN_COSINE`]), None when it held:
+    /// a graph that failed it is never used; `--precision int8` falls back to fp32 with a warning.
+    pub fn gate_failure(&self) -> Option<String> {
+        (self.cosine_mean < GATE_MIN_MEAN_COSINE).then(|| {
+            format!(
+                "mean cosine to fp32 {:.4} < {GATE_MIN_MEAN_COSINE} on {} calibration texts",
+                self.cosine_mean, self.calibration_texts
+            )
+        })
+    }
+
+    /// Why `auto` may not pick this graph, None when it may: the gate must hold and frame labels must agree
+    /// with fp32 on at least [`GATE_MIN_LABEL_AGREEMENT`] of the sample paragraphs with every shipped codebook.
+    pub fn auto_failure(&self) -> Option<String> {
+        if let Some(why) = self.gate_failure() {
+            return Some(why);
+        }
+        (self.label_agreement < GATE_MIN_LABEL_AGREEMENT).then(|| {
+            let worst = self
+                .label_agreement_by_codebook
+                .iter()
+                .filter(|(_, &a)| a < GATE_MIN_LABEL_AGREEMENT)
+                .map(|(c, a)| format!("{:.1}% with {c}", a * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "frame labels agree with fp32 on {:.1}% < {:.0}% of {} sample paragraphs ({worst})",
+                self.label_agreement * 100.0,
+                GATE_MIN_LABEL_AGREEMENT * 100.0,
+                self.label_paragraphs
+            )
+        })
+    }
+}
+
+impl ModelManifest {
+    /// The int8 graph of `scheme`, or of the default scheme (else the first one written) for None.
+    pub fn int8_graph(&self, scheme: Option<Int8Scheme>) -> Option<&Int8Graph> {
+        match scheme {
+            Some(s) => self.int8.iter().find(|g| g.scheme == s),
+            None => self.int8.iter().find(|g| g.scheme == DEFAULT_INT8_SCHEME).or_else(|| self.int8.first()),
+        }
+    }
 }
 
 /// A loadable model folder.
@@ -59,6 +155,18 @@ impl ModelDir {
         for f in [GRAPH, TOKENIZER] {
             if !dir.join(f).is_file() {
                 return Err(EncodeError::bad(dir.join(f), "missing from the model folder; re-run the import"));
+            }
+        }
+        for g in &manifest.int8 {
+            if !dir.join(&g.file).is_file() {
+                return Err(EncodeError::bad(
+                    dir.join(&g.file),
+                    format!(
+                        "missing from the model folder; re-run `framelens model quantize {} --scheme {}`",
+                        dir.display(),
+                        g.scheme
+                    ),
+                ));
             }
         }
         Ok(ModelDir { dir: dir.to_path_buf(), manifest })

@@ -10,6 +10,8 @@ use onnx_protobuf::{
 pub const OPSET: i64 = 17;
 /// IR version matching opset 17.
 pub const IR_VERSION: i64 = 8;
+/// ONNX Runtime's contrib-op domain (`MatMulNBits`), imported at version 1 when a node uses it.
+pub const MS_DOMAIN: &str = "com.microsoft";
 
 /// An attribute value for [`GraphBuilder::op_with`].
 pub enum Attr<'a> {
@@ -23,13 +25,14 @@ pub enum Attr<'a> {
 pub struct GraphBuilder {
     graph: GraphProto,
     counter: usize,
+    uses_ms_domain: bool,
 }
 
 impl GraphBuilder {
     pub fn new(name: &str) -> Self {
         let mut graph = GraphProto::new();
         graph.name = name.to_string();
-        GraphBuilder { graph, counter: 0 }
+        GraphBuilder { graph, counter: 0, uses_ms_domain: false }
     }
 
     fn fresh(&mut self, op: &str) -> String {
@@ -55,6 +58,27 @@ impl GraphBuilder {
         t.data_type = DataType::FLOAT as i32;
         t.dims = dims.iter().map(|&d| d as i64).collect();
         t.raw_data = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.graph.initializer.push(t);
+        name.to_string()
+    }
+
+    /// Adds a uint8 initializer of any shape.
+    pub fn init_u8(&mut self, name: &str, dims: &[usize], data: &[u8]) -> String {
+        self.init_raw(name, DataType::UINT8, dims, data.to_vec())
+    }
+
+    /// Adds an int8 initializer of any shape.
+    pub fn init_i8(&mut self, name: &str, dims: &[usize], data: &[i8]) -> String {
+        self.init_raw(name, DataType::INT8, dims, data.iter().map(|&v| v as u8).collect())
+    }
+
+    fn init_raw(&mut self, name: &str, dtype: DataType, dims: &[usize], raw: Vec<u8>) -> String {
+        debug_assert_eq!(dims.iter().product::<usize>() * dtype_size(dtype), raw.len());
+        let mut t = TensorProto::new();
+        t.name = name.to_string();
+        t.data_type = dtype as i32;
+        t.dims = dims.iter().map(|&d| d as i64).collect();
+        t.raw_data = raw;
         self.graph.initializer.push(t);
         name.to_string()
     }
@@ -90,6 +114,24 @@ impl GraphBuilder {
         out
     }
 
+    /// Adds a node with `n` outputs (e.g. `Split`) and returns their names.
+    pub fn op_multi(&mut self, op_type: &str, inputs: &[&str], attrs: &[(&str, Attr)], n: usize) -> Vec<String> {
+        let outs: Vec<String> = (0..n).map(|_| self.fresh(op_type)).collect();
+        self.node_into(op_type, inputs, attrs, &outs[0]);
+        let node = self.graph.node.last_mut().expect("just added");
+        node.output = outs.clone();
+        outs
+    }
+
+    /// Adds a `com.microsoft` contrib node (ONNX Runtime only) with one output.
+    pub fn ms_op_with(&mut self, op_type: &str, inputs: &[&str], attrs: &[(&str, Attr)]) -> String {
+        let out = self.op_with(op_type, inputs, attrs);
+        let node = self.graph.node.last_mut().expect("just added");
+        node.domain = MS_DOMAIN.to_string();
+        self.uses_ms_domain = true;
+        out
+    }
+
     /// Adds a node whose output has a given name (used for the graph outputs).
     pub fn node_into(&mut self, op_type: &str, inputs: &[&str], attrs: &[(&str, Attr)], output: &str) {
         let mut n = NodeProto::new();
@@ -111,8 +153,22 @@ impl GraphBuilder {
         opset.domain = String::new();
         opset.version = OPSET;
         model.opset_import.push(opset);
+        if self.uses_ms_domain {
+            let mut ms = OperatorSetIdProto::new();
+            ms.domain = MS_DOMAIN.to_string();
+            ms.version = 1;
+            model.opset_import.push(ms);
+        }
         model.graph = protobuf::MessageField::some(self.graph);
         model.write_to_bytes()
+    }
+}
+
+fn dtype_size(dtype: DataType) -> usize {
+    match dtype {
+        DataType::UINT8 | DataType::INT8 => 1,
+        DataType::FLOAT | DataType::INT32 => 4,
+        _ => 8,
     }
 }
 

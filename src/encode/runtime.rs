@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 use ort::environment::Environment;
 
 use super::error::{EncodeError, Result};
+use super::model::ModelDir;
+use super::quant::Int8Scheme;
 
 /// File name of the runtime inside `$FRAMELENS_HOME/runtime`.
 pub const RUNTIME_LIB: &str = "libonnxruntime.so.1.24.1";
@@ -60,6 +62,8 @@ pub enum Precision {
     /// OpenVINO execution provider with bf16 inference precision: about twice fp32's speed where the CPU has
     /// bf16 units, cosine ≥ 0.99998 to fp32.
     Bf16,
+    /// The model's int8 graph (`framelens model quantize`), in one of the [`Int8Scheme`]s.
+    Int8,
 }
 
 impl Precision {
@@ -67,11 +71,12 @@ impl Precision {
         match self {
             Precision::Fp32 => "fp32",
             Precision::Bf16 => "bf16",
+            Precision::Int8 => "int8",
         }
     }
 }
 
-/// What the user asked for; `Auto` is resolved against the CPU.
+/// What the user asked for; `Auto` is resolved against the CPU and the model's int8 quality gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PrecisionChoice {
@@ -79,6 +84,7 @@ pub enum PrecisionChoice {
     Auto,
     Fp32,
     Bf16,
+    Int8,
 }
 
 /// The precision that will run and the reason, recorded in manifests and printed by `--verbose`.
@@ -86,30 +92,122 @@ pub enum PrecisionChoice {
 pub struct ResolvedPrecision {
     pub precision: Precision,
     pub reason: String,
+    /// The int8 scheme, when `precision` is int8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub int8_scheme: Option<Int8Scheme>,
+    /// Set when the request could not be honoured as asked (int8 whose quality gate failed runs fp32):
+    /// commands print it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
+impl ResolvedPrecision {
+    fn new(precision: Precision, reason: impl Into<String>) -> Self {
+        ResolvedPrecision { precision, reason: reason.into(), int8_scheme: None, warning: None }
+    }
+
+    /// `fp32`, `bf16`, or `int8-<scheme>`: what the embedding cache and benchmark rows key on.
+    pub fn label(&self) -> String {
+        match self.int8_scheme {
+            Some(s) if self.precision == Precision::Int8 => format!("int8-{s}"),
+            _ => self.precision.as_str().to_string(),
+        }
+    }
+}
+
+/// Whether `auto` may prefer an eligible int8 graph over bf16 where the CPU has bf16 units, i.e. whether the
+/// default int8 scheme measured faster than bf16 on such a CPU: `static` ran 1.34–1.40× bf16 on this
+/// machine kind (AMD EPYC, avx512_bf16 + avx512_vnni; docs/int8.md).
+pub const AUTO_INT8_OVER_BF16: bool = true;
+
+/// CPU flags of int8 dot-product units, which the int8 schemes need to be fast.
+const INT8_FLAGS: &[&str] = &["avx512_vnni", "avx_vnni", "amx_int8"];
+const BF16_FLAGS: &[&str] = &["avx512_bf16", "amx_bf16"];
+
 impl PrecisionChoice {
-    pub fn resolve(self) -> ResolvedPrecision {
-        self.resolve_with(&cpu_flags())
+    /// Resolves against this machine's CPU and the model's int8 graphs (`scheme`: `--int8-scheme`, None for
+    /// the model's default). Fails only for an explicit int8 request on a model without that int8 graph.
+    pub fn resolve(self, model: &ModelDir, scheme: Option<Int8Scheme>) -> Result<ResolvedPrecision> {
+        self.resolve_with(&cpu_flags(), model, scheme)
     }
 
     /// Resolution against an explicit flag list (testable without the machine's `/proc/cpuinfo`).
-    pub fn resolve_with(self, flags: &[String]) -> ResolvedPrecision {
+    pub fn resolve_with(
+        self,
+        flags: &[String],
+        model: &ModelDir,
+        scheme: Option<Int8Scheme>,
+    ) -> Result<ResolvedPrecision> {
+        let has = |set: &[&str]| flags.iter().find(|f| set.contains(&f.as_str())).cloned();
+        let int8 = model.manifest.int8_graph(scheme);
         match self {
-            PrecisionChoice::Fp32 => ResolvedPrecision { precision: Precision::Fp32, reason: "requested".into() },
-            PrecisionChoice::Bf16 => ResolvedPrecision { precision: Precision::Bf16, reason: "requested".into() },
-            PrecisionChoice::Auto => {
-                let bf16 = flags.iter().find(|f| *f == "avx512_bf16" || *f == "amx_bf16");
-                match bf16 {
-                    Some(f) => ResolvedPrecision {
-                        precision: Precision::Bf16,
-                        reason: format!("auto: the CPU has bf16 units ({f})"),
-                    },
-                    None => ResolvedPrecision {
-                        precision: Precision::Fp32,
-                        reason: "auto: the CPU has no bf16 units (no avx512_bf16 or amx_bf16 flag)".into(),
-                    },
+            PrecisionChoice::Fp32 => Ok(ResolvedPrecision::new(Precision::Fp32, "requested")),
+            PrecisionChoice::Bf16 => Ok(ResolvedPrecision::new(Precision::Bf16, "requested")),
+            PrecisionChoice::Int8 => {
+                let Some(g) = int8 else {
+                    let what = scheme.map(|s| format!("int8 graph of scheme `{s}`")).unwrap_or("int8 graph".into());
+                    let with = scheme.map(|s| format!(" --scheme {s}")).unwrap_or_default();
+                    return Err(EncodeError::bad(
+                        &model.dir,
+                        format!(
+                            "--precision int8: the model has no {what}; add it with `framelens model quantize {}{with}`",
+                            model.dir.display()
+                        ),
+                    ));
+                };
+                match g.gate_failure() {
+                    None => Ok(ResolvedPrecision {
+                        int8_scheme: Some(g.scheme),
+                        ..ResolvedPrecision::new(Precision::Int8, format!("requested (scheme {})", g.scheme))
+                    }),
+                    Some(why) => {
+                        let msg = format!("int8 ({}) failed its quality gate: {why}; running fp32 instead", g.scheme);
+                        Ok(ResolvedPrecision {
+                            warning: Some(msg.clone()),
+                            ..ResolvedPrecision::new(Precision::Fp32, msg)
+                        })
+                    }
                 }
+            }
+            PrecisionChoice::Auto => {
+                let gated = int8.filter(|g| g.auto_failure().is_none());
+                let vnni = has(INT8_FLAGS);
+                let bf16 = has(BF16_FLAGS);
+                if let (Some(g), Some(v)) = (gated, &vnni) {
+                    if bf16.is_none() || AUTO_INT8_OVER_BF16 {
+                        return Ok(ResolvedPrecision {
+                            int8_scheme: Some(g.scheme),
+                            ..ResolvedPrecision::new(
+                                Precision::Int8,
+                                format!(
+                                    "auto: int8 ({}) passed its quality gate (mean cosine {:.4}, labels {:.1}%) and \
+                                     the CPU has int8 units ({v})",
+                                    g.scheme,
+                                    g.cosine_mean,
+                                    g.label_agreement * 100.0
+                                ),
+                            )
+                        });
+                    }
+                }
+                // Say why a model with an int8 graph does not run it (printed by --verbose, kept in manifests).
+                let not_int8 = match (int8, &vnni) {
+                    (None, _) => String::new(),
+                    (Some(g), _) if g.auto_failure().is_some() => {
+                        format!("; int8 ({}) not eligible: {}", g.scheme, g.auto_failure().unwrap_or_default())
+                    }
+                    (Some(_), None) => "; int8 not used: the CPU has no int8 dot-product units".into(),
+                    (Some(_), Some(_)) => "; int8 not preferred over bf16 on this CPU".into(),
+                };
+                Ok(match bf16 {
+                    Some(f) => {
+                        ResolvedPrecision::new(Precision::Bf16, format!("auto: the CPU has bf16 units ({f}){not_int8}"))
+                    }
+                    None => ResolvedPrecision::new(
+                        Precision::Fp32,
+                        format!("auto: the CPU has no bf16 units (no avx512_bf16 or amx_bf16 flag){not_int8}"),
+                    ),
+                })
             }
         }
     }
@@ -134,14 +232,102 @@ fn cpu_flags_from(path: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encode::model::{Int8Graph, ModelManifest, INT8_GRAPH};
+
+    fn model(int8: Vec<Int8Graph>) -> ModelDir {
+        let manifest = ModelManifest {
+            id: "m".into(),
+            source: "s".into(),
+            weights_sha256: "0".repeat(64),
+            architecture: "bert".into(),
+            hidden_size: 8,
+            num_layers: 1,
+            max_seq_length: 16,
+            pooling: "mean".into(),
+            normalize: true,
+            cls_token_id: 2,
+            sep_token_id: 3,
+            pad_token_id: 0,
+            graph_sha256: "0".repeat(64),
+            import_version: "0".into(),
+            int8,
+        };
+        ModelDir { dir: "/models/m".into(), manifest }
+    }
+
+    fn graph(cosine_mean: f64, label_agreement: f64) -> Int8Graph {
+        let by_codebook = [("a.toml".to_string(), label_agreement)].into_iter().collect();
+        Int8Graph {
+            scheme: crate::encode::model::DEFAULT_INT8_SCHEME,
+            file: INT8_GRAPH.into(),
+            graph_sha256: "0".repeat(64),
+            calibration_texts: 100,
+            cosine_mean,
+            cosine_min: cosine_mean - 0.005,
+            label_agreement,
+            label_agreement_by_codebook: by_codebook,
+            label_paragraphs: 100,
+            quantize_version: "0".into(),
+        }
+    }
+
+    fn flags(f: &[&str]) -> Vec<String> {
+        f.iter().map(|s| s.to_string()).collect()
+    }
 
     #[test]
     fn auto_picks_bf16_only_with_bf16_units() {
-        let with = vec!["avx2".to_string(), "avx512_bf16".to_string()];
-        let without = vec!["avx2".to_string(), "avx512f".to_string()];
-        assert_eq!(PrecisionChoice::Auto.resolve_with(&with).precision, Precision::Bf16);
-        assert_eq!(PrecisionChoice::Auto.resolve_with(&without).precision, Precision::Fp32);
-        assert_eq!(PrecisionChoice::Fp32.resolve_with(&with).precision, Precision::Fp32);
-        assert!(PrecisionChoice::Auto.resolve_with(&with).reason.contains("avx512_bf16"));
+        let m = model(vec![]);
+        let with = flags(&["avx2", "avx512_bf16"]);
+        let without = flags(&["avx2", "avx512f"]);
+        let r = |c: PrecisionChoice, f: &[String]| c.resolve_with(f, &m, None).unwrap();
+        assert_eq!(r(PrecisionChoice::Auto, &with).precision, Precision::Bf16);
+        assert_eq!(r(PrecisionChoice::Auto, &without).precision, Precision::Fp32);
+        assert_eq!(r(PrecisionChoice::Fp32, &with).precision, Precision::Fp32);
+        assert!(r(PrecisionChoice::Auto, &with).reason.contains("avx512_bf16"));
+    }
+
+    #[test]
+    fn auto_picks_int8_only_when_its_gate_passed_and_the_cpu_has_int8_units() {
+        let vnni = flags(&["avx2", "avx512_vnni"]);
+        let plain = flags(&["avx2"]);
+        let passed = model(vec![graph(0.998, 0.99)]);
+        let r = |m: &ModelDir, f: &[String]| PrecisionChoice::Auto.resolve_with(f, m, None).unwrap();
+        assert_eq!(r(&passed, &vnni).precision, Precision::Int8);
+        assert_eq!(r(&passed, &vnni).label(), format!("int8-{}", crate::encode::model::DEFAULT_INT8_SCHEME));
+        assert_eq!(r(&passed, &plain).precision, Precision::Fp32);
+        assert_eq!(r(&model(vec![graph(0.990, 0.99)]), &vnni).precision, Precision::Fp32);
+        assert_eq!(r(&model(vec![graph(0.998, 0.95)]), &vnni).precision, Precision::Fp32);
+        assert_eq!(r(&model(vec![]), &vnni).precision, Precision::Fp32);
+        let both = flags(&["avx512_vnni", "avx512_bf16"]);
+        let expect = if AUTO_INT8_OVER_BF16 { Precision::Int8 } else { Precision::Bf16 };
+        assert_eq!(r(&passed, &both).precision, expect);
+    }
+
+    #[test]
+    fn int8_request_falls_back_to_fp32_with_a_warning_when_the_gate_failed() {
+        let failed = model(vec![graph(0.990, 0.99)]);
+        let r = PrecisionChoice::Int8.resolve_with(&[], &failed, None).unwrap();
+        assert_eq!(r.precision, Precision::Fp32);
+        let w = r.warning.expect("a warning");
+        assert!(w.contains("quality gate") && w.contains("0.9900"), "{w}");
+        let ok = PrecisionChoice::Int8.resolve_with(&[], &model(vec![graph(0.998, 0.99)]), None).unwrap();
+        assert_eq!((ok.precision, ok.warning), (Precision::Int8, None));
+        // Label agreement below the bar keeps `auto` away, but an explicit request runs int8.
+        let low_labels = model(vec![graph(0.998, 0.95)]);
+        let r = PrecisionChoice::Int8.resolve_with(&[], &low_labels, None).unwrap();
+        assert_eq!((r.precision, r.warning), (Precision::Int8, None));
+    }
+
+    #[test]
+    fn int8_request_without_an_int8_graph_names_the_command() {
+        let err = PrecisionChoice::Int8.resolve_with(&[], &model(vec![]), None).unwrap_err().to_string();
+        assert!(err.contains("framelens model quantize /models/m"), "{err}");
+        let other = *Int8Scheme::ALL.iter().find(|s| **s != crate::encode::model::DEFAULT_INT8_SCHEME).unwrap();
+        let err = PrecisionChoice::Int8
+            .resolve_with(&[], &model(vec![graph(0.998, 0.99)]), Some(other))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("--scheme {other}")), "{err}");
     }
 }

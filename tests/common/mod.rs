@@ -152,6 +152,21 @@ pub fn real_model() -> Option<framelens::encode::ModelDir> {
     }
 }
 
+/// The real model with its default int8 graph (`scripts/setup.sh` writes it with `framelens model quantize`),
+/// or `None` with a message; a failure in CI.
+pub fn real_int8_model() -> Option<framelens::encode::ModelDir> {
+    let m = real_model()?;
+    if m.manifest.int8_graph(None).is_none() {
+        let msg = format!("the real model has no int8 graph; run `framelens model quantize {}`", m.dir.display());
+        if std::env::var_os("CI").is_some() {
+            panic!("{msg}");
+        }
+        eprintln!("skipping: {msg}");
+        return None;
+    }
+    Some(m)
+}
+
 pub fn fixture_paragraphs() -> Vec<String> {
     let text = std::fs::read_to_string(shared().join("fixtures/minilm-parity/paras.txt")).unwrap();
     text.lines().map(str::to_string).collect()
