@@ -9,6 +9,7 @@ Reads, under BENCH_DIR/raw/:
   st_<input>_<backend>.json         the st_baseline.py record of that run
   kept.tsv, warnings.txt            run.sh's record of how busy the machine was during each kept run
   st_<input>_<backend>.npy          its embeddings
+  fastembed_<input>.json / .npy     bench/fastembed's record and embeddings (fastembed-rs)
 """
 import argparse
 import datetime
@@ -22,11 +23,16 @@ from pathlib import Path
 import numpy as np
 
 LABELS = {"fixture_x4": "parity fixture ×4", "news_2000": "news paragraphs"}
-GOALS = [  # (numerator system, denominator system, minimum ratio) from issue 8
-    ("framelens/bf16", "sentence-transformers/torch", 2.2),
-    ("framelens/bf16", "sentence-transformers/openvino", 1.1),
-    ("framelens/fp32", "sentence-transformers/torch", 1.2),
+GOALS = [  # (numerator system, denominator system, minimum ratio, inputs it applies to, issue)
+    ("framelens/bf16", "sentence-transformers/torch", 2.2, None, 8),
+    ("framelens/bf16", "sentence-transformers/openvino", 1.1, None, 8),
+    ("framelens/fp32", "sentence-transformers/torch", 1.2, None, 8),
+    ("framelens/int8", "framelens/bf16", 1.15, ["news_2000"], 9),
+    ("framelens/int8", "sentence-transformers/torch", 2.8, ["news_2000"], 9),
+    ("framelens/int8", "sentence-transformers/onnx-int8", 1.2, ["news_2000"], 9),
+    ("framelens/fp32", "fastembed-rs", 1.3, ["news_2000"], 9),
 ]
+FASTEMBED = "fastembed-rs"
 
 
 def cosine_rows(a, b):
@@ -53,6 +59,43 @@ def parse_embed_log(log: Path, time_file: Path):
     return rec
 
 
+def svg_chart(points, title):
+    """Throughput (x) against fidelity (y: 1 - mean cosine to the reference, log scale) as a small SVG scatter.
+    points: [(label, para_per_s, cosine_mean)]; the reference itself (cosine 1) sits on the top line."""
+    import math
+
+    W, H, L, R, T, B = 760, 420, 70, 200, 40, 50
+    xs = [p[1] for p in points]
+    xmax = max(xs) * 1.1
+    floor = 1e-7  # 1 - cosine shown down to this (the reference's own rows: 0)
+    ys = [max(1 - p[2], floor) for p in points]
+    ymin, ymax = floor, max(max(ys) * 3, 1e-2)
+    lx = lambda v: L + (W - L - R) * v / xmax
+    ly = lambda v: T + (H - T - B) * (math.log10(v) - math.log10(ymin)) / (math.log10(ymax) - math.log10(ymin))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{W}" height="{H}" fill="white"/>',
+           f'<text x="{L}" y="22" font-size="14" font-weight="bold">{title}</text>',
+           f'<line x1="{L}" y1="{H - B}" x2="{W - R}" y2="{H - B}" stroke="#333"/>',
+           f'<line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="#333"/>',
+           f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">paragraphs per second (news paragraphs, 2 threads)</text>',
+           f'<text x="16" y="{(T + H - B) / 2}" transform="rotate(-90 16 {(T + H - B) / 2})" text-anchor="middle">1 − mean cosine to torch (log)</text>']
+    step = 100 if xmax > 300 else 50
+    for v in range(0, int(xmax) + 1, step):
+        out.append(f'<line x1="{lx(v):.1f}" y1="{H - B}" x2="{lx(v):.1f}" y2="{H - B + 5}" stroke="#333"/>'
+                   f'<text x="{lx(v):.1f}" y="{H - B + 18}" text-anchor="middle">{v}</text>')
+    for e in range(int(math.log10(ymin)), int(math.ceil(math.log10(ymax))) + 1):
+        v = 10.0 ** e
+        if ymin <= v <= ymax:
+            out.append(f'<line x1="{L - 5}" y1="{ly(v):.1f}" x2="{W - R}" y2="{ly(v):.1f}" stroke="#ddd"/>'
+                       f'<text x="{L - 8}" y="{ly(v) + 4:.1f}" text-anchor="end">1e{e}</text>')
+    for (label, x, _), y in zip(points, ys):
+        colour = "#c0392b" if label.startswith("framelens") else "#2c3e50"
+        out.append(f'<circle cx="{lx(x):.1f}" cy="{ly(y):.1f}" r="5" fill="{colour}"/>'
+                   f'<text x="{lx(x) + 8:.1f}" y="{ly(y) + 4:.1f}">{label}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
 def fmt(x, nd=1):
     if x is None:
         return "–"
@@ -75,6 +118,8 @@ def main():
     ap.add_argument("--framelens", required=True)
     ap.add_argument("--inputs", nargs="+", required=True)
     ap.add_argument("--backends", nargs="+", required=True)
+    ap.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
+    ap.add_argument("--fastembed", type=int, default=0)
     ap.add_argument("--have-bench", type=int, default=1)
     a = ap.parse_args()
     bd = Path(a.bench_dir)
@@ -91,12 +136,19 @@ def main():
         r["source"] = "st_baseline.py"
         recs[(r["system"], name)] = r
     for name in a.inputs:
-        bench = []  # one file per input (both precisions) or one per input and precision
-        for bench_json in [raw / f"framelens_{name}.json"] + [raw / f"framelens_{name}_{p}.json" for p in ("fp32", "bf16")]:
+        f = raw / f"fastembed_{name}.json"
+        if a.fastembed and f.exists() and f.read_text().strip():
+            r = json.loads(f.read_text().strip().splitlines()[-1])
+            r["version"], r["system"], r["source"] = r["system"], FASTEMBED, "bench/fastembed"
+            recs[(FASTEMBED, name)] = r
+    for name in a.inputs:
+        bench = []  # one file per input (every precision) or one per input and precision
+        for bench_json in [raw / f"framelens_{name}.json"] + [raw / f"framelens_{name}_{p}.json" for p in a.precisions]:
             if bench_json.exists():
                 bench += json.loads(bench_json.read_text())
-        for p in ("fp32", "bf16"):
-            r = next((x for x in bench if x.get("precision") == p), None)
+        for p in a.precisions:
+            # int8 records say their scheme ("int8-static")
+            r = next((x for x in bench if x.get("precision") == p or x.get("precision", "").startswith(p + "-")), None)
             if r is not None:
                 r = dict(r, source="framelens bench encode")
             else:
@@ -113,8 +165,9 @@ def main():
         if not ref_path.exists():
             continue
         ref = np.load(ref_path)
-        cands = {f"framelens/{p}": raw / f"framelens_{name}_{p}.npy" for p in ("fp32", "bf16")}
+        cands = {f"framelens/{p}": raw / f"framelens_{name}_{p}.npy" for p in a.precisions}
         cands.update({f"sentence-transformers/{b}": raw / f"st_{name}_{b}.npy" for b in a.backends if b != "torch"})
+        cands[FASTEMBED] = raw / f"fastembed_{name}.npy"
         for system, path in cands.items():
             if path.exists() and (system, name) in recs:
                 x = np.load(path)
@@ -125,7 +178,8 @@ def main():
                 recs[(system, name)]["cosine_mean"] = float(c.mean())
                 recs[(system, name)]["cosine_min"] = float(c.min())
 
-    systems = [f"sentence-transformers/{b}" for b in a.backends] + ["framelens/fp32", "framelens/bf16"]
+    systems = [f"sentence-transformers/{b}" for b in a.backends] + ([FASTEMBED] if a.fastembed else []) + [
+        f"framelens/{p}" for p in a.precisions]
     torch_sys = "sentence-transformers/torch"
 
     def pps(system, name):
@@ -145,6 +199,12 @@ def main():
     L.append("|" + "---|" * len(head))
     for s in systems:
         row = [s.replace("sentence-transformers/", "sentence-transformers, ").replace("framelens/", "framelens ")]
+        if s.startswith("framelens/int8"):
+            sch = next((recs[(s, n)].get("precision") for n in a.inputs if (s, n) in recs), None)
+            if sch:
+                row[0] += f" ({sch.split('-', 1)[-1]} scheme)"
+        if s == "sentence-transformers/onnx-int8":
+            row[0] = "sentence-transformers, ONNX int8 export (avx512_vnni)"
         if s == "sentence-transformers/openvino":
             prec = next((recs[(s, n)].get("ov_inference_precision") for n in a.inputs if (s, n) in recs), None)
             if prec:
@@ -171,17 +231,22 @@ def main():
 
     # ---- goals
     G = []
-    for num, den, goal in GOALS:
-        if den.split("/")[-1] not in a.backends:
+    for num, den, goal, only, issue in GOALS:
+        if not any((den, n) in recs for n in a.inputs) or not any((num, n) in recs for n in a.inputs):
             continue
         cells = []
-        for n in a.inputs:
+        for n in (only or a.inputs):
             v, d = pps(num, n), pps(den, n)
             if v and d:
                 cells.append(f"{LABELS.get(n, n)} {v / d:.2f}× {'✓' if v / d >= goal else '✗'}")
             else:
                 cells.append(f"{LABELS.get(n, n)} –")
-        G.append(f"- {num} ≥ {goal}× {den}: " + "; ".join(cells))
+        G.append(f"- (issue {issue}) {num} ≥ {goal}× {den}: " + "; ".join(cells))
+    for n in a.inputs:
+        r = recs.get(("framelens/int8", n), {})
+        if "cosine_mean" in r:
+            G.append(f"- (issue 9) framelens/int8 mean cosine ≥ 0.995 ({LABELS.get(n, n)}): {r['cosine_mean']:.4f} "
+                     f"{'✓' if r['cosine_mean'] >= 0.995 else '✗'} (min {r['cosine_min']:.4f})")
 
     # ---- details
     D = ["| system | input | rows | tokens | tokens/row | padded tokens | seconds | para/s | tokens/s | peak RSS MB | timing from |",
@@ -216,6 +281,11 @@ def main():
            if "openvino" in a.backends else "")
         + f"; {st_any.get('threads', 2)} threads, batch size {st_any.get('batch_size', 32)}, max_seq_length "
           f"{st_any.get('max_seq_length', 256)}; warm-up on 64 rows, then one timed pass.",
+        (f"- fastembed-rs: {next((recs[(FASTEMBED, n)].get('version') for n in a.inputs if (FASTEMBED, n) in recs), '?')} "
+         f"(ort {next((recs[(FASTEMBED, n)].get('ort') for n in a.inputs if (FASTEMBED, n) in recs), '?')}, ONNX Runtime "
+         f"{next((recs[(FASTEMBED, n)].get('onnxruntime') for n in a.inputs if (FASTEMBED, n) in recs), '?')}) on framelens' "
+         "fp32 graph and tokenizer, batch 32 in input order (fastembed does not sort by length), CPU provider, "
+         "spinning on (its default)." if a.fastembed else "- fastembed-rs: not run."),
         "- Inputs: " + "; ".join(
             f"{LABELS.get(n, n)} (`{n}.txt`, {recs.get((torch_sys, n), {}).get('rows', '?')} rows, "
             f"{fmt(recs[(torch_sys, n)]['tokens'] / recs[(torch_sys, n)]['rows']) if (torch_sys, n) in recs else '?'} "
@@ -243,14 +313,24 @@ def main():
 
     md = ["# Encoder benchmark: framelens vs sentence-transformers", "",
           "Written by `bench/run.sh` (see `bench/README.md`). Same input, same machine, one system after the "
-          "other in one session.", "", *L, "", "Goals (issue 8):", "", *G, "", "Context:", "", *ctx, "",
+          "other in one session.", "", *L, "", "Goals (issues 8 and 9):", "", *G, "", "Context:", "", *ctx, "",
           "## Every run", "", *D, ""]
     for n in a.inputs:
-        for suffix in ("", "_fp32", "_bf16"):
+        for suffix in [""] + [f"_{p}" for p in a.precisions]:
             p = raw / f"framelens_{n}{suffix}.md"
             if p.exists():
                 md += [f"### `framelens bench encode` output, {n}{suffix.replace('_', ', ')}", "",
                        p.read_text().rstrip(), ""]
+    pts = []
+    for sy in systems:
+        r = recs.get((sy, "news_2000"), {})
+        cos = 1.0 if sy == torch_sys else r.get("cosine_mean")
+        if r.get("paragraphs_per_s") and cos is not None:
+            pts.append((sy.replace("sentence-transformers/", "ST ").replace("framelens/", "framelens "), r["paragraphs_per_s"], cos))
+    if pts:
+        (bd / "throughput-fidelity.svg").write_text(svg_chart(pts, "Encoder throughput against fidelity"))
+        md += ["Chart: `throughput-fidelity.svg` (throughput on the news paragraphs against 1 − mean cosine to "
+               "sentence-transformers/torch; lower and further right is better).", ""]
     (bd / "encoder-report.md").write_text("\n".join(md))
     (bd / "results.json").write_text(json.dumps(
         [dict(r, input_name=k[1]) for k, r in sorted(recs.items())], indent=1, default=float))

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Side-by-side encoder benchmark: framelens (fp32, bf16) against Python sentence-transformers (torch and
-# OpenVINO backends, 2 threads, batch 32) on the same inputs, in one session, one system after the other.
+# Side-by-side encoder benchmark: framelens (fp32, bf16, int8) against Python sentence-transformers (torch,
+# ONNX fp32, its avx512_vnni int8 ONNX export, OpenVINO; 2 threads, batch 32) and fastembed-rs (the Rust peer,
+# bench/fastembed) on the same inputs, in one session, one system after the other.
 # Writes target/bench/encoder-report.md (and results.json, the raw records). Not run in CI.
 #
 # Environment:
 #   FRAMELENS      framelens binary (default: target/release/framelens, else target/debug/framelens)
 #   FRAMELENS_HOME model/runtime cache (default ~/.cache/framelens; scripts/setup.sh fills it)
 #   BENCH_DIR      work folder (default target/bench): venv, inputs, embeddings, report
-#   BENCH_BACKENDS sentence-transformers backends (default "torch openvino"; "onnx" is possible too)
+#   BENCH_BACKENDS sentence-transformers backends (default "torch onnx onnx-int8 openvino")
+#   BENCH_PRECISIONS framelens precisions (default "fp32 bf16 int8"; int8 needs `framelens model quantize`)
+#   BENCH_FASTEMBED  0 to leave out fastembed-rs (default 1: built from bench/fastembed on first use)
 #   BENCH_REPEAT   timed passes per try, the fastest kept (default 1; framelens runs each pass in a
 #                  fresh process, st_baseline.py after a 64-row warm-up in one process)
 #   BENCH_THREADS  threads for every system (default 2, this machine's cores)
@@ -23,7 +26,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
 VENV="${BENCH_VENV:-$BENCH_DIR/venv}"
 PY="$VENV/bin/python"
-BACKENDS="${BENCH_BACKENDS:-torch openvino}"
+BACKENDS="${BENCH_BACKENDS:-torch onnx onnx-int8 openvino}"
+PRECISIONS="${BENCH_PRECISIONS:-fp32 bf16 int8}"
+FASTEMBED="${BENCH_FASTEMBED:-1}"
 REPEAT="${BENCH_REPEAT:-1}"
 THREADS="${BENCH_THREADS:-2}"
 export FRAMELENS_HOME="${FRAMELENS_HOME:-$HOME/.cache/framelens}"
@@ -51,11 +56,18 @@ if [[ ! -f "$STAMP" ]]; then
   [[ -x "$PY" ]] || python3 -m venv "$VENV"
   "$PY" -m pip install --quiet --upgrade pip
   "$PY" -m pip install --quiet ${BENCH_TORCH_SPEC:-torch} "sentence-transformers[openvino]" numpy
-  if [[ " $BACKENDS " == *" onnx "* ]]; then "$PY" -m pip install --quiet "sentence-transformers[onnx]"; fi
+  if [[ " $BACKENDS " == *" onnx"* ]]; then "$PY" -m pip install --quiet "sentence-transformers[onnx]"; fi
   "$PY" -m pip freeze > "$VENV/requirements.lock.txt"
   touch "$STAMP"
-elif [[ " $BACKENDS " == *" onnx "* ]] && ! "$PY" -c "import onnxruntime" 2>/dev/null; then
+elif [[ " $BACKENDS " == *" onnx"* ]] && ! "$PY" -c "import onnxruntime, optimum" 2>/dev/null; then
   "$PY" -m pip install --quiet "sentence-transformers[onnx]"
+fi
+
+# fastembed-rs, in its own crate (it pins its own ort); sharing target/ shares cargo's build lock.
+FASTEMBED_BIN="$ROOT/target/release/fastembed-bench"
+if [[ "$FASTEMBED" == 1 && ! -x "$FASTEMBED_BIN" ]]; then
+  log "building bench/fastembed (fastembed-rs)"
+  CARGO_TARGET_DIR="$ROOT/target" cargo build --release --quiet --manifest-path "$ROOT/bench/fastembed/Cargo.toml"
 fi
 
 # ---- 2. inputs -----------------------------------------------------------------------------------------
@@ -161,11 +173,15 @@ framelens_embed() {  # framelens_embed NAME PRECISION: the embeddings for the co
 }
 st_run() {  # st_run NAME BACKEND
   "$PY" "$ROOT/bench/st_baseline.py" "$BENCH_DIR/$1.txt" --backend "$2" --threads "$THREADS" --repeat "$REPEAT" \
-    --out "$RAW/st_$1_$2.npy" 2> "$RAW/st_$1_$2.log" | tee "$RAW/st_$1_$2.json"
+    --work-dir "$BENCH_DIR/st-model" --out "$RAW/st_$1_$2.npy" 2> "$RAW/st_$1_$2.log" | tee "$RAW/st_$1_$2.json"
+}
+fastembed_run() {  # fastembed_run NAME: fastembed-rs, spinning as its users get it (on)
+  "$FASTEMBED_BIN" "$BENCH_DIR/$1.txt" --threads "$THREADS" --repeat "$REPEAT" --batch 32 \
+    --out "$RAW/fastembed_$1.npy" 2> "$RAW/fastembed_$1.log" | tee "$RAW/fastembed_$1.json"
 }
 
 for name in "${INPUTS[@]}"; do
-  for p in fp32 bf16; do
+  for p in $PRECISIONS; do
     if (( HAVE_BENCH )); then
       clean_run "framelens $p on $name" "framelens_${name}_$p" framelens_bench "$name" "$p"
       framelens_embed "$name" "$p"  # untimed: no need for a quiet machine
@@ -176,11 +192,14 @@ for name in "${INPUTS[@]}"; do
   for b in $BACKENDS; do
     clean_run "sentence-transformers/$b on $name" "st_${name}_$b" st_run "$name" "$b"
   done
+  if [[ "$FASTEMBED" == 1 ]]; then
+    clean_run "fastembed-rs on $name" "fastembed_${name}" fastembed_run "$name"
+  fi
 done
 cat /proc/loadavg > "$RAW/loadavg_end.txt"
 
 # ---- 5. the report -------------------------------------------------------------------------------------
 "$PY" "$ROOT/bench/report.py" --bench-dir "$BENCH_DIR" --framelens "$FRAMELENS" --inputs "${INPUTS[@]}" \
-  --backends $BACKENDS --have-bench "$HAVE_BENCH"
+  --backends $BACKENDS --precisions $PRECISIONS --fastembed "$FASTEMBED" --have-bench "$HAVE_BENCH"
 log "wrote $BENCH_DIR/encoder-report.md"
 cat "$BENCH_DIR/encoder-report.md"

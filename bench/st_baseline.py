@@ -10,7 +10,12 @@ inputs by character length, pads each batch of 32 to its longest row and truncat
   --backend openvino  sentence-transformers' OpenVINO backend (exports the model through optimum-intel at
                       load time, outside the timing; INFERENCE_NUM_THREADS=N; on CPUs with bf16 units the
                       OpenVINO CPU plugin runs in bf16 by default: the JSON says which precision it used)
-  --backend onnx      sentence-transformers' ONNX backend (needs `pip install "sentence-transformers[onnx]"`)
+  --backend onnx      sentence-transformers' ONNX backend (needs `pip install "sentence-transformers[onnx]"`),
+                      fp32 on ONNX Runtime's CPU provider (the ONNX export is made at load time, outside the timing)
+  --backend onnx-int8 the same backend on sentence-transformers' own int8 export for avx512_vnni CPUs
+                      (`export_dynamic_quantized_onnx_model(model, "avx512_vnni", ...)`: optimum's dynamic
+                      quantization, activations quantized per batch tensor at run time), made once into a copy
+                      of the model folder under --work-dir, outside the timing
 
 Timing: model load, then one warm-up encode of the first 64 rows, then one timed encode of every row
 (--repeat N times, best run reported). Prints one JSON line:
@@ -71,7 +76,9 @@ def padding_counts(model, lines, batch_size):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("input", help="text file, one paragraph per line")
-    ap.add_argument("--backend", choices=["torch", "openvino", "onnx"], default="torch")
+    ap.add_argument("--backend", choices=["torch", "openvino", "onnx", "onnx-int8"], default="torch")
+    ap.add_argument("--work-dir", default=os.path.join("target", "bench", "st-model"),
+                    help="writable copy of the model folder for the ONNX exports (onnx, onnx-int8)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--warmup", type=int, default=64, help="rows encoded once before timing")
@@ -100,7 +107,7 @@ def main():
 
         model_kwargs = {"ov_config": {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": str(a.threads)}}
         info["openvino"] = openvino.__version__
-    elif a.backend == "onnx":
+    elif a.backend in ("onnx", "onnx-int8"):
         import onnxruntime as ort
 
         so = ort.SessionOptions()
@@ -109,9 +116,30 @@ def main():
         model_kwargs = {"provider": "CPUExecutionProvider", "session_options": so}
         info["onnxruntime"] = ort.__version__
 
+    backend, model_dir = a.backend, a.model
+    if a.backend in ("onnx", "onnx-int8"):
+        # ST writes its ONNX exports into the model folder: work on a copy, never on the shared cache.
+        import shutil
+
+        model_dir = os.path.abspath(a.work_dir)
+        if not os.path.isfile(os.path.join(model_dir, "config.json")):
+            shutil.copytree(a.model, model_dir, dirs_exist_ok=True)
+        backend = "onnx"
+    if a.backend == "onnx-int8":
+        qfile = os.path.join(model_dir, "onnx", "model_qint8_avx512_vnni.onnx")
+        if not os.path.isfile(qfile):
+            from sentence_transformers import export_dynamic_quantized_onnx_model
+
+            fp = SentenceTransformer(model_dir, device="cpu", backend="onnx", local_files_only=True)
+            fp.save_pretrained(model_dir)  # keeps onnx/model.onnx beside the model
+            export_dynamic_quantized_onnx_model(fp, "avx512_vnni", model_dir)
+            del fp
+        model_kwargs["file_name"] = os.path.join("onnx", "model_qint8_avx512_vnni.onnx")
+        info["onnx_file"] = model_kwargs["file_name"]
+
     t0 = time.perf_counter()
     model = SentenceTransformer(
-        a.model, device="cpu", backend=a.backend, local_files_only=True, model_kwargs=model_kwargs or None
+        model_dir, device="cpu", backend=backend, local_files_only=True, model_kwargs=model_kwargs or None
     )
     load_s = time.perf_counter() - t0
 
