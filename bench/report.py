@@ -88,10 +88,17 @@ def svg_chart(points, title):
         if ymin <= v <= ymax:
             out.append(f'<line x1="{L - 5}" y1="{ly(v):.1f}" x2="{W - R}" y2="{ly(v):.1f}" stroke="#ddd"/>'
                        f'<text x="{L - 8}" y="{ly(v) + 4:.1f}" text-anchor="end">1e{e}</text>')
-    for (label, x, _), y in zip(points, ys):
+    placed = []  # label boxes (x0, x1, y): labels of points on one line are moved down until they fit
+    for (label, x, _), y in sorted(zip(points, ys), key=lambda p: p[0][1]):
         colour = "#c0392b" if label.startswith("framelens") else "#2c3e50"
-        out.append(f'<circle cx="{lx(x):.1f}" cy="{ly(y):.1f}" r="5" fill="{colour}"/>'
-                   f'<text x="{lx(x) + 8:.1f}" y="{ly(y) + 4:.1f}">{label}</text>')
+        cx, cy = lx(x), ly(y)
+        tx, ty, width = cx + 8, cy + 4, 7 * len(label)
+        while any(abs(ty - py) < 13 and tx < px1 and px0 < tx + width for px0, px1, py in placed):
+            ty += 14
+        placed.append((tx, tx + width, ty))
+        leader = f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{tx - 2:.1f}" y2="{ty - 4:.1f}" stroke="#999"/>' if ty != cy + 4 else ""
+        out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{colour}"/>{leader}'
+                   f'<text x="{tx:.1f}" y="{ty:.1f}">{label}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -330,7 +337,7 @@ def main():
     if pts:
         (bd / "throughput-fidelity.svg").write_text(svg_chart(pts, "Encoder throughput against fidelity"))
         md += ["Chart: `throughput-fidelity.svg` (throughput on the news paragraphs against 1 − mean cosine to "
-               "sentence-transformers/torch; lower and further right is better).", ""]
+               "sentence-transformers/torch, log scale: higher and further right is better).", ""]
     (bd / "encoder-report.md").write_text("\n".join(md))
     (bd / "results.json").write_text(json.dumps(
         [dict(r, input_name=k[1]) for k, r in sorted(recs.items())], indent=1, default=float))

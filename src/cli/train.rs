@@ -97,15 +97,8 @@ pub struct TrainArgs {
     /// Also write the training report as Markdown.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Cross-validation folds.
-    #[arg(long, default_value_t = 5)]
-    pub folds: usize,
-    /// Seed of the fold assignment.
-    #[arg(long, default_value_t = 13)]
-    pub seed: u64,
-    /// L2 strengths to try, comma-separated (default: a grid suited to sentence embeddings).
-    #[arg(long, value_delimiter = ',')]
-    pub l2: Vec<f64>,
+    #[command(flatten)]
+    pub cv: CvArgs,
     /// Use at most N training rows per label (learning curves), drawn with --subsample-seed.
     #[arg(long, value_name = "N")]
     pub per_class: Option<usize>,
@@ -117,6 +110,27 @@ pub struct TrainArgs {
     pub cache: CacheArgs,
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Cross-validation settings shared by `train` and `train-stance`.
+#[derive(Args)]
+pub struct CvArgs {
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+    /// L2 strengths to try, comma-separated (default: a grid suited to sentence embeddings and the task).
+    #[arg(long, value_delimiter = ',')]
+    pub l2: Vec<f64>,
+}
+
+impl CvArgs {
+    /// Training options; an empty `l2_grid` leaves the grid to the trainer (single- or multi-label default).
+    pub fn options(&self) -> TrainOptions {
+        TrainOptions { folds: self.folds, seed: self.seed, l2_grid: self.l2.clone(), ..Default::default() }
+    }
 }
 
 /// `<codebook dir>/<codebook stem>.head.json`.
@@ -131,7 +145,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let model = resolve_model(a.encoder.model.as_deref())?;
     let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
     let opts = FrameTrainOptions {
-        train: TrainOptions { folds: a.folds, seed: a.seed, l2_grid: a.l2.clone(), ..Default::default() },
+        train: a.cv.options(),
         with_codebook_examples: a.with_codebook_examples,
         holdout: a.data_args.holdout()?,
         per_class: a.per_class.map(|n| (n, a.subsample_seed)),
@@ -192,12 +206,8 @@ pub struct TrainStanceArgs {
     pub label_field: String,
     #[arg(long, default_value = "seen?")]
     pub seen_field: String,
-    #[arg(long, default_value_t = 5)]
-    pub folds: usize,
-    #[arg(long, default_value_t = 13)]
-    pub seed: u64,
-    #[arg(long, value_delimiter = ',')]
-    pub l2: Vec<f64>,
+    #[command(flatten)]
+    pub cv: CvArgs,
     #[command(flatten)]
     pub encoder: EncoderArgs,
     #[command(flatten)]
@@ -222,9 +232,9 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
     let dev = dev_path.as_deref().map(|p| read_stance_rows(p, &fields)).transpose()?;
     let model = resolve_model(a.encoder.model.as_deref())?;
     let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
-    let mut opts = TrainOptions { folds: a.folds, seed: a.seed, ..Default::default() };
-    if !a.l2.is_empty() {
-        opts.l2_grid = a.l2.clone();
+    let mut opts = a.cv.options();
+    if opts.l2_grid.is_empty() {
+        opts.l2_grid = TrainOptions::default().l2_grid;
     }
     let total = train.targets.len() + train.texts.len() + dev.as_ref().map_or(0, |d| d.targets.len() + d.texts.len());
     let mut bar = Progress::with_total(Some(total as u64), "texts embedded", a.quiet);

@@ -167,13 +167,17 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
             value: p.frame.clone(),
             expected: format!("{} (manifest.json codebook.frames + other)", frames.join(", ")),
         })?;
-        let s = STANCES.iter().position(|s| *s == p.stance).ok_or_else(|| CompareError::BadLabel {
-            path: path.clone(),
-            line,
-            field: "stance",
-            value: p.stance.clone(),
-            expected: STANCES.join(", "),
-        })?;
+        // An empty stance: the codebook has no stance target, so the run labelled frames only.
+        let s = match p.stance.as_str() {
+            "" => None,
+            st => Some(STANCES.iter().position(|s| *s == st).ok_or_else(|| CompareError::BadLabel {
+                path: path.clone(),
+                line,
+                field: "stance",
+                value: p.stance.clone(),
+                expected: format!("{} (or empty, for a codebook without a stance target)", STANCES.join(", ")),
+            })?),
+        };
         let group = match &key {
             Key::Outlet => non_empty(&p.outlet),
             Key::Month => month_of(&p.published).unwrap_or(UNKNOWN_MONTH).to_string(),
@@ -192,7 +196,9 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
         let unit =
             map.entry(group).or_default().entry(p.doc_id).or_insert_with(|| Unit { counts: vec![0; width], n: 0 });
         unit.counts[f] += 1;
-        unit.counts[n_frames + s] += 1;
+        if let Some(s) = s {
+            unit.counts[n_frames + s] += 1;
+        }
         unit.n += 1;
     }
     if map.is_empty() {

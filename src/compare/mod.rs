@@ -241,6 +241,9 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
     let data = groups::read_groups(run_dir, &opts.by, &frames)?;
     let n_frames = frames.len();
 
+    // A run whose codebook has no stance target has no stance labels: no stance shares then (zeros would
+    // read as "never supportive").
+    let has_stance = data.groups.iter().any(|g| g.totals()[n_frames..].iter().any(|&c| c > 0));
     let mut shares = Vec::new();
     for g in &data.groups {
         let mut rng = bootstrap::rng_for(opts.seed, "shares", &g.name);
@@ -251,6 +254,9 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
         let labels =
             frames.iter().map(|f| (Measure::Frame, f.as_str())).chain(STANCES.iter().map(|s| (Measure::Stance, *s)));
         for (j, (measure, label)) in labels.enumerate() {
+            if measure == Measure::Stance && !has_stance {
+                continue;
+            }
             shares.push(ShareRow {
                 group_by: data.group_by.clone(),
                 group: g.name.clone(),

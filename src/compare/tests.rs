@@ -319,6 +319,28 @@ fn errors_name_file_and_problem() {
 }
 
 #[test]
+fn a_run_without_stance_compares_frames_only() {
+    // A codebook without a stance target leaves the stance column empty: frames are compared as before,
+    // stance has no shares and no test.
+    let r: Vec<Row> = rows()
+        .into_iter()
+        .map(|mut r| {
+            r.6 = "";
+            r
+        })
+        .collect();
+    let c = run(fixture_with(&r, MANIFEST).path(), GroupBy::Outlet);
+    assert!(c.shares.iter().all(|s| s.measure == Measure::Frame));
+    assert!(close(c.independence[0].chi2, 3.15));
+    assert_eq!((c.independence[1].df, c.independence[1].p_value, c.independence[1].n_paragraphs), (0, None, 0));
+    // A stance that is neither empty nor a known label is still an error naming the line.
+    let mut r = rows();
+    r[0].6 = "pro";
+    let msg = compare(fixture_with(&r, MANIFEST).path(), &CompareOptions::default()).unwrap_err().to_string();
+    assert!(msg.contains("paragraphs.csv: line 2: stance `pro`"), "{msg}");
+}
+
+#[test]
 fn single_group_has_no_test_and_no_differences() {
     let r: Vec<Row> = rows().into_iter().filter(|r| r.1 == "X").collect();
     let c = run(fixture_with(&r, MANIFEST).path(), GroupBy::Outlet);

@@ -5,6 +5,8 @@ use crate::corpus::date::parse_date;
 
 /// Furniture is short; longer blocks are only boilerplate through position (bios, trailing zone).
 const MAX_PATTERN_WORDS: usize = 30;
+/// Author bios run to a few sentences; a longer block that opens like one is prose.
+const MAX_BIO_WORDS: usize = 120;
 
 /// Blocks that are exactly one of these (ignoring case and trailing punctuation) are furniture.
 const EXACT: &[&str] = &[
@@ -380,6 +382,12 @@ fn is_disclaimer(s: &str) -> bool {
 /// a bio word somewhere), or `The author is ...`. Position (end of document, or after an
 /// `Author` line) is checked by the caller, since analysis can also describe people.
 pub(super) fn looks_like_bio(s: &str) -> bool {
+    // A bio is a few sentences. A whole article in one block can open like one ("Roy Moore is an outspoken
+    // ...") and sit last in its document: without this limit it was dropped as boilerplate (found on the
+    // Narrative Frames Corpus, whose articles have no paragraph breaks).
+    if s.split_whitespace().count() > MAX_BIO_WORDS {
+        return false;
+    }
     let n = normalize(s.trim_start_matches(['*', '_']));
     if ["the author is ", "the authors are ", "the writer is "].iter().any(|p| n.starts_with(p)) {
         return true;

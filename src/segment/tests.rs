@@ -157,6 +157,22 @@ fn mid_article_credit_does_not_swallow_the_rest() {
 }
 
 #[test]
+fn one_block_article_that_opens_like_a_bio_is_body() {
+    // An article without paragraph breaks whose first words read like a bio ("<Name> is a ..." with a bio
+    // word): it is the last block, so the bio rule alone would make the whole article boilerplate.
+    let opening = "Dana Ortiz is a coastal engineer who previously ran the harbour's research station. ";
+    let body = "The tide line has crept toward the town for a decade, and the council has argued about it. ";
+    let text = format!("{opening}{}The council voted on Monday to fund a new sea wall.", body.repeat(12));
+    let paras = segment(&text);
+    assert_eq!(paras.len(), 1);
+    assert_eq!(paras[0].kind, Kind::Body);
+    // A real bio at the end still is furniture.
+    let text = format!("{}\n\n{opening}", body.repeat(3));
+    let kinds: Vec<Kind> = segment(&text).iter().map(|p| p.kind).collect();
+    assert_eq!(kinds, [Kind::Body, Kind::Boilerplate]);
+}
+
+#[test]
 fn empty_text_has_no_paragraphs() {
     assert!(segment("").is_empty());
     assert!(segment(" \r\n\t\n").is_empty());
