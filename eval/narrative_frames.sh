@@ -29,9 +29,9 @@ for col in frame frames; do
   done
 done
 
-# Trained: one-vs-rest head on the whole article text (train part; articles with no frame are skipped as
-# uncoded by `train`), then `run --head` over all articles and the same article-level eval on dev, which
-# keeps the no-frame articles as empty gold sets. `eval --data --head` scores the dev rows that have a frame.
+# Trained: one-vs-rest head on the whole article text (train part; articles coded `none` are rows with every
+# frame absent), then `run --head` over all articles and the same article-level eval on dev (no-frame articles
+# are empty gold sets). `eval --data --head` scores the same dev rows directly.
 T=(--codebook "$CB" --data "$D" --text-field text --label-field frames --id-field id "${SPLIT[@]}")
 "$FL" train "${T[@]}" --out "$OUT/nfc.head.json" --report "$OUT/nfc.head.report.md" --quiet
 "$FL" run "$D" --id-field id --text-field text --outlet-field source --codebook "$CB" --head "$OUT/nfc.head.json" \

@@ -6,9 +6,9 @@ frame_conflict, frame_moral, frame_economic) and writes one row per labelled art
   id, source, mbfc, date, frames, text, text_paras
 
 - `frames`: the article's frame ids (the codebook eval/codebooks/narrative-frames.toml), `;`-separated, in
-  codebook order. An article coded with none of the five frames (35 of 313) gets an EMPTY cell: for
-  `framelens eval --level article` that is the empty label set (scored), while `framelens train` and
-  `eval --data` read an empty label cell as "not coded yet" and skip the row (see docs/evaluation.md).
+  codebook order. An article coded with none of the five frames (35 of 313) gets `none`: "coded, no frame",
+  the empty label set for `framelens eval --level article`, `train` and `eval --data` alike (an empty cell
+  would mean "not coded yet" and be skipped; see docs/evaluation.md).
 - The one article without annotations (ID 405, all frame cells empty) is left out.
 - `text`: the article as given (one block: the corpus has no paragraph breaks).
 - `text_paras`: the same text with a blank line after every 3rd sentence (sentences split with a simple
@@ -63,7 +63,7 @@ def main():
                 "source": r["source_norm"].strip() or r["source"].strip(),
                 "mbfc": r["mbfc"].strip(),
                 "date": r["date"].strip(),
-                "frames": ";".join(frames),
+                "frames": ";".join(frames) or "none",
                 "text": r["text"].strip(),
                 "text_paras": paragraphs(r["text"]),
             }

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+/// What a coder writes for a text coded with none of the codebook's frames (`train --data`, article-level
+/// gold in `eval`), unless the codebook has a frame of that name.
+pub const NO_FRAME: &str = "none";
+
 /// Stance labels, in the column order of every output.
 pub const STANCE_LABELS: [&str; 3] = ["supportive", "critical", "neutral"];
 

@@ -179,7 +179,10 @@ impl Classifier {
                 .map(|k| ids[k].clone())
                 .collect(),
         };
-        if frames.is_empty() {
+        // Prototypes' and single-label heads' sets always hold the best frame. A multi-label head's set is the
+        // frames that pass their thresholds, which may be none: "no frame" is a coding outcome such heads
+        // learn (`none` rows in `train`), and `frame` still names the best one.
+        if frames.is_empty() && thresholds.is_none() {
             frames.push(ids[best].clone());
         }
         let is_other = !calibrated && self.opts.other_threshold.is_some_and(|t| best_raw < t);
@@ -307,6 +310,8 @@ mod tests {
         assert_eq!(f.frame, "a");
         assert!((f.probs[1] - 1.0 / (1.0 + 0.5f32.exp())).abs() < 1e-6);
         let none = Identity { labels, calibrated: true, thresholds: Some(vec![0.99, 0.99, 0.99]) };
-        assert_eq!(label(none, array![2.0, -0.5, 1.0], "x").frames, vec!["a"], "the best frame when none passes");
+        let f = label(none, array![2.0, -0.5, 1.0], "x");
+        assert!(f.frames.is_empty(), "no frame passes its threshold: {:?}", f.frames);
+        assert_eq!(f.frame, "a", "`frame` still names the best");
     }
 }

@@ -68,7 +68,14 @@ pub fn read_article_gold(
         };
         let mut set = BTreeSet::new();
         for w in written {
-            set.insert(map(&w).map_err(|m| err(format!("line {line}: {m}")))?);
+            match map(&w) {
+                Ok(label) => {
+                    set.insert(label);
+                }
+                // "coded, no frame": the empty set, as an empty cell.
+                Err(_) if w.eq_ignore_ascii_case(crate::codebook::NO_FRAME) => {}
+                Err(m) => return Err(err(format!("line {line}: {m}"))),
+            }
         }
         if out.insert(id.clone(), set).is_some() {
             return Err(err(format!("line {line}: article `{id}` appears twice")));

@@ -6,7 +6,10 @@
 //! `gun_control_regulation` and `Gun Control / Regulation` are the same label). A cell may hold several
 //! labels separated by `label_sep` (`;` by default): the data are then multi-label. A row whose label cell
 //! is empty is *uncoded* (e.g. a row of `framelens sample` output not yet coded) and skipped; the count is
-//! reported. Everything else that cannot be used stops with the file, line and reason: a missing column
+//! reported. A row coded as carrying *no* frame says so with [`NO_FRAME`] (`none`, unless the codebook has a
+//! frame of that name): it becomes an empty label set, which only multi-label data can hold, so it makes the
+//! data multi-label (an article without any of the frames is a real coding outcome, and dropping it as
+//! uncoded would teach a head that every text has a frame). Everything else that cannot be used stops with the file, line and reason: a missing column
 //! (naming the columns found), an empty text, a label that is not in the codebook (naming the codebook's
 //! labels).
 
@@ -14,6 +17,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::codebook::Frame;
+
+pub use crate::codebook::NO_FRAME;
 
 /// Which columns hold what.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -83,6 +88,8 @@ pub enum DataError {
          (supportive), 2/neutral/none (neutral)"
     )]
     UnknownStance { path: PathBuf, line: u64, label: String },
+    #[error("{path} line {line}: `{NO_FRAME}` (no frame) cannot be combined with other labels: `{cell}`")]
+    NoFrameWithLabels { path: PathBuf, line: u64, cell: String },
     #[error("{path}: no coded rows ({uncoded} rows have an empty `{column}` column)")]
     NoRows { path: PathBuf, uncoded: usize, column: String },
 }
@@ -200,6 +207,24 @@ pub fn read_labelled(
         if parts.len() > 1 {
             multi = true;
         }
+        let no_frame = |p: &str| matcher.get(p).is_none() && normalise_label(p) == NO_FRAME;
+        if parts.iter().any(|p| no_frame(p)) {
+            if parts.len() > 1 {
+                return Err(DataError::NoFrameWithLabels {
+                    path: path.to_path_buf(),
+                    line,
+                    cell: label_cell.to_string(),
+                });
+            }
+            multi = true;
+            rows.push(LabelledRow {
+                line,
+                id: id_col.map(|c| cell(c).trim().to_string()),
+                text: text.to_string(),
+                labels: Vec::new(),
+            });
+            continue;
+        }
         for part in parts {
             let Some(i) = matcher.get(part) else {
                 return Err(DataError::UnknownLabel {
@@ -290,6 +315,25 @@ mod tests {
         assert_eq!(d.rows[2].line, 5);
         assert_eq!(d.rows[2].id.as_deref(), Some("d"));
         assert_eq!(d.label_counts(), vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn none_is_a_coded_row_without_frames() {
+        let (_d, p) = write("text,label\nx,Politics\ny,None\nz,\n");
+        let d = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap();
+        assert!(d.multi_label, "an empty label set makes the data multi-label");
+        assert_eq!(d.rows.iter().map(|r| r.labels.clone()).collect::<Vec<_>>(), vec![vec![1], vec![]]);
+        assert_eq!(d.uncoded, 1);
+        // `none` beside a frame contradicts itself.
+        let (_d, p) = write("text,label\nx,none; politics\n");
+        let err = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("cannot be combined"), "{err}");
+        // A codebook frame called `none` is that frame.
+        let mut f = frames();
+        f[0].id = "none".into();
+        let (_d, p) = write("text,label\nx,none\n");
+        let d = read_labelled(&p, &DataFields::default(), &f, false).unwrap();
+        assert_eq!((d.rows[0].labels.clone(), d.multi_label), (vec![0], false));
     }
 
     #[test]
