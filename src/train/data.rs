@@ -9,9 +9,9 @@
 //! reported. A row coded as carrying *no* frame says so with [`NO_FRAME`] (`none`, unless the codebook has a
 //! frame of that name): it becomes an empty label set, which only multi-label data can hold, so it makes the
 //! data multi-label (an article without any of the frames is a real coding outcome, and dropping it as
-//! uncoded would teach a head that every text has a frame). Everything else that cannot be used stops with the file, line and reason: a missing column
-//! (naming the columns found), an empty text, a label that is not in the codebook (naming the codebook's
-//! labels).
+//! uncoded would teach a head that every text has a frame). Everything else that cannot be used stops with
+//! the file, line and reason: a missing column (naming the columns found), an empty text, a label that is not
+//! in the codebook (naming the codebook's labels).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -216,26 +216,21 @@ pub fn read_labelled(
                     cell: label_cell.to_string(),
                 });
             }
+            // An empty label set: only multi-label data can hold one.
             multi = true;
-            rows.push(LabelledRow {
-                line,
-                id: id_col.map(|c| cell(c).trim().to_string()),
-                text: text.to_string(),
-                labels: Vec::new(),
-            });
-            continue;
-        }
-        for part in parts {
-            let Some(i) = matcher.get(part) else {
-                return Err(DataError::UnknownLabel {
-                    path: path.to_path_buf(),
-                    line,
-                    label: part.to_string(),
-                    known: matcher.known.clone(),
-                });
-            };
-            if !labels.contains(&i) {
-                labels.push(i);
+        } else {
+            for part in parts {
+                let Some(i) = matcher.get(part) else {
+                    return Err(DataError::UnknownLabel {
+                        path: path.to_path_buf(),
+                        line,
+                        label: part.to_string(),
+                        known: matcher.known.clone(),
+                    });
+                };
+                if !labels.contains(&i) {
+                    labels.push(i);
+                }
             }
         }
         rows.push(LabelledRow { line, id: id_col.map(|c| cell(c).trim().to_string()), text: text.to_string(), labels });
