@@ -87,15 +87,18 @@ def svg_chart(points, title):
         v = 10.0 ** e
         if ymin <= v <= ymax:
             out.append(f'<line x1="{L - 5}" y1="{ly(v):.1f}" x2="{W - R}" y2="{ly(v):.1f}" stroke="#ddd"/>'
-                       f'<text x="{L - 8}" y="{ly(v) + 4:.1f}" text-anchor="end">1e{e}</text>')
-    placed = []  # label boxes (x0, x1, y): labels of points on one line are moved down until they fit
+                       f'<text x="{L - 8}" y="{ly(v) + 4:.1f}" text-anchor="end">{"≤ " if v == ymin else ""}1e{e}</text>')
+    # Labels go right of their point, moved down until they overlap neither another label nor a point.
+    dots = [(lx(p[1]) - 6, lx(p[1]) + 6, ly(y) - 6, ly(y) + 6) for p, y in zip(points, ys)]
+    placed = []  # (x0, x1, y0, y1) of each label's box
+    hit = lambda b, o: b[0] < o[1] and o[0] < b[1] and b[2] < o[3] and o[2] < b[3]
     for (label, x, _), y in sorted(zip(points, ys), key=lambda p: p[0][1]):
         colour = "#c0392b" if label.startswith("framelens") else "#2c3e50"
         cx, cy = lx(x), ly(y)
-        tx, ty, width = cx + 8, cy + 4, 7 * len(label)
-        while any(abs(ty - py) < 13 and tx < px1 and px0 < tx + width for px0, px1, py in placed):
-            ty += 14
-        placed.append((tx, tx + width, ty))
+        tx, ty, width = cx + 9, cy + 4, 6.6 * len(label)
+        while any(hit((tx, tx + width, ty - 11, ty + 2), o) for o in placed + dots):
+            ty += 13
+        placed.append((tx, tx + width, ty - 11, ty + 2))
         leader = f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{tx - 2:.1f}" y2="{ty - 4:.1f}" stroke="#999"/>' if ty != cy + 4 else ""
         out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{colour}"/>{leader}'
                    f'<text x="{tx:.1f}" y="{ty:.1f}">{label}</text>')
