@@ -108,7 +108,8 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
         let p = d.join(ARTICLES);
         let mut r = csv::Reader::from_path(&p).map_err(|e| shard_err(&p, e.to_string()))?;
         let h = r.headers().map_err(|e| shard_err(&p, e.to_string()))?.clone();
-        let (id_col, seq_col) = (col(&h, "doc_id", &p)?, col(&h, "doc_seq", &p)?);
+        let [id_col, seq_col] =
+            tables::column_positions(h.iter(), ["doc_id", "doc_seq"], ARTICLES).map_err(|m| shard_err(&p, m))?;
         for rec in r.records() {
             let rec = rec.map_err(|e| shard_err(&p, e.to_string()))?;
             let seq: u64 = rec[seq_col].parse().map_err(|_| shard_err(&p, "bad doc_seq"))?;
@@ -199,10 +200,6 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
     merged.outputs = outputs;
     merged.write(&manifest_path).map_err(io(&manifest_path))?;
     Ok(merged)
-}
-
-fn col(h: &csv::StringRecord, name: &str, p: &Path) -> Result<usize, MergeError> {
-    h.iter().position(|c| c == name).ok_or_else(|| shard_err(p, format!("no column `{name}`")))
 }
 
 /// Every shard K/N present exactly once, unless a partial merge is asked for.

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::agreement::article_label_sets;
 use super::EvalError;
+use crate::export::tables;
 
 /// Label sets keyed by article id.
 pub type ArticleSets = BTreeMap<String, BTreeSet<String>>;
@@ -91,13 +92,9 @@ pub fn article_sets_from_run(paragraphs_csv: &Path, column: &str, threshold: f64
     let err = |message: String| EvalError::Read { path: paragraphs_csv.to_path_buf(), message };
     let mut r = csv::Reader::from_path(paragraphs_csv).map_err(|e| err(e.to_string()))?;
     let header: Vec<String> = r.headers().map_err(|e| err(e.to_string()))?.iter().map(str::to_string).collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| err(format!("no column `{name}`; is this a run's paragraphs.csv?")))
-    };
-    let (doc, kind, lab) = (col("doc_id")?, col("kind")?, col(column)?);
+    let [doc, kind, lab] =
+        tables::column_positions(header.iter().map(String::as_str), ["doc_id", "kind", column], tables::PARAGRAPHS)
+            .map_err(err)?;
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| err(e.to_string()))?;

@@ -20,6 +20,25 @@ pub const OUTLETS: &str = "outlets.csv";
 pub const REJECTS: &str = "rejects.csv";
 pub const MANIFEST: &str = "manifest.json";
 
+/// Positions of the `names` columns in the header of a run's `table` (read back by `eval`, `sample` and
+/// `merge`), or a message naming the first missing column: the one place that finds columns by name, so a
+/// renamed column fails the same way everywhere.
+pub fn column_positions<'a, const N: usize>(
+    header: impl IntoIterator<Item = &'a str>,
+    names: [&str; N],
+    table: &str,
+) -> Result<[usize; N], String> {
+    let header: Vec<&str> = header.into_iter().collect();
+    let mut out = [0; N];
+    for (slot, name) in out.iter_mut().zip(names) {
+        *slot = header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| format!("no column `{name}`: is this a run's {table}?"))?;
+    }
+    Ok(out)
+}
+
 /// Columns of `paragraphs.csv` before the optional `score_<frame>` columns.
 pub const PARAGRAPH_COLUMNS: [&str; 19] = [
     "doc_id",

@@ -10,6 +10,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::evaluate::shuffle;
+use crate::export::tables;
 
 /// How paragraphs are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,22 +76,12 @@ pub fn sample_paragraphs(
     let err = |message: String| SampleError::Read { path: paragraphs_csv.to_path_buf(), message };
     let mut r = csv::Reader::from_path(paragraphs_csv).map_err(|e| err(e.to_string()))?;
     let header: Vec<String> = r.headers().map_err(|e| err(e.to_string()))?.iter().map(str::to_string).collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| err(format!("no column `{name}`: is this a run's paragraphs.csv?")))
-    };
-    let c = [
-        col("doc_id")?,
-        col("outlet")?,
-        col("para_index")?,
-        col("frame")?,
-        col("frame_score")?,
-        col("frame_margin")?,
-        col("text")?,
-        col("kind")?,
-    ];
+    let c = tables::column_positions(
+        header.iter().map(String::as_str),
+        ["doc_id", "outlet", "para_index", "frame", "frame_score", "frame_margin", "text", "kind"],
+        tables::PARAGRAPHS,
+    )
+    .map_err(err)?;
     let mut rows = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| err(e.to_string()))?;
