@@ -270,7 +270,10 @@ done
 cached_at_kill=$(cache_entries "$victim_cache")
 log "cancelled array task ${array_id}_$victim mid-run ($cached_at_kill embeddings in its cache)"
 
-for _ in $(seq 120); do
+# Slurm may keep the afterok merge job pending until every other array task has ended (here: the last
+# shard, started only when a slot freed, runs ~50 s more), so wait up to 5 minutes, not 1 (a CI run once timed
+# out 10 s before the last shard ended).
+for _ in $(seq 600); do
   st=$(job_state "$merge_id")
   [[ $st == CANCELLED* ]] && break
   sleep 0.5
