@@ -75,23 +75,28 @@ fn long_inputs_are_windowed_unless_truncated() {
 }
 
 /// A row's embedding must not depend on its batch: whole file, reversed, and halves give identical bits.
-fn assert_batch_independent(precision: PrecisionChoice) {
-    let tmp = tempfile::tempdir().unwrap();
-    let m = tiny_model(tmp.path());
-    let texts = common::tiny_sentences();
-    let all = embed(&m, precision, false, &texts);
-    let mut rev_texts = texts.clone();
+fn assert_rows_batch_independent(what: &str, texts: &[String], embed: impl Fn(&[String]) -> ndarray::Array2<f32>) {
+    let all = embed(texts);
+    let mut rev_texts = texts.to_vec();
     rev_texts.reverse();
-    let rev = embed(&m, precision, false, &rev_texts);
+    let rev = embed(&rev_texts);
     let (a, b) = texts.split_at(texts.len() / 2);
-    let first = embed(&m, precision, false, a);
-    let second = embed(&m, precision, false, b);
+    let first = embed(a);
+    let second = embed(b);
     for i in 0..texts.len() {
         let r = rev.row(texts.len() - 1 - i);
         let h = if i < a.len() { first.row(i) } else { second.row(i - a.len()) };
-        assert_eq!(all.row(i), r, "row {i} changed when the input was reversed");
-        assert_eq!(all.row(i), h, "row {i} changed when the input was halved");
+        assert_eq!(all.row(i), r, "{what} row {i} changed when the input was reversed");
+        assert_eq!(all.row(i), h, "{what} row {i} changed when the input was halved");
     }
+}
+
+fn assert_batch_independent(precision: PrecisionChoice) {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    assert_rows_batch_independent(&format!("{precision:?}"), &common::tiny_sentences(), |t| {
+        embed(&m, precision, false, t)
+    });
 }
 
 #[test]
@@ -233,18 +238,7 @@ fn int8_rows_do_not_depend_on_their_batch() {
     let m = tiny_int8_model(tmp.path());
     let texts = common::tiny_sentences();
     for scheme in Int8Scheme::ALL {
-        let all = embed_int8(&m, scheme, &texts);
-        let mut rev_texts = texts.clone();
-        rev_texts.reverse();
-        let rev = embed_int8(&m, scheme, &rev_texts);
-        let (a, b) = texts.split_at(texts.len() / 2);
-        let first = embed_int8(&m, scheme, a);
-        let second = embed_int8(&m, scheme, b);
-        for i in 0..texts.len() {
-            let h = if i < a.len() { first.row(i) } else { second.row(i - a.len()) };
-            assert_eq!(all.row(i), rev.row(texts.len() - 1 - i), "{scheme} row {i}: reversed input changed it");
-            assert_eq!(all.row(i), h, "{scheme} row {i}: halving the input changed it");
-        }
+        assert_rows_batch_independent(&format!("int8-{scheme}"), &texts, |t| embed_int8(&m, scheme, t));
     }
 }
 
