@@ -229,6 +229,21 @@ fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
     let rows = read_csv(&sheet);
     assert_eq!(rows.len(), 60);
     assert!(rows.iter().all(|r| r["label"].is_empty()));
+    // The model's labels are hidden by default: they would steer the coders.
+    assert!(rows.iter().all(|r| !r.contains_key("predicted_frame") && !r.contains_key("frame_score")));
+    let shown = tmp.path().join("tocode-shown.csv");
+    framelens()
+        .arg("sample")
+        .arg(&run)
+        .args(["--n", "60", "--by", "outlet", "--seed", "3", "--show-predictions", "--out"])
+        .arg(&shown)
+        .assert()
+        .success();
+    let shown = read_csv(&shown);
+    let predicted = |r: &BTreeMap<String, String>| r["predicted_frame"].clone();
+    assert!(shown.iter().all(|r| !predicted(r).is_empty() && r["label"].is_empty()));
+    // The same draw, only with the model's labels added.
+    assert!(shown.iter().zip(&rows).all(|(s, r)| s["text"] == r["text"]));
     let mut per_outlet: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &rows {
         *per_outlet.entry(r["outlet"].as_str()).or_default() += 1;
@@ -238,14 +253,19 @@ fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
     train(&sheet, &tmp.path().join("h.json"), &[]).failure();
     let gold = read_csv(&root().join("corpora/sample/gold.csv"));
     let mut w = csv::Writer::from_path(&sheet).unwrap();
-    let header: Vec<&str> = framelens::train::sample::HEADER.to_vec();
+    let header = framelens::train::sample::header(false);
     w.write_record(&header).unwrap();
     for r in &rows {
         let g =
             gold.iter().find(|g| g["doc_id"] == r["doc_id"] && r["text"].starts_with(g["text_prefix"].trim())).unwrap();
-        let mut rec: Vec<String> = header.iter().map(|h| r[*h].clone()).collect();
-        rec[8] = g["frame"].clone();
-        rec[9] = g["stance"].clone();
+        let rec: Vec<String> = header
+            .iter()
+            .map(|h| match *h {
+                "label" => g["frame"].clone(),
+                "stance" => g["stance"].clone(),
+                _ => r[*h].clone(),
+            })
+            .collect();
         w.write_record(&rec).unwrap();
     }
     w.flush().unwrap();

@@ -28,6 +28,10 @@ pub struct SampleArgs {
     /// The coding sheet to write (empty `label` and `stance` columns; `framelens train --data` reads it back).
     #[arg(long)]
     pub out: PathBuf,
+    /// Add the model's labels (predicted_frame, frame_score, frame_margin, predicted_stance). Off by
+    /// default: seeing them steers coders toward the model.
+    #[arg(long)]
+    pub show_predictions: bool,
 }
 
 pub fn run(a: SampleArgs) -> anyhow::Result<()> {
@@ -42,7 +46,7 @@ pub fn run(a: SampleArgs) -> anyhow::Result<()> {
         exclude.extend(coded_texts(f)?);
     }
     let rows = sample_paragraphs(&csv, a.n, strategy, a.seed, &exclude)?;
-    write_sample(&a.out, &rows)?;
+    write_sample(&a.out, &rows, a.show_predictions)?;
     eprintln!("wrote {} paragraphs to code to {}", rows.len(), a.out.display());
     if rows.len() < a.n {
         eprintln!("note: only {} body paragraphs were available", rows.len());

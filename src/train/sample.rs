@@ -2,6 +2,10 @@
 //! outlets, or the least certain ones (smallest margin between the two best frames) for the next round.
 //! The CSV it writes has empty `label` and `stance` columns; once coded it is accepted back by
 //! `framelens train --data` (text + label) and by `framelens eval --gold` (doc_id + text_prefix + label).
+//!
+//! The model's labels are left out of the sheet unless asked for (`--show-predictions`): a coder who sees
+//! "predicted_frame: victim_protection" next to the text is steered toward it, and agreement with the
+//! model measured on such codes is inflated.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -32,6 +36,8 @@ pub struct SampleRow {
     pub frame: String,
     pub frame_score: String,
     pub frame_margin: String,
+    /// The model's stance (empty when the run had no stance target or the CSV has no `stance` column).
+    pub stance: String,
     pub text: String,
 }
 
@@ -50,19 +56,19 @@ pub enum SampleError {
 /// Characters of a paragraph written to `text_prefix` (what `eval --gold` matches on).
 pub const PREFIX_CHARS: usize = 60;
 
-/// The output header.
-pub const HEADER: [&str; 10] = [
-    "doc_id",
-    "outlet",
-    "para_index",
-    "text_prefix",
-    "predicted_frame",
-    "frame_score",
-    "frame_margin",
-    "text",
-    "label",
-    "stance",
-];
+/// The model's output, written only with `--show-predictions`, between `text_prefix` and `text`.
+pub const PREDICTION_COLUMNS: [&str; 4] = ["predicted_frame", "frame_score", "frame_margin", "predicted_stance"];
+
+/// The sheet's columns: the paragraph's identity, then (when shown) the model's labels, then the text
+/// and the empty columns to code.
+pub fn header(show_predictions: bool) -> Vec<&'static str> {
+    let mut h = vec!["doc_id", "outlet", "para_index", "text_prefix"];
+    if show_predictions {
+        h.extend(PREDICTION_COLUMNS);
+    }
+    h.extend(["text", "label", "stance"]);
+    h
+}
 
 /// Draws `n` body paragraphs from a run's `paragraphs.csv`, leaving out texts in `exclude` (already coded).
 /// Rows come back in corpus order (document, then paragraph), whatever the strategy.
@@ -82,6 +88,7 @@ pub fn sample_paragraphs(
         tables::PARAGRAPHS,
     )
     .map_err(err)?;
+    let stance = header.iter().position(|h| h == "stance");
     let mut rows = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| err(e.to_string()))?;
@@ -96,6 +103,7 @@ pub fn sample_paragraphs(
             frame: g(3),
             frame_score: g(4),
             frame_margin: g(5),
+            stance: stance.and_then(|i| rec.get(i)).unwrap_or("").to_string(),
             text: g(6),
         });
     }
@@ -157,26 +165,20 @@ pub fn coded_texts(path: &Path) -> Result<HashSet<String>, SampleError> {
     Ok(out)
 }
 
-/// Writes the coding sheet (empty `label` and `stance` columns) atomically.
-pub fn write_sample(path: &Path, rows: &[SampleRow]) -> Result<(), SampleError> {
+/// Writes the coding sheet (empty `label` and `stance` columns) atomically, with the model's labels only
+/// when `show_predictions`.
+pub fn write_sample(path: &Path, rows: &[SampleRow], show_predictions: bool) -> Result<(), SampleError> {
     let io = |source| SampleError::Write { path: path.to_path_buf(), source };
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(HEADER).map_err(|e| io(std::io::Error::other(e)))?;
+    w.write_record(header(show_predictions)).map_err(|e| io(std::io::Error::other(e)))?;
     for r in rows {
         let prefix: String = r.text.chars().take(PREFIX_CHARS).collect();
-        w.write_record([
-            &r.doc_id,
-            &r.outlet,
-            &r.para_index,
-            &prefix,
-            &r.frame,
-            &r.frame_score,
-            &r.frame_margin,
-            &r.text,
-            "",
-            "",
-        ])
-        .map_err(|e| io(std::io::Error::other(e)))?;
+        let mut record: Vec<&str> = vec![&r.doc_id, &r.outlet, &r.para_index, &prefix];
+        if show_predictions {
+            record.extend([r.frame.as_str(), &r.frame_score, &r.frame_margin, &r.stance]);
+        }
+        record.extend([r.text.as_str(), "", ""]);
+        w.write_record(&record).map_err(|e| io(std::io::Error::other(e)))?;
     }
     let bytes = w.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
     crate::atomic::write_atomic(path, &bytes).map_err(io)
@@ -188,15 +190,15 @@ mod tests {
 
     fn run_csv(dir: &Path) -> PathBuf {
         let p = dir.join("paragraphs.csv");
-        let mut s = String::from("doc_id,outlet,para_index,kind,frame,frame_score,frame_margin,text\n");
+        let mut s = String::from("doc_id,outlet,para_index,kind,frame,frame_score,frame_margin,stance,text\n");
         for o in ["A", "B", "C"] {
             for i in 0..(if o == "C" { 2 } else { 10 }) {
                 s += &format!(
-                    "{o}/doc,{o},{i},body,f,0.9,{},\"{o} paragraph {i}\"\n",
+                    "{o}/doc,{o},{i},body,f,0.9,{},neutral,\"{o} paragraph {i}\"\n",
                     (i as f64) / 10.0 + if o == "B" { 0.05 } else { 0.0 }
                 );
             }
-            s += &format!("{o}/doc,{o},99,heading,,,,\"{o} heading\"\n");
+            s += &format!("{o}/doc,{o},99,heading,,,,,\"{o} heading\"\n");
         }
         std::fs::write(&p, s).unwrap();
         p
@@ -219,10 +221,63 @@ mod tests {
         let excl: HashSet<String> = ["A paragraph 0".to_string()].into();
         let u = sample_paragraphs(&p, 1, Strategy::Uncertain, 3, &excl).unwrap();
         assert_ne!(u[0].text, "A paragraph 0");
+    }
+
+    /// The sheet read back by column name, as `train --data` and `eval --gold` read it.
+    fn read_sheet(path: &Path) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        let h: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+        let rows =
+            r.records().map(|x| h.iter().cloned().zip(x.unwrap().iter().map(str::to_string)).collect()).collect();
+        (h, rows)
+    }
+
+    #[test]
+    fn the_sheet_hides_the_models_labels_by_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = sample_paragraphs(&run_csv(dir.path()), 4, Strategy::Random, 1, &HashSet::new()).unwrap();
         let out = dir.path().join("tocode.csv");
-        write_sample(&out, &by).unwrap();
+        write_sample(&out, &rows, false).unwrap();
+        let (h, sheet) = read_sheet(&out);
+        assert_eq!(h, ["doc_id", "outlet", "para_index", "text_prefix", "text", "label", "stance"]);
         let text = std::fs::read_to_string(&out).unwrap();
-        assert!(text.starts_with("doc_id,outlet,para_index,text_prefix,predicted_frame"));
-        assert!(text.lines().nth(1).unwrap().ends_with(",,"));
+        assert!(!text.contains("0.9"), "a score leaked into the sheet: {text}");
+        for (r, s) in rows.iter().zip(&sheet) {
+            assert_eq!(
+                (&s["doc_id"], &s["text"], &s["label"], &s["stance"]),
+                (&r.doc_id, &r.text, &"".into(), &"".into())
+            );
+            assert!(r.text.starts_with(&s["text_prefix"]));
+        }
+    }
+
+    #[test]
+    fn show_predictions_adds_the_models_labels_before_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = sample_paragraphs(&run_csv(dir.path()), 4, Strategy::Random, 1, &HashSet::new()).unwrap();
+        let out = dir.path().join("tocode.csv");
+        write_sample(&out, &rows, true).unwrap();
+        let (h, sheet) = read_sheet(&out);
+        assert_eq!(
+            h,
+            [
+                "doc_id",
+                "outlet",
+                "para_index",
+                "text_prefix",
+                "predicted_frame",
+                "frame_score",
+                "frame_margin",
+                "predicted_stance",
+                "text",
+                "label",
+                "stance"
+            ]
+        );
+        for (r, s) in rows.iter().zip(&sheet) {
+            assert_eq!((&s["predicted_frame"], &s["frame_score"]), (&"f".to_string(), &"0.9".to_string()));
+            assert_eq!((&s["frame_margin"], &s["predicted_stance"]), (&r.frame_margin, &"neutral".to_string()));
+            assert_eq!((&s["text"], &s["label"]), (&r.text, &String::new()));
+        }
     }
 }
