@@ -11,6 +11,7 @@ pub mod classify;
 pub mod codebook;
 pub mod compare;
 pub mod corpus;
+pub mod display;
 pub mod encode;
 pub mod evaluate;
 pub mod export;

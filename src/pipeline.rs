@@ -513,6 +513,7 @@ fn build_manifest(
             version: cb.codebook.version.clone(),
             frames: cb.codebook.frames.iter().map(|f| f.id.clone()).collect(),
             stance_target: cb.codebook.stance_targets.first().map(|t| t.id.clone()),
+            cues: manifest::CodebookCues::of(&cb.codebook),
         },
         options: serde_json::json!({
             "format": opts.format,

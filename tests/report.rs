@@ -126,7 +126,7 @@ fn time_chart_equals_monthly_shares_of_paragraphs_csv() {
         assert_eq!(bar["data-n"], total.to_string());
     }
     assert_eq!(points.len(), expected);
-    assert!(html.contains("6 classified paragraph(s) are left out of the timeline"));
+    assert!(html.contains("6 classified paragraphs left out of the timeline"));
     assert!(html.contains("late autumn 2025"));
 }
 
@@ -176,7 +176,7 @@ fn summary_shows_the_manifest() {
         "enforcement-discourse 1.0.0",
         "152 body (classified), 32 headings, 131 boilerplate",
         "crackdown narrative",
-        "χ² = 40.307, df = 18, p = 0.002, Cramér's V = 0.297",
+        "χ² = 40.307, df = 18, p = 0.002, Cramér's V = 0.297 (152 paragraphs, 4 groups)",
     ] {
         assert!(html.contains(needle), "missing {needle:?}");
     }
@@ -271,4 +271,219 @@ fn an_empty_run_still_gives_a_report_and_a_workbook() {
     // Frames fall back to the share_ columns of outlets.csv.
     assert!(html.contains("victim protection"));
     framelens::export::write_workbook(d).unwrap();
+}
+
+/// Rewrites the copy's `manifest.json` with `edit`.
+fn edit_manifest(dir: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut m);
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+}
+
+/// Cue chips of the typical paragraphs: `(data-owner, cues)` per group, in page order.
+fn cue_groups(html: &str) -> Vec<(String, Vec<String>)> {
+    html.split("<span class=\"cue-group\" data-owner=\"")
+        .skip(1)
+        .map(|g| {
+            let owner = common::unescape(&g[..g.find('"').unwrap()]);
+            let body = &g[..g.find("</span></span>").map_or(g.len(), |i| i + 7)];
+            let cues = body
+                .split("<span class=\"cue\">")
+                .skip(1)
+                .map(|c| common::unescape(&c[..c.find("</span>").unwrap()]))
+                .collect();
+            (owner, cues)
+        })
+        .collect()
+}
+
+#[test]
+fn cue_chips_are_grouped_under_the_frame_or_stance_they_are_cues_of() {
+    let dir = sample_copy(true);
+    let codebook =
+        framelens::codebook::load(std::path::Path::new("models/codebooks/enforcement-discourse.toml")).unwrap();
+    let cues = framelens::export::manifest::CodebookCues::of(&codebook.codebook);
+    edit_manifest(dir.path(), |m| m["codebook"]["cues"] = serde_json::to_value(&cues).unwrap());
+    let html = report(dir.path());
+    let groups = cue_groups(&html);
+    assert!(!groups.is_empty(), "no grouped cue chips");
+    let lower = |v: &[String]| v.iter().map(|c| c.to_lowercase()).collect::<Vec<_>>();
+    for (owner, chips) in &groups {
+        assert!(!chips.is_empty(), "{owner}: empty group");
+        let list = match owner.split_once(':') {
+            Some(("frame", f)) => lower(&cues.frames[f]),
+            Some(("stance", s)) => lower(&cues.stance[s]),
+            _ => {
+                // Ownerless chips are in no list at all.
+                for c in chips {
+                    assert!(cues.frames.values().chain(cues.stance.values()).all(|l| !lower(l).contains(c)), "{c}");
+                }
+                continue;
+            }
+        };
+        for c in chips {
+            assert!(list.contains(&c.to_lowercase()), "{c:?} is not a cue of {owner}");
+        }
+    }
+    // Every cue of the evidence is shown: the chips of the first paragraph with cues are its cues.
+    assert!(groups.iter().any(|(o, _)| o.starts_with("frame:")));
+}
+
+#[test]
+fn without_the_runs_cue_lists_chips_stay_flat() {
+    let dir = sample_copy(true);
+    // A codebook file that is not the one the run used must not be used to group cues.
+    edit_manifest(dir.path(), |m| m["codebook"]["sha256"] = serde_json::json!("0".repeat(64)));
+    let html = report(dir.path());
+    assert!(html.contains("<span class=\"cue\">"));
+    assert!(cue_groups(&html).is_empty());
+}
+
+#[test]
+fn tiny_p_values_read_as_a_bound() {
+    let dir = sample_copy(true);
+    let path = dir.path().join("independence.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let csv = Csv::read(&path);
+    let p = csv.col("p_value");
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    cells[p] = "3.200e-9".into();
+    lines[1] = cells.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let html = report(dir.path());
+    assert!(html.contains(", p < 0.001, "), "no bound for a tiny p-value");
+    assert!(!html.contains("e-9,") && !html.contains("3.2e-9 "));
+    assert!(html.contains("data-p-value=\"0.0000000032\""));
+}
+
+#[test]
+fn heat_map_keeps_the_outlets_with_most_articles_and_says_how_many_are_left_out() {
+    use framelens::export::report::{write_report_with, ReportOptions};
+    use framelens::export::run_tables::ComparisonFiles;
+    let dir = sample_copy(true);
+    // The sample's outlets all have six articles: give two of them more.
+    let big = ["Mekong Policy Review", "meridian-wire"];
+    let path = dir.path().join("comparison.csv");
+    let csv = Csv::read(&path);
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&csv.headers).unwrap();
+    for r in &csv.rows {
+        let mut r = r.clone();
+        if big.contains(&r[csv.col("group")].as_str()) {
+            r[csv.col("n_articles")] = "9".into();
+        }
+        w.write_record(&r).unwrap();
+    }
+    w.flush().unwrap();
+    let files = ComparisonFiles::outlet(dir.path());
+    let path = write_report_with(dir.path(), &files, &ReportOptions { heatmap_groups: 2 }).unwrap();
+    let html = std::fs::read_to_string(path).unwrap();
+    let cells = tags_with(&html, "data-jsd");
+    assert_eq!(cells.len(), 4);
+    for c in &cells {
+        for g in [&c["data-group-a"], &c["data-group-b"]] {
+            assert!(big.contains(&g.as_str()), "{g} is not among the two largest");
+        }
+    }
+    assert!(html.contains(&format!("id=\"{CHART_DISTANCES}\" data-left-out=\"2\"")));
+    assert!(html.contains("Showing the 2 outlets with the most articles; 2 outlets with fewer left out"));
+    // By default (20) all four outlets are shown.
+    let html = report(dir.path());
+    assert_eq!(tags_with(&html, "data-jsd").len(), 16);
+    assert!(html.contains("data-left-out=\"0\"") && !html.contains("with fewer left out"));
+}
+
+#[test]
+fn long_titles_are_cut_to_fit() {
+    let dir = sample_copy(true);
+    let long_corpus = format!("/data/{}/commentary.jsonl", "very-long-folder-name".repeat(10));
+    edit_manifest(dir.path(), |m| m["corpus"] = serde_json::json!(long_corpus));
+    let path = dir.path().join("paragraphs.csv");
+    let csv = Csv::read(&path);
+    let long_title = format!("{} End", "A headline that goes on and on ".repeat(10));
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&csv.headers).unwrap();
+    for r in &csv.rows {
+        let mut r = r.clone();
+        r[csv.col("title")] = long_title.clone();
+        w.write_record(&r).unwrap();
+    }
+    w.flush().unwrap();
+    let html = report(dir.path());
+    let h1 = &html[html.find("<h1>").unwrap()..html.find("</h1>").unwrap()];
+    assert!(h1.contains(&format!("title=\"{long_corpus}\"")), "{h1}");
+    assert!(h1.chars().filter(|c| c.is_alphanumeric()).count() < long_corpus.len() + 100);
+    assert!(!html.contains(&format!(">{long_title}<")), "an article title is shown whole");
+    assert!(html.contains(&format!("<span title=\"{long_title}\">")));
+    assert!(html.contains("overflow-wrap: anywhere"));
+}
+
+#[test]
+fn a_comparison_by_month_gets_its_own_report_and_workbook() {
+    use framelens::compare::{compare, write, CompareOptions, GroupBy};
+    use framelens::export::report::{write_report_with, ReportOptions};
+    use framelens::export::xlsx::write_workbook_with;
+    let dir = sample_copy(true);
+    let d = dir.path();
+    let outlet_report = std::fs::read(framelens::export::write_report(d).unwrap()).unwrap();
+    let before: Vec<Vec<u8>> = common::COMPARE_FILES.iter().map(|f| std::fs::read(d.join(f)).unwrap()).collect();
+    let opts = CompareOptions { by: GroupBy::Month, resamples: 50, ..Default::default() };
+    let files = write(d, &compare(d, &opts).unwrap()).unwrap();
+    let report = write_report_with(d, &files, &ReportOptions::default()).unwrap();
+    let workbook = write_workbook_with(d, &files).unwrap();
+    assert_eq!((report.clone(), workbook.clone()), (d.join("report_by_month.html"), d.join("framelens_by_month.xlsx")));
+    // The outlet files are untouched.
+    assert_eq!(std::fs::read(d.join("report.html")).unwrap(), outlet_report);
+    for (f, bytes) in common::COMPARE_FILES.iter().zip(&before) {
+        assert_eq!(&std::fs::read(d.join(f)).unwrap(), bytes, "{f}");
+    }
+    let html = std::fs::read_to_string(report).unwrap();
+    assert!(html.contains("— by month</h1>"));
+    assert!(html.contains("comparison_by_month.csv"));
+    let marks = tags_with(&html, "data-share");
+    assert!(marks.iter().any(|m| m.get("data-group").map(String::as_str) == Some("2025-09")), "no month groups");
+    assert!(!marks.iter().any(|m| m.get("data-group").map(String::as_str) == Some("meridian-wire")));
+}
+
+#[test]
+fn compare_cli_by_month_writes_its_own_files_or_into_out() {
+    let dir = sample_copy(true);
+    let d = dir.path();
+    let before: Vec<Vec<u8>> = common::COMPARE_FILES.iter().map(|f| std::fs::read(d.join(f)).unwrap()).collect();
+    let out = assert_cmd::Command::cargo_bin("framelens")
+        .unwrap()
+        .arg("compare")
+        .arg(d)
+        .args(["--by", "month", "--resamples", "50", "--xlsx", "--report"])
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    for (f, bytes) in common::COMPARE_FILES.iter().zip(&before) {
+        assert_eq!(&std::fs::read(d.join(f)).unwrap(), bytes, "{f} was overwritten");
+        let own = f.replace(".csv", "_by_month.csv");
+        assert!(d.join(&own).exists() && err.contains(&own), "{own}: {err}");
+    }
+    for f in ["framelens_by_month.xlsx", "report_by_month.html"] {
+        assert!(d.join(f).exists() && err.contains(f), "{f}: {err}");
+    }
+    assert!(!d.join("report.html").exists() && !d.join("framelens.xlsx").exists());
+    // The p-value in the summary is a bound or three decimals, never scientific notation.
+    assert!(err.contains("month × frame: chi2 ") && !err.contains("e-"), "{err}");
+
+    let elsewhere = d.join("monthly");
+    assert_cmd::Command::cargo_bin("framelens")
+        .unwrap()
+        .arg("compare")
+        .arg(d)
+        .args(["--by", "month", "--resamples", "50", "--report", "--out"])
+        .arg(&elsewhere)
+        .assert()
+        .success();
+    assert!(elsewhere.join("comparison_by_month.csv").exists() && elsewhere.join("report_by_month.html").exists());
+    assert_eq!(
+        std::fs::read(elsewhere.join("comparison_by_month.csv")).unwrap(),
+        std::fs::read(d.join("comparison_by_month.csv")).unwrap()
+    );
 }

@@ -242,3 +242,30 @@ fn a_missing_run_file_is_an_error_naming_it() {
     assert!(err.to_string().contains("paragraphs.csv"), "{err}");
     assert!(!dir.path().join(WORKBOOK_FILE).exists());
 }
+
+#[test]
+fn p_values_show_as_a_bound_below_0_001() {
+    let dir = sample_copy(true);
+    let path = write_workbook(dir.path()).unwrap();
+    let csv = Csv::read(&dir.path().join("independence.csv"));
+    let styles = open(&path).worksheet_style("Independence").unwrap();
+    let format = styles.get((1, csv.col("p_value") as u32)).and_then(|s| s.number_format.clone()).unwrap();
+    assert_eq!(format.format_code, framelens::export::xlsx::P_VALUE_FORMAT);
+    assert_eq!(framelens::export::xlsx::P_VALUE_FORMAT, "[<0.001]\"< 0.001\";0.000");
+}
+
+#[test]
+fn a_comparison_by_month_gets_its_own_workbook() {
+    use framelens::compare::{compare, write, CompareOptions, GroupBy};
+    let dir = sample_copy(true);
+    let d = dir.path();
+    let outlet_workbook = std::fs::read(write_workbook(d).unwrap()).unwrap();
+    let opts = CompareOptions { by: GroupBy::Month, resamples: 50, ..Default::default() };
+    let files = write(d, &compare(d, &opts).unwrap()).unwrap();
+    let path = framelens::export::xlsx::write_workbook_with(d, &files).unwrap();
+    assert_eq!(path, d.join("framelens_by_month.xlsx"));
+    assert_eq!(std::fs::read(d.join(WORKBOOK_FILE)).unwrap(), outlet_workbook);
+    assert_sheet_equals_csv(&path, "Comparison", &Csv::read(&d.join("comparison_by_month.csv")));
+    assert_sheet_equals_csv(&path, "Independence", &Csv::read(&d.join("independence_by_month.csv")));
+    assert_sheet_equals_csv(&path, "Outlets", &Csv::read(&d.join("outlets.csv")));
+}

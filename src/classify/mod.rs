@@ -14,22 +14,31 @@ use ndarray::{ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
 use crate::codebook::{Codebook, OTHER, STANCE_LABELS};
+use crate::display::f32_as_written;
 use cues::CueSet;
 use scorer::{softmax, Scorer};
 
 /// Tuning of the zero-shot route; defaults are the values measured best on `corpora/sample/gold.csv`
 /// (docs/evaluation.md).
+///
+/// Every `f32` field carries `serialize_with = "f32_as_written"` so that `manifest.json` shows `0.05`, not
+/// `0.05000000074505806`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ClassifyOptions {
+    #[serde(serialize_with = "f32_as_written")]
     pub temperature: f32,
+    #[serde(serialize_with = "f32_as_written")]
     pub sentence_weight: f32,
+    #[serde(serialize_with = "f32_as_written")]
     pub cue_weight: f32,
+    #[serde(serialize_with = "f32_as_written")]
     pub multi_label_margin: f32,
+    #[serde(serialize_with = "f32_as_written")]
     pub other_threshold: Option<f32>,
     /// `sentence_weight` for trained heads (calibrated scorers). Heads are trained on whole units
     /// (paragraphs, comments), so by default they score the paragraph alone; its sentences still give the
     /// evidence.
-    #[serde(default)]
+    #[serde(default, serialize_with = "f32_as_written")]
     pub head_sentence_weight: f32,
     /// Prior strength when the general stance head is refit on the codebook target's example statements
     /// (`StanceHead::refine`); 0 = use the head as shipped.

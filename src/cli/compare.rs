@@ -1,10 +1,16 @@
 //! `framelens compare OUTDIR`: frame and stance shares per group with bootstrap intervals, tests of
 //! independence, distances and the groups that differ most, from a finished run's outputs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
+use framelens::compare::write::p_statement;
 use framelens::compare::{self, CompareOptions, GroupBy};
+use framelens::export::report::{write_report_with, ReportOptions, HEATMAP_GROUPS};
+use framelens::export::run_tables::{
+    ComparisonFiles, COMPARISON_CSV, DIFFERENCES_CSV, DISTANCES_CSV, INDEPENDENCE_CSV,
+};
+use framelens::export::xlsx::write_workbook_with;
 
 #[derive(Args, Clone)]
 pub struct CompareArgs {
@@ -20,18 +26,26 @@ pub struct CompareArgs {
     /// Groups with fewer articles are flagged small_group=true.
     #[arg(long, default_value_t = 5)]
     pub min_articles: usize,
-    /// Also write framelens.xlsx (sheets Paragraphs, Articles, Outlets, Comparison, Distances, Run, ...).
+    /// Also write the workbook: framelens.xlsx for --by outlet, framelens_by_<by>.xlsx otherwise (sheets
+    /// Paragraphs, Articles, Outlets, Comparison, Distances, Run, ...).
     #[arg(long)]
     pub xlsx: bool,
-    /// Also write report.html (self-contained, charts as inline SVG).
+    /// Also write the report: report.html for --by outlet, report_by_<by>.html otherwise (self-contained,
+    /// charts as inline SVG).
     #[arg(long)]
     pub report: bool,
+    /// The report's distance heat map shows at most this many groups, those with the most articles.
+    #[arg(long, default_value_t = HEATMAP_GROUPS, value_name = "N")]
+    pub heatmap_groups: usize,
 }
 
 #[derive(Args)]
 pub struct CompareCmd {
     /// Output folder of a finished `framelens run`.
     pub dir: PathBuf,
+    /// Write the comparison's files here instead of into the run folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub opts: CompareArgs,
 }
@@ -47,34 +61,46 @@ impl CompareArgs {
     }
 }
 
-/// Runs the comparison on `dir` and writes its four tables; returns a short summary.
-pub fn compare_dir(dir: &std::path::Path, a: &CompareArgs) -> anyhow::Result<String> {
+/// Runs the comparison on the run folder `dir`, writes its four tables (and workbook and report when asked)
+/// into `out` (default: `dir`) under the comparison's own names; returns a short summary.
+pub fn compare_dir(dir: &Path, out: Option<&Path>, a: &CompareArgs) -> anyhow::Result<String> {
     let c = compare::compare(dir, &a.options())?;
-    compare::write(dir, &c)?;
+    let out = out.unwrap_or(dir);
+    std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", out.display()))?;
+    let files = compare::write(out, &c)?;
+    let mut s = format!(
+        "wrote {}, {}, {}, {} in {}\n",
+        files.name(COMPARISON_CSV),
+        files.name(DISTANCES_CSV),
+        files.name(DIFFERENCES_CSV),
+        files.name(INDEPENDENCE_CSV),
+        out.display()
+    );
+    s += &outputs(dir, &files, a)?;
+    for t in &c.independence {
+        let p = t.p_value.map(p_statement).unwrap_or_else(|| "p -".into());
+        let v = t.cramers_v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+        s +=
+            &format!("{} × {}: chi2 {:.2}, df {}, {p}, Cramér's V {v}\n", c.group_by, t.measure.as_str(), t.chi2, t.df);
+    }
+    Ok(s)
+}
+
+/// The workbook and report of the comparison `files`, when asked for.
+fn outputs(dir: &Path, files: &ComparisonFiles, a: &CompareArgs) -> anyhow::Result<String> {
     let mut s = String::new();
     if a.xlsx {
-        s += &format!("wrote {}\n", framelens::export::write_workbook(dir)?.display());
+        s += &format!("wrote {}\n", write_workbook_with(dir, files)?.display());
     }
     if a.report {
-        s += &format!("wrote {}\n", framelens::export::write_report(dir)?.display());
-    }
-    for t in &c.independence {
-        let p = t.p_value.map(|p| format!("{p:.4}")).unwrap_or_else(|| "-".into());
-        let v = t.cramers_v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
-        s += &format!(
-            "{} × {}: chi2 {:.2}, df {}, p {p}, Cramér's V {v}\n",
-            c.group_by,
-            t.measure.as_str(),
-            t.chi2,
-            t.df
-        );
+        let opts = ReportOptions { heatmap_groups: a.heatmap_groups };
+        s += &format!("wrote {}\n", write_report_with(dir, files, &opts)?.display());
     }
     Ok(s)
 }
 
 pub fn run(cmd: CompareCmd) -> anyhow::Result<()> {
-    let s = compare_dir(&cmd.dir, &cmd.opts)?;
+    let s = compare_dir(&cmd.dir, cmd.out.as_deref(), &cmd.opts)?;
     eprint!("{s}");
-    eprintln!("wrote comparison.csv, distances.csv, differences.csv, independence.csv in {}", cmd.dir.display());
     Ok(())
 }

@@ -151,7 +151,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     if let Some(b) = bar {
         b.finish();
     }
-    let comparison = if a.no_compare { None } else { Some(super::compare::compare_dir(&a.out, &a.compare)?) };
+    let comparison = if a.no_compare { None } else { Some(super::compare::compare_dir(&a.out, None, &a.compare)?) };
     if !quiet {
         print_summary(&summary);
         if let Some(c) = comparison {
@@ -183,7 +183,8 @@ fn print_summary(s: &RunSummary) {
         let shares = o.counts.shares();
         let top = o.counts.dominant(labels).unwrap_or("-");
         let share = labels.iter().position(|l| l == top).map(|k| shares[k] * 100.0).unwrap_or(0.0);
-        eprintln!("  {:<32} {:>3} articles  {:<28} {:>5.1}%", o.outlet, o.articles, top, share);
+        let articles = framelens::display::count(o.articles, "article");
+        eprintln!("  {:<32} {articles:>12}  {:<28} {:>5.1}%", o.outlet, top, share);
     }
     eprintln!("wrote:");
     for f in &s.files {

@@ -385,3 +385,24 @@ fn writes_four_csvs_with_exact_headers() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+#[test]
+fn a_comparison_by_month_keeps_the_outlet_files() {
+    let dir = fixture();
+    let by_outlet = run(dir.path(), GroupBy::Outlet);
+    let files = write(dir.path(), &by_outlet).unwrap();
+    assert_eq!(files.comparison(), dir.path().join("comparison.csv"));
+    let names = ["comparison.csv", "distances.csv", "differences.csv", "independence.csv"];
+    let before: Vec<String> = names.iter().map(|n| std::fs::read_to_string(dir.path().join(n)).unwrap()).collect();
+
+    let by_month = run(dir.path(), GroupBy::Month);
+    let files = write(dir.path(), &by_month).unwrap();
+    assert_eq!(files.comparison(), dir.path().join("comparison_by_month.csv"));
+    for (n, text) in names.iter().zip(&before) {
+        assert_eq!(&std::fs::read_to_string(dir.path().join(n)).unwrap(), text, "{n} was overwritten");
+        let own = dir.path().join(n.replace(".csv", "_by_month.csv"));
+        assert!(std::fs::read_to_string(&own).unwrap().lines().count() > 1, "{}", own.display());
+    }
+    let months = std::fs::read_to_string(files.comparison()).unwrap();
+    assert!(months.lines().nth(1).unwrap().starts_with("month,2025-09,frame,a,"), "{months}");
+}

@@ -1,4 +1,6 @@
-//! Writing the four comparison tables into the run folder.
+//! Writing the four comparison tables into the run folder (or `compare --out DIR`), named by
+//! [`ComparisonFiles`]: the outlet comparison as `comparison.csv` …, any other as
+//! `comparison_by_<grouping>.csv` …, so comparing by month never overwrites the outlet tables.
 //!
 //! Why long format: one row per (group, measure, label) loads directly into spreadsheets' pivot tables,
 //! pandas, R and charting tools, and the table keeps its shape whatever the codebook's frames are.
@@ -10,11 +12,14 @@ use std::path::Path;
 
 use super::Comparison;
 use crate::atomic::write_atomic_with;
+use crate::export::run_tables::ComparisonFiles;
 
-/// Writes `comparison.csv`, `distances.csv`, `differences.csv` and `independence.csv` into `run_dir`.
-pub fn write(run_dir: &Path, c: &Comparison) -> std::io::Result<()> {
+/// Writes the comparison's four tables (`comparison.csv`, `distances.csv`, `differences.csv`,
+/// `independence.csv`, suffixed by grouping, see [`ComparisonFiles`]) into `dir`; returns their names.
+pub fn write(dir: &Path, c: &Comparison) -> std::io::Result<ComparisonFiles> {
+    let files = ComparisonFiles::new(dir, &c.group_by);
     write_csv(
-        &run_dir.join("comparison.csv"),
+        &files.comparison(),
         &[
             "group_by",
             "group",
@@ -43,12 +48,12 @@ pub fn write(run_dir: &Path, c: &Comparison) -> std::io::Result<()> {
         }),
     )?;
     write_csv(
-        &run_dir.join("distances.csv"),
+        &files.distances(),
         &["group_a", "group_b", "jsd"],
         c.distances.iter().map(|r| vec![r.group_a.clone(), r.group_b.clone(), fixed4(r.jsd)]),
     )?;
     write_csv(
-        &run_dir.join("differences.csv"),
+        &files.differences(),
         &["label", "group", "share", "rest_share", "diff", "ci_low", "ci_high", "n_articles"],
         c.differences.iter().map(|r| {
             vec![
@@ -64,7 +69,7 @@ pub fn write(run_dir: &Path, c: &Comparison) -> std::io::Result<()> {
         }),
     )?;
     write_csv(
-        &run_dir.join("independence.csv"),
+        &files.independence(),
         &["measure", "chi2", "df", "p_value", "cramers_v", "n_paragraphs", "n_groups"],
         c.independence.iter().map(|r| {
             vec![
@@ -78,7 +83,7 @@ pub fn write(run_dir: &Path, c: &Comparison) -> std::io::Result<()> {
             ]
         }),
     )?;
-    Ok(())
+    Ok(files)
 }
 
 fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> std::io::Result<()> {
@@ -116,6 +121,31 @@ pub fn p_value(p: f64) -> String {
     }
 }
 
+/// Smallest p-value shown as a number; below it every output a person reads says "< 0.001".
+pub const P_FLOOR: f64 = 0.001;
+
+/// A p-value as people read it (report, workbook, command-line summaries): three decimals, or
+/// "< 0.001". Why not the CSV's scientific notation: "1.500e-12" invites reading precision that a
+/// chi-square over paragraphs that are not independent does not have; below 0.001 only the bound
+/// matters. The CSVs keep the number itself for those who compute with it.
+pub fn p_display(p: f64) -> String {
+    if p < P_FLOOR {
+        format!("< {P_FLOOR}")
+    } else {
+        crate::export::report::svg::fixed(p, 3)
+    }
+}
+
+/// "p = 0.002", or "p < 0.001": [`p_display`] in a sentence.
+pub fn p_statement(p: f64) -> String {
+    let shown = p_display(p);
+    if shown.starts_with('<') {
+        format!("p {shown}")
+    } else {
+        format!("p = {shown}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +157,17 @@ mod tests {
         assert_eq!(p_value(0.207), "0.2070");
         assert_eq!(p_value(1.5e-12), "1.500e-12");
         assert_eq!(p_value(0.0), "0");
+    }
+
+    #[test]
+    fn p_values_below_the_floor_read_as_a_bound() {
+        assert_eq!(p_display(0.0021), "0.002");
+        assert_eq!(p_display(0.001), "0.001");
+        assert_eq!(p_display(0.000999), "< 0.001");
+        assert_eq!(p_display(1.5e-12), "< 0.001");
+        assert_eq!(p_display(0.0), "< 0.001");
+        assert_eq!(p_display(0.2075), "0.208");
+        assert_eq!(p_statement(3.2e-9), "p < 0.001");
+        assert_eq!(p_statement(0.0021), "p = 0.002");
     }
 }

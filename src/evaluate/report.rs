@@ -64,7 +64,7 @@ pub fn agreement(
                 })
                 .collect();
             let n = ids.len();
-            (unit_of, format!("{n} articles"))
+            (unit_of, crate::display::count(n as u64, "article"))
         }
         None => ((0..pairs.len()).collect(), format!("{} {unit}", pairs.len())),
     };

@@ -1,5 +1,7 @@
 //! `manifest.json`: what produced a run's outputs (versions, model and codebook hashes, every option), what
 //! went in and out (counts), and where the time went (stage timings).
+//!
+//! `f32` options are written as written (`0.05`) through [`crate::display::f32_as_written`].
 
 use std::collections::BTreeMap;
 
@@ -51,6 +53,43 @@ pub struct CodebookInfo {
     pub version: String,
     pub frames: Vec<String>,
     pub stance_target: Option<String>,
+    /// The codebook's cue phrases, so that the report can show which frame or stance each cue found in a
+    /// paragraph belongs to without the codebook file (which may have moved or changed since the run).
+    #[serde(default, skip_serializing_if = "CodebookCues::is_empty")]
+    pub cues: CodebookCues,
+}
+
+/// Cue phrases per frame id and per stance label (`supportive`, `critical`) of the first stance target,
+/// as the codebook lists them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CodebookCues {
+    #[serde(default)]
+    pub frames: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub stance: BTreeMap<String, Vec<String>>,
+}
+
+impl CodebookCues {
+    /// The cues of `cb`; frames and stance labels without cues are left out.
+    pub fn of(cb: &crate::codebook::Codebook) -> CodebookCues {
+        let frames = cb.frames.iter().filter(|f| !f.cues.is_empty()).map(|f| (f.id.clone(), f.cues.clone())).collect();
+        let stance = cb
+            .stance_targets
+            .first()
+            .map(|t| {
+                [("supportive", &t.supportive_cues), ("critical", &t.critical_cues)]
+                    .into_iter()
+                    .filter(|(_, c)| !c.is_empty())
+                    .map(|(l, c)| (l.to_string(), c.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        CodebookCues { frames, stance }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty() && self.stance.is_empty()
+    }
 }
 
 impl Manifest {

@@ -35,6 +35,87 @@ pub const DIFFERENCES_CSV: &str = "differences.csv";
 #[allow(missing_docs)]
 pub const INDEPENDENCE_CSV: &str = "independence.csv";
 
+/// The files of one comparison: where they are and what they are called.
+///
+/// Why one naming rule here: a run folder holds one comparison per grouping (`compare --by outlet`, then
+/// `--by month`, …), and each must keep its own tables, workbook and report instead of overwriting the
+/// outlet ones. The outlet comparison, the one the tool exists for, keeps the plain names
+/// (`comparison.csv`, `framelens.xlsx`, `report.html`); any other grouping adds `_by_<grouping>` before
+/// the extension (`comparison_by_month.csv`, `framelens_by_month.xlsx`, `report_by_month.html`). Every
+/// writer and reader of these files asks this type for their paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComparisonFiles {
+    /// The folder the comparison's files are in (the run folder, or `compare --out DIR`).
+    pub dir: PathBuf,
+    /// The grouping, as `comparison.csv`'s `group_by` column names it.
+    pub group_by: String,
+}
+
+impl ComparisonFiles {
+    /// The files of the comparison by `group_by` (`outlet`, `month` or a column name) in `dir`.
+    pub fn new(dir: &Path, group_by: &str) -> ComparisonFiles {
+        ComparisonFiles { dir: dir.to_path_buf(), group_by: group_by.to_string() }
+    }
+
+    /// The outlet comparison in `dir`: the plain file names.
+    pub fn outlet(dir: &Path) -> ComparisonFiles {
+        ComparisonFiles::new(dir, "outlet")
+    }
+
+    /// `_by_<grouping>` for any grouping but `outlet`, else empty. Characters other than ASCII letters,
+    /// digits, `-` and `_` become `_`, so a column name cannot leave the folder or make an odd file name.
+    pub fn suffix(&self) -> String {
+        if self.group_by == "outlet" {
+            return String::new();
+        }
+        let slug: String = self
+            .group_by
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
+        format!("_by_{slug}")
+    }
+
+    /// The file `base` (e.g. `comparison.csv`) of this comparison: the suffix goes before the extension.
+    pub fn path(&self, base: &str) -> PathBuf {
+        let name = match base.rsplit_once('.') {
+            Some((stem, ext)) => format!("{stem}{}.{ext}", self.suffix()),
+            None => format!("{base}{}", self.suffix()),
+        };
+        self.dir.join(name)
+    }
+
+    #[allow(missing_docs)]
+    pub fn comparison(&self) -> PathBuf {
+        self.path(COMPARISON_CSV)
+    }
+    #[allow(missing_docs)]
+    pub fn distances(&self) -> PathBuf {
+        self.path(DISTANCES_CSV)
+    }
+    #[allow(missing_docs)]
+    pub fn differences(&self) -> PathBuf {
+        self.path(DIFFERENCES_CSV)
+    }
+    #[allow(missing_docs)]
+    pub fn independence(&self) -> PathBuf {
+        self.path(INDEPENDENCE_CSV)
+    }
+    /// The workbook that shows this comparison (`framelens.xlsx`, `framelens_by_month.xlsx`).
+    pub fn workbook(&self) -> PathBuf {
+        self.path(crate::export::xlsx::WORKBOOK_FILE)
+    }
+    /// The report that shows this comparison (`report.html`, `report_by_month.html`).
+    pub fn report(&self) -> PathBuf {
+        self.path(crate::export::report::REPORT_FILE)
+    }
+
+    /// File name (no folder) of one of this comparison's files, for notes and summaries.
+    pub fn name(&self, base: &str) -> String {
+        self.path(base).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+}
+
 /// The fallback frame every codebook has; it comes after the codebook's own frames.
 pub const OTHER_FRAME: &str = "other";
 /// Stance labels in display order: neutral in the middle so stacked bars read as a diverging scale.
@@ -229,11 +310,20 @@ pub struct RunTables {
     pub distances: Option<Loaded<DistanceRow>>,
     pub differences: Option<Loaded<DifferenceRow>>,
     pub independence: Option<Loaded<IndependenceRow>>,
+    /// Which comparison's files were read (whether or not they exist).
+    pub compare_files: ComparisonFiles,
 }
 
 impl RunTables {
-    /// Reads a run folder. The run's own files must be present; the compare step's files are optional.
+    /// Reads a run folder with its outlet comparison. The run's own files must be present; the compare
+    /// step's files are optional.
     pub fn load(dir: &Path) -> Result<RunTables, ReportError> {
+        RunTables::load_with(dir, &ComparisonFiles::outlet(dir))
+    }
+
+    /// Reads the run folder `dir` with the comparison `files` (e.g. the one by month, or one written to
+    /// `compare --out DIR`).
+    pub fn load_with(dir: &Path, files: &ComparisonFiles) -> Result<RunTables, ReportError> {
         let manifest_path = dir.join(MANIFEST_JSON);
         let manifest_text = std::fs::read_to_string(&manifest_path).map_err(|e| ReportError::io(&manifest_path, e))?;
         let manifest: serde_json::Value = serde_json::from_str(&manifest_text)
@@ -253,10 +343,11 @@ impl RunTables {
             articles: CsvTable::read(&dir.join(ARTICLES_CSV))?,
             outlets: Loaded { table: outlets_table, rows: outlet_rows },
             rejects: read_optional_table(&dir.join(REJECTS_CSV))?,
-            comparison: Loaded::read_optional(&dir.join(COMPARISON_CSV))?,
-            distances: Loaded::read_optional(&dir.join(DISTANCES_CSV))?,
-            differences: Loaded::read_optional(&dir.join(DIFFERENCES_CSV))?,
-            independence: Loaded::read_optional(&dir.join(INDEPENDENCE_CSV))?,
+            comparison: Loaded::read_optional(&files.comparison())?,
+            distances: Loaded::read_optional(&files.distances())?,
+            differences: Loaded::read_optional(&files.differences())?,
+            independence: Loaded::read_optional(&files.independence())?,
+            compare_files: files.clone(),
             manifest,
             manifest_entries,
         })
@@ -558,6 +649,25 @@ mod tests {
         assert_eq!(keys, ["z", "model.id", "model.n", "frames[0]", "frames[1]", "e", "x"]);
         assert_eq!(rows[2].1, serde_json::json!(2.5));
         assert_eq!(rows[6].1, serde_json::Value::Null);
+    }
+
+    #[test]
+    fn comparison_files_keep_plain_names_for_outlets_only() {
+        let dir = Path::new("run");
+        let outlet = ComparisonFiles::outlet(dir);
+        assert_eq!(outlet.comparison(), dir.join("comparison.csv"));
+        assert_eq!(outlet.workbook(), dir.join("framelens.xlsx"));
+        assert_eq!(outlet.report(), dir.join("report.html"));
+        let month = ComparisonFiles::new(dir, "month");
+        assert_eq!(month.comparison(), dir.join("comparison_by_month.csv"));
+        assert_eq!(month.distances(), dir.join("distances_by_month.csv"));
+        assert_eq!(month.differences(), dir.join("differences_by_month.csv"));
+        assert_eq!(month.independence(), dir.join("independence_by_month.csv"));
+        assert_eq!(month.workbook(), dir.join("framelens_by_month.xlsx"));
+        assert_eq!(month.report(), dir.join("report_by_month.html"));
+        // A column name cannot climb out of the folder or make an odd name.
+        assert_eq!(ComparisonFiles::new(dir, "../sec tion").name(COMPARISON_CSV), "comparison_by____sec_tion.csv");
+        assert_eq!(ComparisonFiles::new(dir, "dominant_frame").name("report.html"), "report_by_dominant_frame.html");
     }
 
     #[test]

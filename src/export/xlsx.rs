@@ -13,7 +13,9 @@ use rust_xlsxwriter::{
 };
 
 use crate::atomic::write_atomic;
-use crate::export::run_tables::{open_csv, CsvTable, ReportError, RunTables, COMPARISON_CSV, DISTANCES_CSV};
+use crate::export::run_tables::{
+    open_csv, ComparisonFiles, CsvTable, ReportError, RunTables, COMPARISON_CSV, DISTANCES_CSV,
+};
 
 /// File name of the workbook inside the run folder.
 pub const WORKBOOK_FILE: &str = "framelens.xlsx";
@@ -26,14 +28,22 @@ pub const MAX_COLUMN_WIDTH: usize = 60;
 const MAX_ROWS: u32 = 1_048_576;
 const MAX_CELL_CHARS: usize = 32_767;
 
-/// Reads the run folder `run_dir` and writes `run_dir/framelens.xlsx` atomically.
+/// Reads the run folder `run_dir` and writes `run_dir/framelens.xlsx` atomically, with the outlet
+/// comparison.
 ///
 /// The compare step's files are optional: without them the Comparison/Differences/Distances/Independence
 /// sheets are left out and the Run sheet says so, so a workbook can be made right after `framelens run`.
 pub fn write_workbook(run_dir: &Path) -> Result<PathBuf, ReportError> {
-    let tables = RunTables::load(run_dir)?;
+    write_workbook_with(run_dir, &ComparisonFiles::outlet(run_dir))
+}
+
+/// The workbook of the comparison `files` (e.g. by month): the run's tables from `run_dir`, the
+/// comparison's from its files, written to the comparison's own workbook name (`framelens_by_month.xlsx`)
+/// in the comparison's folder, so it never replaces the outlet workbook.
+pub fn write_workbook_with(run_dir: &Path, files: &ComparisonFiles) -> Result<PathBuf, ReportError> {
+    let tables = RunTables::load_with(run_dir, files)?;
     let bytes = build_workbook(&tables)?;
-    let path = run_dir.join(WORKBOOK_FILE);
+    let path = files.workbook();
     write_atomic(&path, &bytes).map_err(|e| ReportError::io(&path, e))?;
     Ok(path)
 }
@@ -78,7 +88,8 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
             add_table_sheet(&mut workbook, "Comparison", &c.table, &formats, &mut cut_cells)?;
         }
         None => notes.push(format!(
-            "No {COMPARISON_CSV} in the run folder: run `framelens compare` for shares with intervals (Comparison, Differences and Independence sheets)."
+            "No {} in the run folder: run `framelens compare` for shares with intervals (Comparison, Differences and Independence sheets).",
+            tables.compare_files.name(COMPARISON_CSV)
         )),
     }
     if let Some(d) = &tables.differences {
@@ -90,7 +101,8 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
             write_distance_matrix(sheet, &d.rows, d.table.headers.len() as u16 + 1, &formats)?;
         }
         None => notes.push(format!(
-            "No {DISTANCES_CSV} in the run folder: run `framelens compare` for the distance matrix (Distances sheet)."
+            "No {} in the run folder: run `framelens compare` for the distance matrix (Distances sheet).",
+            tables.compare_files.name(DISTANCES_CSV)
         )),
     }
     if let Some(t) = &tables.independence {
@@ -119,7 +131,8 @@ pub enum ColumnKind {
     Share,
     /// A model score, margin or distance: three decimals.
     Score,
-    /// A p-value: three decimals, scientific below 0.001 so small values do not read as zero.
+    /// A p-value: three decimals, "< 0.001" below that (the cell keeps the number, so it still sorts
+    /// and computes), as the report and the command line print it.
     PValue,
     /// `published`: a date when it is ISO `YYYY-MM-DD`, otherwise the text as written.
     Date,
@@ -146,6 +159,9 @@ pub fn column_kind(name: &str) -> ColumnKind {
         _ => Text,
     }
 }
+
+/// Excel's form of [`crate::compare::write::p_display`]: values under 0.001 show as "< 0.001".
+pub const P_VALUE_FORMAT: &str = "[<0.001]\"< 0.001\";0.000";
 
 /// The formats, made once and shared by all sheets.
 struct Formats {
@@ -176,7 +192,7 @@ impl Formats {
             integer: base.clone().set_num_format("0"),
             share: base.clone().set_num_format("0.0%"),
             score: base.clone().set_num_format("0.000"),
-            p_value: base.clone().set_num_format("[<0.001]0.00E+00;0.000"),
+            p_value: base.clone().set_num_format(P_VALUE_FORMAT),
             date: base.clone().set_num_format("yyyy-mm-dd"),
             plain: base,
         }
@@ -250,7 +266,8 @@ fn display_width(kind: ColumnKind, raw: &str) -> usize {
         Cell::Blank => 0,
         Cell::Number(x) => match kind {
             ColumnKind::Share => format!("{:.1}%", x * 100.0).len(),
-            ColumnKind::Score | ColumnKind::PValue => format!("{x:.3}").len(),
+            ColumnKind::Score => format!("{x:.3}").len(),
+            ColumnKind::PValue => crate::compare::write::p_display(x).len(),
             _ => format!("{x}").len(),
         },
         Cell::Date(..) => 10,

@@ -8,6 +8,7 @@ use super::svg::{
     exact, fit, fixed, frame_colour, humanize, line, nice_share_max, num, pct, rect, sequential, share_ticks,
     stance_colour, svg_root, text, text_colour_on, text_width, El,
 };
+use crate::display::count;
 use crate::export::run_tables::{ComparisonRow, DistanceRow, OutletRow, ParagraphDigest, STANCE_ORDER};
 
 /// Drawing width of every chart (the SVGs scale down with the page).
@@ -221,7 +222,7 @@ fn share_tooltip(t: &ShareTable, g: usize, l: usize, s: &Share) -> String {
         tip += &format!(" (95% interval {}–{})", pct(lo), pct(hi));
     }
     if let (Some(a), Some(p)) = (group.n_articles, group.n_paragraphs) {
-        tip += &format!("; {p} paragraphs in {a} articles");
+        tip += &format!("; {} in {}", count(p, "paragraph"), count(a, "article"));
     }
     if group.small {
         tip += "; small group (fewer than 5 articles)";
@@ -399,8 +400,44 @@ pub fn interval_panels(id: &str, title: &str, t: &ShareTable) -> String {
     svg_root(id, WIDTH, height, title, &body)
 }
 
-/// A heat map of the Jensen–Shannon distance matrix, each cell labelled with its value.
-pub fn distance_heatmap(id: &str, title: &str, rows: &[DistanceRow]) -> String {
+/// The groups a heat map keeps: at most `max`, those with the most articles (ties: first in CSV order),
+/// in CSV order; and how many it leaves out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopGroups {
+    pub kept: Vec<String>,
+    pub left_out: usize,
+}
+
+/// Chooses the heat map's groups from the groups of `rows`, by `articles` per group (unknown: 0).
+pub fn top_groups(rows: &[DistanceRow], articles: &std::collections::HashMap<String, u64>, max: usize) -> TopGroups {
+    let mut groups: Vec<&str> = Vec::new();
+    for r in rows {
+        for g in [r.group_a.as_str(), r.group_b.as_str()] {
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+    }
+    let mut by_size: Vec<usize> = (0..groups.len()).collect();
+    by_size.sort_by_key(|&i| std::cmp::Reverse(articles.get(groups[i]).copied().unwrap_or(0)));
+    let mut keep: Vec<usize> = by_size.into_iter().take(max.max(1)).collect();
+    keep.sort_unstable();
+    TopGroups { left_out: groups.len() - keep.len(), kept: keep.into_iter().map(|i| groups[i].to_string()).collect() }
+}
+
+/// "20 outlets", "1 month", "3 groups": what the groups of a grouping are called in notes.
+pub fn group_noun(group_by: &str, n: usize) -> String {
+    let noun = match group_by {
+        "outlet" => "outlet",
+        "month" => "month",
+        _ => "group",
+    };
+    count(n as u64, noun)
+}
+
+/// A heat map of the Jensen–Shannon distance matrix, each cell labelled with its value; `left_out`, when
+/// given, is printed under the matrix (so a copied chart still says it is not all groups).
+pub fn distance_heatmap(id: &str, title: &str, rows: &[DistanceRow], left_out: Option<&str>) -> String {
     let mut groups: Vec<&str> = Vec::new();
     for r in rows {
         for g in [r.group_a.as_str(), r.group_b.as_str()] {
@@ -474,7 +511,12 @@ pub fn distance_heatmap(id: &str, title: &str, rows: &[DistanceRow]) -> String {
     body += &text(kx + 20.0, y0 + kh, "0", SMALL, "start").attr("fill", MUTED).render();
     body += &text(kx, y0 - 10.0, "JS distance", SMALL, "start").attr("fill", MUTED).render();
     let width = (kx + 90.0).max(WIDTH * 0.5);
-    svg_root(id, width, y0 + kh.max(n as f64 * cell) + 12.0, title, &body)
+    let mut height = y0 + kh.max(n as f64 * cell) + 12.0;
+    if let Some(note) = left_out {
+        body += &text(0.0, height + 8.0, note, SMALL, "start").attr("fill", MUTED).attr("class", "left-out").render();
+        height += 18.0;
+    }
+    svg_root(id, width.max(text_width(left_out.unwrap_or(""), SMALL) + 8.0), height, title, &body)
 }
 
 /// Month-by-month frame shares: every month from the first dated one to the last, with months without
@@ -642,7 +684,12 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
                     .attr("data-share", exact(v))
                     .attr("data-count", c.to_string())
                     .attr("data-n", t.to_string())
-                    .tooltip(&format!("{name} {year} — {}: {} ({c} of {t} paragraphs)", label_name(label), pct(v))),
+                    .tooltip(&format!(
+                        "{name} {year} — {}: {} ({c} of {})",
+                        label_name(label),
+                        pct(v),
+                        count(t, "paragraph")
+                    )),
             );
         }
         body += &g.render();
@@ -665,7 +712,7 @@ pub fn time_panels(id: &str, title: &str, s: &MonthSeries, frames: &[String]) ->
             rect(x - bw / 2.0, base - h, bw, h, "#8C8C8C")
                 .attr("data-month", &s.months[i])
                 .attr("data-n", t.to_string())
-                .tooltip(&format!("{}: {t} paragraphs", s.months[i])),
+                .tooltip(&format!("{}: {}", s.months[i], count(t, "paragraph"))),
         );
         if n <= 14 {
             g = g.child(text(x, base - h - 3.0, &t.to_string(), 9.5, "middle").attr("fill", MUTED));
@@ -720,6 +767,26 @@ mod tests {
         assert!(!t.has_intervals());
         // Colours follow the position in the full list: `zeta` comes after `other`.
         assert_eq!(t.colours[2], frame_colour(3, "zeta"));
+    }
+
+    fn dist(a: &str, b: &str) -> DistanceRow {
+        DistanceRow { group_a: a.into(), group_b: b.into(), jsd: 0.1 }
+    }
+
+    #[test]
+    fn heat_map_keeps_the_groups_with_most_articles_in_csv_order() {
+        let names = ["a", "b", "c", "d"];
+        let rows: Vec<DistanceRow> = names.iter().flat_map(|x| names.iter().map(move |y| dist(x, y))).collect();
+        let articles: std::collections::HashMap<String, u64> =
+            [("a", 3), ("b", 10), ("c", 1), ("d", 10)].into_iter().map(|(g, n)| (g.to_string(), n)).collect();
+        let top = top_groups(&rows, &articles, 2);
+        assert_eq!(top, TopGroups { kept: vec!["b".into(), "d".into()], left_out: 2 });
+        assert_eq!(top_groups(&rows, &articles, 20).left_out, 0);
+        let svg = distance_heatmap("h", "t", &rows[..1], Some("2 outlets left out"));
+        assert!(svg.contains(">2 outlets left out</text>"), "{svg}");
+        assert!(!distance_heatmap("h", "t", &rows[..1], None).contains("left-out"));
+        assert_eq!(group_noun("outlet", 1), "1 outlet");
+        assert_eq!(group_noun("section", 7), "7 groups");
     }
 
     #[test]

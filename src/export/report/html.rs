@@ -6,11 +6,17 @@
 use std::fmt::Write;
 
 use super::charts::{
-    distance_heatmap, interval_panels, label_name, stacked_bars, time_panels, MonthSeries, ShareTable,
+    distance_heatmap, group_noun, interval_panels, label_name, stacked_bars, time_panels, top_groups, MonthSeries,
+    ShareTable,
 };
-use super::svg::{esc, exact, fixed, frame_colour, pct};
+use super::cues::{CueOwners, Owner};
+use super::svg::{esc, exact, fixed, frame_colour, pct, stance_colour};
+use super::ReportOptions;
+use crate::compare::write::p_statement;
+use crate::display::count;
 use crate::export::run_tables::{
-    DifferenceRow, IndependenceRow, ParagraphDigest, RunTables, COMPARISON_CSV, DISTANCES_CSV, STANCE_ORDER,
+    DifferenceRow, DistanceRow, IndependenceRow, ParagraphDigest, RunTables, COMPARISON_CSV, DIFFERENCES_CSV,
+    DISTANCES_CSV, INDEPENDENCE_CSV, STANCE_ORDER,
 };
 
 /// Chart ids (on each chart's `<figure>`), stable for tests, links (`report.html#chart-time`) and
@@ -32,6 +38,7 @@ main { max-width: 1000px; margin: 0 auto; padding: 24px 20px 48px; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 20px; margin: 36px 0 8px; padding-top: 12px; border-top: 1px solid var(--rule); }
 h3 { font-size: 16px; margin: 20px 0 6px; }
+h1, h2, h3, .para .meta, .sub { overflow-wrap: anywhere; }
 .sub { color: var(--muted); margin: 0 0 16px; }
 .summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 4px 32px; }
 .summary table { border-collapse: collapse; width: 100%; }
@@ -55,6 +62,8 @@ tr.clear td { font-weight: 600; }
 .para .meta { color: var(--muted); font-size: 13px; margin-bottom: 4px; }
 .para blockquote { margin: 4px 0; font-size: 15px; }
 .cue { display: inline-block; background: #EEE; border-radius: 3px; padding: 0 6px; margin: 2px 4px 0 0; font-size: 12px; }
+.cue-group { display: inline-block; margin: 2px 12px 0 0; padding-left: 6px; border-left: 3px solid #999; }
+.cue-owner { color: var(--muted); font-size: 12px; margin-right: 4px; }
 details summary { cursor: pointer; color: var(--muted); font-size: 13px; }
 details p { margin: 6px 0 0; }
 .small-group { color: var(--warn); }
@@ -77,16 +86,46 @@ fn note(out: &mut String, omitted: Option<&str>, text: &str) {
     }
 }
 
+/// Longest corpus name the page heading shows whole; a longer one (usually a path) is cut with an
+/// ellipsis and shown whole on hover, so the heading stays on one or two lines at 1280 px.
+pub const HEADING_CHARS: usize = 70;
+/// Longest article title a paragraph's header line shows whole (likewise cut, whole on hover).
+pub const TITLE_CHARS: usize = 90;
+
+/// `s` cut to `max` characters, the last one an ellipsis.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `text` escaped and cut to `max` characters; when cut, the whole text is its tooltip.
+fn clipped(text: &str, max: usize) -> String {
+    let shown = clip(text, max);
+    if shown == text {
+        esc(text)
+    } else {
+        format!("<span title=\"{}\">{}</span>", esc(text), esc(&shown))
+    }
+}
+
 /// The whole page.
-pub fn page(t: &RunTables, digest: &ParagraphDigest) -> String {
+pub fn page(t: &RunTables, digest: &ParagraphDigest, cues: &CueOwners, opts: &ReportOptions) -> String {
     let corpus = t.manifest_str(&["corpus"]).unwrap_or_else(|| t.dir.display().to_string());
+    let by = match t.compare_files.group_by.as_str() {
+        "outlet" => String::new(),
+        g => format!(" — by {g}"),
+    };
     let mut out = String::new();
     out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n";
     out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    let _ = writeln!(out, "<title>framelens report — {}</title>", esc(&corpus));
+    let _ = writeln!(out, "<title>framelens report — {}{}</title>", esc(&corpus), esc(&by));
     let _ = writeln!(out, "<style>{CSS}</style>\n</head>\n<body>\n<main>");
-    let _ = writeln!(out, "<h1>Framing report: {}</h1>", esc(&corpus));
+    let _ = writeln!(out, "<h1>Framing report: {}{}</h1>", clipped(&corpus, HEADING_CHARS), esc(&by));
     let codebook = [t.manifest_str(&["codebook", "name"]), t.manifest_str(&["codebook", "version"])]
         .into_iter()
         .flatten()
@@ -102,18 +141,27 @@ pub fn page(t: &RunTables, digest: &ParagraphDigest) -> String {
 
     summary(&mut out, t, digest);
     frames_section(&mut out, t);
-    distances_section(&mut out, t);
+    distances_section(&mut out, t, opts);
     stance_section(&mut out, t);
     time_section(&mut out, t, digest);
     differences_section(&mut out, t);
-    typical_section(&mut out, digest);
+    typical_section(&mut out, t, digest, cues);
 
+    let compare_files = if t.comparison.is_some() {
+        let f = &t.compare_files;
+        [COMPARISON_CSV, DISTANCES_CSV, DIFFERENCES_CSV, INDEPENDENCE_CSV]
+            .iter()
+            .map(|b| format!(", {}", f.name(b)))
+            .collect::<String>()
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
         "<footer>Made by framelens {} from the files in this run folder (paragraphs.csv, articles.csv, outlets.csv, manifest.json{}). \
          Percentages are rounded for display; hover a mark for its exact value and interval, or open the CSVs.</footer>",
         esc(&t.manifest_str(&["framelens_version"]).unwrap_or_else(|| "?".into())),
-        if t.comparison.is_some() { ", comparison.csv, distances.csv, differences.csv, independence.csv" } else { "" }
+        esc(&compare_files)
     );
     out += "</main>\n</body>\n</html>\n";
     out
@@ -190,7 +238,7 @@ fn summary(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
     right.push((
         "Comparison",
         match t.primary_group_by() {
-            Some(g) => format!("by {g} ({COMPARISON_CSV})"),
+            Some(g) => format!("by {g} ({})", t.compare_files.name(COMPARISON_CSV)),
             None => "not run".into(),
         },
     ));
@@ -221,12 +269,12 @@ fn independence_sentence(r: &IndependenceRow) -> String {
         _ => "—".into(),
     };
     let p = match r.p_value {
-        Some(p) if p.is_finite() && p < 0.001 => format!("{p:.1e}"),
-        other => f(other, 3),
+        Some(p) if p.is_finite() => p_statement(p),
+        _ => "p = —".into(),
     };
     format!(
         "<p class=\"stat\" data-measure=\"{}\" data-chi2=\"{}\" data-p-value=\"{}\" data-cramers-v=\"{}\">\
-         Test of independence ({} × {}): χ² = {}, df = {}, p = {}, Cramér's V = {} ({} paragraphs, {} groups).</p>\n",
+         Test of independence ({} × {}): χ² = {}, df = {}, {}, Cramér's V = {} ({}, {}).</p>\n",
         esc(&r.measure),
         r.chi2.map(exact).unwrap_or_default(),
         r.p_value.map(exact).unwrap_or_default(),
@@ -237,8 +285,8 @@ fn independence_sentence(r: &IndependenceRow) -> String {
         f(r.df, 0),
         p,
         f(r.cramers_v, 3),
-        r.n_paragraphs,
-        r.n_groups
+        count(r.n_paragraphs, "paragraph"),
+        count(r.n_groups, "group")
     )
 }
 
@@ -277,8 +325,9 @@ fn frames_section(out: &mut String, t: &RunTables) {
             out,
             None,
             &format!(
-                "No <code>{COMPARISON_CSV}</code> in this run folder, so these shares come from <code>outlets.csv</code> \
-                 and have no intervals. Run <code>framelens compare</code> for intervals, distances and tests."
+                "No <code>{}</code> in this run folder, so these shares come from <code>outlets.csv</code> \
+                 and have no intervals. Run <code>framelens compare</code> for intervals, distances and tests.",
+                esc(&t.compare_files.name(COMPARISON_CSV))
             ),
         );
     } else if !table.has_intervals() {
@@ -358,29 +407,63 @@ fn differences_section(out: &mut String, t: &RunTables) {
     out.push_str("</tbody></table>\n");
 }
 
-fn distances_section(out: &mut String, t: &RunTables) {
+fn distances_section(out: &mut String, t: &RunTables, opts: &ReportOptions) {
     section(out, "distances", "How far apart are the groups?");
     match &t.distances {
         Some(d) if !d.rows.is_empty() => {
-            let _ = write!(out, "<figure id=\"{CHART_DISTANCES}\">\n<figcaption>");
+            let group_by = t.primary_group_by().unwrap_or_else(|| t.compare_files.group_by.clone());
+            let top = top_groups(&d.rows, &group_articles(t, &group_by), opts.heatmap_groups);
+            let rows: Vec<DistanceRow> = d
+                .rows
+                .iter()
+                .filter(|r| top.kept.contains(&r.group_a) && top.kept.contains(&r.group_b))
+                .cloned()
+                .collect();
+            let left_out = (top.left_out > 0).then(|| {
+                format!(
+                    "Showing the {} with the most articles; {} with fewer left out (all are in {}).",
+                    group_noun(&group_by, top.kept.len()),
+                    group_noun(&group_by, top.left_out),
+                    t.compare_files.name(DISTANCES_CSV)
+                )
+            });
+            let _ = write!(out, "<figure id=\"{CHART_DISTANCES}\" data-left-out=\"{}\">\n<figcaption>", top.left_out);
             out.push_str(
                 "Jensen–Shannon distance between the groups' frame distributions: 0 = identical mix of \
                  frames, 1 = no frame in common. Darker cells are further apart.",
             );
+            if let Some(l) = &left_out {
+                let _ = write!(out, " {}", esc(l));
+            }
             out.push_str("</figcaption>\n");
             out.push_str(&distance_heatmap(
                 &format!("{CHART_DISTANCES}-svg"),
                 "Jensen–Shannon distance between groups",
-                &d.rows,
+                &rows,
+                left_out.as_deref(),
             ));
             out.push_str("</figure>\n");
         }
         _ => note(
             out,
             Some(CHART_DISTANCES),
-            &format!("No <code>{DISTANCES_CSV}</code> in this run folder: run <code>framelens compare</code> for the distance matrix."),
+            &format!(
+                "No <code>{}</code> in this run folder: run <code>framelens compare</code> for the distance matrix.",
+                esc(&t.compare_files.name(DISTANCES_CSV))
+            ),
         ),
     }
+}
+
+/// Articles per group of the grouping `group_by`: from the comparison, or for outlets from `outlets.csv`
+/// when the comparison has no rows for them.
+fn group_articles(t: &RunTables, group_by: &str) -> std::collections::HashMap<String, u64> {
+    let mut sizes: std::collections::HashMap<String, u64> =
+        t.comparison_rows(group_by, "frame").into_iter().map(|r| (r.group.clone(), r.n_articles)).collect();
+    if sizes.is_empty() && group_by == "outlet" {
+        sizes = t.outlets.rows.iter().map(|o| (o.outlet.clone(), o.articles)).collect();
+    }
+    sizes
 }
 
 fn stance_section(out: &mut String, t: &RunTables) {
@@ -443,8 +526,9 @@ fn time_section(out: &mut String, t: &RunTables, d: &ParagraphDigest) {
             out,
             None,
             &format!(
-                "{} classified paragraph(s) are left out of the timeline because their date is not YYYY-MM-DD: {}.",
-                d.undated_body, examples
+                "{} left out of the timeline because their date is not YYYY-MM-DD: {}.",
+                count(d.undated_body, "classified paragraph"),
+                examples
             ),
         );
     }
@@ -464,11 +548,12 @@ pub fn split_evidence(evidence: &str) -> (&str, Vec<&str>) {
     (e, Vec::new())
 }
 
-fn typical_section(out: &mut String, d: &ParagraphDigest) {
+fn typical_section(out: &mut String, t: &RunTables, d: &ParagraphDigest, owners: &CueOwners) {
     section(out, "typical", "Typical paragraphs per frame");
     out.push_str(
         "<p class=\"stat\">For each frame, the paragraphs labelled with it at the highest score, with the sentence \
-         that matched best and the cue phrases found. Open a paragraph to read it whole.</p>\n",
+         that matched best and the cue phrases found, under the frame or stance whose codebook cues they are. \
+         Open a paragraph to read it whole.</p>\n",
     );
     for (i, (frame, paras)) in d.typical.iter().enumerate() {
         let colour = frame_colour(i, frame);
@@ -493,7 +578,7 @@ fn typical_section(out: &mut String, d: &ParagraphDigest) {
                 p.para_index,
                 p.frame_score.map(|s| format!("{s}")).unwrap_or_default(),
                 esc(&p.outlet),
-                esc(&p.title),
+                clipped(&p.title, TITLE_CHARS),
                 esc(&p.published),
                 p.para_index,
                 score,
@@ -501,18 +586,49 @@ fn typical_section(out: &mut String, d: &ParagraphDigest) {
             );
             let shown = if sentence.is_empty() { p.text.as_str() } else { sentence };
             let _ = writeln!(out, "<blockquote>{}</blockquote>", esc(shown));
-            if !cues.is_empty() {
-                out.push_str("<div>");
-                for c in cues {
-                    let _ = write!(out, "<span class=\"cue\">{}</span>", esc(c));
-                }
-                out.push_str("</div>\n");
-            }
+            cue_chips(out, t, owners, &cues);
             let _ =
                 writeln!(out, "<details><summary>Full paragraph</summary><p>{}</p></details>\n</div>", esc(&p.text));
         }
         out.push_str("</div>\n");
     }
+}
+
+/// A paragraph's cue chips, grouped under the frame or stance whose codebook cues they are; flat when the
+/// run's cue lists are unknown.
+fn cue_chips(out: &mut String, t: &RunTables, owners: &CueOwners, cues: &[&str]) {
+    if cues.is_empty() {
+        return;
+    }
+    out.push_str("<div class=\"cues\">");
+    if owners.is_empty() {
+        for c in cues {
+            let _ = write!(out, "<span class=\"cue\">{}</span>", esc(c));
+        }
+        out.push_str("</div>\n");
+        return;
+    }
+    for g in owners.group(cues) {
+        let (key, name, colour) = match &g.owner {
+            Some(o @ Owner::Frame(f)) => {
+                let i = t.frames.iter().position(|x| x == f).unwrap_or(t.frames.len());
+                (o.key(), label_name(f), frame_colour(i, f))
+            }
+            Some(o @ Owner::Stance(s)) => (o.key(), format!("{s} (stance)"), stance_colour(s)),
+            None => (String::new(), "not in the codebook".to_string(), "#999999"),
+        };
+        let _ = write!(
+            out,
+            "<span class=\"cue-group\" data-owner=\"{}\" style=\"border-left-color:{colour}\"><span class=\"cue-owner\">{}:</span>",
+            esc(&key),
+            esc(&name)
+        );
+        for c in g.cues {
+            let _ = write!(out, "<span class=\"cue\">{}</span>", esc(c));
+        }
+        out.push_str("</span>");
+    }
+    out.push_str("</div>\n");
 }
 
 #[cfg(test)]
@@ -528,5 +644,16 @@ mod tests {
         assert_eq!(split_evidence("No cues here."), ("No cues here.", vec![]));
         assert_eq!(split_evidence("[cues: a]"), ("", vec!["a"]));
         assert_eq!(split_evidence("odd [cues: a"), ("odd [cues: a", vec![]));
+    }
+
+    #[test]
+    fn long_titles_are_cut_and_whole_on_hover() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("abcdefghijk", 5), "abcd…");
+        let long = "A".repeat(TITLE_CHARS + 20);
+        let html = clipped(&long, TITLE_CHARS);
+        assert!(html.starts_with(&format!("<span title=\"{long}\">")), "{html}");
+        assert_eq!(html.matches('A').count(), long.len() + TITLE_CHARS - 1);
+        assert_eq!(clipped("<b>", 10), "&lt;b&gt;");
     }
 }
