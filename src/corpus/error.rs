@@ -24,6 +24,8 @@ pub enum CorpusError {
     NotAFile { path: PathBuf, format: &'static str },
     #[error("folder {0} contains no .txt or .md files")]
     NoDocuments(PathBuf),
-    #[error("{file} has no column \"{column}\" (columns found: {found})")]
-    MissingColumn { file: PathBuf, column: String, found: String },
+    /// The mapped text field is in none of the first records (or not in the CSV header), so every record
+    /// would be rejected; `hint` names the flag to pass.
+    #[error("{file}: no {role} field \"{field}\" in {place} (fields found: {found}); {hint}")]
+    MissingField { file: PathBuf, role: &'static str, field: String, place: String, found: String, hint: String },
 }
