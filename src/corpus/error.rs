@@ -25,7 +25,7 @@ pub enum CorpusError {
     #[error("folder {0} contains no .txt or .md files")]
     NoDocuments(PathBuf),
     /// The mapped text field is in none of the first records (or not in the CSV header), so every record
-    /// would be rejected; `hint` names the flag to pass.
-    #[error("{file}: no {role} field \"{field}\" in {place} (fields found: {found}); {hint}")]
-    MissingField { file: PathBuf, role: &'static str, field: String, place: String, found: String, hint: String },
+    /// would be rejected; `detail` says where it was looked for, lists the fields found and names the flag.
+    #[error("{file}: no text field \"{field}\" in {detail}")]
+    MissingField { file: PathBuf, field: String, detail: String },
 }

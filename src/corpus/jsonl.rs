@@ -315,7 +315,7 @@ mod tests {
         assert!(msg.contains("`--text-field content_original`"), "{msg}");
         // The same mapping with the flag the message suggests passes, with `ID` matched as `id`.
         let fields = Fields { text: "content_original".into(), outlet: "source".into(), ..Fields::default() };
-        assert_eq!(check(&line, &fields).unwrap(), Vec::<String>::new());
+        assert_eq!(check(line, &fields).unwrap(), Vec::<String>::new());
     }
 
     #[test]

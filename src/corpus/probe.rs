@@ -133,13 +133,11 @@ pub(crate) fn check(
 
 /// The fatal error for a text field that is not there, shared with the CSV reader's own header check.
 pub(crate) fn missing_text(file: &Path, sample: &Sample, fields: &Fields) -> CorpusError {
+    let hint = hint(Role::Text, lookalike(sample.names, Role::Text, fields));
     CorpusError::MissingField {
         file: file.to_path_buf(),
-        role: Role::Text.what(),
         field: fields.text.clone(),
-        place: sample.place.clone(),
-        found: listed(sample.names),
-        hint: hint(Role::Text, lookalike(sample.names, Role::Text, fields)),
+        detail: format!("{} (fields found: {}); {hint}", sample.place, listed(sample.names)),
     }
 }
 
