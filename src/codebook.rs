@@ -73,16 +73,17 @@ impl StanceTarget {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodebookError {
-    #[error("{path}: {source}")]
+    /// The cause (no such file, no permission) is the error's source, printed after the message.
+    #[error("cannot read codebook {path}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// TOML syntax errors and unknown or missing fields; the message carries line and column.
-    #[error("{path}: {message}")]
+    #[error("codebook {path}: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("{path}: {message}")]
+    #[error("codebook {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
 

@@ -6,7 +6,9 @@
 //! while this thread embeds (cache first), classifies and appends rows to the output files. Memory holds a
 //! batch, the outlet counts and the rejects, never the corpus, so it stays flat as corpora grow.
 //! Outputs are `.part` files until the end; `manifest.json` is deleted at the start and written last, with the
-//! sha256 of every output, so a folder with a manifest is a complete run and a killed run is recognisable.
+//! sha256 of every output, so a folder with a manifest is a complete run and a killed run is recognisable. A run
+//! that reads no document fails and leaves the folder as it found it (no `.part` files, no folder it created, a
+//! previous run's manifest put back), so an empty result cannot be mistaken for an analysis.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -24,8 +26,9 @@ use crate::codebook::{self, CodebookError, LoadedCodebook};
 use crate::corpus::{self, CorpusError, Document, Fields, Format, Item};
 use crate::encode::cached::{EmbedError, Embedder};
 use crate::encode::{EncodeOptions, ModelDir};
+use crate::export::rejects::top_reject_reasons;
 use crate::export::tables::{self, CsvSink};
-use crate::export::{manifest, Manifest, RejectRow};
+use crate::export::{manifest, Manifest, OutDir, RejectRow};
 use crate::record::ParagraphRecord;
 use crate::segment::{self, Kind, Paragraph};
 use crate::shard::Shard;
@@ -46,6 +49,14 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// Every record was rejected, so there is nothing to classify; the most common reasons usually name the
+    /// cause (a wrong field, a wrong encoding).
+    #[error("read no documents: every record was rejected ({rejects} rejects; most common: {})", reason_list(.reasons))]
+    NothingRead { rejects: usize, reasons: Vec<(String, usize)> },
+}
+
+fn reason_list(reasons: &[(String, usize)]) -> String {
+    reasons.iter().map(|(r, n)| format!("{n} × {r}")).collect::<Vec<_>>().join("; ")
 }
 
 /// Everything a run needs besides the model.
@@ -91,6 +102,8 @@ pub struct RunSummary {
     pub manifest: Manifest,
     pub aggregates: Aggregates,
     pub files: Vec<PathBuf>,
+    /// The three most common kinds of reject reason with their counts (see [`top_reject_reasons`]).
+    pub top_rejects: Vec<(String, usize)>,
 }
 
 pub use crate::export::tables::{ARTICLES, MANIFEST, OUTLETS, PARAGRAPHS, REJECTS};
@@ -123,15 +136,11 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
 
     // Codebook errors stop the run before any work.
     let cb = codebook::load(&opts.codebook)?;
-    std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
-    let manifest_path = opts.out.join(MANIFEST);
-    match std::fs::remove_file(&manifest_path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&manifest_path)(e)),
-        _ => {}
-    }
+    // So does a field mapping that fits none of the first records, before anything is created.
+    let input_warnings = corpus::check_fields(&opts.corpus, opts.format, &opts.fields)?;
 
     let mut embedder = Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())?;
-    for w in &embedder.warnings {
+    for w in embedder.warnings.iter().chain(&input_warnings) {
         events(Event::Warning(w));
     }
     let t = Instant::now();
@@ -145,6 +154,14 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
         events(Event::DocumentsTotal(opts.shard.map_or(n, |s| n.div_ceil(s.count as usize))));
     }
 
+    // The output folder is touched only now, so that a model or head error leaves it as it was.
+    let out_dir = OutDir::create(&opts.out).map_err(io_err(&opts.out))?;
+    let manifest_path = opts.out.join(MANIFEST);
+    let previous_manifest = std::fs::read(&manifest_path).ok();
+    match std::fs::remove_file(&manifest_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&manifest_path)(e)),
+        _ => {}
+    }
     let out = &opts.out;
     let mut paragraphs = CsvSink::create(&out.join(PARAGRAPHS), &tables::paragraph_header(&frame_ids, opts.scores))
         .map_err(io_err(&out.join(PARAGRAPHS)))?;
@@ -188,7 +205,16 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
         }
         Ok(reader.join().unwrap_or_else(|_| Ok(IngestTimes::default())))
     })?;
-    let ingest_times = ingest_result?;
+    let ingest_times = match ingest_result {
+        Ok(t) if t.documents > 0 || counts.get("documents").is_some_and(|&n| n > 0) => t,
+        outcome => {
+            undo_outputs([paragraphs, articles], previous_manifest.as_deref(), &manifest_path, &out_dir)?;
+            return Err(match outcome {
+                Err(e) => e.into(),
+                Ok(_) => RunError::NothingRead { rejects: rejects.len(), reasons: top_reject_reasons(&rejects, 3) },
+            });
+        }
+    };
     timings.insert("ingest".into(), ingest_times.ingest);
     timings.insert("segment".into(), ingest_times.segment);
 
@@ -211,9 +237,35 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     }
     let mut manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
     manifest.heads = heads;
+    manifest.warnings.extend(input_warnings);
     manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
     files.push(manifest_path);
-    Ok(RunSummary { manifest, aggregates: Aggregates { labels, articles: Vec::new(), outlets: outlet_rows }, files })
+    let top_rejects = top_reject_reasons(&rejects, 3);
+    Ok(RunSummary {
+        manifest,
+        aggregates: Aggregates { labels, articles: Vec::new(), outlets: outlet_rows },
+        files,
+        top_rejects,
+    })
+}
+
+/// Leaves the output folder as a run that read nothing found it: its `.part` files deleted, a previous run's
+/// manifest put back, the folders it created removed.
+fn undo_outputs(
+    sinks: [CsvSink; 2],
+    previous_manifest: Option<&[u8]>,
+    manifest_path: &Path,
+    out_dir: &OutDir,
+) -> Result<(), RunError> {
+    for sink in sinks {
+        // A .part file that cannot be deleted is harmless: the next run overwrites it.
+        let _ = sink.discard();
+    }
+    if let Some(bytes) = previous_manifest {
+        crate::atomic::write_atomic(manifest_path, bytes).map_err(io_err(manifest_path))?;
+    }
+    out_dir.remove_created();
+    Ok(())
 }
 
 /// Seconds the ingest thread spent reading and segmenting (overlapped with encoding, so they add to wall
@@ -222,6 +274,8 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
 struct IngestTimes {
     ingest: f64,
     segment: f64,
+    /// Documents read, in every shard: none means the run has nothing to show.
+    documents: u64,
 }
 
 /// Reads, filters (shard) and segments documents in batches, on the ingest thread.
@@ -274,6 +328,7 @@ fn ingest(opts: &RunOptions, batch_docs: usize, tx: mpsc::SyncSender<Batch>) -> 
     if !batch.docs.is_empty() || !batch.rejects.is_empty() {
         flush(&mut batch, &mut closed, &mut times, &mut t_read);
     }
+    times.documents = seq;
     Ok(times)
 }
 

@@ -24,8 +24,8 @@ fuzz_target!(|data: &[u8]| {
     let fields = Fields::default();
     let (corpus, items) = match common::read_both(&path, Format::Csv, &fields) {
         Ok(x) => x,
-        Err(CorpusError::MissingColumn { column, .. }) => {
-            assert_eq!(column, fields.text);
+        Err(CorpusError::MissingField { field, .. }) => {
+            assert_eq!(field, fields.text);
             return;
         }
         Err(e) => panic!("unexpected fatal error: {e}"),

@@ -122,8 +122,10 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         stance_head: None,
     };
     a.heads.apply_to(&mut opts.classify);
-    // Fail on a bad codebook before loading the model.
+    // Fail on a bad codebook, and on a corpus whose fields do not fit the mapping, before loading the model.
+    // The corpus's warnings (a missing outlet or date field) are left to the pipeline, which records them.
     let cb = framelens::codebook::load(&a.codebook)?;
+    framelens::corpus::check_fields(&opts.corpus, opts.format, &opts.fields)?;
     let model = resolve_model(a.encoder.model.as_deref())?;
     opts.stance_head = a.heads.stance_head(&cb, &model, a.quiet)?;
     // Fail on an unusable precision request (int8 graph missing) before reading the corpus; its warning, if
@@ -177,6 +179,7 @@ fn print_summary(s: &RunSummary) {
         m.model.id,
         m.model.precision
     );
+    print_top_rejects(&s.top_rejects);
     eprintln!("top frame per outlet:");
     let labels = &s.aggregates.labels;
     for o in &s.aggregates.outlets {
@@ -189,6 +192,17 @@ fn print_summary(s: &RunSummary) {
     eprintln!("wrote:");
     for f in &s.files {
         eprintln!("  {}", f.display());
+    }
+}
+
+/// The most common reject reasons, so a systematic problem is seen without opening rejects.csv.
+fn print_top_rejects(top: &[(String, usize)]) {
+    if top.is_empty() {
+        return;
+    }
+    eprintln!("most common reject reasons (every reject is in rejects.csv):");
+    for (reason, n) in top {
+        eprintln!("  {n:>7}  {reason}");
     }
 }
 

@@ -7,6 +7,7 @@ use csv::{ByteRecord, ReaderBuilder};
 
 use crate::corpus::collect::Collector;
 use crate::corpus::decode::invalid_utf8_reason;
+use crate::corpus::probe::{self, Sample};
 use crate::corpus::record::{self, RawRecord};
 use crate::corpus::{CorpusError, Fields, Reject};
 
@@ -21,6 +22,22 @@ struct Columns {
     author: Option<usize>,
     /// Names in header order, for messages.
     names: Vec<String>,
+}
+
+/// Checks the field mapping against the header row (see [`probe::check`]); returns the warnings. A file
+/// whose header cannot be read is left to [`read_csv`], which rejects it.
+pub(crate) fn check_fields(file: &Path, fields: &Fields) -> Result<Vec<String>, CorpusError> {
+    let handle = fs::File::open(file).map_err(|source| CorpusError::Unreadable { path: file.to_path_buf(), source })?;
+    let mut reader = ReaderBuilder::new().flexible(true).has_headers(true).from_reader(handle);
+    let Ok(header) = reader.byte_headers() else {
+        return Ok(Vec::new());
+    };
+    let names = header_names(header);
+    if names.iter().all(String::is_empty) {
+        return Ok(Vec::new());
+    }
+    let sample = Sample { names: &names, place: "the header".into() };
+    probe::check(file, &sample, fields, |want| find(&names, want).is_some())
 }
 
 /// Reads `file`. Rows are read as bytes so that one row with invalid UTF-8 (a mis-encoded paste)
@@ -190,8 +207,9 @@ fn read_row(
     }
 }
 
-fn columns(header: &ByteRecord, fields: &Fields, file: &Path) -> Result<Columns, CorpusError> {
-    let names: Vec<String> = header
+/// Column names as a user would type them.
+fn header_names(header: &ByteRecord) -> Vec<String> {
+    header
         .iter()
         .enumerate()
         .map(|(i, h)| {
@@ -200,17 +218,19 @@ fn columns(header: &ByteRecord, fields: &Fields, file: &Path) -> Result<Columns,
             let s = if i == 0 { s.trim_start_matches('\u{feff}') } else { &s };
             s.trim().to_string()
         })
-        .collect();
-    // Exact name first, then case-insensitive, so `Text` works but never shadows `text`.
-    let find = |want: &str| {
-        names.iter().position(|n| n == want).or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(want)))
-    };
+        .collect()
+}
+
+/// Exact name first, then case-insensitive, so `Text` works but never shadows `text`.
+fn find(names: &[String], want: &str) -> Option<usize> {
+    names.iter().position(|n| n == want).or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(want)))
+}
+
+fn columns(header: &ByteRecord, fields: &Fields, file: &Path) -> Result<Columns, CorpusError> {
+    let names = header_names(header);
+    let find = |want: &str| find(&names, want);
     let Some(text) = find(&fields.text) else {
-        return Err(CorpusError::MissingColumn {
-            file: file.to_path_buf(),
-            column: fields.text.clone(),
-            found: names.join(", "),
-        });
+        return Err(probe::missing_text(file, &Sample { names: &names, place: "the header".into() }, fields));
     };
     Ok(Columns {
         id: find(&fields.id),
@@ -307,8 +327,35 @@ mod tests {
     #[test]
     fn header_without_text_column_is_fatal() {
         let err = read(b"id,body\n1,x\n").unwrap_err();
-        assert!(matches!(err, CorpusError::MissingColumn { .. }));
-        assert!(err.to_string().contains("id, body"), "{err}");
+        assert!(matches!(err, CorpusError::MissingField { .. }));
+        let msg = err.to_string();
+        assert!(msg.contains("table.csv: no text field \"text\" in the header"), "{msg}");
+        assert!(msg.contains("(fields found: id, body)") && msg.contains("`--text-field body`"), "{msg}");
+    }
+
+    fn check(content: &[u8], fields: &Fields) -> Result<Vec<String>, CorpusError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("table.csv");
+        std::fs::write(&path, content).unwrap();
+        check_fields(&path, fields)
+    }
+
+    #[test]
+    fn check_reads_only_the_header_and_matches_case_insensitively() {
+        // The second row is not even valid CSV for a strict reader; the check does not look at it.
+        let err = check(b"\xef\xbb\xbfdoc, Article ,publication\n1,\"x\n", &Fields::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("(fields found: doc, Article, publication)"), "{msg}");
+        assert!(msg.contains("`--text-field Article`"), "{msg}");
+        let w = check(b"ID,TEXT,Outlet,Published\n", &Fields::default()).unwrap();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("no date field \"date\" in the header") && w[0].contains("`--date-field Published`"));
+    }
+
+    #[test]
+    fn check_leaves_empty_files_to_the_reader() {
+        assert!(check(b"", &Fields::default()).unwrap().is_empty());
+        assert!(read(b"").unwrap().rejects.len() == 1);
     }
 
     #[test]

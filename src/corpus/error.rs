@@ -24,6 +24,8 @@ pub enum CorpusError {
     NotAFile { path: PathBuf, format: &'static str },
     #[error("folder {0} contains no .txt or .md files")]
     NoDocuments(PathBuf),
-    #[error("{file} has no column \"{column}\" (columns found: {found})")]
-    MissingColumn { file: PathBuf, column: String, found: String },
+    /// The mapped text field is in none of the first records (or not in the CSV header), so every record
+    /// would be rejected; `detail` says where it was looked for, lists the fields found and names the flag.
+    #[error("{file}: no text field \"{field}\" in {detail}")]
+    MissingField { file: PathBuf, field: String, detail: String },
 }

@@ -8,8 +8,74 @@ use serde_json::{Map, Value};
 
 use crate::corpus::collect::Collector;
 use crate::corpus::decode::{decode_utf8, strip_line_end};
+use crate::corpus::probe::{self, Sample, SAMPLE_RECORDS};
 use crate::corpus::record::{self, RawRecord};
 use crate::corpus::{CorpusError, Fields, Reject};
+
+/// Checks the field mapping against the first [`SAMPLE_RECORDS`] records (see [`probe::check`]); lines
+/// that are not JSON objects are skipped here and rejected by the reader. Returns the warnings.
+pub(crate) fn check_fields(file: &Path, fields: &Fields) -> Result<Vec<String>, CorpusError> {
+    let (records, complete) = first_records(file)?;
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = Vec::new();
+    for obj in &records {
+        for name in field_names(obj) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    let place = match (complete, records.len()) {
+        (true, 1) => "its only record".to_string(),
+        (true, n) => format!("any of its {n} records"),
+        (false, n) => format!("the first {n} records"),
+    };
+    let sample = Sample { names: &names, place };
+    probe::check(file, &sample, fields, |name| records.iter().any(|obj| lookup(obj, name).is_some()))
+}
+
+/// The JSON objects among the first [`SAMPLE_RECORDS`] non-blank lines, and whether that was the whole file.
+fn first_records(file: &Path) -> Result<(Vec<Map<String, Value>>, bool), CorpusError> {
+    let handle = File::open(file).map_err(|source| CorpusError::Unreadable { path: file.to_path_buf(), source })?;
+    let mut reader = BufReader::new(handle);
+    let mut buf = Vec::new();
+    let mut records = Vec::new();
+    let mut lines = 0;
+    while lines < SAMPLE_RECORDS {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => return Ok((records, true)),
+            Ok(_) => {}
+        }
+        let Ok(line) = decode_utf8(strip_line_end(&buf), 0) else {
+            lines += 1;
+            continue;
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        lines += 1;
+        if let Ok(Value::Object(obj)) = serde_json::from_str(line) {
+            records.push(obj);
+        }
+    }
+    let more = reader.fill_buf().map(|b| !b.is_empty()).unwrap_or(false);
+    Ok((records, !more))
+}
+
+/// Top-level keys and, for nested objects, their `parent.child` paths (the form a field flag accepts).
+fn field_names(obj: &Map<String, Value>) -> Vec<String> {
+    let mut names = Vec::new();
+    for (key, value) in obj {
+        names.push(key.clone());
+        if let Value::Object(inner) = value {
+            names.extend(inner.keys().map(|k| format!("{key}.{k}")));
+        }
+    }
+    names
+}
 
 /// Reads `file` line by line (memory stays flat however large the export), rejecting bad lines
 /// individually: one truncated line in a 50,000-article dump should cost one article.
@@ -102,10 +168,13 @@ fn extract(obj: &Map<String, Value>, fields: &Fields) -> Result<RawRecord, Strin
     })
 }
 
-/// A top-level key, or failing that a dotted path into nested objects (`meta.date`), because many
-/// APIs nest metadata.
+/// A top-level key, or failing that the same key in another case (`ID` for `id`, as CSV columns are
+/// matched), or a dotted path into nested objects (`meta.date`), because many APIs nest metadata.
 fn lookup<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     if let Some(v) = obj.get(name) {
+        return Some(v);
+    }
+    if let Some((_, v)) = obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
         return Some(v);
     }
     if !name.contains('.') {
@@ -224,6 +293,62 @@ mod tests {
         read_jsonl(&path, &fields, &mut out).unwrap();
         let c = out.finish();
         assert_eq!(c.documents[0].published.as_deref(), Some("2025-11-14"));
+    }
+
+    fn check(content: &str, fields: &Fields) -> Result<Vec<String>, CorpusError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feed.jsonl");
+        std::fs::write(&path, content).unwrap();
+        check_fields(&path, fields)
+    }
+
+    #[test]
+    fn missing_text_field_is_fatal_and_names_what_was_found() {
+        let line = "{\"ID\":\"a\",\"source\":\"NPR\",\"date\":\"2015-05-12\",\"content_original\":\"Body\"}\n";
+        let err = check(&line.repeat(25), &Fields::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, CorpusError::MissingField { .. }));
+        assert!(msg.contains("feed.jsonl: no text field \"text\" in the first 20 records"), "{msg}");
+        for name in ["ID", "source", "date", "content_original"] {
+            assert!(msg.contains(name), "{name} not listed: {msg}");
+        }
+        assert!(msg.contains("`--text-field content_original`"), "{msg}");
+        // The same mapping with the flag the message suggests passes, with `ID` matched as `id`.
+        let fields = Fields { text: "content_original".into(), outlet: "source".into(), ..Fields::default() };
+        assert_eq!(check(line, &fields).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_field_present_in_any_sampled_record_counts() {
+        let content = "{\"id\":1,\"body\":\"x\"}\nnot json\n{\"id\":2,\"text\":\"y\",\"outlet\":\"A\",\"meta\":{\"date\":\"2025\"}}\n";
+        let fields = Fields { date: "meta.date".into(), ..Fields::default() };
+        assert!(check(content, &fields).unwrap().is_empty());
+        // A field that first appears after the sample is not seen: the message says how many were looked at.
+        let late = format!("{}{{\"text\":\"y\"}}\n", "{\"body\":\"x\"}\n".repeat(20));
+        let err = check(&late, &Fields::default()).unwrap_err().to_string();
+        assert!(err.contains("in the first 20 records") && err.contains("`--text-field body`"), "{err}");
+    }
+
+    #[test]
+    fn missing_outlet_and_date_warn_and_nested_names_are_listed() {
+        let w =
+            check("{\"text\":\"x\",\"meta\":{\"site\":\"A\",\"published\":\"2025\"}}\n", &Fields::default()).unwrap();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("in its only record") && w[0].contains("`--outlet-field meta.site`"), "{w:?}");
+        assert!(w[1].contains("`--date-field meta.published`"), "{w:?}");
+    }
+
+    #[test]
+    fn nothing_parseable_in_the_sample_leaves_it_to_the_rejects() {
+        assert!(check("{broken\n\n", &Fields::default()).unwrap().is_empty());
+        assert!(check("", &Fields::default()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn keys_match_case_insensitively_but_exact_wins() {
+        let c = read(b"{\"ID\":\"upper\",\"Text\":\"Body\"}\n{\"ID\":\"no\",\"id\":\"exact\",\"text\":\"B\"}\n");
+        let ids: Vec<_> = c.documents.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["upper", "exact"]);
     }
 
     #[test]

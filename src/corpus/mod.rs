@@ -11,6 +11,7 @@ mod fields;
 mod folder;
 mod frontmatter;
 mod jsonl;
+mod probe;
 mod record;
 
 use std::path::Path;
@@ -25,7 +26,7 @@ use collect::Collector;
 /// Reads the corpus at `path`.
 ///
 /// Fails only when there is nothing to read (missing or unreadable path, unknown format, a folder
-/// without articles, a CSV without the text column); every problem with a single record becomes a
+/// without articles, a JSONL or CSV without the text field, see [`check_fields`]); every problem with a single record becomes a
 /// [`Reject`] in the returned [`Corpus`]. Documents keep input order (sorted paths for folders).
 pub fn read_corpus(path: &Path, format: Format, fields: &Fields) -> Result<Corpus, CorpusError> {
     let mut out = Collector::default();
@@ -52,7 +53,39 @@ pub fn stream_corpus(
     read_into(path, format, fields, &mut out)
 }
 
+/// Checks, before anything is read, that `path` is there and that the field mapping fits the first
+/// records of a JSONL file (the header of a CSV): a text field found in none of them is an error naming
+/// the file, the fields found and the flag to pass. Returns warnings for an id, outlet or date field that
+/// is missing (the run goes on without them, see `probe::check`). Folders are not checked: their
+/// metadata is optional front matter.
+pub fn check_fields(path: &Path, format: Format, fields: &Fields) -> Result<Vec<String>, CorpusError> {
+    match resolve(path, format)? {
+        (Format::Jsonl, _) => jsonl::check_fields(path, fields),
+        (Format::Csv, _) => csv_table::check_fields(path, fields),
+        _ => Ok(Vec::new()),
+    }
+}
+
 fn read_into(path: &Path, format: Format, fields: &Fields, out: &mut Collector) -> Result<(), CorpusError> {
+    let (format, is_dir) = resolve(path, format)?;
+    match format {
+        Format::Folder if is_dir => folder::read_folder(path, fields, out)?,
+        Format::Folder => folder::read_single(path, fields, out),
+        Format::Jsonl => {
+            jsonl::check_fields(path, fields)?;
+            jsonl::read_jsonl(path, fields, out)?
+        }
+        Format::Csv => {
+            csv_table::check_fields(path, fields)?;
+            csv_table::read_csv(path, fields, out)?
+        }
+        Format::Auto => return Err(CorpusError::UnknownFormat(path.to_path_buf())),
+    }
+    Ok(())
+}
+
+/// The concrete format of `path` and whether it is a folder, or why it cannot be read at all.
+fn resolve(path: &Path, format: Format) -> Result<(Format, bool), CorpusError> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(CorpusError::NotFound(path.to_path_buf())),
@@ -62,20 +95,13 @@ fn read_into(path: &Path, format: Format, fields: &Fields, out: &mut Collector) 
         Format::Auto => detect(path, meta.is_dir())?,
         other => other,
     };
-    match format {
-        Format::Folder if meta.is_dir() => folder::read_folder(path, fields, out)?,
-        Format::Folder => folder::read_single(path, fields, out),
-        Format::Jsonl | Format::Csv if meta.is_dir() => {
-            return Err(CorpusError::NotAFile {
-                path: path.to_path_buf(),
-                format: if format == Format::Jsonl { "jsonl" } else { "csv" },
-            })
-        }
-        Format::Jsonl => jsonl::read_jsonl(path, fields, out)?,
-        Format::Csv => csv_table::read_csv(path, fields, out)?,
-        Format::Auto => return Err(CorpusError::UnknownFormat(path.to_path_buf())),
+    if matches!(format, Format::Jsonl | Format::Csv) && meta.is_dir() {
+        return Err(CorpusError::NotAFile {
+            path: path.to_path_buf(),
+            format: if format == Format::Jsonl { "jsonl" } else { "csv" },
+        });
     }
-    Ok(())
+    Ok((format, meta.is_dir()))
 }
 
 /// The format `Auto` picks: by kind of path, then by extension (case-insensitive).

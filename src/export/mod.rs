@@ -3,12 +3,15 @@
 //! folder, the spreadsheet workbook ([`xlsx`]) and the self-contained HTML report ([`report`]).
 
 pub mod manifest;
+pub mod out_dir;
+pub mod rejects;
 pub mod report;
 pub mod run_tables;
 pub mod tables;
 pub mod xlsx;
 
 pub use manifest::Manifest;
+pub use out_dir::OutDir;
 pub use report::write_report;
 pub use run_tables::ReportError;
 pub use tables::{CsvSink, RejectRow};

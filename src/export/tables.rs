@@ -97,6 +97,12 @@ impl CsvSink {
         self.w.write_byte_record(rec).map_err(io::Error::other)
     }
 
+    /// Deletes the unfinished file, for a run that read nothing and should leave nothing behind.
+    pub fn discard(self) -> io::Result<()> {
+        drop(self.w);
+        std::fs::remove_file(&self.part)
+    }
+
     /// Flushes, syncs and renames into place.
     pub fn finish(self) -> io::Result<PathBuf> {
         let buf = self.w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
