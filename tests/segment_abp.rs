@@ -6,8 +6,9 @@
 //! FRAMELENS_SEGMENT_DUMP=/tmp/abp_kinds.tsv cargo test --test segment_abp -- --ignored --nocapture
 //! ```
 //!
-//! It prints how many body sentences are shorter than 3 words (fragments that used to become
-//! evidence) and, with `FRAMELENS_SEGMENT_DUMP`, writes every paragraph's kind so two versions of
+//! It prints how many body sentences are shorter than 3 words, and how many of those are fragments
+//! (pieces of a longer paragraph, which used to become evidence cells like `ET.`) rather than whole
+//! one-line paragraphs; and, with `FRAMELENS_SEGMENT_DUMP`, writes every paragraph's kind so two versions of
 //! the segmenter can be diffed.
 
 use std::io::{BufRead, BufReader, Write};
@@ -32,7 +33,7 @@ fn abp_sentences_and_boilerplate() {
     let path = abp_path();
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut dump = std::env::var_os("FRAMELENS_SEGMENT_DUMP").map(|p| std::fs::File::create(p).unwrap());
-    let (mut docs, mut body, mut boiler, mut n_sent, mut short) = (0, 0, 0, 0, 0);
+    let (mut docs, mut body, mut boiler, mut n_sent, mut short, mut fragments) = (0, 0, 0, 0, 0, 0);
     for line in BufReader::new(file).lines() {
         let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
         let id = record["ID"].as_str().unwrap_or_default();
@@ -50,16 +51,19 @@ fn abp_sentences_and_boilerplate() {
             if p.kind != Kind::Body {
                 continue;
             }
-            for (s, e) in sentences(&p.text) {
+            let ranges = sentences(&p.text);
+            for &(s, e) in &ranges {
                 n_sent += 1;
                 if words(&p.text[s..e]) < 3 {
                     short += 1;
+                    fragments += usize::from(ranges.len() > 1);
                 }
             }
         }
     }
     println!(
-        "{docs} documents: {body} body paragraphs, {boiler} boilerplate; {n_sent} body sentences, {short} under 3 words"
+        "{docs} documents: {body} body paragraphs, {boiler} boilerplate; {n_sent} body sentences, {short} under 3 \
+         words, {fragments} of them fragments of a longer paragraph"
     );
     assert!(docs > 0);
 }

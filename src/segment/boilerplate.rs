@@ -63,6 +63,8 @@ const WIDGET_EXACT: &[&str] = &[
     "view this post on instagram",
     "view on instagram",
     "view on twitter",
+    "loading",
+    "browser not compatible",
 ];
 
 /// Widget markers at the start of a block: links to videos and galleries, image captions with
@@ -108,8 +110,28 @@ const WIDGET_PHRASES: &[&str] = &[
 
 /// The buttons of a share bar; a block made only of these (`Share Tweet Post Email`) is one.
 const SHARE_WORDS: &[&str] = &[
-    "share", "facebook", "twitter", "x", "email", "e-mail", "print", "tweet", "post", "linkedin", "whatsapp",
-    "pinterest", "reddit", "messenger", "flipboard", "telegram", "sms", "copy", "link", "comment", "comments", "save",
+    "share",
+    "facebook",
+    "twitter",
+    "x",
+    "email",
+    "e-mail",
+    "print",
+    "tweet",
+    "post",
+    "linkedin",
+    "whatsapp",
+    "pinterest",
+    "reddit",
+    "messenger",
+    "flipboard",
+    "telegram",
+    "sms",
+    "copy",
+    "link",
+    "comment",
+    "comments",
+    "save",
 ];
 
 /// The signature that closes an embedded tweet: `— Jane Doe (@janedoe) June 3, 2024`.
@@ -404,6 +426,7 @@ pub(super) fn is_widget(s: &str) -> bool {
         || WIDGET_PHRASES.iter().any(|p| n.contains(p))
         || is_video_player(n)
         || is_duration(bare)
+        || is_clock_line(bare)
         || is_gallery_count(bare)
         || is_share_bar(bare)
         || POST_SIGNATURE.is_match(s.trim())
@@ -424,13 +447,23 @@ pub(super) fn is_duration(s: &str) -> bool {
         && parts[1..].iter().all(|p| p.len() == 2)
 }
 
+/// A live-blog timestamp on its own line: `4:05 p.m.`, `Updated at 10:30 a.m. ET`.
+fn is_clock_line(n: &str) -> bool {
+    let rest = ["updated at", "update at", "updated", "posted at"].iter().find_map(|p| n.strip_prefix(p)).unwrap_or(n);
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let zone_ok = |w: &[&str]| w.len() <= 1 && w.iter().all(|z| z.len() <= 4 && z.chars().all(char::is_alphabetic));
+    match words.as_slice() {
+        [time, meridiem, zone @ ..] => {
+            is_duration(time) && matches!(*meridiem, "a.m." | "p.m." | "a.m" | "p.m" | "am" | "pm") && zone_ok(zone)
+        }
+        _ => false,
+    }
+}
+
 /// A gallery position, `1 of 22`, optionally after its caption toggle (`Hide Caption 3 of 22`).
 fn is_gallery_count(n: &str) -> bool {
-    let rest = ["hide caption", "show caption", "photos:", "photo"]
-        .iter()
-        .find_map(|p| n.strip_prefix(p))
-        .unwrap_or(n)
-        .trim();
+    let rest =
+        ["hide caption", "show caption", "photos:", "photo"].iter().find_map(|p| n.strip_prefix(p)).unwrap_or(n).trim();
     let words: Vec<&str> = rest.split_whitespace().collect();
     let number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
     matches!(words.as_slice(), [a, "of", b] if number(a) && number(b))
@@ -464,7 +497,9 @@ pub(super) fn is_prompt(s: &str) -> bool {
     }
     let n = normalize(s);
     let n = n.trim_start_matches(['*', '_', ' ']);
-    PROMPT_PREFIXES.iter().any(|p| starts_with_word(n, p)) || PROMPT_PHRASES.iter().any(|p| n.contains(p)) || is_follow(n)
+    PROMPT_PREFIXES.iter().any(|p| starts_with_word(n, p))
+        || PROMPT_PHRASES.iter().any(|p| n.contains(p))
+        || is_follow(n)
 }
 
 /// `Follow Jane Doe on Twitter.`: a short line pointing at an account.
@@ -640,6 +675,9 @@ mod tests {
             "Video Ad Feedback",
             "02:31",
             "1:04:09",
+            "4:05 p.m.",
+            "Updated at 10:30 a.m. ET",
+            "Loading...",
             "Watch: The minister answers questions on the port deal",
             "NOW WATCH: Inside the flooded rice paddies",
             "LISTEN TO ARTICLE 3:12 SHARE THIS ARTICLE Share Tweet Post Email",
@@ -687,6 +725,8 @@ mod tests {
             "The governor took a swipe at federal agencies over the delays.",
             "Three of the 22 defendants were acquitted.",
             "The meeting began at 10:30 and ended before noon.",
+            "At 4:05 p.m. the motion passed.",
+            "Loading the ships took three days.",
             "Watch the video below to see how the smuggling route works, the agency wrote.",
             "She shared the post on Facebook, where it was viewed a million times.",
             "Share prices fell in Hong Kong after the announcement.",

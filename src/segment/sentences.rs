@@ -26,8 +26,8 @@ const MIN_CHARS: usize = 15;
 
 /// Time zones written after a clock time in news copy (`10:30 a.m. ET`).
 const TIME_ZONES: &[&str] = &[
-    "ET", "EST", "EDT", "CT", "CST", "CDT", "MT", "MST", "MDT", "PT", "PST", "PDT", "AKST", "HST", "GMT", "UTC",
-    "BST", "CET", "CEST", "EET", "MSK", "IST", "ICT", "WIB", "SGT", "HKT", "JST", "KST", "AEST", "AEDT",
+    "ET", "EST", "EDT", "CT", "CST", "CDT", "MT", "MST", "MDT", "PT", "PST", "PDT", "AKST", "HST", "GMT", "UTC", "BST",
+    "CET", "CEST", "EET", "MSK", "IST", "ICT", "WIB", "SGT", "HKT", "JST", "KST", "AEST", "AEDT",
 ];
 
 /// Byte ranges of the sentences of `text`, trimmed, in order, non-overlapping, and together
@@ -169,7 +169,10 @@ mod tests {
 
     #[test]
     fn short_pieces_merge_into_a_neighbour() {
-        assert_eq!(split("No. The ministry rejected the report outright."), ["No. The ministry rejected the report outright."]);
+        assert_eq!(
+            split("No. The ministry rejected the report outright."),
+            ["No. The ministry rejected the report outright."]
+        );
         assert_eq!(
             split("The talks collapsed on Friday night. Again. Both sides blamed the other."),
             ["The talks collapsed on Friday night. Again.", "Both sides blamed the other."]

@@ -141,7 +141,10 @@ mod tests {
     #[test]
     fn caption_under_paragraph_splits_off() {
         let text = "Fishing boats returned to the harbour before the storm.\nHide Caption 3 of 14";
-        assert_eq!(split(text), [vec!["Fishing boats returned to the harbour before the storm."], vec!["Hide Caption 3 of 14"]]);
+        assert_eq!(
+            split(text),
+            [vec!["Fishing boats returned to the harbour before the storm."], vec!["Hide Caption 3 of 14"]]
+        );
     }
 
     #[test]
