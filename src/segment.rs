@@ -6,15 +6,16 @@ mod boilerplate;
 mod classify;
 mod heading;
 mod lines;
+mod sentences;
 mod split;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use unicode_segmentation::UnicodeSegmentation;
 
 use classify::BlockInfo;
 use lines::Line;
+pub use sentences::sentences;
 
 /// What a block is, which decides whether later stages classify it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -96,21 +97,6 @@ pub fn segment(text: &str) -> Vec<Paragraph> {
                 char_end: unit.last().map_or(0, |l| l.char_end),
                 text: info.text,
             }
-        })
-        .collect()
-}
-
-/// Byte ranges of the sentences of `text` (Unicode sentence boundaries, UAX #29), trimmed, empty
-/// ones dropped: the units that evidence is quoted from.
-pub fn sentences(text: &str) -> Vec<(usize, usize)> {
-    text.split_sentence_bound_indices()
-        .filter_map(|(start, s)| {
-            let trimmed = s.trim();
-            if trimmed.is_empty() {
-                return None;
-            }
-            let lead = s.len() - s.trim_start().len();
-            Some((start + lead, start + lead + trimmed.len()))
         })
         .collect()
 }

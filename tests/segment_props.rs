@@ -19,6 +19,9 @@ fn document() -> impl Strategy<Value = String> {
         "[\\u{4e00}-\\u{4e20}]{1,12}。",
         "[ \\t\\u{a0}]{0,3}",
         Just("« Quoted », said the \"official\" — 5,500 suspects…".to_string()),
+        Just("At 10:30 a.m. ET. Mr. Lowe of Harbor Corp. met the U.S. envoy (No. 4) on Jan. 5…".to_string()),
+        Just("JUST WATCHED A title Replay More Videos ... MUST WATCH A title 02:31".to_string()),
+        "[A-Z]\\. ([A-Z]\\. )?[A-Z][a-z]{2,8} (said|left)\\.( [A-Z][a-z]{1,3}\\.)?",
     ];
     let sep = prop_oneof![Just("\n"), Just("\n\n"), Just("\r\n"), Just("\r\n\r\n"), Just(" "), Just("\n \n\n")];
     prop::collection::vec((piece, sep), 0..24).prop_map(|v| v.into_iter().map(|(p, s)| p + s).collect())
@@ -52,10 +55,16 @@ proptest! {
                 *c = true;
             }
             if p.kind == Kind::Body {
+                let mut prev = 0;
+                let mut kept = String::new();
                 for (s, e) in sentences(&p.text) {
                     prop_assert!(s < e && e <= p.text.len());
+                    prop_assert!(s >= prev, "sentences overlap or go backwards");
                     prop_assert!(p.text.is_char_boundary(s) && p.text.is_char_boundary(e));
+                    kept.push_str(&p.text[s..e]);
+                    prev = e;
                 }
+                prop_assert_eq!(non_ws(&kept), non_ws(&p.text), "sentences lose text");
             }
         }
         for (i, c) in text.chars().enumerate() {

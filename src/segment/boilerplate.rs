@@ -1,12 +1,19 @@
 //! Recognising page furniture (credits, bylines, bios, newsletter and form text) by its wording.
 //! These are text-only tests; where in the document a block sits is decided in `classify`.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::corpus::date::parse_date;
 
 /// Furniture is short; longer blocks are only boilerplate through position (bios, trailing zone).
 const MAX_PATTERN_WORDS: usize = 30;
 /// Author bios run to a few sentences; a longer block that opens like one is prose.
 const MAX_BIO_WORDS: usize = 120;
+/// Widget text repeats a title (`JUST WATCHED <title> … MUST WATCH <title>`) or wraps a caption or
+/// a whole post, so it runs longer than other furniture; its markers are specific enough for that.
+const MAX_WIDGET_WORDS: usize = 80;
 
 /// Blocks that are exactly one of these (ignoring case and trailing punctuation) are furniture.
 const EXACT: &[&str] = &[
@@ -30,6 +37,108 @@ const EXACT: &[&str] = &[
     "listen",
     "looks good",
 ];
+
+/// Blocks that are exactly one of these (ignoring case and trailing punctuation) are the controls
+/// and labels of video players, galleries and embedded posts.
+const WIDGET_EXACT: &[&str] = &[
+    "just watched",
+    "must watch",
+    "now playing",
+    "replay",
+    "more videos",
+    "video ad feedback",
+    "video",
+    "watch",
+    "watch video",
+    "photos",
+    "gallery",
+    "photo gallery",
+    "see all photos",
+    "view gallery",
+    "hide caption",
+    "show caption",
+    "swipe",
+    "copy link",
+    "link copied",
+    "view this post on instagram",
+    "view on instagram",
+    "view on twitter",
+    "loading",
+    "browser not compatible",
+];
+
+/// Widget markers at the start of a block: links to videos and galleries, image captions with
+/// their credits, embed headers, listen/share bars.
+const WIDGET_PREFIXES: &[&str] = &[
+    "watch:",
+    "now watch:",
+    "video:",
+    "photos:",
+    "( photos:",
+    "gallery:",
+    "see all photos",
+    "swipe for",
+    "swipe to",
+    "copy link",
+    "share this:",
+    "enlarge this image",
+    "image copyright",
+    "facebook twitter pinterest",
+    "listen to article",
+    "skip twitter post",
+    "skip instagram post",
+    "skip facebook post",
+    "skip youtube post",
+    "end of twitter post",
+    "end of instagram post",
+    "end of facebook post",
+    "end of youtube post",
+];
+
+/// Widget wording that may sit anywhere in a block.
+const WIDGET_PHRASES: &[&str] = &[
+    "replay more videos",
+    "video ad feedback",
+    "hide caption",
+    "toggle caption",
+    "image caption",
+    "pic.twitter.com/",
+    "view this post on instagram",
+    "a post shared by",
+    "continue reading the main story",
+];
+
+/// The buttons of a share bar; a block made only of these (`Share Tweet Post Email`) is one.
+const SHARE_WORDS: &[&str] = &[
+    "share",
+    "facebook",
+    "twitter",
+    "x",
+    "email",
+    "e-mail",
+    "print",
+    "tweet",
+    "post",
+    "linkedin",
+    "whatsapp",
+    "pinterest",
+    "reddit",
+    "messenger",
+    "flipboard",
+    "telegram",
+    "sms",
+    "copy",
+    "link",
+    "comment",
+    "comments",
+    "save",
+];
+
+/// The signature that closes an embedded tweet: `— Jane Doe (@janedoe) June 3, 2024`.
+static POST_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)[—–-]\s*[^—–()]{1,80}\(@\w{1,30}\)\s*(?:[A-Z][a-z]+\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]+ \d{4})?\s*$")
+        .expect("valid regex")
+});
 
 /// Image and photo credits, at the start of a short line.
 const CREDIT_PREFIXES: &[&str] = &[
@@ -110,6 +219,7 @@ const PROMPT_PREFIXES: &[&str] = &[
     "also read",
     "recommended for you",
     "follow us",
+    "follow @",
     "copyright ©",
     "copyright (c)",
     "copyright 1",
@@ -288,11 +398,84 @@ pub(super) fn is_boilerplate_text(s: &str) -> bool {
         return true;
     }
     if word_count(s) > MAX_PATTERN_WORDS {
-        return is_disclaimer(s);
+        return is_disclaimer(s) || is_widget(s);
     }
     let n = normalize(s);
     let bare = n.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
-    EXACT.contains(&bare) || is_credit(s) || is_prompt(s) || is_author_header(s) || is_byline(s) || is_date_line(s)
+    EXACT.contains(&bare)
+        || is_credit(s)
+        || is_prompt(s)
+        || is_author_header(s)
+        || is_byline(s)
+        || is_date_line(s)
+        || is_widget(s)
+}
+
+/// Text of page widgets scraped along with the article: video players, photo galleries, embedded
+/// posts, share bars. Unlike prompts these sit anywhere in an article, so they do not open the
+/// trailing zone.
+pub(super) fn is_widget(s: &str) -> bool {
+    if word_count(s) > MAX_WIDGET_WORDS {
+        return false;
+    }
+    let n = normalize(s);
+    let n = n.trim_start_matches(['*', '_', ' ']);
+    let bare = n.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
+    WIDGET_EXACT.contains(&bare)
+        || WIDGET_PREFIXES.iter().any(|p| starts_with_word(n, p))
+        || WIDGET_PHRASES.iter().any(|p| n.contains(p))
+        || is_video_player(n)
+        || is_duration(bare)
+        || is_clock_line(bare)
+        || is_gallery_count(bare)
+        || is_share_bar(bare)
+        || POST_SIGNATURE.is_match(s.trim())
+}
+
+/// A video player's strip (`JUST WATCHED <title> Replay More Videos ... MUST WATCH <title> 02:31`);
+/// the opening words alone could begin a sentence, so a second player word is required.
+fn is_video_player(n: &str) -> bool {
+    starts_with_word(n, "just watched") && (n.contains("more videos") || n.contains("must watch"))
+}
+
+/// A bare clip length, `02:31` or `1:02:31`.
+pub(super) fn is_duration(s: &str) -> bool {
+    let parts: Vec<&str> = s.trim().split(':').collect();
+    (2..=3).contains(&parts.len())
+        && parts[0].len() <= 2
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[1..].iter().all(|p| p.len() == 2)
+}
+
+/// A live-blog timestamp on its own line: `4:05 p.m.`, `Updated at 10:30 a.m. ET`.
+fn is_clock_line(n: &str) -> bool {
+    let rest = ["updated at", "update at", "updated", "posted at"].iter().find_map(|p| n.strip_prefix(p)).unwrap_or(n);
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let zone_ok = |w: &[&str]| w.len() <= 1 && w.iter().all(|z| z.len() <= 4 && z.chars().all(char::is_alphabetic));
+    match words.as_slice() {
+        [time, meridiem, zone @ ..] => {
+            is_duration(time) && matches!(*meridiem, "a.m." | "p.m." | "a.m" | "p.m" | "am" | "pm") && zone_ok(zone)
+        }
+        _ => false,
+    }
+}
+
+/// A gallery position, `1 of 22`, optionally after its caption toggle (`Hide Caption 3 of 22`).
+fn is_gallery_count(n: &str) -> bool {
+    let rest =
+        ["hide caption", "show caption", "photos:", "photo"].iter().find_map(|p| n.strip_prefix(p)).unwrap_or(n).trim();
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    matches!(words.as_slice(), [a, "of", b] if number(a) && number(b))
+}
+
+/// A row of share buttons: at least two words, all of them button names.
+fn is_share_bar(n: &str) -> bool {
+    let words: Vec<&str> = n
+        .split(|c: char| c.is_whitespace() || matches!(c, '|' | '•' | '·' | '/' | ','))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() >= 2 && words.iter().all(|w| SHARE_WORDS.contains(w))
 }
 
 /// Credits and photo captions marked as such.
@@ -314,7 +497,19 @@ pub(super) fn is_prompt(s: &str) -> bool {
     }
     let n = normalize(s);
     let n = n.trim_start_matches(['*', '_', ' ']);
-    PROMPT_PREFIXES.iter().any(|p| starts_with_word(n, p)) || PROMPT_PHRASES.iter().any(|p| n.contains(p))
+    PROMPT_PREFIXES.iter().any(|p| starts_with_word(n, p))
+        || PROMPT_PHRASES.iter().any(|p| n.contains(p))
+        || is_follow(n)
+}
+
+/// `Follow Jane Doe on Twitter.`: a short line pointing at an account.
+fn is_follow(n: &str) -> bool {
+    let n = n.trim_end_matches(|c: char| c.is_ascii_punctuation());
+    n.starts_with("follow ")
+        && word_count(n) <= 12
+        && ["on twitter", "on facebook", "on instagram", "on x", "facebook and twitter", "twitter and facebook"]
+            .iter()
+            .any(|e| n.ends_with(e))
 }
 
 /// `Author`, `About the author`, with or without a colon.
@@ -465,6 +660,93 @@ mod tests {
         ] {
             assert!(!is_boilerplate_text(s), "{s}");
         }
+    }
+
+    #[test]
+    fn widget_boilerplate() {
+        for s in [
+            // Video players.
+            "JUST WATCHED Harbour cranes stand idle Replay More Videos ... MUST WATCH Harbour cranes stand idle 02:31",
+            "Just Watched",
+            "Replay",
+            "More Videos ...",
+            "MUST WATCH",
+            "Now Playing",
+            "Video Ad Feedback",
+            "02:31",
+            "1:04:09",
+            "4:05 p.m.",
+            "Updated at 10:30 a.m. ET",
+            "Loading...",
+            "Watch: The minister answers questions on the port deal",
+            "NOW WATCH: Inside the flooded rice paddies",
+            "LISTEN TO ARTICLE 3:12 SHARE THIS ARTICLE Share Tweet Post Email",
+            // Galleries and captions.
+            "Hide Caption 3 of 14",
+            "1 of 22",
+            "Photos: Life along the river border",
+            "( PHOTOS: Ten years of summit handshakes)",
+            "See all photos",
+            "Swipe",
+            "Swipe for more images",
+            "Enlarge this image toggle caption Jan Novak/AP Jan Novak/AP",
+            "Image copyright Some Agency Image caption Fishing boats moored in the harbour at dusk",
+            "Facebook Twitter Pinterest Fishing boats moored in the harbour at dusk. Photograph: Jan Novak/Some Agency",
+            // Embedded posts.
+            "Another long night at the port. pic.twitter.com/AbCdE12345",
+            "The crossing is open again, finally. — Jane Roe (@janeroe_news) June 3, 2024",
+            "Talks went well today. https://t.co/xYz123 — Ministry Spokesperson (@spokes) 3 June 2024",
+            "View this post on Instagram",
+            "A post shared by Harbour Watch (@harbourwatch)",
+            "Skip Twitter post by @harbourwatch",
+            // Share bars and newsletters.
+            "Share this:",
+            "Facebook Twitter Email",
+            "Share | Facebook | WhatsApp | Copy link",
+            "Copy link",
+            "Sign up for the morning briefing",
+            "Subscribe to our weekly digest",
+            "Follow @harbourwatch",
+            "Follow Jane Roe on Twitter.",
+            "Advertisement Continue reading the main story",
+        ] {
+            assert!(is_boilerplate_text(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn prose_about_videos_and_photos_is_body() {
+        for s in [
+            "The video, filmed by a bystander, shows officers dragging a man from a car.",
+            "Photos of the raid spread quickly on social media.",
+            "He said he had just watched the replay of the debate and was furious.",
+            "Just watched the replay, one voter said, and nothing in it surprised her.",
+            "Now playing a larger role, the coast guard patrols the strait daily.",
+            "The governor took a swipe at federal agencies over the delays.",
+            "Three of the 22 defendants were acquitted.",
+            "The meeting began at 10:30 and ended before noon.",
+            "At 4:05 p.m. the motion passed.",
+            "Loading the ships took three days.",
+            "Watch the video below to see how the smuggling route works, the agency wrote.",
+            "She shared the post on Facebook, where it was viewed a million times.",
+            "Share prices fell in Hong Kong after the announcement.",
+            "Analysts follow the yuan closely on Twitter and elsewhere, but few predicted this.",
+            "The gallery closed early on Friday after a protest outside.",
+            "Critics say the well-known activist - a former judge - ignored the findings.",
+        ] {
+            assert!(!is_boilerplate_text(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn durations_and_counts() {
+        assert!(is_duration("02:31"));
+        assert!(is_duration("1:02:31"));
+        assert!(!is_duration("2:3"));
+        assert!(!is_duration("10:30 a.m."));
+        assert!(!is_duration(":30"));
+        assert!(is_gallery_count("hide caption 1 of 22"));
+        assert!(!is_gallery_count("one of the best"));
     }
 
     #[test]

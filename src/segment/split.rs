@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::boilerplate::is_boilerplate_text;
+use super::boilerplate::{is_boilerplate_text, is_duration};
 use super::heading::{ends_with_terminal, heading_like, starts_like_sentence, title_case};
 use super::lines::Line;
 
@@ -48,9 +48,10 @@ pub(super) fn split_block(lines: &[Line<'_>]) -> Vec<Range<usize>> {
     parts.into_iter().flat_map(|r| one_paragraph_per_line(&texts, r)).collect()
 }
 
-/// A line that could be a unit of its own: a finished sentence or a title-like line.
+/// A line that could be a unit of its own: a finished sentence, a title-like line, or a video
+/// player's clip length (`02:31`), which ends a player's stack of one-word lines.
 fn standalone(t: &str) -> bool {
-    ends_with_terminal(t) || heading_like(t)
+    ends_with_terminal(t) || heading_like(t) || is_duration(t)
 }
 
 /// Line `i` is a heading sitting directly on top of the next line: heading-shaped, opening a
@@ -128,6 +129,22 @@ mod tests {
     fn credit_under_paragraph_splits_off() {
         let text = "Soldiers patrol the border near Myawaddy.\nPhoto: Reuters";
         assert_eq!(split(text).len(), 2);
+    }
+
+    #[test]
+    fn video_player_lines_one_per_row() {
+        let text = "JUST WATCHED\nHarbour cranes stand idle\nReplay\nMore Videos ...\nMUST WATCH\n\
+                    Harbour cranes stand idle\n02:31";
+        assert_eq!(split(text).len(), 7);
+    }
+
+    #[test]
+    fn caption_under_paragraph_splits_off() {
+        let text = "Fishing boats returned to the harbour before the storm.\nHide Caption 3 of 14";
+        assert_eq!(
+            split(text),
+            [vec!["Fishing boats returned to the harbour before the storm."], vec!["Hide Caption 3 of 14"]]
+        );
     }
 
     #[test]
