@@ -1,7 +1,8 @@
 //! The saved head: a small JSON file next to the codebook (or in `models/heads/`) that holds everything
 //! needed to score embeddings and to judge the head before using it: format version, kind, label order,
 //! weights and biases, temperature, thresholds, the encoder it was trained for (its weights' sha256), the
-//! codebook's sha256, the training options, and the cross-validated report.
+//! codebook's sha256, the training options, the cross-validated report, and short hashes of the rows it
+//! was fitted on (so that `eval` can refuse to score it on them).
 //!
 //! Why JSON: heads are small (k × 384 numbers), a user can read the report at the top of the file, and
 //! diffs between heads are legible. Numbers are written so that loading gives back the exact `f32` bits
