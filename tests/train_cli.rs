@@ -398,3 +398,172 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
         .assert()
         .failure();
 }
+
+fn stderr(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stderr).into_owned()
+}
+
+fn eval_data(data: &Path, head: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    framelens()
+        .args(["eval", "--codebook", CODEBOOK, "--id-field", "doc_id", "--replicates", "50", "--data"])
+        .arg(data)
+        .arg("--head")
+        .arg(head)
+        .args(extra)
+        .assert()
+}
+
+/// Accuracy and macro-F1 over the union of gold and predicted labels, written out here independently of
+/// `framelens::evaluate` (per label: F1 = 2·tp / (2·tp + fp + fn), 0 when tp = 0).
+fn accuracy_and_union_macro_f1(pairs: &[(String, String)]) -> (f64, f64) {
+    let labels: std::collections::BTreeSet<&str> = pairs.iter().flat_map(|(g, p)| [g.as_str(), p.as_str()]).collect();
+    let f1s: Vec<f64> = labels
+        .iter()
+        .map(|l| {
+            let tp = pairs.iter().filter(|(g, p)| g == l && p == l).count();
+            let fp = pairs.iter().filter(|(g, p)| g != l && p == l).count();
+            let fn_ = pairs.iter().filter(|(g, p)| g == l && p != l).count();
+            if tp == 0 {
+                0.0
+            } else {
+                2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
+            }
+        })
+        .collect();
+    let correct = pairs.iter().filter(|(g, p)| g == p).count();
+    (correct as f64 / pairs.len() as f64, f1s.iter().sum::<f64>() / f1s.len() as f64)
+}
+
+#[test]
+fn eval_refuses_a_heads_training_rows_unless_allowed_and_then_marks_them() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_labelled(tmp.path());
+    let head = tmp.path().join("all.head.json");
+    train(&data, &head, &["--id-field", "doc_id"]).success();
+    let h = Head::read(&head).unwrap();
+    let rows = h.training_rows.as_ref().expect("a new head records its training rows");
+    assert_eq!(rows.count, 152);
+    assert_eq!(rows.data_sha256, framelens::encode::model::sha256_hex(&std::fs::read(&data).unwrap()));
+
+    // On its own training rows: refused, naming the count and the flag.
+    let err = stderr(&eval_data(&data, &head, &[]).failure());
+    assert!(err.contains("152 of 152 evaluated rows were used to train the frame head"), "{err}");
+    assert!(err.contains("--allow-train-overlap"), "{err}");
+    // The dev part of a split the head was not trained with is training data too.
+    let err = stderr(&eval_data(&data, &head, &["--holdout", "0.3", "--split-seed", "13"]).failure());
+    assert!(err.contains("without --holdout"), "{err}");
+
+    // Allowed: a loud warning, and every CSV figure says it includes training rows.
+    let csv_out = tmp.path().join("figures.csv");
+    let ok = eval_data(&data, &head, &["--allow-train-overlap", "--csv", csv_out.to_str().unwrap()]).success();
+    assert!(stderr(&ok).contains("INCLUDE TRAINING ROWS"), "{}", stderr(&ok));
+    let md = String::from_utf8_lossy(&ok.get_output().stdout).into_owned();
+    assert!(md.contains("INCLUDE TRAINING ROWS"), "{md}");
+    let figures = read_csv(&csv_out);
+    assert!(!figures.is_empty());
+    for f in &figures {
+        assert_eq!(f["train_overlap"], "includes 152 of 152 rows the frame head was trained on", "{f:?}");
+    }
+
+    // A head from before row hashes loads and warns that overlap cannot be checked.
+    let mut old: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&head).unwrap()).unwrap();
+    old.as_object_mut().unwrap().remove("training_rows");
+    let old_path = tmp.path().join("old.head.json");
+    std::fs::write(&old_path, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    assert_eq!(Head::read(&old_path).unwrap().training_rows, None);
+    let warn = stderr(&eval_data(&data, &old_path, &[]).success());
+    assert!(warn.contains("records no training rows") && warn.contains("cannot be checked"), "{warn}");
+}
+
+#[test]
+fn eval_scores_a_holdout_dev_part_and_refuses_another_split() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_labelled(tmp.path());
+    let head = tmp.path().join("split.head.json");
+    train(&data, &head, &["--id-field", "doc_id", "--holdout", "0.3", "--split-seed", "13"]).success();
+    let h = Head::read(&head).unwrap();
+    let rows = h.training_rows.as_ref().unwrap();
+    assert_eq!(rows.holdout, Some(framelens::train::split::Holdout::new(0.3, 13).unwrap()));
+    assert!(rows.count > 60 && rows.count < 152, "{}", rows.count);
+    // The head's own dev part: scored, without a word about training rows.
+    let ok = eval_data(&data, &head, &["--holdout", "0.3", "--split-seed", "13"]).success();
+    assert!(!stderr(&ok).contains("training rows"), "{}", stderr(&ok));
+    // Another seed picks dev rows the head was trained on: refused, naming both splits.
+    let err = stderr(&eval_data(&data, &head, &["--holdout", "0.3", "--split-seed", "14"]).failure());
+    assert!(err.contains("trained with --holdout 0.3 --split-seed 13"), "{err}");
+    assert!(err.contains("--holdout 0.3 --split-seed 14 picks other dev rows"), "{err}");
+    assert!(err.contains("--allow-train-overlap"), "{err}");
+    // Every row (no --holdout) includes the training part.
+    let err = stderr(&eval_data(&data, &head, &[]).failure());
+    assert!(err.contains(&format!("{} of 152 evaluated rows", rows.count)), "{err}");
+}
+
+#[test]
+fn eval_of_a_run_with_a_head_refuses_overlap_and_its_figures_recompute() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_labelled(tmp.path());
+    let head = tmp.path().join("all.head.json");
+    train(&data, &head, &["--id-field", "doc_id"]).success();
+    let run = tmp.path().join("run");
+    framelens()
+        .args([
+            "run",
+            "corpora/sample",
+            "--codebook",
+            CODEBOOK,
+            "--quiet",
+            "--no-compare",
+            "--no-stance-head",
+            "--head",
+        ])
+        .arg(&head)
+        .arg("--out")
+        .arg(&run)
+        .assert()
+        .success();
+    let eval = |extra: &[&str]| {
+        framelens()
+            .args(["eval", "--gold", "corpora/sample/gold.csv", "--replicates", "50", "--pred"])
+            .arg(&run)
+            .args(extra)
+            .assert()
+    };
+    let err = stderr(&eval(&[]).failure());
+    assert!(err.contains("152 of 152 evaluated rows were used to train the frame head"), "{err}");
+    let csv_out = tmp.path().join("figures.csv");
+    eval(&["--allow-train-overlap", "--csv", csv_out.to_str().unwrap()]).success();
+    let figures = read_csv(&csv_out);
+    let frames: Vec<_> = figures.iter().filter(|f| f["task"] == "frames").collect();
+    assert!(frames.iter().all(|f| f["train_overlap"].starts_with("includes 152 of 152")));
+    // Stance came from prototypes: its figures carry no marker.
+    assert!(figures.iter().filter(|f| f["task"] == "stance").all(|f| f["train_overlap"].is_empty()));
+
+    // The printed figures against a recomputation from gold.csv and paragraphs.csv.
+    let paragraphs = read_csv(&run.join("paragraphs.csv"));
+    let pairs: Vec<(String, String)> = read_csv(&root().join("corpora/sample/gold.csv"))
+        .iter()
+        .map(|g| {
+            let p = paragraphs
+                .iter()
+                .find(|p| {
+                    p["kind"] == "body" && p["doc_id"] == g["doc_id"] && p["text"].starts_with(g["text_prefix"].trim())
+                })
+                .unwrap();
+            (g["frame"].trim().to_string(), p["frame"].clone())
+        })
+        .collect();
+    let (accuracy, macro_f1) = accuracy_and_union_macro_f1(&pairs);
+    let value =
+        |metric: &str| -> f64 { frames.iter().find(|f| f["metric"] == metric).unwrap()["value"].parse().unwrap() };
+    assert!((value("accuracy") - accuracy).abs() < 1e-6, "{} vs {accuracy}", value("accuracy"));
+    assert!((value("macro_f1") - macro_f1).abs() < 1e-6, "{} vs {macro_f1}", value("macro_f1"));
+}

@@ -2,18 +2,21 @@
 //! running the model on labelled data (`--codebook FILE --data labelled.csv [--head FILE]`).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use framelens::codebook::LoadedCodebook;
 use framelens::encode::cached::Embedder;
+use framelens::encode::model::sha256_hex;
 use framelens::encode::resolve_model;
 use framelens::evaluate::article::{article_sets_from_run, read_article_gold, ArticleSets};
 use framelens::evaluate::match_gold;
-use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement};
-use framelens::train::apply::{build_classifier, classify_texts};
+use framelens::evaluate::overlap::{EvalSplit, OverlapCheck, Verdict};
+use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement, CSV_HEADER};
+use framelens::train::apply::{build_classifier, classify_texts, HeadUse};
 use framelens::train::data::{read_labelled, LabelMatcher};
+use framelens::train::head::Head;
 use framelens::train::split::{Holdout, Part};
 
 use super::run::HeadArgs;
@@ -79,6 +82,10 @@ pub struct EvalArgs {
     pub replicates: usize,
     #[arg(long, default_value_t = 13)]
     pub bootstrap_seed: u64,
+    /// Score rows a trained head was fitted on anyway (refused by default: such figures overstate agreement).
+    /// A warning is printed and every `--csv` row of the task says so in its `train_overlap` column.
+    #[arg(long)]
+    pub allow_train_overlap: bool,
     #[command(flatten)]
     pub heads: HeadArgs,
     #[command(flatten)]
@@ -110,17 +117,29 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
         let (Some(gold), Some(pred)) = (&a.gold, &a.pred) else {
             bail!("give --gold FILE --pred DIR (a run's output), or --codebook FILE --data labelled.csv");
         };
+        let heads = run_heads(pred);
         let pred = if pred.is_dir() { pred.join("paragraphs.csv") } else { pred.clone() };
         match a.level {
             Level::Paragraph => {
                 let pairs = match_gold(gold, &pred)?;
+                let mut frame_mark = None;
+                let mut stance_mark = None;
+                for u in &heads {
+                    match u.role.as_str() {
+                        "frames" => frame_mark = check_run_head(u, "frame", &pairs.frame_texts, a.allow_train_overlap)?,
+                        "stance" => {
+                            stance_mark = check_run_head(u, "stance", &pairs.stance_texts, a.allow_train_overlap)?
+                        }
+                        _ => {}
+                    }
+                }
                 let f = agreement("Frames", "paragraphs", &pairs.frame, Some(&pairs.frame_docs), boot);
                 println!("{}", f.markdown());
-                csv_rows.extend(f.csv_rows("frames"));
+                csv_rows.extend(marked(f.csv_rows("frames"), &frame_mark));
                 if !pairs.stance.is_empty() {
                     let s = agreement("Stance", "paragraphs", &pairs.stance, Some(&pairs.stance_docs), boot);
                     println!("{}", s.markdown());
-                    csv_rows.extend(s.csv_rows("stance"));
+                    csv_rows.extend(marked(s.csv_rows("stance"), &stance_mark));
                 }
             }
             Level::Article => {
@@ -174,11 +193,14 @@ fn article_level(
             pred_path.display()
         );
     }
-    // Task labels: those of the gold coding (in codebook order when a codebook is given).
-    let in_gold: BTreeSet<&String> = gold.values().flatten().collect();
+    // Task labels: those of the gold coding and those predicted (a frame only predicted scores 0 and
+    // counts, as in macro-F1 everywhere in framelens); with a codebook, only its frames (in its order), so
+    // a fallback such as `other` is dropped.
+    let present: BTreeSet<&String> =
+        gold.values().flatten().chain(gold.keys().flat_map(|k| all_pred.get(k)).flatten()).collect();
     let labels: Vec<String> = match &matcher {
-        Some(m) => m.ids.iter().filter(|l| in_gold.contains(l)).cloned().collect(),
-        None => in_gold.iter().map(|s| s.to_string()).collect(),
+        Some(m) => m.ids.iter().filter(|l| present.contains(l)).cloned().collect(),
+        None => present.iter().map(|s| s.to_string()).collect(),
     };
     let task: BTreeSet<&String> = labels.iter().collect();
     let mut dropped = 0usize;
@@ -200,7 +222,7 @@ fn article_level(
     let mut r = set_agreement("Frames (article level)", "articles", &gold, &pred, &labels, boot)?;
     r.notes.push(format!(
         "Predicted sets: `{}` labels of each article's body paragraphs with a share ≥ {}; {dropped} predicted \
-         labels outside the {} gold labels (e.g. `other`) dropped.",
+         labels outside the {} task labels (gold or predicted codebook frames; e.g. `other`) dropped.",
         a.pred_column,
         a.share_threshold,
         labels.len()
@@ -212,18 +234,27 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
     let cb = load_codebook(a)?.expect("clap requires --codebook with --data");
     let data_path = a.data.as_ref().expect("checked");
     let mut data = read_labelled(data_path, &a.data_args.fields(), &cb.codebook.frames, a.data_args.multi_label)?;
-    if let Some((h, want)) = part(a)? {
+    let split = part(a)?;
+    if let Some((h, want)) = split {
         data.retain(|r| h.part_of(r) == want);
         if data.rows.is_empty() {
             bail!("no rows in the selected part of {}", data_path.display());
         }
     }
+    let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+    let mark = match a.heads.head.as_deref() {
+        Some(path) => {
+            let head = Head::read(path)?;
+            let eval_split = EvalSplit { data_sha256: data.sha256.clone(), split };
+            guard(&OverlapCheck::new(&head, path, "frame", &texts, Some(&eval_split)), a.allow_train_overlap)?
+        }
+        None => None,
+    };
     let model = resolve_model(a.encoder.model.as_deref())?;
     let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
     let mut classify = framelens::classify::ClassifyOptions::default();
     a.heads.apply_to(&mut classify);
     let (classifier, used) = build_classifier(&cb, &mut embedder, &classify, a.heads.head.as_deref(), None)?;
-    let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
     let use_sentences = classify.sentence_weight > 0.0;
     let (frames, _) = classify_texts(&texts, &classifier, &mut embedder, use_sentences, &mut |_| {})?;
     let route = match used.first() {
@@ -241,15 +272,13 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
             .enumerate()
             .map(|(i, f)| (key(i), f.frames.iter().filter(|l| data.labels.contains(l)).cloned().collect()))
             .collect();
-        let in_gold: BTreeSet<&String> = gold.values().flatten().collect();
-        let labels: Vec<String> = data.labels.iter().filter(|l| in_gold.contains(l)).cloned().collect();
-        let gold: ArticleSets =
-            gold.into_iter().map(|(k, v)| (k, v.into_iter().filter(|l| labels.contains(l)).collect())).collect();
-        let pred: ArticleSets =
-            pred.into_iter().map(|(k, v)| (k, v.into_iter().filter(|l| labels.contains(l)).collect())).collect();
+        // Task labels: every frame in the gold sets or the predicted ones (a frame only predicted scores 0
+        // and counts, as in macro-F1 everywhere in framelens).
+        let present: BTreeSet<&String> = gold.values().chain(pred.values()).flatten().collect();
+        let labels: Vec<String> = data.labels.iter().filter(|l| present.contains(l)).cloned().collect();
         let r = set_agreement(&title, "rows", &gold, &pred, &labels, boot)?;
         println!("{}", r.markdown());
-        csv_rows.extend(r.csv_rows("frames"));
+        csv_rows.extend(marked(r.csv_rows("frames"), &mark));
     } else {
         let pairs: Vec<(String, String)> =
             data.rows.iter().zip(&frames).map(|(r, f)| (data.labels[r.labels[0]].clone(), f.frame.clone())).collect();
@@ -257,7 +286,66 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
             a.data_args.id_field.as_ref().map(|_| data.rows.iter().map(|r| r.id.clone().unwrap_or_default()).collect());
         let r = agreement(&title, "rows", &pairs, groups.as_deref(), boot);
         println!("{}", r.markdown());
-        csv_rows.extend(r.csv_rows("frames"));
+        csv_rows.extend(marked(r.csv_rows("frames"), &mark));
     }
     Ok(())
+}
+
+/// Applies the training-overlap policy: refuses an overlap, warns, or (allowed) warns loudly on stderr and
+/// in the printed report and returns the marker for the task's `--csv` rows.
+fn guard(check: &OverlapCheck, allow: bool) -> anyhow::Result<Option<String>> {
+    match check.verdict(allow)? {
+        Verdict::Clean => Ok(None),
+        Verdict::Unchecked { warning } => {
+            eprintln!("{warning}");
+            Ok(None)
+        }
+        Verdict::Marked { warning, marker } => {
+            let bar = "!".repeat(78);
+            eprintln!("{bar}\n{warning}\n{bar}");
+            println!("> **{warning}**\n");
+            Ok(Some(marker))
+        }
+    }
+}
+
+/// `--csv` rows with the `train_overlap` cell filled in (empty when the figures include no training rows).
+fn marked(rows: Vec<Vec<String>>, marker: &Option<String>) -> Vec<Vec<String>> {
+    let cell = marker.clone().unwrap_or_default();
+    rows.into_iter()
+        .map(|mut r| {
+            r.resize(CSV_HEADER.len() - 1, String::new());
+            r.push(cell.clone());
+            r
+        })
+        .collect()
+}
+
+/// The trained heads a run used, from its manifest (none when there is no readable manifest).
+fn run_heads(pred: &Path) -> Vec<HeadUse> {
+    let dir = if pred.is_dir() { Some(pred) } else { pred.parent() };
+    let Some(bytes) = dir.and_then(|d| std::fs::read(d.join("manifest.json")).ok()) else { return Vec::new() };
+    let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Vec::new() };
+    manifest.get("heads").and_then(|h| serde_json::from_value(h.clone()).ok()).unwrap_or_default()
+}
+
+/// Checks a head a run used against the evaluated paragraphs; a head file that is gone or changed since
+/// the run cannot be checked, which is said.
+fn check_run_head(u: &HeadUse, role: &str, texts: &[String], allow: bool) -> anyhow::Result<Option<String>> {
+    let path = Path::new(&u.path);
+    let bytes = match std::fs::read(path) {
+        Ok(b) if sha256_hex(&b) == u.sha256 => b,
+        found => {
+            let why = if found.is_ok() { "has changed since the run" } else { "cannot be read" };
+            eprintln!(
+                "warning: the {role} head {} the run used {why}, so whether the evaluated paragraphs include rows \
+                 it was trained on cannot be checked",
+                u.path
+            );
+            return Ok(None);
+        }
+    };
+    let head = Head::from_json(&String::from_utf8_lossy(&bytes), path)?;
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    guard(&OverlapCheck::new(&head, path, role, &texts, None), allow)
 }

@@ -4,8 +4,9 @@
 //! paragraph labels to article label sets.
 //!
 //! Conventions match `evaluate::score` so the numbers agree: labels are ordered gold labels (sorted) first,
-//! then labels only predicted; macro-F1 averages over the labels that occur in the gold data; F1 of a label
-//! never predicted is 0; Cohen's kappa is 0 when chance agreement is 1.
+//! then labels only predicted; macro-F1 averages over the union of gold and predicted labels (as
+//! scikit-learn's `f1_score(average="macro")`); F1 of a label never predicted, or only predicted, is 0;
+//! Cohen's kappa is 0 when chance agreement is 1.
 //!
 //! Merged into `crate::evaluate` (re-exported there); no item name clashes with that module's.
 
@@ -95,25 +96,23 @@ impl Confusion {
             .collect()
     }
 
-    /// Mean F1 over the labels with gold support (labels only predicted lower the precision of the others
-    /// but are not averaged themselves); 0 when there are no units.
+    /// Mean F1 over the labels that occur in the gold data or the predictions (their union, as
+    /// scikit-learn's `f1_score(average="macro")` takes it): a label only predicted has F1 0 and counts, so
+    /// spurious labels cannot be left out of the average; a label in neither is not a label of this sample.
+    /// 0 when there are no units.
     pub fn macro_f1(&self) -> f64 {
-        let mut sum = 0.0;
-        let mut m = 0usize;
-        for i in 0..self.k() {
-            let support = self.row(i);
-            if support == 0 {
-                continue;
-            }
-            let tp = self.counts[i][i];
-            sum += f1_of(tp, self.col(i) - tp, support - tp).2;
-            m += 1;
+        let present: Vec<usize> = (0..self.k()).filter(|&i| self.row(i) + self.col(i) > 0).collect();
+        if present.is_empty() {
+            return 0.0;
         }
-        if m == 0 {
-            0.0
-        } else {
-            sum / m as f64
-        }
+        let sum: f64 = present
+            .iter()
+            .map(|&i| {
+                let tp = self.counts[i][i];
+                f1_of(tp, self.col(i) - tp, self.row(i) - tp).2
+            })
+            .sum();
+        sum / present.len() as f64
     }
 
     /// Cohen's kappa, (p_o − p_e) / (1 − p_e); 0 when p_e = 1 (as `evaluate::score`).
@@ -297,8 +296,8 @@ pub struct AgreementIntervals {
 /// Accuracy, macro-F1, Cohen's kappa and Krippendorff's alpha of `(gold, pred)` pairs, each with a
 /// bootstrap 95% percentile interval over `replicates` resamples of the pairs.
 ///
-/// In a replicate, macro-F1 averages over the labels present in that replicate's gold labels (the same
-/// definition as the point estimate, applied to the resample).
+/// In a replicate, macro-F1 averages over the labels present in that replicate's gold or predicted labels
+/// (the same definition as the point estimate, applied to the resample).
 pub fn bootstrap_agreement(pairs: &[(String, String)], replicates: usize, seed: u64) -> AgreementIntervals {
     let units: Vec<usize> = (0..pairs.len()).collect();
     bootstrap_agreement_by_unit(pairs, &units, replicates, seed)
@@ -588,14 +587,14 @@ mod tests {
         // Labels 0..4; gold never contains 2 or 3; label 3 is never predicted either; label 2 is predicted once.
         // gold: 0 0 1 1, pred: 0 2 1 0.
         // class 0: tp 1, fp 1, fn 1 → F1 = 2/4 = 0.5;  class 1: tp 1, fp 0, fn 1 → 2/3
-        // class 2: tp 0, fp 1, no gold → F1 0, not averaged; class 3: nothing → F1 0, not averaged.
-        // macro-F1 = (0.5 + 2/3)/2 = 7/12.
+        // class 2: tp 0, fp 1, no gold → F1 0, averaged (predicted); class 3: nothing → not a label here.
+        // macro-F1 = (0.5 + 2/3 + 0)/3 = 7/18.
         let c = Confusion::from_indices(&[0, 0, 1, 1], &[0, 2, 1, 0], 4);
         let s = c.class_scores(&[]);
         assert!(close(s[0].f1, 0.5) && close(s[1].f1, 2.0 / 3.0));
         assert_eq!((s[2].precision, s[2].recall, s[2].f1, s[2].support), (0.0, 0.0, 0.0, 0));
         assert_eq!((s[3].precision, s[3].recall, s[3].f1, s[3].support), (0.0, 0.0, 0.0, 0));
-        assert!(close(c.macro_f1(), 7.0 / 12.0), "{}", c.macro_f1());
+        assert!(close(c.macro_f1(), 7.0 / 18.0), "{}", c.macro_f1());
         // A gold class that is never predicted: precision 0 (0/0), recall 0, F1 0, and it is averaged.
         let c = Confusion::from_indices(&[0, 1], &[0, 0], 2);
         let s = c.class_scores(&[]);

@@ -6,6 +6,7 @@
 
 pub mod agreement;
 pub mod article;
+pub mod overlap;
 pub mod report;
 pub use agreement::*;
 
@@ -52,6 +53,10 @@ pub struct Pairs {
     /// Document id of each frame pair / stance pair (for bootstrap resampling by article).
     pub frame_docs: Vec<String>,
     pub stance_docs: Vec<String>,
+    /// Text of the predicted paragraph of each frame pair / stance pair (to check it against a head's
+    /// training rows).
+    pub frame_texts: Vec<String>,
+    pub stance_texts: Vec<String>,
 }
 
 fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<(u64, T)>, EvalError> {
@@ -97,10 +102,12 @@ pub fn match_gold(gold_path: &Path, paragraphs_csv: &Path) -> Result<Pairs, Eval
         if !g.frame.trim().is_empty() {
             pairs.frame.push((g.frame.trim().to_string(), p.frame.clone()));
             pairs.frame_docs.push(g.doc_id.clone());
+            pairs.frame_texts.push(p.text.clone());
         }
         if !g.stance.is_empty() {
             pairs.stance.push((g.stance.clone(), p.stance.clone()));
             pairs.stance_docs.push(g.doc_id.clone());
+            pairs.stance_texts.push(p.text.clone());
         }
     }
     Ok(pairs)
@@ -121,58 +128,33 @@ pub struct Report {
     pub accuracy: f64,
     pub macro_f1: f64,
     pub kappa: f64,
+    /// Every gold or predicted label, in `label_order` (a label only predicted has support 0 and F1 0).
     pub labels: Vec<LabelScore>,
-    /// `confusion[gold][pred]` over `labels` order (plus predicted labels absent from gold).
+    /// `confusion[gold][pred]` over `label_order`.
     pub confusion: Vec<Vec<usize>>,
     pub label_order: Vec<String>,
 }
 
-/// Scores `(gold, predicted)` pairs. Macro-F1 averages over the labels that occur in the gold data.
+/// Scores `(gold, predicted)` pairs. Macro-F1 averages over the union of gold and predicted labels, as
+/// scikit-learn's `f1_score(average="macro")` does: a label the model predicts but the gold data never use
+/// has F1 0 and counts, so a model is not flattered by leaving its spurious labels out of the average.
 pub fn score(pairs: &[(String, String)]) -> Report {
-    let mut order: Vec<String> = Vec::new();
-    for (g, _) in pairs {
-        if !order.contains(g) {
-            order.push(g.clone());
-        }
-    }
-    order.sort();
-    let gold_labels = order.len();
-    for (_, p) in pairs {
-        if !order.contains(p) {
-            order.push(p.clone());
-        }
-    }
-    let idx = |l: &str| order.iter().position(|o| o == l).unwrap_or(0);
-    let k = order.len();
-    let mut conf = vec![vec![0usize; k]; k];
-    for (g, p) in pairs {
-        conf[idx(g)][idx(p)] += 1;
-    }
-    let n = pairs.len();
-    let correct: usize = (0..k).map(|i| conf[i][i]).sum();
-    let labels: Vec<LabelScore> = (0..gold_labels)
-        .map(|i| {
-            let tp = conf[i][i] as f64;
-            let pred: usize = (0..k).map(|g| conf[g][i]).sum();
-            let support: usize = conf[i].iter().sum();
-            let precision = if pred == 0 { 0.0 } else { tp / pred as f64 };
-            let recall = if support == 0 { 0.0 } else { tp / support as f64 };
-            let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-            LabelScore { label: order[i].clone(), precision, recall, f1, support }
-        })
+    let (order, gold, pred) = index_pairs(pairs);
+    let conf = Confusion::from_indices(&gold, &pred, order.len());
+    let labels: Vec<LabelScore> = conf
+        .class_scores(&order)
+        .into_iter()
+        .map(|c| LabelScore { label: c.label, precision: c.precision, recall: c.recall, f1: c.f1, support: c.support })
         .collect();
-    let macro_f1 = labels.iter().map(|l| l.f1).sum::<f64>() / labels.len().max(1) as f64;
-    let accuracy = if n == 0 { 0.0 } else { correct as f64 / n as f64 };
-    let expected: f64 = (0..k)
-        .map(|i| {
-            let row: usize = conf[i].iter().sum();
-            let col: usize = (0..k).map(|g| conf[g][i]).sum();
-            row as f64 * col as f64
-        })
-        .sum::<f64>()
-        / (n as f64 * n as f64).max(1.0);
-    let kappa = if expected >= 1.0 { 0.0 } else { (accuracy - expected) / (1.0 - expected) };
-    Report { n, accuracy, macro_f1, kappa, labels, confusion: conf, label_order: order }
+    Report {
+        n: pairs.len(),
+        accuracy: conf.accuracy(),
+        macro_f1: conf.macro_f1(),
+        kappa: conf.cohen_kappa(),
+        labels,
+        confusion: conf.counts,
+        label_order: order,
+    }
 }
 
 impl Report {
@@ -207,9 +189,30 @@ mod tests {
     }
 
     #[test]
-    fn labels_only_predicted_do_not_enter_macro_average() {
+    fn predicted_only_labels_are_listed_and_averaged() {
         let r = score(&[p("a", "a"), p("a", "other")]);
-        assert_eq!(r.labels.len(), 1);
+        assert_eq!(r.labels.iter().map(|l| l.label.as_str()).collect::<Vec<_>>(), ["a", "other"]);
         assert!((r.labels[0].recall - 0.5).abs() < 1e-12 && (r.labels[0].precision - 1.0).abs() < 1e-12);
+        let other = &r.labels[1];
+        assert_eq!((other.precision, other.recall, other.f1, other.support), (0.0, 0.0, 0.0, 0));
+        // a: F1 = 2/3; other: 0 → macro (2/3 + 0)/2.
+        assert!((r.macro_f1 - 1.0 / 3.0).abs() < 1e-12, "{}", r.macro_f1);
+    }
+
+    #[test]
+    fn macro_f1_matches_scikit_learn_on_a_fixed_example() {
+        // Gold uses a, b, c; the model also predicts d and e, which gold never uses.
+        let gold = ["a", "a", "a", "b", "b", "b", "c", "c", "a", "b", "c", "a"];
+        let pred = ["a", "d", "a", "b", "e", "b", "c", "a", "a", "d", "c", "e"];
+        let pairs: Vec<(String, String)> = gold.iter().zip(pred).map(|(g, q)| p(g, q)).collect();
+        let r = score(&pairs);
+        // Independent recomputation (scikit-learn 1.x):
+        // python3 -c 'from sklearn.metrics import f1_score as f;
+        //   g="a a a b b b c c a b c a".split(); p="a d a b e b c a a d c e".split();
+        //   print(repr(f(g,p,average="macro",zero_division=0)))'
+        // → 0.42666666666666664 (over the gold labels alone it would be 0.7111: the flattering figure).
+        const SKLEARN_MACRO_F1: f64 = 0.42666666666666664;
+        assert!((r.macro_f1 - SKLEARN_MACRO_F1).abs() < 1e-12, "{} vs scikit-learn {}", r.macro_f1, SKLEARN_MACRO_F1);
+        assert_eq!(r.labels.len(), 5);
     }
 }

@@ -28,8 +28,11 @@ impl Default for Bootstrap {
     }
 }
 
-/// The header of `eval --csv` files.
-pub const CSV_HEADER: [&str; 8] = ["task", "section", "label", "predicted", "metric", "value", "ci_low", "ci_high"];
+/// The header of `eval --csv` files. `train_overlap` is empty unless the figures of that row's task include
+/// rows the head was trained on (`eval --allow-train-overlap`), so a table built from the file cannot lose
+/// that caveat.
+pub const CSV_HEADER: [&str; 9] =
+    ["task", "section", "label", "predicted", "metric", "value", "ci_low", "ci_high", "train_overlap"];
 
 /// Agreement of single-label codings.
 #[derive(Debug, Clone)]
@@ -345,7 +348,9 @@ pub fn write_csv(path: &std::path::Path, rows: &[Vec<String>]) -> std::io::Resul
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER).map_err(std::io::Error::other)?;
     for r in rows {
-        w.write_record(r).map_err(std::io::Error::other)?;
+        // Rows without the trailing columns (e.g. no `train_overlap` marker) get empty cells.
+        let cells = r.iter().map(String::as_str).chain(std::iter::repeat("")).take(CSV_HEADER.len().max(r.len()));
+        w.write_record(cells).map_err(std::io::Error::other)?;
     }
     let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
     crate::atomic::write_atomic(path, &bytes)

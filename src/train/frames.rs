@@ -7,7 +7,8 @@ use std::time::Instant;
 use ndarray::{Array2, Axis};
 
 use super::data::LabelledData;
-use super::head::{EncoderRef, HeldOutScores};
+use super::head::{EncoderRef, HeldOutScores, TrainingRows};
+use super::multilabel::multilabel_macro_f1;
 use super::split::{per_class_subsample, Holdout, Part};
 use super::{train_multi_label, train_single_label, Head, TrainError, TrainOptions};
 use crate::codebook::LoadedCodebook;
@@ -141,6 +142,9 @@ pub fn train_frames(
         head.report.held_out.push(score_dev(&head, dev_x, &truth, name));
     }
 
+    // Every text the weights saw: the training rows and the codebook examples added to them.
+    let fitted = train_rows.iter().map(|&i| data.rows[i].text.as_str()).chain(texts[n_train + n_dev..].iter().copied());
+    head.training_rows = Some(TrainingRows::new(&data.sha256, opts.holdout, fitted));
     head.codebook_sha256 = Some(cb.sha256.clone());
     let ctx = &mut head.context;
     ctx.insert("codebook".into(), cb.path.display().to_string());
@@ -187,11 +191,15 @@ pub fn score_dev(head: &Head, x: ndarray::ArrayView2<f32>, truth: &[&Vec<usize>]
         let pred = to_sets(&preds.iter().collect::<Vec<_>>());
         let s = semeval_multilabel_f1(&gold, &pred, &head.labels).expect("same rows and labels");
         let exact = gold.iter().filter(|(a, g)| pred[*a] == **g).count() as f64 / gold.len().max(1) as f64;
+        // Macro-F1 over the labels in the dev truth or predictions, as everywhere else in framelens (the
+        // SemEval scorer's zero_division=1 would count every label absent from both as a perfect 1).
+        let matrix = |v: &[&Vec<usize>]| ndarray::Array2::from_shape_fn((v.len(), k), |(i, j)| v[i].contains(&j));
+        let macro_f1 = multilabel_macro_f1(matrix(&preds.iter().collect::<Vec<_>>()).view(), matrix(truth).view());
         HeldOutScores {
             name,
             rows: truth.len(),
             accuracy: exact,
-            macro_f1: s.macro_f1,
+            macro_f1,
             micro_f1: Some(s.micro_f1),
             labels: s.labels,
         }

@@ -1,7 +1,8 @@
 //! The saved head: a small JSON file next to the codebook (or in `models/heads/`) that holds everything
 //! needed to score embeddings and to judge the head before using it: format version, kind, label order,
 //! weights and biases, temperature, thresholds, the encoder it was trained for (its weights' sha256), the
-//! codebook's sha256, the training options, and the cross-validated report.
+//! codebook's sha256, the training options, the cross-validated report, and short hashes of the rows it
+//! was fitted on (so that `eval` can refuse to score it on them).
 //!
 //! Why JSON: heads are small (k × 384 numbers), a user can read the report at the top of the file, and
 //! diffs between heads are legible. Numbers are written so that loading gives back the exact `f32` bits
@@ -12,7 +13,7 @@
 //! A head only makes sense for the embeddings it was trained on: loading checks the encoder's weights
 //! sha256 and refuses a mismatch with both hashes in the message.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, ArrayView1};
@@ -22,6 +23,7 @@ use super::calibrate::CalibrationReport;
 use super::cv::GridPoint;
 use super::optim::LbfgsReport;
 use super::softmax_regression::affine;
+use super::split::Holdout;
 use super::TrainOptions;
 use crate::classify::scorer::Scorer;
 use crate::evaluate::ClassScore;
@@ -121,6 +123,50 @@ pub struct TrainingReport {
     pub notes: Vec<String>,
 }
 
+/// What a head was fitted on, so that `eval` can refuse to score a head on its own training rows (which
+/// printed 1.000 everywhere in a trial without a word). Only short hashes are kept: the texts themselves
+/// may be licensed data that must not travel with a head, and the file stays small.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRows {
+    /// sha256 of the data file the rows came from.
+    pub data_sha256: String,
+    /// The train/dev split training used (`None`: every coded row of the file was a candidate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<Holdout>,
+    /// Number of distinct texts fitted on.
+    pub count: usize,
+    /// [`row_hash`] of every distinct text fitted on (codebook examples included), sorted and
+    /// space-separated: one JSON line however many rows, about 17 bytes per row.
+    pub hashes: String,
+}
+
+/// Short fingerprint of a text: the first 16 hex digits of the sha256 of its whitespace-collapsed form, so
+/// that the same paragraph re-exported with other line breaks or padding still matches. 64 bits make a
+/// chance collision among even millions of rows negligible.
+pub fn row_hash(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::encode::model::sha256_hex(collapsed.as_bytes())[..16].to_string()
+}
+
+impl TrainingRows {
+    /// Records the distinct `texts` fitted on.
+    pub fn new<'a>(data_sha256: &str, holdout: Option<Holdout>, texts: impl IntoIterator<Item = &'a str>) -> Self {
+        let set: BTreeSet<String> = texts.into_iter().map(row_hash).collect();
+        TrainingRows {
+            data_sha256: data_sha256.to_string(),
+            holdout,
+            count: set.len(),
+            hashes: set.into_iter().collect::<Vec<_>>().join(" "),
+        }
+    }
+
+    /// How many of `texts` were fitted on (a text counts once per occurrence in `texts`).
+    pub fn overlap<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> usize {
+        let known: BTreeSet<&str> = self.hashes.split_whitespace().collect();
+        texts.into_iter().filter(|t| known.contains(row_hash(t).as_str())).count()
+    }
+}
+
 /// A trained classifier head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Head {
@@ -146,6 +192,11 @@ pub struct Head {
     pub report: TrainingReport,
     /// The linear layer: one row of weights and one bias per label.
     pub output: Layer,
+    /// The rows the head was fitted on; absent in heads trained before framelens recorded them (their
+    /// overlap with evaluated rows cannot be checked). Last in the file, after the weights, so that the
+    /// report stays at the top.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_rows: Option<TrainingRows>,
 }
 
 /// Why a head cannot be used.
@@ -199,6 +250,7 @@ impl Head {
             context: BTreeMap::new(),
             report,
             output,
+            training_rows: None,
         }
     }
 
@@ -596,6 +648,34 @@ mod tests {
         assert_eq!(v["kind"], "single");
         assert_eq!(v["output"]["weights"].as_array().unwrap().len(), 3);
         assert_eq!(v["format"], HEAD_FORMAT);
+    }
+
+    #[test]
+    fn training_rows_round_trip_and_find_overlap_despite_whitespace() {
+        let (mut head, _) = small_head();
+        let holdout = Holdout::new(0.2, 13).unwrap();
+        let rows =
+            TrainingRows::new("ab".repeat(32).as_str(), Some(holdout), ["First  text.", "Second text.", "First text."]);
+        assert_eq!(rows.count, 2, "duplicate texts are stored once");
+        assert_eq!(rows.hashes.len(), 2 * 16 + 1);
+        head.training_rows = Some(rows.clone());
+        let json = head.to_json();
+        assert!(json.find("\"training_rows\"").unwrap() > json.find("\"output\"").unwrap());
+        let back = Head::from_json(&json, Path::new("h.json")).unwrap();
+        assert_eq!(back.training_rows.as_ref(), Some(&rows));
+        assert_eq!(rows.overlap([" First text.\n", "Second text.", "Third text.", "Second text."]), 3);
+        assert_eq!(rows.overlap(["Third text."]), 0);
+    }
+
+    #[test]
+    fn the_shipped_stance_head_loads_without_training_rows() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/heads/stance-vast.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let head = Head::from_json(&text, &path).unwrap();
+        assert_eq!(head.training_rows, None);
+        assert_eq!(head.kind, HeadKind::StancePair);
+        // Written back, an old head keeps its bytes: the new field is left out when absent.
+        assert_eq!(head.to_json(), text);
     }
 
     #[test]

@@ -164,26 +164,33 @@ fn cross_fitted_predictions(oof: ArrayView2<f32>, truth: ArrayView2<bool>, folds
     pred
 }
 
-/// Mean over folds of the macro-F1 (labels with positives in the fold) of cross-fitted predictions.
+/// Macro-F1 of label sets given as boolean matrices (rows × labels): the mean F1 over the labels that
+/// occur in the truth or the predictions (the union, as scikit-learn's `f1_score(average="macro")` on
+/// single-label data). A label only predicted has F1 0 and counts, so a model that sprays a label the
+/// data never carry is not flattered; a label in neither is not a label of this sample. 0 when no label
+/// occurs.
+pub fn multilabel_macro_f1(pred: ArrayView2<bool>, truth: ArrayView2<bool>) -> f64 {
+    let scores: Vec<f64> = (0..truth.ncols())
+        .filter(|&j| truth.column(j).iter().chain(pred.column(j).iter()).any(|&v| v))
+        .map(|j| {
+            let (tp, fp, fn_) = f1_counts(&pred.column(j).to_vec(), &truth.column(j).to_vec());
+            f1_of(tp, fp, fn_)
+        })
+        .collect();
+    if scores.is_empty() {
+        0.0
+    } else {
+        scores.iter().sum::<f64>() / scores.len() as f64
+    }
+}
+
+/// Mean over folds of the macro-F1 ([`multilabel_macro_f1`]) of cross-fitted predictions.
 fn fold_macro_f1(pred: ArrayView2<bool>, truth: ArrayView2<bool>, folds: &[usize]) -> Vec<f64> {
     let k_folds = folds.iter().max().map_or(0, |m| m + 1);
     (0..k_folds)
         .map(|f| {
             let (_, this) = split(folds, f);
-            let p = pred.select(Axis(0), &this);
-            let t = truth.select(Axis(0), &this);
-            let scores: Vec<f64> = (0..truth.ncols())
-                .filter(|&j| t.column(j).iter().any(|&v| v))
-                .map(|j| {
-                    let (tp, fp, fn_) = f1_counts(&p.column(j).to_vec(), &t.column(j).to_vec());
-                    f1_of(tp, fp, fn_)
-                })
-                .collect();
-            if scores.is_empty() {
-                0.0
-            } else {
-                scores.iter().sum::<f64>() / scores.len() as f64
-            }
+            multilabel_macro_f1(pred.select(Axis(0), &this).view(), truth.select(Axis(0), &this).view())
         })
         .collect()
 }
@@ -294,9 +301,7 @@ pub fn train_multi_label(
             support: tp + fn_,
         });
     }
-    let supported: Vec<&ClassScore> = class_scores.iter().filter(|c| c.support > 0).collect();
-    let macro_f1 =
-        if supported.is_empty() { 0.0 } else { supported.iter().map(|c| c.f1).sum::<f64>() / supported.len() as f64 };
+    let macro_f1 = multilabel_macro_f1(pred.view(), truth.view());
     let exact = (0..n).filter(|&i| pred.row(i) == truth.row(i)).count() as f64 / n as f64;
     // Calibration: one temperature; cross-fitted calibrated figures.
     let fitted = fit_temperature_binary(logits.view(), truth.view());
@@ -484,6 +489,35 @@ mod tests {
         }
         let micro = f1_of(tp, fp, fn_);
         assert!(micro > 0.8, "held-out micro-F1 {micro}");
+    }
+
+    #[test]
+    fn multilabel_macro_f1_matches_scikit_learn_and_counts_predicted_only_labels() {
+        // Five rows, four labels; label 2 is only predicted, label 3 occurs nowhere.
+        let truth = ndarray::array![
+            [true, false, false, false],
+            [true, true, false, false],
+            [false, true, false, false],
+            [false, false, false, false],
+            [true, true, false, false]
+        ];
+        let pred = ndarray::array![
+            [true, false, true, false],
+            [false, true, false, false],
+            [false, true, true, false],
+            [true, false, false, false],
+            [true, true, false, false]
+        ];
+        // Independent recomputation over the labels that occur (0, 1, 2):
+        // python3 -c 'import numpy as n; from sklearn.metrics import f1_score as f;
+        //   t=n.array([[1,0,0],[1,1,0],[0,1,0],[0,0,0],[1,1,0]]); p=n.array([[1,0,1],[0,1,0],[0,1,1],[1,0,0],[1,1,0]]);
+        //   print(repr(f(t,p,average="macro",zero_division=0)))'
+        // → 0.5555555555555555
+        const SKLEARN_ML_MACRO_F1: f64 = 0.5555555555555555;
+        let m = multilabel_macro_f1(pred.view(), truth.view());
+        assert!((m - SKLEARN_ML_MACRO_F1).abs() < 1e-12, "{m} vs scikit-learn {SKLEARN_ML_MACRO_F1}");
+        // By hand: label 0 tp 2 fp 1 fn 1 → 4/6; label 1 tp 3 fp 0 fn 0 → 1; label 2 → 0; mean 5/9.
+        assert!((m - 5.0 / 9.0).abs() < 1e-12, "{m}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::evaluate::shuffle;
 use super::data::LabelledRow;
 
 /// A train/dev split.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Holdout {
     /// Share of rows in dev, in (0, 1).
     pub fraction: f64,

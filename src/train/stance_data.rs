@@ -13,7 +13,7 @@ use ndarray::{Array2, Axis};
 
 use super::data::DataError;
 use super::frames::encoder_ref;
-use super::head::HeldOutScores;
+use super::head::{HeldOutScores, TrainingRows};
 use super::stance_pair::{pair_feature_matrix, train_stance_pair, StanceHead};
 use super::{TrainError, TrainOptions};
 use crate::codebook::STANCE_LABELS;
@@ -204,6 +204,7 @@ pub fn train_stance(
         inner.context.insert("dev".into(), d.path.display().to_string());
         inner.context.insert("dev_sha256".into(), d.sha256.clone());
     }
+    inner.training_rows = Some(TrainingRows::new(&train.sha256, None, train.texts.iter().map(String::as_str)));
     inner.context.insert("data".into(), train.path.display().to_string());
     inner.context.insert("data_sha256".into(), train.sha256.clone());
     inner.context.insert("targets".into(), train.targets.len().to_string());
