@@ -32,18 +32,38 @@ impl Counts {
         }
     }
 
-    /// Share of each label; zeros when there are no body paragraphs.
-    pub fn shares(&self) -> Vec<f64> {
-        self.frames.iter().map(|&c| if self.body == 0 { 0.0 } else { c as f64 / self.body as f64 }).collect()
+    /// Paragraphs labelled `other` (off-topic, or no frame close enough): the last label.
+    pub fn other(&self) -> u64 {
+        self.frames.last().copied().unwrap_or(0)
     }
 
-    /// The most frequent label (first in codebook order on ties), or None without body paragraphs.
+    /// Body paragraphs with a frame: the denominator of frame shares.
+    pub fn on_topic(&self) -> u64 {
+        self.body - self.other()
+    }
+
+    /// Share of each label. A frame's share is over the paragraphs that have a frame, so off-topic text in a
+    /// keyword-drawn corpus does not dilute (or, labelled with some frame, distort) the comparison; the last
+    /// label's (`other`) is its share of all body paragraphs. Zeros when there is nothing to divide by.
+    pub fn shares(&self) -> Vec<f64> {
+        let ratio = |c: u64, n: u64| if n == 0 { 0.0 } else { c as f64 / n as f64 };
+        let last = self.frames.len().saturating_sub(1);
+        self.frames
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| if k == last { ratio(c, self.body) } else { ratio(c, self.on_topic()) })
+            .collect()
+    }
+
+    /// The most frequent frame (first in codebook order on ties); `other` only when no paragraph has a
+    /// frame; None without body paragraphs.
     pub fn dominant<'a>(&self, labels: &'a [String]) -> Option<&'a str> {
-        let max = *self.frames.iter().max()?;
+        let frames = &self.frames[..self.frames.len().saturating_sub(1)];
+        let max = frames.iter().copied().max().unwrap_or(0);
         if max == 0 {
-            return None;
+            return (self.other() > 0).then(|| labels.last().map(String::as_str)).flatten();
         }
-        self.frames.iter().position(|&c| c == max).map(|k| labels[k].as_str())
+        frames.iter().position(|&c| c == max).map(|k| labels[k].as_str())
     }
 }
 
@@ -168,12 +188,14 @@ mod tests {
             char_end: 0,
             n_tokens: 0,
             windows: 0,
+            relevance: None,
             frame: frame.into(),
             frame_score: None,
             frame_margin: None,
             frames: String::new(),
             stance: stance.into(),
             stance_score: None,
+            uncertain: None,
             evidence: String::new(),
             text: String::new(),
             scores: vec![],

@@ -27,6 +27,15 @@ pub struct Codebook {
     /// Minimum centred cosine to the best frame prototype; below it a paragraph is `other`.
     #[serde(default)]
     pub other_threshold: Option<f32>,
+    /// Topic relevance (closeness to this codebook's texts against ordinary news, see
+    /// `classify::relevance`) below which a body paragraph is `other`; a codebook whose topic is news in
+    /// general can set it low to keep every paragraph.
+    #[serde(default)]
+    pub relevance_threshold: Option<f32>,
+    /// Paragraphs of the topic as a corpus would hold them (reports, testimony, background), beyond the
+    /// frames' argued examples: they widen what topic relevance counts as on-topic and label nothing.
+    #[serde(default)]
+    pub topic_examples: Vec<String>,
     /// A frame joins `frames` (multi-label) when its probability is within this of the best one.
     #[serde(default)]
     pub multi_label_margin: Option<f32>,
@@ -158,6 +167,14 @@ impl Codebook {
                 if ex.is_empty() {
                     return Err(format!("{at}: no `{label}` example statements"));
                 }
+            }
+        }
+        if self.topic_examples.iter().any(|e| e.trim().is_empty()) {
+            return Err("empty entry in topic_examples".into());
+        }
+        if let Some(t) = self.relevance_threshold {
+            if !(-2.0..=2.0).contains(&t) {
+                return Err(format!("relevance_threshold {t} is outside [-2, 2] (a difference of two cosines)"));
             }
         }
         if let Some(t) = self.other_threshold {

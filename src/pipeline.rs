@@ -19,9 +19,7 @@ use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 
 use crate::aggregate::{aggregate_with_seq, labels_with_other, Aggregates, OutletTotals};
-use crate::classify::{
-    scorer::Scorer, zeroshot::ZeroShotTexts, Classifier, ClassifyOptions, FrameLabel, StanceLabel, Unit,
-};
+use crate::classify::{Classifier, ClassifyOptions, FrameLabel, StanceLabel, Unit};
 use crate::codebook::{self, CodebookError, LoadedCodebook};
 use crate::corpus::{self, CorpusError, Document, Fields, Format, Item};
 use crate::encode::cached::{EmbedError, Embedder};
@@ -349,31 +347,17 @@ fn zero_shot_classifier(
     opts: &RunOptions,
     heads: &mut Vec<crate::train::apply::HeadUse>,
 ) -> Result<Classifier, RunError> {
-    // Trained heads (frames and/or stance) replace the matching prototypes.
-    if opts.head.is_some() || opts.stance_head.is_some() {
-        let (classifier, used) = crate::train::apply::build_classifier(
-            cb,
-            embedder,
-            &opts.classify,
-            opts.head.as_deref(),
-            opts.stance_head.as_deref(),
-        )?;
-        heads.extend(used);
-        return Ok(classifier);
-    }
-    let zs = ZeroShotTexts::new(&cb.codebook);
-    let refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
-    let emb = embedder.embed(&refs, &mut |_| {})?;
-    let (frames, stance) = zs.build(&emb.vectors);
-    Ok(Classifier::new(
-        &cb.codebook,
-        Box::new(frames),
-        stance.map(|s| Box::new(s) as Box<dyn Scorer>),
-        opts.classify.clone(),
-    ))
+    let (classifier, used) = crate::train::apply::build_classifier(
+        cb,
+        embedder,
+        &opts.classify,
+        opts.head.as_deref(),
+        opts.stance_head.as_deref(),
+    )?;
+    heads.extend(used);
+    Ok(classifier)
 }
 
-/// Embeds and classifies one batch; returns its records in document order and the seconds spent embedding.
 fn label_batch(
     docs: &[Segmented],
     classifier: &Classifier,
@@ -429,6 +413,7 @@ fn label_batch(
                 embedding: emb.vectors.row(index[p.text.as_str()]),
                 sentences: &docs[di].sentences[pi],
                 sentence_embeddings: sm.view(),
+                article: di,
             }
         })
         .collect();
@@ -470,12 +455,14 @@ fn record(
         char_end: p.char_end,
         n_tokens,
         windows,
+        relevance: None,
         frame: String::new(),
         frame_score: None,
         frame_margin: None,
         frames: String::new(),
         stance: String::new(),
         stance_score: None,
+        uncertain: None,
         evidence: String::new(),
         text: p.text.clone(),
         scores: Vec::new(),
@@ -484,10 +471,12 @@ fn record(
         r.frame = f.frame.clone();
         r.frame_score = Some(f.score);
         r.frame_margin = Some(f.margin);
+        r.relevance = f.relevance;
+        r.uncertain = Some(f.uncertain);
         r.frames = f.frames.join(";");
         r.scores = f.probs.clone();
         let mut cues: Vec<&str> = f.cues.iter().map(String::as_str).collect();
-        if let Some(s) = s {
+        if let Some(s) = s.filter(|s| !s.stance.is_empty()) {
             r.stance = s.stance.to_string();
             r.stance_score = Some(s.score);
             cues.extend(s.cues.iter().map(String::as_str));

@@ -18,6 +18,9 @@ pub struct ParagraphRecord {
     pub char_end: usize,
     pub n_tokens: usize,
     pub windows: usize,
+    /// Topic relevance (`classify::relevance`); body paragraphs below the threshold are `other`.
+    #[serde(default)]
+    pub relevance: Option<f32>,
     pub frame: String,
     pub frame_score: Option<f32>,
     pub frame_margin: Option<f32>,
@@ -25,6 +28,10 @@ pub struct ParagraphRecord {
     pub frames: String,
     pub stance: String,
     pub stance_score: Option<f32>,
+    /// Body paragraphs whose label a reader should check (relevance near the threshold, contested frame);
+    /// `None` for headings and boilerplate.
+    #[serde(default)]
+    pub uncertain: Option<bool>,
     pub evidence: String,
     pub text: String,
     /// Probability per codebook frame (written as `score_<frame>` columns with `--scores`).

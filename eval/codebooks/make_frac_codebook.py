@@ -27,6 +27,9 @@ out = [
     'name = "frac-frames"',
     'version = "1.0.0"',
     "description = " + q("The ten frame classes of FrAC (Media Frames Corpus dimensions, some merged), built from framelens's policy-frames codebook for evaluation."),
+    "# Every row of this evaluation set is on its topic, so topic relevance is switched off: the figures measure",
+    "# frames, not the off-topic gate.",
+    "relevance_threshold = -2.0",
 ]
 for label, fid, dims in plan:
     fs = [frames[d] for d in dims]

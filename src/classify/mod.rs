@@ -7,6 +7,7 @@
 //! distinct hit (`cue_weight`) and are reported as evidence.
 
 pub mod cues;
+pub mod relevance;
 pub mod scorer;
 pub mod zeroshot;
 
@@ -16,6 +17,7 @@ use rayon::prelude::*;
 use crate::codebook::{Codebook, OTHER, STANCE_LABELS};
 use crate::display::f32_as_written;
 use cues::CueSet;
+use relevance::Relevance;
 use scorer::{softmax, Scorer};
 
 /// Tuning of the zero-shot route; defaults are the values measured best on `corpora/sample/gold.csv`
@@ -35,6 +37,10 @@ pub struct ClassifyOptions {
     pub multi_label_margin: f32,
     #[serde(serialize_with = "f32_as_written")]
     pub other_threshold: Option<f32>,
+    /// Topic relevance below which a body paragraph is `other` (off-topic); `None` = the codebook's
+    /// `relevance_threshold`, else [`relevance::DEFAULT_THRESHOLD`].
+    #[serde(default, serialize_with = "f32_as_written")]
+    pub relevance_threshold: Option<f32>,
     /// `sentence_weight` for trained heads (calibrated scorers). Heads are trained on whole units
     /// (paragraphs, comments), so by default they score the paragraph alone; its sentences still give the
     /// evidence.
@@ -54,6 +60,7 @@ impl Default for ClassifyOptions {
             cue_weight: 0.02,
             multi_label_margin: 0.10,
             other_threshold: None,
+            relevance_threshold: None,
             head_sentence_weight: 0.0,
             stance_refine_strength: 0.001,
         }
@@ -69,6 +76,9 @@ impl ClassifyOptions {
         if let Some(m) = cb.multi_label_margin {
             self.multi_label_margin = m;
         }
+        if self.relevance_threshold.is_none() {
+            self.relevance_threshold = Some(cb.relevance_threshold.unwrap_or(relevance::DEFAULT_THRESHOLD));
+        }
         self
     }
 }
@@ -81,6 +91,9 @@ pub struct Unit<'a> {
     pub sentences: &'a [(usize, usize)],
     /// One row per sentence when the paragraph has two or more; empty otherwise.
     pub sentence_embeddings: ArrayView2<'a, f32>,
+    /// Index of the paragraph's article among the units' articles: topic relevance is judged with the
+    /// article's help (see [`Classifier::classify`]).
+    pub article: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,10 +110,18 @@ pub struct FrameLabel {
     pub cues: Vec<String>,
     /// The sentence that scores highest for the chosen frame.
     pub evidence: String,
+    /// Closeness to the codebook's topic against ordinary news ([`relevance`]); `None` without a
+    /// relevance model.
+    pub relevance: Option<f32>,
+    /// A reader should check this label: relevance near the threshold, or the best frame contested
+    /// (margin under `multi_label_margin`) or below even odds.
+    pub uncertain: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StanceLabel {
+    /// A label of [`STANCE_LABELS`], or empty for an off-topic (`other`) paragraph: a stance toward the
+    /// target means nothing there, and it is not counted.
     pub stance: &'static str,
     pub score: f32,
     pub probs: [f32; 3],
@@ -113,6 +134,7 @@ pub struct Classifier {
     frame_cues: Vec<CueSet>,
     stance: Option<Box<dyn Scorer>>,
     stance_cues: [CueSet; 3],
+    relevance: Option<Relevance>,
     opts: ClassifyOptions,
 }
 
@@ -123,7 +145,18 @@ impl Classifier {
             Some(t) => [CueSet::new(&t.supportive_cues), CueSet::new(&t.critical_cues), CueSet::new(&[])],
             None => [CueSet::new(&[]), CueSet::new(&[]), CueSet::new(&[])],
         };
-        Classifier { frames, frame_cues, stance, stance_cues, opts: opts.with_codebook(cb) }
+        Classifier { frames, frame_cues, stance, stance_cues, relevance: None, opts: opts.with_codebook(cb) }
+    }
+
+    /// Scores topic relevance and labels paragraphs below the threshold `other`, unless the frame scorer
+    /// has an `other` label of its own (a head trained on coded `other` rows decides for itself).
+    pub fn with_relevance(mut self, relevance: Relevance) -> Self {
+        self.relevance = Some(relevance);
+        self
+    }
+
+    fn gates_on_relevance(&self) -> bool {
+        self.relevance.is_some() && !self.frames.labels().iter().any(|l| l == OTHER)
     }
 
     pub fn frame_ids(&self) -> &[String] {
@@ -136,14 +169,39 @@ impl Classifier {
     /// Labels every unit: frames and stance run side by side on the same embeddings.
     pub fn classify(&self, units: &[Unit]) -> (Vec<FrameLabel>, Option<Vec<StanceLabel>>) {
         let lowered: Vec<String> = units.par_iter().map(|u| u.text.to_lowercase()).collect();
-        rayon::join(
-            || units.par_iter().zip(&lowered).map(|(u, l)| self.frame(u, l)).collect(),
+        let relevance = self.relevance_in_context(units);
+        let (frames, mut stances): (Vec<FrameLabel>, Option<Vec<StanceLabel>>) = rayon::join(
+            || units.par_iter().zip(&lowered).zip(&relevance).map(|((u, l), r)| self.frame(u, l, *r)).collect(),
             || {
                 self.stance
                     .as_ref()
                     .map(|s| units.par_iter().zip(&lowered).map(|(u, l)| self.stance(s.as_ref(), u, l)).collect())
             },
-        )
+        );
+        if let Some(stances) = stances.as_mut() {
+            for (s, f) in stances.iter_mut().zip(&frames) {
+                if f.frame == OTHER {
+                    s.stance = "";
+                }
+            }
+        }
+        (frames, stances)
+    }
+
+    /// Each unit's topic relevance: its own score or its article's mean, whichever is higher. A keyword-drawn
+    /// corpus is off-topic article by article, while inside an article about the topic a paragraph of
+    /// courtroom colour or background reads like ordinary news on its own and still belongs to the
+    /// discourse. A paragraph's label so depends on its article only, never on the rest of the run.
+    fn relevance_in_context(&self, units: &[Unit]) -> Vec<Option<f32>> {
+        let Some(rel) = self.relevance.as_ref() else { return vec![None; units.len()] };
+        let own: Vec<f32> = units.par_iter().map(|u| rel.score(u.embedding)).collect();
+        let mut sums: std::collections::HashMap<usize, (f32, usize)> = std::collections::HashMap::new();
+        for (u, r) in units.iter().zip(&own) {
+            let e = sums.entry(u.article).or_default();
+            e.0 += r;
+            e.1 += 1;
+        }
+        units.iter().zip(&own).map(|(u, &r)| Some(r.max(sums[&u.article].0 / sums[&u.article].1 as f32))).collect()
     }
 
     /// Paragraph logits mixed with the mean of sentence logits; also returns per-sentence logits.
@@ -160,7 +218,7 @@ impl Classifier {
         (mixed, sents)
     }
 
-    fn frame(&self, u: &Unit, lower: &str) -> FrameLabel {
+    fn frame(&self, u: &Unit, lower: &str, relevance: Option<f32>) -> FrameLabel {
         let (mut logits, sents) = self.mixed_logits(self.frames.as_ref(), u);
         let best_raw = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
         // Trained heads are calibrated: cues are evidence only, and their own probabilities are used.
@@ -194,16 +252,24 @@ impl Classifier {
         if frames.is_empty() && thresholds.is_none() {
             frames.push(ids[best].clone());
         }
-        let is_other = !calibrated && self.opts.other_threshold.is_some_and(|t| best_raw < t);
+        let threshold = self.opts.relevance_threshold.unwrap_or(relevance::DEFAULT_THRESHOLD);
+        let off_topic = self.gates_on_relevance() && relevance.is_some_and(|r| r < threshold);
+        let is_other =
+            off_topic || ids[best] == OTHER || (!calibrated && self.opts.other_threshold.is_some_and(|t| best_raw < t));
         let evidence = best_sentence(u, &sents, best);
+        let margin = probs[best] - second.map_or(0.0, |s| probs[s]);
+        let near_threshold = relevance.is_some_and(|r| (r - threshold).abs() < relevance::UNCERTAIN_BAND);
+        let contested = !is_other && (margin < self.opts.multi_label_margin || probs[best] < 0.5);
         FrameLabel {
             frame: if is_other { OTHER.to_string() } else { ids[best].clone() },
             score: probs[best],
-            margin: probs[best] - second.map_or(0.0, |s| probs[s]),
+            margin,
             frames: if is_other { vec![OTHER.to_string()] } else { frames },
             probs,
             cues,
             evidence,
+            relevance,
+            uncertain: near_threshold || contested,
         }
     }
 
@@ -282,6 +348,8 @@ mod tests {
             version: "1".into(),
             description: "t".into(),
             other_threshold: Some(0.9),
+            relevance_threshold: None,
+            topic_examples: vec![],
             multi_label_margin: None,
             frames: vec![frame("a", "alpha"), frame("b", "beta"), frame("c", "gamma")],
             stance_targets: vec![],
@@ -291,7 +359,7 @@ mod tests {
     fn label(scorer: Identity, x: ndarray::Array1<f32>, text: &str) -> FrameLabel {
         let c = Classifier::new(&codebook(), Box::new(scorer), None, ClassifyOptions::default());
         let empty = Array2::<f32>::zeros((0, 3));
-        let unit = Unit { text, embedding: x.view(), sentences: &[], sentence_embeddings: empty.view() };
+        let unit = Unit { text, embedding: x.view(), sentences: &[], sentence_embeddings: empty.view(), article: 0 };
         c.classify(&[unit]).0.remove(0)
     }
 

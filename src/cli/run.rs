@@ -55,6 +55,11 @@ pub struct RunArgs {
     /// Logit bonus per distinct cue phrase found (up to 3).
     #[arg(long)]
     pub cue_weight: Option<f32>,
+    /// Topic relevance below which a body paragraph is labelled `other` (off-topic). Default: the codebook's
+    /// `relevance_threshold`, else 0 (as close to ordinary news as to the codebook's topic); a large negative
+    /// value such as -2 keeps every paragraph.
+    #[arg(long, allow_negative_numbers = true)]
+    pub relevance_threshold: Option<f32>,
     #[command(flatten)]
     pub encoder: EncoderArgs,
     /// Embedding cache (SQLite). Default: $FRAMELENS_HOME/cache/embeddings.sqlite.
@@ -94,6 +99,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     if let Some(w) = a.cue_weight {
         classify.cue_weight = w;
     }
+    classify.relevance_threshold = a.relevance_threshold;
     let mut opts = RunOptions {
         corpus: a.corpus.clone(),
         format: match a.format {

@@ -40,7 +40,7 @@ pub fn column_positions<'a, const N: usize>(
 }
 
 /// Columns of `paragraphs.csv` before the optional `score_<frame>` columns.
-pub const PARAGRAPH_COLUMNS: [&str; 19] = [
+pub const PARAGRAPH_COLUMNS: [&str; 21] = [
     "doc_id",
     "outlet",
     "published",
@@ -52,12 +52,14 @@ pub const PARAGRAPH_COLUMNS: [&str; 19] = [
     "char_end",
     "n_tokens",
     "windows",
+    "relevance",
     "frame",
     "frame_score",
     "frame_margin",
     "frames",
     "stance",
     "stance_score",
+    "uncertain",
     "evidence",
     "text",
 ];
@@ -148,12 +150,14 @@ pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool) -> Vec<
         r.char_end.to_string(),
         r.n_tokens.to_string(),
         r.windows.to_string(),
+        score(r.relevance),
         r.frame.clone(),
         score(r.frame_score),
         score(r.frame_margin),
         r.frames.clone(),
         r.stance.clone(),
         score(r.stance_score),
+        r.uncertain.map(|u| u.to_string()).unwrap_or_default(),
         r.evidence.clone(),
         r.text.clone(),
     ];
@@ -161,7 +165,8 @@ pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool) -> Vec<
         if r.scores.is_empty() {
             row.extend((0..n_frames).map(|_| String::new()));
         } else {
-            row.extend(r.scores.iter().map(|s| format!("{s:.4}")));
+            // A head with an `other` class has one probability more than the codebook has frames.
+            row.extend(r.scores.iter().take(n_frames).map(|s| format!("{s:.4}")));
         }
     }
     row

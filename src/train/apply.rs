@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::head::{Head, HeadError, HeadKind};
 use super::stance_pair::{pair_feature_matrix, StanceHead, TargetStance};
 use super::TrainError;
+use crate::classify::relevance::{self, Relevance};
 use crate::classify::scorer::Scorer;
 use crate::classify::zeroshot::ZeroShotTexts;
 use crate::classify::{Classifier, ClassifyOptions, FrameLabel, StanceLabel, Unit};
@@ -68,7 +69,11 @@ pub fn frame_head_for(path: &Path, cb: &LoadedCodebook, encoder_sha256: &str) ->
     }
     head.check_encoder(encoder_sha256, path)?;
     let frames: Vec<String> = cb.codebook.frames.iter().map(|f| f.id.clone()).collect();
-    if head.labels != frames {
+    // A head trained on coded `other` rows has that class after the frames.
+    let with_other = head.labels.len() == frames.len() + 1
+        && head.labels.last().is_some_and(|l| l == crate::codebook::OTHER)
+        && head.labels[..frames.len()] == frames[..];
+    if head.labels != frames && !with_other {
         return Err(HeadUseError::Labels {
             path: path.to_path_buf(),
             head: head.labels.clone(),
@@ -160,15 +165,25 @@ pub fn build_classifier(
 ) -> Result<(Classifier, Vec<HeadUse>), HeadUseError> {
     let zs = ZeroShotTexts::new(&cb.codebook);
     let mut refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
-    // The stance target's description too, so that every codebook text is embedded in one call.
     let n_zs = refs.len();
-    if stance_head.is_some() {
-        refs.extend(cb.codebook.stance_targets.first().map(|t| t.description.as_str()));
-    }
+    // Every codebook text is embedded in one call: the prototypes' texts, then the descriptions (topic
+    // relevance; the stance head's target), then the relevance background.
+    refs.push(cb.codebook.description.as_str());
+    refs.extend(cb.codebook.stance_targets.iter().map(|t| t.description.as_str()));
+    refs.extend(cb.codebook.topic_examples.iter().map(String::as_str));
+    let n_topic = refs.len();
+    let background = relevance::background_texts();
+    refs.extend(&background);
     let all = embedder.embed(&refs, &mut |_| {})?.vectors;
     let index: HashMap<&str, usize> = refs.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     let known = |t: &str| index.get(t).map(|&i| all.row(i).to_owned());
     let zs_emb = all.slice(ndarray::s![..n_zs, ..]).to_owned();
+    let topic = Relevance::new(
+        all.slice(ndarray::s![..n_topic, ..]),
+        all.slice(ndarray::s![n_topic.., ..]),
+        relevance::TOPIC_NEIGHBOURS,
+        relevance::BACKGROUND_NEIGHBOURS,
+    );
     let (proto_frames, proto_stance) = zs.build(&zs_emb);
     let mut used = Vec::new();
     let frames: Box<dyn Scorer> = match frame_head {
@@ -186,7 +201,7 @@ pub fn build_classifier(
             used.push(u);
         }
     }
-    Ok((Classifier::new(&cb.codebook, frames, stance, opts.clone()), used))
+    Ok((Classifier::new(&cb.codebook, frames, stance, opts.clone()).with_relevance(topic), used))
 }
 
 /// The shipped general stance head, if it can be found: `$FRAMELENS_HOME/heads/`, then `models/heads/`
@@ -234,6 +249,7 @@ pub fn classify_texts(
             embedding: emb.row(i),
             sentences: &sentences[i],
             sentence_embeddings: mats[i].view(),
+            article: i,
         })
         .collect();
     Ok(classifier.classify(&units))

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::codebook::Frame;
+use crate::codebook::{Frame, OTHER};
 
 pub use crate::codebook::NO_FRAME;
 
@@ -184,6 +184,7 @@ pub fn read_labelled(
     let mut rows = Vec::new();
     let mut uncoded = 0;
     let mut multi = force_multi;
+    let mut saw_other = false;
     for rec in reader.records() {
         let rec = rec.map_err(csv_err)?;
         let line = rec.position().map_or(0, |p| p.line());
@@ -220,7 +221,10 @@ pub fn read_labelled(
             multi = true;
         } else {
             for part in parts {
-                let Some(i) = matcher.get(part) else {
+                // `other` (off-topic) is a class a head may learn, placed after the codebook's frames.
+                let other = (normalise_label(part) == OTHER).then_some(matcher.ids.len());
+                saw_other |= matcher.get(part).is_none() && other.is_some();
+                let Some(i) = matcher.get(part).or(other) else {
                     return Err(DataError::UnknownLabel {
                         path: path.to_path_buf(),
                         line,
@@ -238,7 +242,11 @@ pub fn read_labelled(
     if rows.is_empty() {
         return Err(DataError::NoRows { path: path.to_path_buf(), uncoded, column: fields.label.clone() });
     }
-    Ok(LabelledData { path: path.to_path_buf(), labels: matcher.ids, rows, multi_label: multi, uncoded, sha256 })
+    let mut labels = matcher.ids;
+    if saw_other {
+        labels.push(OTHER.to_string());
+    }
+    Ok(LabelledData { path: path.to_path_buf(), labels, rows, multi_label: multi, uncoded, sha256 })
 }
 
 impl LabelledData {
