@@ -7,6 +7,7 @@
 //! distinct hit (`cue_weight`) and are reported as evidence.
 
 pub mod cues;
+pub mod rebuttal;
 pub mod relevance;
 pub mod scorer;
 pub mod zeroshot;
@@ -41,6 +42,11 @@ pub struct ClassifyOptions {
     /// `relevance_threshold`, else [`relevance::DEFAULT_THRESHOLD`].
     #[serde(default, serialize_with = "f32_as_written")]
     pub relevance_threshold: Option<f32>,
+    /// Probability a supportive or critical reading needs; below it the paragraph is `neutral` (abstains).
+    /// The default 0.5 is the even-odds rule, not a fitted value: the best value on the dev split (0.85)
+    /// made nearly every paragraph neutral on the sample corpus (docs/evaluation.md). 0 = always the best.
+    #[serde(default, serialize_with = "f32_as_written")]
+    pub stance_min_score: f32,
     /// `sentence_weight` for trained heads (calibrated scorers). Heads are trained on whole units
     /// (paragraphs, comments), so by default they score the paragraph alone; its sentences still give the
     /// evidence.
@@ -61,6 +67,7 @@ impl Default for ClassifyOptions {
             multi_label_margin: 0.10,
             other_threshold: None,
             relevance_threshold: None,
+            stance_min_score: 0.5,
             head_sentence_weight: 0.0,
             stance_refine_strength: 0.001,
         }
@@ -273,8 +280,32 @@ impl Classifier {
         }
     }
 
+    /// Stance logits with criticism of the critics turned around ([`rebuttal`]): per sentence, and for the
+    /// paragraph itself when it is such a sentence or most of its sentences are.
+    fn stance_logits(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> Vec<f32> {
+        let swap = |l: &mut Vec<f32>| l.swap(0, 1);
+        let mut para = scorer.logits(u.embedding);
+        let mut sents: Vec<Vec<f32>> = u.sentence_embeddings.rows().into_iter().map(|r| scorer.logits(r)).collect();
+        let mut rebutting = 0;
+        for (&(a, b), s) in u.sentences.iter().zip(sents.iter_mut()) {
+            if rebuttal::rebuts_critics(&u.text[a..b].to_lowercase()) {
+                swap(s);
+                rebutting += 1;
+            }
+        }
+        if (sents.is_empty() && rebuttal::rebuts_critics(lower)) || (!sents.is_empty() && 2 * rebutting > sents.len()) {
+            swap(&mut para);
+        }
+        let w = if scorer.calibrated() { self.opts.head_sentence_weight } else { self.opts.sentence_weight };
+        if sents.is_empty() || w == 0.0 {
+            return para;
+        }
+        let n = sents.len() as f32;
+        (0..para.len()).map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n).collect()
+    }
+
     fn stance(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> StanceLabel {
-        let (mut logits, _) = self.mixed_logits(scorer, u);
+        let mut logits = self.stance_logits(scorer, u, lower);
         let calibrated = scorer.calibrated();
         let cue_weight = if calibrated { 0.0 } else { self.opts.cue_weight };
         let mut cues = Vec::new();
@@ -284,10 +315,17 @@ impl Classifier {
             cues.extend(hits.into_iter().map(str::to_string));
         }
         let p = softmax(&logits, if calibrated { 1.0 } else { self.opts.temperature });
-        let (best, _) = top_two(&p);
+        let (mut best, _) = top_two(&p);
+        // Weak evidence abstains: a supportive or critical reading below `stance_min_score` is neutral.
+        if best != NEUTRAL && p[best] < self.opts.stance_min_score {
+            best = NEUTRAL;
+        }
         StanceLabel { stance: STANCE_LABELS[best], score: p[best], probs: [p[0], p[1], p[2]], cues }
     }
 }
+
+/// Index of `neutral` in [`STANCE_LABELS`].
+const NEUTRAL: usize = 2;
 
 fn top_two(p: &[f32]) -> (usize, Option<usize>) {
     let mut idx: Vec<usize> = (0..p.len()).collect();

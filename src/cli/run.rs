@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// value such as -2 keeps every paragraph.
     #[arg(long, allow_negative_numbers = true)]
     pub relevance_threshold: Option<f32>,
+    /// Probability a supportive or critical stance needs; weaker readings are `neutral` (default 0.5: no
+    /// reading less likely than not; 0 = always the most probable label; docs/evaluation.md).
+    #[arg(long)]
+    pub stance_min_score: Option<f32>,
     #[command(flatten)]
     pub encoder: EncoderArgs,
     /// Embedding cache (SQLite). Default: $FRAMELENS_HOME/cache/embeddings.sqlite.
@@ -100,6 +104,9 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         classify.cue_weight = w;
     }
     classify.relevance_threshold = a.relevance_threshold;
+    if let Some(m) = a.stance_min_score {
+        classify.stance_min_score = m;
+    }
     let mut opts = RunOptions {
         corpus: a.corpus.clone(),
         format: match a.format {
