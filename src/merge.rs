@@ -363,7 +363,7 @@ mod tests {
         (0..2)
             .map(|i| ParagraphRecord {
                 doc_id: id.into(),
-                outlet: if seq % 2 == 0 { "bbc".into() } else { "cnn".into() },
+                outlet: if seq.is_multiple_of(2) { "bbc".into() } else { "cnn".into() },
                 published: "2024-01-01".into(),
                 title: format!("Title {id}"),
                 section: String::new(),
