@@ -193,7 +193,7 @@ fn check_agreement(shards: &[PathBuf], manifests: &[Manifest]) -> Result<Vec<Str
 ///
 /// Everything is checked before `out` is touched: each folder is a finished shard run whose files match its
 /// manifest, the shards form one set (one shard count, none twice, none missing unless `allow_partial`), and
-/// they agree on everything that decides their results ([`check_agreement`]).
+/// they agree on everything that decides their results (corpus, codebook, model, precision, options, heads).
 pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Merged, MergeError> {
     if shards.is_empty() {
         return Err(MergeError::Mismatch("no shard folders given".into()));
