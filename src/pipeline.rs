@@ -136,6 +136,7 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     let cb = codebook::load(&opts.codebook)?;
     // So does a field mapping that fits none of the first records, before anything is created.
     let input_warnings = corpus::check_fields(&opts.corpus, opts.format, &opts.fields)?;
+    let corpus_fingerprint = corpus::fingerprint(&opts.corpus, opts.format)?;
 
     let mut embedder = Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())?;
     for w in embedder.warnings.iter().chain(&input_warnings) {
@@ -235,6 +236,7 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     }
     let mut manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
     manifest.heads = heads;
+    manifest.corpus_fingerprint = Some(corpus_fingerprint);
     manifest.warnings.extend(input_warnings);
     manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
     files.push(manifest_path);
@@ -543,6 +545,7 @@ fn build_manifest(
         framelens_version: env!("CARGO_PKG_VERSION").to_string(),
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         corpus: opts.corpus.display().to_string(),
+        corpus_fingerprint: None,
         model: manifest::ModelInfo {
             id: m.id.clone(),
             source: m.source.clone(),

@@ -159,6 +159,12 @@ fn shards_merge_into_the_unsharded_outputs() {
     Command::new(bin()).arg("merge").args(&shards).arg("--out").arg(&merged).arg("--quiet").assert().success();
     assert_same_tables(&full, &merged);
     assert_eq!(count(&merged, "documents"), 24);
+    // Every shard recorded the corpus fingerprint of the whole run, and the merge kept it.
+    let fp = manifest(&full)["corpus_fingerprint"].clone();
+    assert!(fp.as_str().is_some_and(|f| f.starts_with("folder-v1:")), "{fp}");
+    for dir in shards.iter().chain([&merged]) {
+        assert_eq!(manifest(dir)["corpus_fingerprint"], fp, "{}", dir.display());
+    }
 
     // A shard made with another codebook is refused, naming it; so is an incomplete set.
     let other = tmp.path().join("other");

@@ -19,7 +19,12 @@ pub struct MergeArgs {
 }
 
 pub fn run(a: MergeArgs) -> anyhow::Result<()> {
-    let m = framelens::merge::merge(&a.shards, &a.out, a.allow_partial)?;
+    let merged = framelens::merge::merge(&a.shards, &a.out, a.allow_partial)?;
+    // Warnings are printed even with --quiet: an unchecked corpus is worth knowing about.
+    for w in &merged.warnings {
+        eprintln!("warning: {w}");
+    }
+    let m = &merged.manifest;
     if !a.quiet {
         let c = |k: &str| m.counts.get(k).copied().unwrap_or(0);
         eprintln!(

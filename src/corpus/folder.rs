@@ -47,7 +47,7 @@ pub(crate) fn is_article_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("md"))
 }
 
-fn walk(
+pub(crate) fn walk(
     dir: &Path,
     entries: fs::ReadDir,
     files: &mut Vec<PathBuf>,

@@ -8,6 +8,7 @@ mod decode;
 mod document;
 mod error;
 mod fields;
+mod fingerprint;
 mod folder;
 mod frontmatter;
 mod jsonl;
@@ -19,6 +20,7 @@ use std::path::Path;
 pub use document::{Corpus, Document, Reject, Source};
 pub use error::CorpusError;
 pub use fields::{Fields, Format};
+pub use fingerprint::fingerprint;
 pub use folder::UNKNOWN_OUTLET;
 
 use collect::Collector;

@@ -12,6 +12,10 @@ pub struct Manifest {
     pub framelens_version: String,
     pub created: String,
     pub corpus: String,
+    /// What the corpus was, independent of where it lies ([`crate::corpus::fingerprint`]), so that `merge` can
+    /// refuse shards of different corpora. Absent in manifests written before framelens recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corpus_fingerprint: Option<String>,
     pub model: ModelInfo,
     pub codebook: CodebookInfo,
     pub options: serde_json::Value,
