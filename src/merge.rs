@@ -139,6 +139,9 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
     let mut articles =
         CsvSink::create(&out.join(ARTICLES), &tables::article_header(&labels)).map_err(io(&out.join(ARTICLES)))?;
     let mut outlets = OutletTotals::new(labels.len());
+    // Rows are copied as written; only the parsed copy (whose title goes into articles.csv) is restored, as
+    // a single run's articles.csv holds the title unquoted. The shards agree on the option (checked above).
+    let quoted = crate::export::spreadsheet_safe::options_say_safe(&first.options);
     for (seq, k, id) in &docs {
         let (p, reader, pending) = &mut readers[*k];
         let mut rows: Vec<ParagraphRecord> = Vec::new();
@@ -158,7 +161,11 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Mani
                 break;
             }
             paragraphs.byte_row(&rec).map_err(io(&out.join(PARAGRAPHS)))?;
-            let parsed: ParagraphRecord = rec.deserialize(Some(&header)).map_err(|e| shard_err(p, e.to_string()))?;
+            let mut parsed: ParagraphRecord =
+                rec.deserialize(Some(&header)).map_err(|e| shard_err(p, e.to_string()))?;
+            if quoted {
+                tables::restore_paragraph(&mut parsed);
+            }
             rows.push(parsed);
         }
         if rows.is_empty() {
