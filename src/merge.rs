@@ -240,3 +240,76 @@ fn check_shard_set(shards: &[PathBuf], manifests: &[Manifest], allow_partial: bo
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-shard run (`--shard 0/1`) written `--spreadsheet-safe`, with a formula-like title.
+    fn quoted_shard(dir: &Path) {
+        let r = ParagraphRecord {
+            doc_id: "d1".into(),
+            outlet: "X".into(),
+            published: "2025-09-04".into(),
+            title: "=T".into(),
+            section: String::new(),
+            para_index: 0,
+            kind: "body".into(),
+            char_start: 0,
+            char_end: 4,
+            n_tokens: 2,
+            windows: 1,
+            frame: "a".into(),
+            frame_score: Some(0.9),
+            frame_margin: Some(0.1),
+            frames: "a".into(),
+            stance: String::new(),
+            stance_score: None,
+            evidence: String::new(),
+            text: "-2 dead".into(),
+            scores: vec![],
+        };
+        let frames = vec!["a".to_string()];
+        let labels = labels_with_other(&frames);
+        let agg = aggregate_with_seq(&frames, std::slice::from_ref(&r), |_| 0);
+        tables::write_table(
+            &dir.join(PARAGRAPHS),
+            &tables::paragraph_header(&frames, false),
+            [tables::paragraph_row(&r, 1, false, true)],
+        )
+        .unwrap();
+        tables::write_table(
+            &dir.join(ARTICLES),
+            &tables::article_header(&labels),
+            agg.articles.iter().map(|a| tables::article_row(a, &labels)),
+        )
+        .unwrap();
+        tables::write_table(&dir.join(REJECTS), &tables::reject_header(), []).unwrap();
+        let m: Manifest = serde_json::from_value(serde_json::json!({
+            "framelens_version": "0", "created": "", "corpus": "c",
+            "model": {"id": "m", "source": "s", "weights_sha256": "w", "precision": "f32", "precision_reason": ""},
+            "codebook": {"path": "p", "sha256": "h", "name": "n", "version": "1", "frames": frames,
+                         "stance_target": null},
+            "options": {"spreadsheet_safe": true}, "shard": "0/1", "counts": {}, "timings": {}, "encode": {}
+        }))
+        .unwrap();
+        m.write(&dir.join(MANIFEST)).unwrap();
+    }
+
+    #[test]
+    fn a_spreadsheet_safe_shard_merges_with_its_rows_as_written_and_titles_restored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let shard = tmp.path().join("s0");
+        std::fs::create_dir(&shard).unwrap();
+        quoted_shard(&shard);
+        let out = tmp.path().join("merged");
+        let merged = merge(std::slice::from_ref(&shard), &out, false).unwrap();
+        assert!(crate::export::spreadsheet_safe::options_say_safe(&merged.options));
+        let read = |p: PathBuf| std::fs::read_to_string(p).unwrap();
+        assert_eq!(read(out.join(PARAGRAPHS)), read(shard.join(PARAGRAPHS)));
+        assert!(read(out.join(PARAGRAPHS)).contains("'=T") && read(out.join(PARAGRAPHS)).contains("'-2 dead"));
+        // articles.csv as a single run writes it: the title unquoted.
+        assert_eq!(read(out.join(ARTICLES)), read(shard.join(ARTICLES)));
+        assert!(read(out.join(ARTICLES)).contains(",=T,"));
+    }
+}
