@@ -247,6 +247,9 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Merg
     let mut articles =
         CsvSink::create(&out.join(ARTICLES), &tables::article_header(&labels)).map_err(io(&out.join(ARTICLES)))?;
     let mut outlets = OutletTotals::new(labels.len());
+    // Rows are copied as written; only the parsed copy (whose title goes into articles.csv) is restored, as
+    // a single run's articles.csv holds the title unquoted. The shards agree on the option (checked above).
+    let quoted = crate::export::spreadsheet_safe::options_say_safe(&first.options);
     for (seq, k, id) in &docs {
         let (p, reader, pending) = &mut readers[*k];
         let mut rows: Vec<ParagraphRecord> = Vec::new();
@@ -266,7 +269,11 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Merg
                 break;
             }
             paragraphs.byte_row(&rec).map_err(io(&out.join(PARAGRAPHS)))?;
-            let parsed: ParagraphRecord = rec.deserialize(Some(&header)).map_err(|e| shard_err(p, e.to_string()))?;
+            let mut parsed: ParagraphRecord =
+                rec.deserialize(Some(&header)).map_err(|e| shard_err(p, e.to_string()))?;
+            if quoted {
+                tables::restore_paragraph(&mut parsed);
+            }
             rows.push(parsed);
         }
         if rows.is_empty() {
@@ -373,12 +380,14 @@ mod tests {
                 char_end: i * 10 + 9,
                 n_tokens: 3,
                 windows: 1,
+                relevance: None,
                 frame: FRAMES[(seq as usize + i) % 2].into(),
                 frame_score: Some(0.75),
                 frame_margin: Some(0.25),
                 frames: FRAMES[(seq as usize + i) % 2].into(),
                 stance: "neutral".into(),
                 stance_score: Some(0.5),
+                uncertain: None,
                 evidence: String::new(),
                 text: format!("Paragraph {i} of {id}."),
                 scores: Vec::new(),
@@ -418,7 +427,7 @@ mod tests {
                 documents += 1;
                 let rows = records(id, seq as u64);
                 for r in &rows {
-                    paragraphs.row(&tables::paragraph_row(r, frames.len(), false)).unwrap();
+                    paragraphs.row(&tables::paragraph_row(r, frames.len(), false, false)).unwrap();
                 }
                 for a in &aggregate_with_seq(&frames, &rows, |_| seq as u64).articles {
                     articles.row(&tables::article_row(a, &labels)).unwrap();

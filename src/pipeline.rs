@@ -69,6 +69,9 @@ pub struct RunOptions {
     pub classify: ClassifyOptions,
     /// Add `score_<frame>` columns to `paragraphs.csv`.
     pub scores: bool,
+    /// Write `paragraphs.csv`'s text cells so a spreadsheet cannot run them as formulas (a `'` before a
+    /// leading `=`, `+`, `-`, `@`, tab or CR); opt-in because it changes the bytes a script reads.
+    pub spreadsheet_safe: bool,
     /// The embedding cache (SQLite file), or None.
     pub cache: Option<PathBuf>,
     /// Process only the documents of one shard.
@@ -189,7 +192,7 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
             let t = Instant::now();
             for r in &records {
                 paragraphs
-                    .row(&tables::paragraph_row(r, frame_ids.len(), opts.scores))
+                    .row(&tables::paragraph_row(r, frame_ids.len(), opts.scores, opts.spreadsheet_safe))
                     .map_err(io_err(&out.join(PARAGRAPHS)))?;
                 *counts.entry(format!("paragraphs_{}", r.kind)).or_default() += 1;
             }
@@ -568,6 +571,7 @@ fn build_manifest(
             "encode": opts.encode,
             "classify": opts.classify,
             "scores": opts.scores,
+            crate::export::spreadsheet_safe::MANIFEST_OPTION: opts.spreadsheet_safe,
             "cache": opts.cache.as_ref().map(|p| p.display().to_string()),
             "batch_docs": opts.batch_docs,
             "head": opts.head.as_ref().map(|p| p.display().to_string()),

@@ -219,6 +219,7 @@ fn frame_labels(
         encode,
         classify: ClassifyOptions::default(),
         scores: false,
+        spreadsheet_safe: false,
         cache: None,
         shard: None,
         batch_docs: 256,

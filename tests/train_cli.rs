@@ -567,3 +567,100 @@ fn eval_of_a_run_with_a_head_refuses_overlap_and_its_figures_recompute() {
     assert!((value("accuracy") - accuracy).abs() < 1e-6, "{} vs {accuracy}", value("accuracy"));
     assert!((value("macro_f1") - macro_f1).abs() < 1e-6, "{} vs {macro_f1}", value("macro_f1"));
 }
+
+/// A paragraph that a spreadsheet would run as a formula, if written as such (a sentence after the formula,
+/// as the formula alone is taken for a heading).
+const FORMULA: &str = r#"=HYPERLINK("http://example.com","x") was pasted under the story by a reader, and editors removed it within the hour."#;
+
+/// A small corpus (two outlets, one article each) with [`FORMULA`] as one of its paragraphs.
+fn formula_corpus(dir: &Path) -> PathBuf {
+    let corpus = dir.join("corpus");
+    let paragraphs = [
+        "Thai police said on Tuesday they had raided a scam compound near the border and freed dozens of workers held there against their will.",
+        FORMULA,
+        "Officials promised further raids, although residents said similar operations in past years had changed little once the cameras left.",
+        "Aid groups urged authorities to treat the freed workers as victims of trafficking rather than as offenders to be deported.",
+        "Analysts said the militia that controls the area earns far more from the compounds than from any other local business.",
+    ];
+    for (outlet, title) in [("wire-a", "Compound raided"), ("wire-b", "Raid on scam site")] {
+        std::fs::create_dir_all(corpus.join(outlet)).unwrap();
+        let body = paragraphs.join("\n\n");
+        std::fs::write(
+            corpus.join(outlet).join("2025-09-01-raid.md"),
+            format!("---\ntitle: {title}\ndate: 2025-09-01\n---\n\n{body}\n"),
+        )
+        .unwrap();
+    }
+    corpus
+}
+
+#[test]
+fn a_formula_paragraph_survives_sample_train_and_eval() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = formula_corpus(tmp.path());
+    for safe in [false, true] {
+        let run = tmp.path().join(format!("run-{safe}"));
+        let mut cmd = framelens();
+        cmd.arg("run").arg(&corpus).args(["--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head"]);
+        if safe {
+            cmd.arg("--spreadsheet-safe");
+        }
+        cmd.arg("--out").arg(&run).assert().success();
+        let paragraphs = read_csv(&run.join("paragraphs.csv"));
+        let written = if safe { format!("'{FORMULA}") } else { FORMULA.to_string() };
+        assert_eq!(paragraphs.iter().filter(|p| p["kind"] == "body" && p["text"] == written).count(), 2, "{safe}");
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(manifest["options"]["spreadsheet_safe"], safe);
+
+        let sheet = tmp.path().join(format!("tocode-{safe}.csv"));
+        framelens().arg("sample").arg(&run).args(["--n", "100", "--out"]).arg(&sheet).assert().success();
+        let rows = read_csv(&sheet);
+        assert_eq!(rows.len(), 10);
+        // The sheet users open in a spreadsheet: the formula is quoted, in `text` and in `text_prefix`.
+        let quoted: Vec<_> = rows.iter().filter(|r| r["text"] == format!("'{FORMULA}")).collect();
+        assert_eq!(quoted.len(), 2);
+        assert!(quoted.iter().all(|r| r["text_prefix"].starts_with("'=HYPERLINK")));
+        assert!(rows.iter().all(|r| r.values().all(|v| !v.starts_with(['=', '+', '-', '@', '\t', '\r']))));
+
+        // Coded (alternating two frames) and read back: the formula paragraph's text is the run's again.
+        let header = framelens::train::sample::header(false);
+        let mut w = csv::Writer::from_path(&sheet).unwrap();
+        w.write_record(&header).unwrap();
+        for (i, r) in rows.iter().enumerate() {
+            let label = if i % 2 == 0 { "factual_report" } else { "victim_protection" };
+            w.write_record(header.iter().map(|h| if *h == "label" { label } else { r[*h].as_str() })).unwrap();
+        }
+        w.flush().unwrap();
+        let cb = framelens::codebook::load(&root().join(CODEBOOK)).unwrap();
+        let data =
+            framelens::train::data::read_labelled(&sheet, &Default::default(), &cb.codebook.frames, false).unwrap();
+        assert_eq!(data.rows.iter().filter(|r| r.text == FORMULA).count(), 2);
+        train(&sheet, &tmp.path().join(format!("h-{safe}.json")), &[]).success();
+        // eval --gold matches every coded row (an unmatched one is an error) by doc_id and text_prefix.
+        let out = framelens()
+            .args(["eval", "--gold"])
+            .arg(&sheet)
+            .arg("--pred")
+            .arg(&run)
+            .args(["--replicates", "50"])
+            .assert()
+            .success();
+        let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(md.contains("10 paragraphs"), "{md}");
+        // The coded sheet as `--exclude` leaves nothing to draw, the formula paragraphs included.
+        framelens()
+            .arg("sample")
+            .arg(&run)
+            .args(["--n", "100", "--out"])
+            .arg(tmp.path().join("next.csv"))
+            .arg("--exclude")
+            .arg(&sheet)
+            .assert()
+            .success();
+        assert!(read_csv(&tmp.path().join("next.csv")).is_empty());
+    }
+}

@@ -269,3 +269,56 @@ fn a_comparison_by_month_gets_its_own_workbook() {
     assert_sheet_equals_csv(&path, "Independence", &Csv::read(&d.join("independence_by_month.csv")));
     assert_sheet_equals_csv(&path, "Outlets", &Csv::read(&d.join("outlets.csv")));
 }
+
+/// Paragraph texts a spreadsheet would run as formulas if they were written as such.
+const FORMULAS: [&str; 4] = [r#"=HYPERLINK("http://example.com","x")"#, "+1", "-2", "@SUM(A1)"];
+
+/// Puts the formula-like texts into the first body paragraphs of the sample run (`quote`: as
+/// `run --spreadsheet-safe` writes them, with the manifest saying so) and returns their row numbers.
+fn formula_paragraphs(dir: &std::path::Path, quote: bool) -> Vec<usize> {
+    let path = dir.join("paragraphs.csv");
+    let mut csv = Csv::read(&path);
+    let (text, title, kind) = (csv.col("text"), csv.col("title"), csv.col("kind"));
+    let body: Vec<usize> = (0..csv.rows.len()).filter(|&r| csv.rows[r][kind] == "body").take(FORMULAS.len()).collect();
+    let cell = |s: &str| if quote { framelens::export::spreadsheet_safe::neutralise(s).into_owned() } else { s.into() };
+    for (&r, f) in body.iter().zip(FORMULAS) {
+        csv.rows[r][text] = cell(f);
+        csv.rows[r][title] = cell(f);
+    }
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&csv.headers).unwrap();
+    for row in &csv.rows {
+        w.write_record(row).unwrap();
+    }
+    w.flush().unwrap();
+    if quote {
+        let mpath = dir.join("manifest.json");
+        let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+        m["options"]["spreadsheet_safe"] = true.into();
+        std::fs::write(&mpath, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    }
+    body
+}
+
+#[test]
+fn formula_like_paragraphs_are_string_cells_with_the_text_unchanged() {
+    for quote in [false, true] {
+        let dir = sample_copy(false);
+        let rows = formula_paragraphs(dir.path(), quote);
+        let path = write_workbook(dir.path()).unwrap();
+        let range = sheet(&path, "Paragraphs");
+        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        for (&r, f) in rows.iter().zip(FORMULAS) {
+            for c in [col("text"), col("title")] {
+                // Row r of the CSV's records is sheet row r + 1 (after the header).
+                let got = range.get((r + 1, c)).unwrap();
+                assert_eq!(*got, Data::String(f.to_string()), "quoted CSV: {quote}, {}", header[c]);
+            }
+        }
+        // And no cell of the sheet is a formula.
+        let formulas = open(&path).worksheet_formula("Paragraphs").unwrap();
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "quoted CSV: {quote}");
+        assert!(!sheet_xml(&path, 1).contains("<f>"), "quoted CSV: {quote}");
+    }
+}

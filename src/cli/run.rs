@@ -46,6 +46,11 @@ pub struct RunArgs {
     /// Add one score_<frame> column per frame to paragraphs.csv.
     #[arg(long)]
     pub scores: bool,
+    /// Write paragraphs.csv's text cells (title, section, evidence, text) with a `'` before a leading `=`,
+    /// `+`, `-`, `@`, tab or CR, so a spreadsheet opening the file cannot run them as formulas. Off by
+    /// default: it changes the text a script reads (framelens' own readers undo it).
+    #[arg(long)]
+    pub spreadsheet_safe: bool,
     /// Softmax temperature over centred cosine similarities.
     #[arg(long)]
     pub temperature: Option<f32>,
@@ -128,6 +133,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         encode: a.encoder.options(),
         classify,
         scores: a.scores,
+        spreadsheet_safe: a.spreadsheet_safe,
         cache: if a.no_cache { None } else { Some(a.cache.clone().unwrap_or_else(default_cache)) },
         shard: a.shard,
         batch_docs: a.batch_docs,

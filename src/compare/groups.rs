@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::bootstrap::Unit;
 use super::{CompareError, GroupBy, OTHER, STANCES};
+use crate::export::tables;
 use crate::record::ParagraphRecord;
 
 /// Group name for `--by month` when `published` is not an ISO date: such articles are kept, visibly.
@@ -116,7 +117,13 @@ enum Key {
     Outlet,
     Month,
     ParagraphColumn(usize),
-    ArticleColumn { column: String, values: HashMap<String, String>, path: PathBuf },
+    /// A paragraph column neutralised by `run --spreadsheet-safe`, read back restored.
+    QuotedColumn(usize),
+    ArticleColumn {
+        column: String,
+        values: HashMap<String, String>,
+        path: PathBuf,
+    },
 }
 
 /// Reads `paragraphs.csv` (and `articles.csv` when grouping by one of its columns) into groups of
@@ -134,10 +141,13 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
             });
         }
     }
+    let safe = crate::export::spreadsheet_safe::paragraphs_csv_is_safe(&path);
     let key = match by {
         GroupBy::Outlet => Key::Outlet,
         GroupBy::Month => Key::Month,
         GroupBy::Column(c) => match headers.iter().position(|h| h == c) {
+            // A text column of a run written `--spreadsheet-safe` groups by the text, not its quoted cell.
+            Some(i) if safe && tables::SPREADSHEET_SAFE_COLUMNS.contains(&c.as_str()) => Key::QuotedColumn(i),
             Some(i) => Key::ParagraphColumn(i),
             None => article_column(run_dir, c, &headers)?,
         },
@@ -182,6 +192,7 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
             Key::Outlet => non_empty(&p.outlet),
             Key::Month => month_of(&p.published).unwrap_or(UNKNOWN_MONTH).to_string(),
             Key::ParagraphColumn(i) => non_empty(record.get(*i).unwrap_or("")),
+            Key::QuotedColumn(i) => non_empty(crate::export::spreadsheet_safe::restore(record.get(*i).unwrap_or(""))),
             Key::ArticleColumn { column, values, path } => match values.get(&p.doc_id) {
                 Some(v) => non_empty(v),
                 None => {

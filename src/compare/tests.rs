@@ -291,6 +291,22 @@ fn by_paragraph_column_splits_articles() {
 }
 
 #[test]
+fn a_spreadsheet_safe_runs_text_column_groups_by_the_restored_text() {
+    // `run --spreadsheet-safe` wrote the section "-Background" as "'-Background".
+    let quoted: Vec<Row> = rows()
+        .into_iter()
+        .map(|r| if r.3 == "Background" { (r.0, r.1, r.2, "'-Background", r.4, r.5, r.6) } else { r })
+        .collect();
+    let safe = MANIFEST.replacen('{', r#"{"options":{"spreadsheet_safe":true},"#, 1);
+    let c = run(fixture_with(&quoted, &safe).path(), GroupBy::Column("section".into()));
+    assert_eq!(c.groups, ["(none)", "-Background"]);
+    assert_eq!(share(&c, "-Background", Measure::Frame, "a").n_paragraphs, 5);
+    // Without the manifest saying so, the cell is taken as written.
+    let c = run(fixture_with(&quoted, MANIFEST).path(), GroupBy::Column("section".into()));
+    assert_eq!(c.groups, ["'-Background", "(none)"]);
+}
+
+#[test]
 fn errors_name_file_and_problem() {
     let dir = fixture();
     let err = compare(dir.path(), &CompareOptions { by: GroupBy::Column("nope".into()), ..CompareOptions::default() })

@@ -2,7 +2,9 @@
 //! accuracy and Cohen's kappa, from a gold CSV and a run's `paragraphs.csv`.
 //!
 //! Gold rows name a paragraph by `doc_id` and `text_prefix` (the paragraph's first characters), so a gold
-//! file stays valid when segmentation changes paragraph numbering.
+//! file stays valid when segmentation changes paragraph numbering. Both cells are read through
+//! [`spreadsheet_safe::restore`] (a coding sheet from `framelens sample` quotes cells a spreadsheet would run
+//! as formulas), and so is the run's `text` when its manifest says it was written `--spreadsheet-safe`.
 
 pub mod agreement;
 pub mod article;
@@ -14,6 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::export::spreadsheet_safe::{self, restore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -80,7 +84,12 @@ fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<(u64, T)>, 
 /// Matches every gold row to a predicted body paragraph; an unmatched gold row is an error.
 pub fn match_gold(gold_path: &Path, paragraphs_csv: &Path) -> Result<Pairs, EvalError> {
     let gold: Vec<(u64, GoldRow)> = read_csv(gold_path)?;
-    let pred: Vec<(u64, PredRow)> = read_csv(paragraphs_csv)?;
+    let mut pred: Vec<(u64, PredRow)> = read_csv(paragraphs_csv)?;
+    if spreadsheet_safe::paragraphs_csv_is_safe(paragraphs_csv) {
+        for (_, p) in &mut pred {
+            spreadsheet_safe::restore_in_place(&mut p.text);
+        }
+    }
     let mut by_doc: BTreeMap<&str, Vec<&PredRow>> = BTreeMap::new();
     for (_, p) in &pred {
         if p.kind == "body" {
@@ -89,24 +98,25 @@ pub fn match_gold(gold_path: &Path, paragraphs_csv: &Path) -> Result<Pairs, Eval
     }
     let mut pairs = Pairs::default();
     for (line, g) in &gold {
-        let prefix = g.text_prefix.trim();
-        let found = by_doc.get(g.doc_id.as_str()).and_then(|ps| ps.iter().find(|p| p.text.starts_with(prefix)));
+        let prefix = restore(g.text_prefix.trim()).trim();
+        let doc_id = restore(&g.doc_id);
+        let found = by_doc.get(doc_id).and_then(|ps| ps.iter().find(|p| p.text.starts_with(prefix)));
         let Some(p) = found else {
             return Err(EvalError::Unmatched {
                 path: gold_path.to_path_buf(),
                 line: *line,
-                doc_id: g.doc_id.clone(),
+                doc_id: doc_id.to_string(),
                 prefix: prefix.chars().take(40).collect(),
             });
         };
         if !g.frame.trim().is_empty() {
             pairs.frame.push((g.frame.trim().to_string(), p.frame.clone()));
-            pairs.frame_docs.push(g.doc_id.clone());
+            pairs.frame_docs.push(doc_id.to_string());
             pairs.frame_texts.push(p.text.clone());
         }
         if !g.stance.is_empty() {
             pairs.stance.push((g.stance.clone(), p.stance.clone()));
-            pairs.stance_docs.push(g.doc_id.clone());
+            pairs.stance_docs.push(doc_id.to_string());
             pairs.stance_texts.push(p.text.clone());
         }
     }
@@ -177,6 +187,41 @@ mod tests {
 
     fn p(g: &str, q: &str) -> (String, String) {
         (g.into(), q.into())
+    }
+
+    #[test]
+    fn a_coding_sheets_quoted_cells_match_the_runs_paragraphs() {
+        let dir = tempfile::tempdir().unwrap();
+        let formula = r#"=HYPERLINK("http://example.com","x")"#;
+        let gold = dir.path().join("coded.csv");
+        // As `framelens sample` writes it, then coded.
+        std::fs::write(&gold, "doc_id,text_prefix,label,stance\n'-d1,\"'=HYPERLINK(\"\"http\",a,\n'-d1,'Tis,b,\n")
+            .unwrap();
+        let pred = dir.path().join("paragraphs.csv");
+        let write_pred = |text: &str| {
+            let mut w = csv::Writer::from_path(&pred).unwrap();
+            w.write_record(["doc_id", "kind", "frame", "stance", "text"]).unwrap();
+            w.write_record(["-d1", "body", "a", "", text]).unwrap();
+            w.write_record(["-d1", "body", "b", "", "'Tis the season"]).unwrap();
+            w.flush().unwrap();
+        };
+        let frame_pairs = |p: &Pairs| p.frame.clone();
+        let want = vec![p("a", "a"), p("b", "b")];
+        // A run written as is.
+        write_pred(formula);
+        let pairs = match_gold(&gold, &pred).unwrap();
+        assert_eq!(frame_pairs(&pairs), want);
+        assert_eq!(pairs.frame_docs, ["-d1", "-d1"]);
+        // A run written --spreadsheet-safe: its text is restored because its manifest says so ...
+        write_pred(&format!("'{formula}"));
+        std::fs::write(dir.path().join("manifest.json"), r#"{"options": {"spreadsheet_safe": true}}"#).unwrap();
+        let pairs = match_gold(&gold, &pred).unwrap();
+        assert_eq!(frame_pairs(&pairs), want);
+        assert_eq!(pairs.frame_texts[0], formula);
+        // ... and only then.
+        std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
+        let e = match_gold(&gold, &pred).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("=HYPERLINK"), "{e}");
     }
 
     #[test]

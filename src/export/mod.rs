@@ -7,6 +7,7 @@ pub mod out_dir;
 pub mod rejects;
 pub mod report;
 pub mod run_tables;
+pub mod spreadsheet_safe;
 pub mod tables;
 pub mod xlsx;
 

@@ -585,13 +585,18 @@ pub struct ParagraphDigest {
 
 impl ParagraphDigest {
     /// Streams `paragraphs.csv`. Ties in `frame_score` are broken by `doc_id` and `para_index`, so the
-    /// same run always shows the same examples.
+    /// same run always shows the same examples. Text cells of a run written `--spreadsheet-safe` are
+    /// restored: the report shows the paragraph, not its quoted cell.
     pub fn read(path: &Path, frames: &[String], per_frame: usize) -> Result<Self, ReportError> {
+        let quoted = crate::export::spreadsheet_safe::paragraphs_csv_is_safe(path);
         let mut reader = open_csv(path)?;
         let mut digest =
             ParagraphDigest { typical: frames.iter().map(|f| (f.clone(), Vec::new())).collect(), ..Default::default() };
         for rec in reader.deserialize::<ParagraphRecord>() {
-            let p = rec.map_err(|e| ReportError::csv(path, e))?;
+            let mut p = rec.map_err(|e| ReportError::csv(path, e))?;
+            if quoted {
+                crate::export::tables::restore_paragraph(&mut p);
+            }
             digest.paragraphs += 1;
             if !p.is_body() || p.frame.is_empty() {
                 continue;

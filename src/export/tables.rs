@@ -4,6 +4,7 @@
 //! [`CsvSink::finish`] renames the file into place. A killed run leaves only `.part` files, which the next
 //! run overwrites; a file under its final name is always complete.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::aggregate::{ArticleAggregate, Counts, OutletAggregate};
 use crate::codebook::STANCE_LABELS;
+use crate::export::spreadsheet_safe;
 use crate::record::ParagraphRecord;
 
 /// Output file names inside a run's folder.
@@ -137,7 +139,13 @@ pub fn paragraph_header(frames: &[String], scores: bool) -> Vec<String> {
     header
 }
 
-pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool) -> Vec<String> {
+/// Columns of `paragraphs.csv` holding corpus text, which `framelens run --spreadsheet-safe` writes through
+/// [`spreadsheet_safe::neutralise`] and every reader of a run restores.
+pub const SPREADSHEET_SAFE_COLUMNS: [&str; 4] = ["title", "section", "evidence", "text"];
+
+/// A `paragraphs.csv` row; with `spreadsheet_safe`, its text cells ([`SPREADSHEET_SAFE_COLUMNS`]) cannot
+/// run as formulas in a spreadsheet.
+pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool, spreadsheet_safe: bool) -> Vec<String> {
     let mut row = vec![
         r.doc_id.clone(),
         r.outlet.clone(),
@@ -161,6 +169,9 @@ pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool) -> Vec<
         r.evidence.clone(),
         r.text.clone(),
     ];
+    if spreadsheet_safe {
+        neutralise_text_cells(&mut row);
+    }
     if scores {
         if r.scores.is_empty() {
             row.extend((0..n_frames).map(|_| String::new()));
@@ -170,6 +181,24 @@ pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool) -> Vec<
         }
     }
     row
+}
+
+/// Neutralises the [`SPREADSHEET_SAFE_COLUMNS`] cells of a row laid out as [`PARAGRAPH_COLUMNS`].
+fn neutralise_text_cells(row: &mut [String]) {
+    for name in SPREADSHEET_SAFE_COLUMNS {
+        if let Some(cell) = PARAGRAPH_COLUMNS.iter().position(|c| *c == name).and_then(|i| row.get_mut(i)) {
+            if let Cow::Owned(safe) = spreadsheet_safe::neutralise(cell) {
+                *cell = safe;
+            }
+        }
+    }
+}
+
+/// Undoes `--spreadsheet-safe` on a row read back from a run whose manifest says it was written so.
+pub fn restore_paragraph(r: &mut ParagraphRecord) {
+    for cell in [&mut r.title, &mut r.section, &mut r.evidence, &mut r.text] {
+        spreadsheet_safe::restore_in_place(cell);
+    }
 }
 
 fn count_columns(labels: &[String]) -> Vec<String> {
@@ -301,4 +330,58 @@ pub fn file_sha256(path: &Path) -> io::Result<String> {
     let mut f = File::open(path)?;
     io::copy(&mut f, &mut h)?;
     Ok(hex::encode(h.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(cell: &str) -> ParagraphRecord {
+        ParagraphRecord {
+            doc_id: cell.into(),
+            outlet: cell.into(),
+            published: cell.into(),
+            title: format!("{cell} title"),
+            section: format!("{cell} section"),
+            para_index: 3,
+            kind: "body".into(),
+            char_start: 0,
+            char_end: 10,
+            n_tokens: 4,
+            windows: 1,
+            relevance: None,
+            frame: cell.into(),
+            frame_score: Some(-0.5),
+            frame_margin: None,
+            frames: cell.into(),
+            stance: cell.into(),
+            stance_score: None,
+            uncertain: None,
+            evidence: format!("{cell} evidence"),
+            text: format!("{cell} text"),
+            scores: vec![],
+        }
+    }
+
+    #[test]
+    fn spreadsheet_safe_rows_quote_the_text_cells_only_and_read_back_restored() {
+        let r = record("=HYPERLINK(\"http://example.com\",\"x\")");
+        let plain = paragraph_row(&r, 0, false, false);
+        let safe = paragraph_row(&r, 0, false, true);
+        let header = paragraph_header(&[], false);
+        for ((name, p), s) in header.iter().zip(&plain).zip(&safe) {
+            if SPREADSHEET_SAFE_COLUMNS.contains(&name.as_str()) {
+                assert_eq!(*s, format!("'{p}"), "{name}");
+            } else {
+                assert_eq!(s, p, "{name} is not a text column and is written as is");
+            }
+        }
+        // A negative score stays a number: only text columns are quoted.
+        assert_eq!(safe[header.iter().position(|h| h == "frame_score").unwrap()], "-0.5000");
+        let mut back: ParagraphRecord =
+            csv::StringRecord::from(safe).deserialize(Some(&csv::StringRecord::from(header))).unwrap();
+        assert_ne!(back, r);
+        restore_paragraph(&mut back);
+        assert_eq!(back, ParagraphRecord { frame_score: Some(-0.5), ..r });
+    }
 }

@@ -5,6 +5,10 @@
 //! numbers, ISO dates as dates, `true`/`false` as booleans) so that sorting, filtering and formulas work,
 //! and formatted by what the column means (shares as percentages, scores to three decimals). The header is
 //! bold, frozen and has an autofilter; widths fit the content up to a cap, and long text wraps.
+//!
+//! Text is written as string cells, never as formulas, so a paragraph beginning with `=`, `+`, `-` or `@`
+//! is shown as written and cannot run: the quote that `framelens run --spreadsheet-safe` puts before such a
+//! CSV cell is not needed here and is removed.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +20,7 @@ use crate::atomic::write_atomic;
 use crate::export::run_tables::{
     open_csv, ComparisonFiles, CsvTable, ReportError, RunTables, COMPARISON_CSV, DISTANCES_CSV,
 };
+use crate::export::spreadsheet_safe;
 
 /// File name of the workbook inside the run folder.
 pub const WORKBOOK_FILE: &str = "framelens.xlsx";
@@ -66,6 +71,13 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
         ));
     }
     let kinds: Vec<ColumnKind> = headers.iter().map(|h| column_kind(h)).collect();
+    let quoted: Vec<bool> = headers
+        .iter()
+        .map(|h| {
+            spreadsheet_safe::manifest_says_safe(&tables.manifest)
+                && crate::export::tables::SPREADSHEET_SAFE_COLUMNS.contains(&h.as_str())
+        })
+        .collect();
     start_sheet(sheet, &headers, &kinds, &widths, &formats)?;
     let mut reader = open_csv(&paragraphs)?;
     let mut cut_cells = 0usize;
@@ -76,6 +88,7 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
         }
         let rec = rec.map_err(|e| ReportError::csv(&paragraphs, e))?;
         for (c, raw) in rec.iter().enumerate() {
+            let raw = if quoted[c] { spreadsheet_safe::restore(raw) } else { raw };
             cut_cells += write_cell(sheet, row, c as u16, kinds[c], raw, &formats)? as usize;
         }
     }

@@ -12,11 +12,17 @@
 //! uncoded would teach a head that every text has a frame). Everything else that cannot be used stops with
 //! the file, line and reason: a missing column (naming the columns found), an empty text, a label that is not
 //! in the codebook (naming the codebook's labels).
+//!
+//! Text and id cells are read through [`spreadsheet_safe::restore`]: `framelens sample` writes a `'` before a
+//! cell a spreadsheet would run as a formula, and stripping it makes the text the run's paragraph again. Only
+//! a `'` followed (after any further apostrophes) by `=`, `+`, `-`, `@`, tab or CR is stripped, so a text of
+//! one's own that starts with an apostrophe otherwise (`'Tis`) is read as written.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::codebook::{Frame, OTHER};
+use crate::export::spreadsheet_safe;
 
 pub use crate::codebook::NO_FRAME;
 
@@ -194,7 +200,7 @@ pub fn read_labelled(
             uncoded += 1;
             continue;
         }
-        let text = cell(text_col).trim();
+        let text = spreadsheet_safe::restore(cell(text_col).trim()).trim();
         if text.is_empty() {
             return Err(DataError::EmptyText {
                 path: path.to_path_buf(),
@@ -237,7 +243,12 @@ pub fn read_labelled(
                 }
             }
         }
-        rows.push(LabelledRow { line, id: id_col.map(|c| cell(c).trim().to_string()), text: text.to_string(), labels });
+        rows.push(LabelledRow {
+            line,
+            id: id_col.map(|c| spreadsheet_safe::restore(cell(c).trim()).trim().to_string()),
+            text: text.to_string(),
+            labels,
+        });
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: path.to_path_buf(), uncoded, column: fields.label.clone() });
@@ -348,6 +359,26 @@ mod tests {
         let (_d, p) = write("text,frames\nx,\"politics,gun_control\"\n");
         let f = DataFields { label: "frames".into(), label_sep: ',', ..Default::default() };
         assert_eq!(read_labelled(&p, &f, &frames(), false).unwrap().rows[0].labels, vec![1, 0]);
+    }
+
+    #[test]
+    fn quotes_framelens_sample_added_are_stripped_and_genuine_ones_kept() {
+        let (_d, p) = write(
+            "id,text,label\n'-d1,\"'=HYPERLINK(\"\"http://example.com\"\",\"\"x\"\")\",politics\n\
+             d2,'+1,politics\nd3,'Tis the season,politics\nd4,''@x,politics\n",
+        );
+        let d =
+            read_labelled(&p, &DataFields { id: Some("id".into()), ..Default::default() }, &frames(), false).unwrap();
+        let got: Vec<(&str, &str)> = d.rows.iter().map(|r| (r.id.as_deref().unwrap(), r.text.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("-d1", r#"=HYPERLINK("http://example.com","x")"#),
+                ("d2", "+1"),
+                ("d3", "'Tis the season"),
+                ("d4", "'@x")
+            ]
+        );
     }
 
     #[test]

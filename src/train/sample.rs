@@ -3,6 +3,11 @@
 //! The CSV it writes has empty `label` and `stance` columns; once coded it is accepted back by
 //! `framelens train --data` (text + label) and by `framelens eval --gold` (doc_id + text_prefix + label).
 //!
+//! Every cell is written through [`spreadsheet_safe::neutralise`]: this is the file users are told to open
+//! in a spreadsheet, where a paragraph beginning with `=`, `+`, `-` or `@` would otherwise run as a
+//! formula. The readers of a coded sheet (`train --data`, `eval --gold`, `sample --exclude`) undo it with
+//! [`spreadsheet_safe::restore`], so the texts match the run's paragraphs again.
+//!
 //! The model's labels are left out of the sheet unless asked for (`--show-predictions`): a coder who sees
 //! "predicted_frame: victim_protection" next to the text is steered toward it, and agreement with the
 //! model measured on such codes is inflated.
@@ -14,7 +19,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::evaluate::shuffle;
-use crate::export::tables;
+use crate::export::{spreadsheet_safe, tables};
 
 /// How paragraphs are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,11 +94,14 @@ pub fn sample_paragraphs(
     )
     .map_err(err)?;
     let stance = header.iter().position(|h| h == "stance");
+    // Texts as the run saw them, whether or not it wrote them spreadsheet-safe: the sheet neutralises anew.
+    let safe = spreadsheet_safe::paragraphs_csv_is_safe(paragraphs_csv);
     let mut rows = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| err(e.to_string()))?;
         let g = |i: usize| rec.get(c[i]).unwrap_or("").to_string();
-        if g(7) != "body" || exclude.contains(&normalise(&g(6))) {
+        let text = if safe { spreadsheet_safe::restore(&g(6)).to_string() } else { g(6) };
+        if g(7) != "body" || exclude.contains(&normalise(&text)) {
             continue;
         }
         rows.push(SampleRow {
@@ -104,7 +112,7 @@ pub fn sample_paragraphs(
             frame_score: g(4),
             frame_margin: g(5),
             stance: stance.and_then(|i| rec.get(i)).unwrap_or("").to_string(),
-            text: g(6),
+            text,
         });
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -160,13 +168,14 @@ pub fn coded_texts(path: &Path) -> Result<HashSet<String>, SampleError> {
     let mut out = HashSet::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| err(e.to_string()))?;
-        out.insert(normalise(rec.get(t).unwrap_or("")));
+        out.insert(normalise(spreadsheet_safe::restore(rec.get(t).unwrap_or(""))));
     }
     Ok(out)
 }
 
 /// Writes the coding sheet (empty `label` and `stance` columns) atomically, with the model's labels only
-/// when `show_predictions`.
+/// when `show_predictions`. Every cell is neutralised (see the module doc); `text_prefix` is cut from the
+/// text before neutralising, so it restores to the start of the restored text.
 pub fn write_sample(path: &Path, rows: &[SampleRow], show_predictions: bool) -> Result<(), SampleError> {
     let io = |source| SampleError::Write { path: path.to_path_buf(), source };
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -178,7 +187,8 @@ pub fn write_sample(path: &Path, rows: &[SampleRow], show_predictions: bool) -> 
             record.extend([r.frame.as_str(), &r.frame_score, &r.frame_margin, &r.stance]);
         }
         record.extend([r.text.as_str(), "", ""]);
-        w.write_record(&record).map_err(|e| io(std::io::Error::other(e)))?;
+        w.write_record(record.into_iter().map(|c| spreadsheet_safe::neutralise(c).into_owned()))
+            .map_err(|e| io(std::io::Error::other(e)))?;
     }
     let bytes = w.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
     crate::atomic::write_atomic(path, &bytes).map_err(io)
@@ -278,6 +288,44 @@ mod tests {
             assert_eq!((&s["predicted_frame"], &s["frame_score"]), (&"f".to_string(), &"0.9".to_string()));
             assert_eq!((&s["frame_margin"], &s["predicted_stance"]), (&r.frame_margin, &"neutral".to_string()));
             assert_eq!((&s["text"], &s["label"]), (&r.text, &String::new()));
+        }
+    }
+
+    #[test]
+    fn formula_like_cells_are_quoted_in_the_sheet_and_read_back_as_the_runs_text() {
+        let formula = r#"=HYPERLINK("http://example.com","x")"#;
+        for run_quoted in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("paragraphs.csv");
+            let cell = if run_quoted { format!("'{formula}") } else { formula.to_string() };
+            let mut w = csv::Writer::from_path(&p).unwrap();
+            w.write_record(["doc_id", "outlet", "para_index", "kind", "frame", "frame_score", "frame_margin", "text"])
+                .unwrap();
+            w.write_record(["-d", "@outlet", "0", "body", "f", "0.9", "0.1", &cell]).unwrap();
+            w.write_record(["-d", "@outlet", "1", "body", "f", "0.9", "0.1", "'Tis the season"]).unwrap();
+            w.flush().unwrap();
+            if run_quoted {
+                std::fs::write(dir.path().join("manifest.json"), r#"{"options": {"spreadsheet_safe": true}}"#).unwrap();
+            }
+            let rows = sample_paragraphs(&p, 5, Strategy::Random, 1, &HashSet::new()).unwrap();
+            assert_eq!(rows[0].text, formula, "run quoted: {run_quoted}");
+            let out = dir.path().join("tocode.csv");
+            write_sample(&out, &rows, true).unwrap();
+            let (_, sheet) = read_sheet(&out);
+            // No cell of the sheet can run in a spreadsheet; the genuine apostrophe is left alone.
+            for row in &sheet {
+                for (col, v) in row {
+                    assert!(!v.starts_with(spreadsheet_safe::TRIGGERS), "{col}: {v:?}");
+                }
+            }
+            assert_eq!(sheet[0]["text"], format!("'{formula}"));
+            assert_eq!(sheet[0]["text_prefix"], format!("'{formula}"));
+            assert_eq!((sheet[0]["doc_id"].as_str(), sheet[0]["outlet"].as_str()), ("'-d", "'@outlet"));
+            assert_eq!(sheet[1]["text"], "'Tis the season");
+            // `--exclude` with this sheet leaves out exactly these paragraphs.
+            let coded = coded_texts(&out).unwrap();
+            assert_eq!(coded, [formula.to_string(), "'Tis the season".to_string()].into());
+            assert!(sample_paragraphs(&p, 5, Strategy::Random, 1, &coded).unwrap().is_empty());
         }
     }
 }
