@@ -71,9 +71,12 @@ fn rerun_with_another_codebook_encodes_no_corpus_text() {
     let b = tmp.path().join("b");
     // Only the new codebook's own definitions and examples are encoded; every corpus text is cached.
     let cb = framelens::codebook::load(&root().join("models/codebooks/policy-frames.toml")).unwrap();
-    // (plus the stance target's description, which the general stance head scores toward)
+    // (plus its description, stance targets' descriptions and topic examples, which topic relevance uses;
+    // the relevance background was encoded by the first run)
     let codebook_texts = framelens::classify::zeroshot::ZeroShotTexts::new(&cb.codebook).texts.len() as u64
-        + cb.codebook.stance_targets.len().min(1) as u64;
+        + 1
+        + cb.codebook.stance_targets.len() as u64
+        + cb.codebook.topic_examples.len() as u64;
     assert!(count(&b, "texts_encoded") <= codebook_texts, "{} > {codebook_texts}", count(&b, "texts_encoded"));
     assert!(count(&b, "texts_cached") >= first - 100);
 }

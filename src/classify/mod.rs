@@ -21,6 +21,15 @@ use cues::CueSet;
 use relevance::Relevance;
 use scorer::{softmax, Scorer};
 
+/// What every stance figure carries when stance comes from the codebook's prototypes or the general VAST
+/// head rather than a head trained on the analyst's own coding: the shipped route's measured agreement with
+/// hand coding on the sample corpus (`framelens run corpora/sample --codebook
+/// models/codebooks/enforcement-discourse.toml --out out/sample && framelens eval --gold
+/// corpora/sample/gold.csv --pred out/sample`; docs/evaluation.md). Re-measure when the classifier changes.
+pub const STANCE_CAVEAT: &str = "Stance is not validated for this corpus: the shipped zero-shot route agrees with hand \
+     coding on framelens' sample corpus at macro-F1 0.44 (accuracy 0.51). Code a sample and train a stance head \
+     before reporting stance figures.";
+
 /// Tuning of the zero-shot route; defaults are the values measured best on `corpora/sample/gold.csv`
 /// (docs/evaluation.md).
 ///

@@ -199,14 +199,30 @@ fn print_summary(s: &RunSummary) {
         m.model.precision
     );
     print_top_rejects(&s.top_rejects);
-    eprintln!("top frame per outlet:");
+    eprintln!("top frame per outlet (share of on-topic paragraphs; off-topic = `other`, left out of shares):");
     let labels = &s.aggregates.labels;
+    let (mut off, mut body) = (0u64, 0u64);
     for o in &s.aggregates.outlets {
         let shares = o.counts.shares();
         let top = o.counts.dominant(labels).unwrap_or("-");
         let share = labels.iter().position(|l| l == top).map(|k| shares[k] * 100.0).unwrap_or(0.0);
         let articles = framelens::display::count(o.articles, "article");
-        eprintln!("  {:<32} {articles:>12}  {:<28} {:>5.1}%", o.outlet, top, share);
+        let off_share = if o.counts.body == 0 { 0.0 } else { o.counts.other() as f64 * 100.0 / o.counts.body as f64 };
+        eprintln!("  {:<32} {articles:>12}  {:<28} {:>5.1}%   off-topic {:>5.1}%", o.outlet, top, share, off_share);
+        off += o.counts.other();
+        body += o.counts.body;
+    }
+    if body > 0 && 2 * off > body {
+        eprintln!(
+            "warning: {off} of {body} body paragraphs ({:.0}%) are off-topic for this codebook: is this the corpus \
+             it was written for? (`--relevance-threshold` or the codebook's `relevance_threshold` moves the line)",
+            off as f64 * 100.0 / body as f64
+        );
+    }
+    if s.manifest.heads.iter().all(|h| h.role != "stance" || h.path.ends_with(framelens::train::apply::SHIPPED_STANCE_HEAD))
+        && s.manifest.codebook.stance_target.is_some()
+    {
+        eprintln!("note: {}", framelens::classify::STANCE_CAVEAT);
     }
     eprintln!("wrote:");
     for f in &s.files {

@@ -87,9 +87,9 @@ pub fn read_frames(path: &Path) -> Result<Vec<String>, CompareError> {
     if out.is_empty() {
         return Err(bad("`codebook.frames` is empty".into()));
     }
-    if !out.iter().any(|o| o == OTHER) {
-        out.push(OTHER.to_string());
-    }
+    // `other` (off-topic, or no frame close enough) is not a frame: such paragraphs are left out of every
+    // share (read_groups), and the run's outlets.csv, summary and report give their share instead.
+    out.retain(|o| o != OTHER);
     Ok(out)
 }
 
@@ -167,7 +167,7 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
         }
         let line = record.position().map_or(0, |p| p.line());
         let p: ParagraphRecord = record.deserialize(Some(&headers)).map_err(|e| csv_error(&path, e))?;
-        if !p.is_body() {
+        if !p.is_body() || p.frame == OTHER {
             continue;
         }
         let f = *frame_index.get(p.frame.as_str()).ok_or_else(|| CompareError::BadLabel {

@@ -131,9 +131,9 @@ fn stance_independence_by_hand() {
 fn shares_and_flags() {
     let c = run(fixture().path(), GroupBy::Outlet);
     assert_eq!(c.groups, ["X", "Y", "Z"]);
-    assert_eq!(c.frames, ["a", "b", "other"]);
-    // 3 groups × (3 frames + 3 stances), groups in order, labels in codebook order.
-    assert_eq!(c.shares.len(), 18);
+    assert_eq!(c.frames, ["a", "b"], "`other` is not a frame: left out of the comparison");
+    // 3 groups × (2 frames + 3 stances), groups in order, labels in codebook order.
+    assert_eq!(c.shares.len(), 15);
     assert_eq!(c.shares[0].label, "a");
     assert_eq!(c.shares[3].label, "supportive");
     let xa = share(&c, "X", Measure::Frame, "a");
@@ -143,8 +143,7 @@ fn shares_and_flags() {
     assert!(xa.small_group);
     let yc = share(&c, "Y", Measure::Stance, "critical");
     assert!(close(yc.share, 0.5));
-    let zo = share(&c, "Z", Measure::Frame, "other");
-    assert_eq!((zo.share, zo.ci_low, zo.ci_high), (0.0, 0.0, 0.0));
+    assert!(c.shares.iter().all(|r| r.label != "other"));
     let c2 = compare(fixture().path(), &CompareOptions { min_articles: 2, ..CompareOptions::default() }).unwrap();
     assert!(c2.shares.iter().all(|r| !r.small_group));
 }
@@ -242,9 +241,6 @@ fn differences_by_hand_and_sorted() {
             ("b", "Y"),
             ("b", "X"),
             ("b", "Z"),
-            ("other", "X"),
-            ("other", "Y"),
-            ("other", "Z")
         ]
     );
     let ya = &c.differences[0];
@@ -421,4 +417,18 @@ fn a_comparison_by_month_keeps_the_outlet_files() {
     }
     let months = std::fs::read_to_string(files.comparison()).unwrap();
     assert!(months.lines().nth(1).unwrap().starts_with("month,2025-09,frame,a,"), "{months}");
+}
+
+#[test]
+fn off_topic_paragraphs_are_left_out_of_every_share() {
+    // The same run plus off-topic (`other`, no stance) paragraphs in X and Z, and an off-topic-only article:
+    // every share, count and test statistic is unchanged.
+    let mut with_other = rows();
+    with_other.push(("x1", "X", "2025-09-04", "", "body", "other", ""));
+    with_other.push(("z2", "Z", "2025-09-30", "", "body", "other", ""));
+    with_other.push(("x2", "X", "2025-10-01", "", "body", "other", ""));
+    let plain = run(fixture().path(), GroupBy::Outlet);
+    let gated = run(fixture_with(&with_other, MANIFEST).path(), GroupBy::Outlet);
+    assert_eq!(plain.shares, gated.shares);
+    assert_eq!(plain.independence, gated.independence);
 }

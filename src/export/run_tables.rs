@@ -291,6 +291,8 @@ pub struct OutletRow {
     pub shares: Vec<(String, f64)>,
     /// `(stance, paragraph count)` from the `stance_<label>` columns, in CSV order.
     pub stance_counts: Vec<(String, u64)>,
+    /// Share of the outlet's body paragraphs labelled `other` (off-topic), from `share_other`.
+    pub off_topic: Option<f64>,
 }
 
 /// Everything the workbook and the report need from a run folder, except the paragraphs themselves.
@@ -351,6 +353,28 @@ impl RunTables {
             manifest,
             manifest_entries,
         })
+    }
+
+    /// The caveat every stance figure of this run carries, unless its stance came from a head trained on
+    /// coded data (a `stance` head in the manifest other than the shipped general one).
+    pub fn stance_caveat(&self) -> Option<&'static str> {
+        let validated = self.manifest.get("heads").and_then(|h| h.as_array()).is_some_and(|heads| {
+            heads.iter().any(|h| {
+                h.get("role").and_then(|r| r.as_str()) == Some("stance")
+                    && !h.get("path").and_then(|p| p.as_str()).unwrap_or("").ends_with(crate::train::apply::SHIPPED_STANCE_HEAD)
+            })
+        });
+        (!validated).then_some(crate::classify::STANCE_CAVEAT)
+    }
+
+    /// Body paragraphs labelled `other` (off-topic) over all body paragraphs of the run, from the outlets.
+    pub fn off_topic_share(&self) -> Option<f64> {
+        let (mut off, mut body) = (0.0, 0.0);
+        for o in &self.outlets.rows {
+            off += o.off_topic? * o.body_paragraphs as f64;
+            body += o.body_paragraphs as f64;
+        }
+        (body > 0.0).then(|| off / body)
     }
 
     /// `paragraphs.csv` of this run; streamed by its users rather than held in memory.
@@ -422,9 +446,9 @@ fn frame_order(manifest: &serde_json::Value, outlets: &CsvTable) -> Vec<String> 
             .map(str::to_string)
             .collect();
     }
-    if !frames.iter().any(|f| f == OTHER_FRAME) {
-        frames.push(OTHER_FRAME.to_string());
-    }
+    // `other` (off-topic) is not a frame: its share is of all body paragraphs, the frames' of the rest, so
+    // it is reported beside the frames (`OutletRow::off_topic`), never stacked with them.
+    frames.retain(|f| f != OTHER_FRAME);
     frames
 }
 
@@ -433,6 +457,7 @@ fn outlet_rows(table: &CsvTable, frames: &[String]) -> Result<Vec<OutletRow>, Re
     let articles = table.column("articles");
     let body = table.column("body_paragraphs");
     let top = table.column("top_frame");
+    let other = table.column(&format!("share_{OTHER_FRAME}"));
     let share_cols: Vec<(String, usize)> =
         frames.iter().filter_map(|f| table.column(&format!("share_{f}")).map(|i| (f.clone(), i))).collect();
     let stance_cols: Vec<(String, usize)> = table
@@ -452,6 +477,7 @@ fn outlet_rows(table: &CsvTable, frames: &[String]) -> Result<Vec<OutletRow>, Re
             top_frame: top.and_then(|i| row.get(i).cloned()).unwrap_or_default(),
             shares: share_cols.iter().map(|(f, i)| (f.clone(), num(row, *i).unwrap_or(0.0))).collect(),
             stance_counts: stance_cols.iter().map(|(s, i)| (s.clone(), num(row, *i).unwrap_or(0.0) as u64)).collect(),
+            off_topic: other.and_then(|i| num(row, i)),
         })
         .collect())
 }
@@ -683,8 +709,8 @@ mod tests {
             rows: vec![],
         };
         let m = serde_json::json!({});
-        assert_eq!(frame_order(&m, &outlets), ["a", "b", "other"]);
+        assert_eq!(frame_order(&m, &outlets), ["a", "b"]);
         let m = serde_json::json!({"codebook": {"frames": ["x", "y"]}});
-        assert_eq!(frame_order(&m, &outlets), ["x", "y", "other"]);
+        assert_eq!(frame_order(&m, &outlets), ["x", "y"]);
     }
 }

@@ -59,6 +59,17 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();
     let mut notes: Vec<String> = Vec::new();
+    if let Some(off) = tables.off_topic_share() {
+        notes.push(format!(
+            "{:.1}% of the body paragraphs are off-topic (frame `other`): share_other in Articles and Outlets is their \
+             share of all body paragraphs; every frame share is over the remaining on-topic paragraphs, and \
+             off-topic paragraphs have no stance.",
+            off * 100.0
+        ));
+    }
+    if let Some(caveat) = tables.stance_caveat() {
+        notes.push(caveat.to_string());
+    }
 
     let paragraphs = tables.paragraphs_path();
     let sheet = workbook.add_worksheet_with_constant_memory()?;

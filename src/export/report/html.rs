@@ -140,6 +140,7 @@ pub fn page(t: &RunTables, digest: &ParagraphDigest, cues: &CueOwners, opts: &Re
     );
 
     summary(&mut out, t, digest);
+    off_topic_note(&mut out, t);
     frames_section(&mut out, t);
     distances_section(&mut out, t, opts);
     stance_section(&mut out, t);
@@ -466,6 +467,30 @@ fn group_articles(t: &RunTables, group_by: &str) -> std::collections::HashMap<St
     sizes
 }
 
+/// How much of each outlet was off-topic (`other`): frame and stance shares leave those paragraphs out, so a
+/// reader needs to see what was set aside before reading any share.
+fn off_topic_note(out: &mut String, t: &RunTables) {
+    let Some(total) = t.off_topic_share() else { return };
+    let mut rows: Vec<&crate::export::run_tables::OutletRow> = t.outlets.rows.iter().collect();
+    rows.sort_by(|a, b| b.off_topic.unwrap_or(0.0).total_cmp(&a.off_topic.unwrap_or(0.0)));
+    let list = rows
+        .iter()
+        .take(20)
+        .map(|o| format!("{} {}", esc(&o.outlet), pct(o.off_topic.unwrap_or(0.0))))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let most = if total > 0.5 { " <b>Most paragraphs of this run are off-topic for the codebook.</b>" } else { "" };
+    note(
+        out,
+        None,
+        &format!(
+            "Off-topic paragraphs (<code>other</code>: nearer ordinary news than the codebook's topic) are left out \
+             of every frame and stance share: {} of the run's body paragraphs.{most} By outlet: {list}.",
+            pct(total)
+        ),
+    );
+}
+
 fn stance_section(out: &mut String, t: &RunTables) {
     let target = t
         .manifest_str(&["codebook", "stance_target"])
@@ -483,6 +508,9 @@ fn stance_section(out: &mut String, t: &RunTables) {
     if table.groups.is_empty() || table.labels.is_empty() {
         note(out, Some(CHART_STANCE), "No stance labels in this run.");
         return;
+    }
+    if let Some(caveat) = t.stance_caveat() {
+        note(out, None, &format!("<b>Caveat.</b> {}", esc(caveat)));
     }
     let _ = write!(out, "<figure id=\"{CHART_STANCE}\">\n<figcaption>");
     out.push_str("Share of each group's classified paragraphs by stance (supportive, neutral, critical). Hover a segment for its 95% interval.");
