@@ -22,6 +22,12 @@ fn framelens() -> Command {
     c
 }
 
+/// `--cache DIR/cache.sqlite`: every test embeds through a cache of its own in its temporary folder, never
+/// the user's, so that no test passes on vectors another build (or a parallel test) wrote.
+fn cache(dir: &Path) -> [std::ffi::OsString; 2] {
+    ["--cache".into(), dir.join("cache.sqlite").into()]
+}
+
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let headers = r.headers().unwrap().clone();
@@ -56,6 +62,7 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert 
         .arg("--out")
         .arg(out)
         .args(["--folds", "3", "--l2", "1e-3", "--quiet"])
+        .args(cache(data.parent().unwrap()))
         .args(extra)
         .assert()
 }
@@ -72,8 +79,8 @@ fn train_save_load_predict_is_bit_identical_through_the_cli() {
     let cb = framelens::codebook::load(&root().join(CODEBOOK)).unwrap();
     let fields = framelens::train::data::DataFields { id: Some("doc_id".into()), ..Default::default() };
     let labelled = framelens::train::data::read_labelled(&data, &fields, &cb.codebook.frames, false).unwrap();
-    let cache = framelens::encode::runtime::framelens_home().join("cache").join("embeddings.sqlite");
-    let mut embedder = framelens::encode::cached::Embedder::new(&model, Default::default(), Some(&cache)).unwrap();
+    let cache_file = tmp.path().join("cache.sqlite");
+    let mut embedder = framelens::encode::cached::Embedder::new(&model, Default::default(), Some(&cache_file)).unwrap();
     let opts = framelens::train::frames::FrameTrainOptions {
         train: framelens::train::TrainOptions { folds: 3, l2_grid: vec![1e-3], ..Default::default() },
         ..Default::default()
@@ -99,6 +106,7 @@ fn train_save_load_predict_is_bit_identical_through_the_cli() {
     let out = tmp.path().join("run");
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--scores", "--quiet", "--no-compare", "--head"])
+        .args(cache(tmp.path()))
         .arg(&file)
         .arg("--out")
         .arg(&out)
@@ -133,6 +141,7 @@ fn a_head_for_another_encoder_is_refused() {
     std::fs::copy(root().join(CODEBOOK), &cb_copy).unwrap();
     framelens()
         .args(["train", "--folds", "3", "--l2", "1e-3", "--quiet", "--codebook"])
+        .args(cache(tmp.path()))
         .arg(&cb_copy)
         .arg("--data")
         .arg(&data)
@@ -146,6 +155,7 @@ fn a_head_for_another_encoder_is_refused() {
     std::fs::write(&bad, text).unwrap();
     let out = framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--head"])
+        .args(cache(tmp.path()))
         .arg(&bad)
         .arg("--out")
         .arg(tmp.path().join("run"))
@@ -158,6 +168,7 @@ fn a_head_for_another_encoder_is_refused() {
     // The same file as a stance head, and a frame head for another codebook, are refused too.
     let out = framelens()
         .args(["run", "corpora/sample", "--codebook", "models/codebooks/policy-frames.toml", "--quiet", "--head"])
+        .args(cache(tmp.path()))
         .arg(&file)
         .arg("--out")
         .arg(tmp.path().join("run2"))
@@ -215,6 +226,7 @@ fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
     let run = tmp.path().join("run");
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head", "--out"])
+        .args(cache(tmp.path()))
         .arg(&run)
         .assert()
         .success();
@@ -302,6 +314,7 @@ fn eval_on_labelled_data_and_at_article_level() {
     // Zero-shot on the labelled rows, with a hold-out part.
     let out = framelens()
         .args(["eval", "--codebook", CODEBOOK, "--data"])
+        .args(cache(tmp.path()))
         .arg(&data)
         .args(["--id-field", "doc_id", "--holdout", "0.3", "--replicates", "100"])
         .assert()
@@ -312,6 +325,7 @@ fn eval_on_labelled_data_and_at_article_level() {
     let run = tmp.path().join("run");
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head", "--out"])
+        .args(cache(tmp.path()))
         .arg(&run)
         .assert()
         .success();
@@ -364,6 +378,7 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
     let head = tmp.path().join("stance.json");
     framelens()
         .args(["train-stance", "--data"])
+        .args(cache(tmp.path()))
         .arg(tmp.path().join("vast_train.csv"))
         .arg("--out")
         .arg(&head)
@@ -377,6 +392,7 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
     let out = tmp.path().join("run");
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--stance-head"])
+        .args(cache(tmp.path()))
         .arg(&head)
         .arg("--out")
         .arg(&out)
@@ -392,6 +408,7 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
     // A frame head is not a stance head.
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--head"])
+        .args(cache(tmp.path()))
         .arg(&head)
         .arg("--out")
         .arg(tmp.path().join("bad"))
@@ -409,6 +426,7 @@ fn eval_data(data: &Path, head: &Path, extra: &[&str]) -> assert_cmd::assert::As
         .arg(data)
         .arg("--head")
         .arg(head)
+        .args(cache(data.parent().unwrap()))
         .args(extra)
         .assert()
 }
@@ -525,6 +543,7 @@ fn eval_of_a_run_with_a_head_refuses_overlap_and_its_figures_recompute() {
             "--no-stance-head",
             "--head",
         ])
+        .args(cache(tmp.path()))
         .arg(&head)
         .arg("--out")
         .arg(&run)

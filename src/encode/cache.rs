@@ -138,8 +138,7 @@ fn open_db(path: &Path) -> Result<(Connection, Option<String>), CacheError> {
             // Format 1 had no user_version and kept its entries in `embeddings`.
             let old_table = if found == 0 { "embeddings" } else { TABLE };
             let old = if table_exists(&tx, old_table).map_err(&err)? {
-                tx.query_row(&format!("SELECT COUNT(*) FROM {old_table}"), [], |r| r.get::<_, i64>(0))
-                    .map_err(&err)?
+                tx.query_row(&format!("SELECT COUNT(*) FROM {old_table}"), [], |r| r.get::<_, i64>(0)).map_err(&err)?
             } else {
                 0
             };
@@ -182,9 +181,8 @@ fn healthy(path: &Path) -> bool {
             .is_ok(),
         Ok(v) if v > CACHE_FORMAT => true,
         Ok(_) => {
-            let empty = conn
-                .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-                .is_ok_and(|n| n == 0);
+            let empty =
+                conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_ok_and(|n| n == 0);
             empty || conn.prepare("SELECT model, mode, key, n_tokens, windows, vector FROM embeddings LIMIT 1").is_ok()
         }
         Err(_) => false,

@@ -188,7 +188,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Hex sha256 of a file, read in blocks (a graph is ~90 MB; no need to hold it twice). The embedding cache
 /// keys on the graph file's own hash rather than `model.toml`'s record of it, so that a graph replaced after
-/// import is never taken for the one the manifest describes. Costs ~0.1 s for MiniLM's `model.onnx` once per
+/// import is never taken for the one the manifest describes. Costs 0.13 s for MiniLM's `model.onnx` once per
 /// cached run (docs/scale.md), so it is computed afresh, not memoised beside the file where a stale memo
 /// could bring the stale vectors back.
 pub fn file_sha256(path: &Path) -> Result<String> {
