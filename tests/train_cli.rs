@@ -106,10 +106,10 @@ fn train_save_load_predict_is_bit_identical_through_the_cli() {
     let out = tmp.path().join("run");
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--scores", "--quiet", "--no-compare", "--head"])
-        .args(cache(tmp.path()))
         .arg(&file)
         .arg("--out")
         .arg(&out)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let rows = read_csv(&out.join("paragraphs.csv"));
@@ -141,10 +141,10 @@ fn a_head_for_another_encoder_is_refused() {
     std::fs::copy(root().join(CODEBOOK), &cb_copy).unwrap();
     framelens()
         .args(["train", "--folds", "3", "--l2", "1e-3", "--quiet", "--codebook"])
-        .args(cache(tmp.path()))
         .arg(&cb_copy)
         .arg("--data")
         .arg(&data)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let file = tmp.path().join("my-codebook.head.json");
@@ -155,10 +155,10 @@ fn a_head_for_another_encoder_is_refused() {
     std::fs::write(&bad, text).unwrap();
     let out = framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--head"])
-        .args(cache(tmp.path()))
         .arg(&bad)
         .arg("--out")
         .arg(tmp.path().join("run"))
+        .args(cache(tmp.path()))
         .assert()
         .failure();
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
@@ -168,10 +168,10 @@ fn a_head_for_another_encoder_is_refused() {
     // The same file as a stance head, and a frame head for another codebook, are refused too.
     let out = framelens()
         .args(["run", "corpora/sample", "--codebook", "models/codebooks/policy-frames.toml", "--quiet", "--head"])
-        .args(cache(tmp.path()))
         .arg(&file)
         .arg("--out")
         .arg(tmp.path().join("run2"))
+        .args(cache(tmp.path()))
         .assert()
         .failure();
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
@@ -226,8 +226,8 @@ fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
     let run = tmp.path().join("run");
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head", "--out"])
-        .args(cache(tmp.path()))
         .arg(&run)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let sheet = tmp.path().join("tocode.csv");
@@ -314,9 +314,9 @@ fn eval_on_labelled_data_and_at_article_level() {
     // Zero-shot on the labelled rows, with a hold-out part.
     let out = framelens()
         .args(["eval", "--codebook", CODEBOOK, "--data"])
-        .args(cache(tmp.path()))
         .arg(&data)
         .args(["--id-field", "doc_id", "--holdout", "0.3", "--replicates", "100"])
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
@@ -325,8 +325,8 @@ fn eval_on_labelled_data_and_at_article_level() {
     let run = tmp.path().join("run");
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head", "--out"])
-        .args(cache(tmp.path()))
         .arg(&run)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let gold = read_csv(&root().join("corpora/sample/gold.csv"));
@@ -378,11 +378,11 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
     let head = tmp.path().join("stance.json");
     framelens()
         .args(["train-stance", "--data"])
-        .args(cache(tmp.path()))
         .arg(tmp.path().join("vast_train.csv"))
         .arg("--out")
         .arg(&head)
         .args(["--folds", "3", "--l2", "1e-3", "--quiet"])
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let report = std::fs::read_to_string(tmp.path().join("stance.report.md")).unwrap();
@@ -392,10 +392,10 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
     let out = tmp.path().join("run");
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--stance-head"])
-        .args(cache(tmp.path()))
         .arg(&head)
         .arg("--out")
         .arg(&out)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let manifest: serde_json::Value =
@@ -408,10 +408,10 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
     // A frame head is not a stance head.
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--head"])
-        .args(cache(tmp.path()))
         .arg(&head)
         .arg("--out")
         .arg(tmp.path().join("bad"))
+        .args(cache(tmp.path()))
         .assert()
         .failure();
 }
@@ -543,10 +543,10 @@ fn eval_of_a_run_with_a_head_refuses_overlap_and_its_figures_recompute() {
             "--no-stance-head",
             "--head",
         ])
-        .args(cache(tmp.path()))
         .arg(&head)
         .arg("--out")
         .arg(&run)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let eval = |extra: &[&str]| {
