@@ -27,6 +27,8 @@ fn run(corpus: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert 
         .args(["--codebook", CODEBOOK, "--out"])
         .arg(out)
         .arg("--quiet")
+        // Caching is not what these tests check, and the user's cache could hand them another build's vectors.
+        .arg("--no-cache")
         .args(extra)
         .assert()
 }

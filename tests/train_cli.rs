@@ -22,6 +22,12 @@ fn framelens() -> Command {
     c
 }
 
+/// `--cache DIR/cache.sqlite`: every test embeds through a cache of its own in its temporary folder, never
+/// the user's, so that no test passes on vectors another build (or a parallel test) wrote.
+fn cache(dir: &Path) -> [std::ffi::OsString; 2] {
+    ["--cache".into(), dir.join("cache.sqlite").into()]
+}
+
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let headers = r.headers().unwrap().clone();
@@ -56,6 +62,7 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert 
         .arg("--out")
         .arg(out)
         .args(["--folds", "3", "--l2", "1e-3", "--quiet"])
+        .args(cache(data.parent().unwrap()))
         .args(extra)
         .assert()
 }
@@ -72,8 +79,8 @@ fn train_save_load_predict_is_bit_identical_through_the_cli() {
     let cb = framelens::codebook::load(&root().join(CODEBOOK)).unwrap();
     let fields = framelens::train::data::DataFields { id: Some("doc_id".into()), ..Default::default() };
     let labelled = framelens::train::data::read_labelled(&data, &fields, &cb.codebook.frames, false).unwrap();
-    let cache = framelens::encode::runtime::framelens_home().join("cache").join("embeddings.sqlite");
-    let mut embedder = framelens::encode::cached::Embedder::new(&model, Default::default(), Some(&cache)).unwrap();
+    let cache_file = tmp.path().join("cache.sqlite");
+    let mut embedder = framelens::encode::cached::Embedder::new(&model, Default::default(), Some(&cache_file)).unwrap();
     let opts = framelens::train::frames::FrameTrainOptions {
         train: framelens::train::TrainOptions { folds: 3, l2_grid: vec![1e-3], ..Default::default() },
         ..Default::default()
@@ -102,6 +109,7 @@ fn train_save_load_predict_is_bit_identical_through_the_cli() {
         .arg(&file)
         .arg("--out")
         .arg(&out)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let rows = read_csv(&out.join("paragraphs.csv"));
@@ -136,6 +144,7 @@ fn a_head_for_another_encoder_is_refused() {
         .arg(&cb_copy)
         .arg("--data")
         .arg(&data)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let file = tmp.path().join("my-codebook.head.json");
@@ -149,6 +158,7 @@ fn a_head_for_another_encoder_is_refused() {
         .arg(&bad)
         .arg("--out")
         .arg(tmp.path().join("run"))
+        .args(cache(tmp.path()))
         .assert()
         .failure();
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
@@ -161,6 +171,7 @@ fn a_head_for_another_encoder_is_refused() {
         .arg(&file)
         .arg("--out")
         .arg(tmp.path().join("run2"))
+        .args(cache(tmp.path()))
         .assert()
         .failure();
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
@@ -216,6 +227,7 @@ fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head", "--out"])
         .arg(&run)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let sheet = tmp.path().join("tocode.csv");
@@ -304,6 +316,7 @@ fn eval_on_labelled_data_and_at_article_level() {
         .args(["eval", "--codebook", CODEBOOK, "--data"])
         .arg(&data)
         .args(["--id-field", "doc_id", "--holdout", "0.3", "--replicates", "100"])
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
@@ -313,6 +326,7 @@ fn eval_on_labelled_data_and_at_article_level() {
     framelens()
         .args(["run", "corpora/sample", "--codebook", CODEBOOK, "--quiet", "--no-compare", "--no-stance-head", "--out"])
         .arg(&run)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let gold = read_csv(&root().join("corpora/sample/gold.csv"));
@@ -368,6 +382,7 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
         .arg("--out")
         .arg(&head)
         .args(["--folds", "3", "--l2", "1e-3", "--quiet"])
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let report = std::fs::read_to_string(tmp.path().join("stance.report.md")).unwrap();
@@ -380,6 +395,7 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
         .arg(&head)
         .arg("--out")
         .arg(&out)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let manifest: serde_json::Value =
@@ -395,6 +411,7 @@ fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
         .arg(&head)
         .arg("--out")
         .arg(tmp.path().join("bad"))
+        .args(cache(tmp.path()))
         .assert()
         .failure();
 }
@@ -409,6 +426,7 @@ fn eval_data(data: &Path, head: &Path, extra: &[&str]) -> assert_cmd::assert::As
         .arg(data)
         .arg("--head")
         .arg(head)
+        .args(cache(data.parent().unwrap()))
         .args(extra)
         .assert()
 }
@@ -528,6 +546,7 @@ fn eval_of_a_run_with_a_head_refuses_overlap_and_its_figures_recompute() {
         .arg(&head)
         .arg("--out")
         .arg(&run)
+        .args(cache(tmp.path()))
         .assert()
         .success();
     let eval = |extra: &[&str]| {

@@ -9,7 +9,7 @@ use super::run::default_cache;
 
 #[derive(Subcommand)]
 pub enum CacheCommand {
-    /// Entries and size per model and encoding mode.
+    /// Entries and size per model, ONNX graph and encoding mode.
     Stats {
         #[arg(long)]
         cache: Option<PathBuf>,
@@ -31,21 +31,32 @@ pub fn run(cmd: CacheCommand) -> anyhow::Result<()> {
     match cmd {
         CacheCommand::Stats { cache, json } => {
             let path = cache.unwrap_or_else(default_cache);
-            let stats = if path.exists() { cache::stats(&path)? } else { Vec::new() };
+            let stats = if path.exists() {
+                if let Some(w) = cache::upgrade(&path)? {
+                    eprintln!("warning: {w}");
+                }
+                cache::stats(&path)?
+            } else {
+                Vec::new()
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
             } else {
                 println!("{}", path.display());
-                println!("| model (weights sha256) | mode | entries | MB |");
-                println!("|---|---|---|---|");
+                println!("| model (weights sha256) | graph (sha256) | mode | entries | MB |");
+                println!("|---|---|---|---|---|");
                 for s in &stats {
-                    println!("| {} | {} | {} | {:.1} |", &s.model, s.mode, s.entries, s.bytes as f64 / 1e6);
+                    let g = s.graph.get(..12).unwrap_or(&s.graph);
+                    println!("| {} | {g} | {} | {} | {:.1} |", &s.model, s.mode, s.entries, s.bytes as f64 / 1e6);
                 }
             }
             Ok(())
         }
         CacheCommand::Prune { cache, keep_model } => {
             let path = cache.unwrap_or_else(default_cache);
+            if let Some(w) = cache::upgrade(&path)? {
+                eprintln!("warning: {w}");
+            }
             let n = cache::prune(&path, keep_model.as_deref())?;
             eprintln!("deleted {n} entries from {}", path.display());
             Ok(())

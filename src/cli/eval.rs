@@ -252,6 +252,9 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
     };
     let model = resolve_model(a.encoder.model.as_deref())?;
     let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
+    for w in &embedder.warnings {
+        eprintln!("warning: {w}");
+    }
     let mut classify = framelens::classify::ClassifyOptions::default();
     a.heads.apply_to(&mut classify);
     let (classifier, used) = build_classifier(&cb, &mut embedder, &classify, a.heads.head.as_deref(), None)?;

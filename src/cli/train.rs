@@ -144,6 +144,9 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let data = read_labelled(&a.data, &a.data_args.fields(), &cb.codebook.frames, a.data_args.multi_label)?;
     let model = resolve_model(a.encoder.model.as_deref())?;
     let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
+    for w in &embedder.warnings {
+        eprintln!("warning: {w}");
+    }
     let opts = FrameTrainOptions {
         train: a.cv.options(),
         with_codebook_examples: a.with_codebook_examples,
@@ -232,6 +235,9 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
     let dev = dev_path.as_deref().map(|p| read_stance_rows(p, &fields)).transpose()?;
     let model = resolve_model(a.encoder.model.as_deref())?;
     let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
+    for w in &embedder.warnings {
+        eprintln!("warning: {w}");
+    }
     let mut opts = a.cv.options();
     if opts.l2_grid.is_empty() {
         opts.l2_grid = TrainOptions::default().l2_grid;

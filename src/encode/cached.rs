@@ -6,10 +6,10 @@
 
 use ndarray::Array2;
 
-use super::cache::{normalise, text_key, CacheError, Cached, EmbeddingCache};
-use super::encoder::{EncodeOptions, EncodeStats, Encoder};
+use super::cache::{normalise, text_key, CacheError, CacheKey, Cached, EmbeddingCache};
+use super::encoder::{graph_file, EncodeOptions, EncodeStats, Encoder};
 use super::error::EncodeError;
-use super::model::ModelDir;
+use super::model::{file_sha256, ModelDir};
 use super::runtime::ResolvedPrecision;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +46,8 @@ pub struct Embedder {
     encoder: Option<Encoder>,
     cache: Option<EmbeddingCache>,
     pub counters: EmbedCounters,
-    /// Problems met and worked around (a damaged cache rebuilt), for the caller to show.
+    /// Problems met and worked around (a damaged cache rebuilt, an old-format cache emptied, cached vectors
+    /// of another graph not used), for the caller to show.
     pub warnings: Vec<String>,
 }
 
@@ -56,11 +57,18 @@ impl Embedder {
         let precision = opts.resolve_precision(model)?;
         let mut warnings: Vec<String> = precision.warning.iter().cloned().collect();
         let cache = match cache {
-            Some(p) => {
-                let (c, w) = EmbeddingCache::open(p, &model.manifest.weights_sha256, &mode(&opts, &precision, model))?;
-                warnings.extend(w);
-                Some(c)
-            }
+            Some(p) => match EmbeddingCache::open(p, &cache_key(&opts, &precision, model)?) {
+                Ok((c, w)) => {
+                    warnings.extend(w);
+                    Some(c)
+                }
+                // A newer framelens' cache is not ours to rewrite, and no reason to refuse the run.
+                Err(e @ CacheError::NewerFormat { .. }) => {
+                    warnings.push(format!("{e}; encoding without it"));
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            },
             None => None,
         };
         Ok(Embedder {
@@ -149,18 +157,16 @@ impl Embedder {
     }
 }
 
-/// The encoding mode part of the cache key: anything that changes a vector for the same model and text.
-fn mode(opts: &EncodeOptions, p: &ResolvedPrecision, model: &ModelDir) -> String {
+/// The cache key of a run: everything besides the text that changes a vector. The graph is hashed from the
+/// file that will run, in every precision (bf16 runs `model.onnx` too), once per embedder, so that a graph
+/// rewritten from the same weights (an importer fix, a re-quantization) never inherits the old one's vectors.
+fn cache_key(opts: &EncodeOptions, p: &ResolvedPrecision, model: &ModelDir) -> Result<CacheKey, EncodeError> {
     let cut = if opts.truncate { "truncate" } else { "windows" };
-    // An int8 graph is keyed by its own hash too: re-quantizing (another block size, a fixed bug) must not
-    // reuse the old graph's vectors.
-    let graph = match p.int8_scheme.and_then(|s| model.manifest.int8_graph(Some(s))) {
-        Some(g) if p.precision == super::runtime::Precision::Int8 => {
-            format!("@{}", g.graph_sha256.get(..12).unwrap_or(&g.graph_sha256))
-        }
-        _ => String::new(),
-    };
-    format!("{}{graph}/{cut}/{}", p.label(), model.manifest.max_seq_length)
+    Ok(CacheKey {
+        model: model.manifest.weights_sha256.clone(),
+        graph: file_sha256(&graph_file(model, p)?)?,
+        mode: format!("{}/{cut}/{}", p.label(), model.manifest.max_seq_length),
+    })
 }
 
 fn add_stats(total: &mut EncodeStats, s: &EncodeStats) {

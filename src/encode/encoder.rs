@@ -140,14 +140,7 @@ impl Encoder {
                 .error_on_failure();
             builder = builder.with_execution_providers([ep])?;
         }
-        let graph = match (precision.precision, precision.int8_scheme) {
-            (Precision::Int8, Some(s)) => {
-                let file = model.manifest.int8_graph(Some(s)).map(|g| g.file.clone()).unwrap_or(int8_graph_file(s));
-                model.dir.join(file)
-            }
-            (Precision::Int8, None) => return Err(EncodeError::Runtime("int8 precision without a scheme".into())),
-            _ => model.graph_path(),
-        };
+        let graph = graph_file(model, &precision)?;
         let session = builder
             .commit_from_file(&graph)
             .map_err(|e| EncodeError::Runtime(format!("loading {}: {e}", graph.display())))?;
@@ -234,6 +227,20 @@ impl Encoder {
         }
         Ok(Encoded { vectors, n_tokens, windows: n_windows, stats })
     }
+}
+
+/// The ONNX graph file a session in `precision` loads. The embedding cache keys on this file's hash, so the
+/// encoder and the cache must both take it from here: a key naming another graph than the one that ran
+/// would serve its vectors as current.
+pub fn graph_file(model: &ModelDir, precision: &ResolvedPrecision) -> Result<std::path::PathBuf> {
+    Ok(match (precision.precision, precision.int8_scheme) {
+        (Precision::Int8, Some(s)) => {
+            let file = model.manifest.int8_graph(Some(s)).map(|g| g.file.clone()).unwrap_or(int8_graph_file(s));
+            model.dir.join(file)
+        }
+        (Precision::Int8, None) => return Err(EncodeError::Runtime("int8 precision without a scheme".into())),
+        _ => model.graph_path(),
+    })
 }
 
 /// One chunk of inputs, tokenized and windowed.

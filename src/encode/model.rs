@@ -185,3 +185,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(bytes))
 }
+
+/// Hex sha256 of a file, read in blocks (a graph is ~90 MB; no need to hold it twice). The embedding cache
+/// keys on the graph file's own hash rather than `model.toml`'s record of it, so that a graph replaced after
+/// import is never taken for the one the manifest describes. Costs 0.13 s for MiniLM's `model.onnx` once per
+/// cached run (docs/scale.md), so it is computed afresh, not memoised beside the file where a stale memo
+/// could bring the stale vectors back.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| EncodeError::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| EncodeError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
