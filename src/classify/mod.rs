@@ -26,7 +26,8 @@ use scorer::{softmax, Scorer};
 /// hand coding on the sample corpus (`framelens run corpora/sample --codebook
 /// models/codebooks/enforcement-discourse.toml --out out/sample && framelens eval --gold
 /// corpora/sample/gold.csv --pred out/sample`; docs/evaluation.md). Re-measure when the classifier changes.
-pub const STANCE_CAVEAT: &str = "Stance is not validated for this corpus: the shipped zero-shot route agrees with hand \
+pub const STANCE_CAVEAT: &str =
+    "Stance is not validated for this corpus: the shipped zero-shot route agrees with hand \
      coding on framelens' sample corpus at macro-F1 0.44 (accuracy 0.51). Code a sample and train a stance head \
      before reporting stance figures.";
 

@@ -172,7 +172,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     if let Some(b) = bar {
         b.finish();
     }
-    let comparison = if a.no_compare { None } else { Some(super::compare::compare_dir(&a.out, None, &a.compare)?) };
+    let comparison = if a.no_compare { None } else { compare_after_run(&a)? };
     if !quiet {
         print_summary(&summary);
         if let Some(c) = comparison {
@@ -219,7 +219,10 @@ fn print_summary(s: &RunSummary) {
             off as f64 * 100.0 / body as f64
         );
     }
-    if s.manifest.heads.iter().all(|h| h.role != "stance" || h.path.ends_with(framelens::train::apply::SHIPPED_STANCE_HEAD))
+    if s.manifest
+        .heads
+        .iter()
+        .all(|h| h.role != "stance" || h.path.ends_with(framelens::train::apply::SHIPPED_STANCE_HEAD))
         && s.manifest.codebook.stance_target.is_some()
     {
         eprintln!("note: {}", framelens::classify::STANCE_CAVEAT);
@@ -227,6 +230,21 @@ fn print_summary(s: &RunSummary) {
     eprintln!("wrote:");
     for f in &s.files {
         eprintln!("  {}", f.display());
+    }
+}
+
+/// The comparison at the end of a run; a run whose every paragraph is off-topic has written its tables and
+/// succeeded, so having nothing to compare is a warning there, not a failure.
+fn compare_after_run(a: &RunArgs) -> anyhow::Result<Option<String>> {
+    match super::compare::compare_dir(&a.out, None, &a.compare) {
+        Ok(c) => Ok(Some(c)),
+        Err(e) => match e.downcast_ref::<framelens::compare::CompareError>() {
+            Some(framelens::compare::CompareError::AllOffTopic { .. }) => {
+                eprintln!("warning: no comparison: {e}");
+                Ok(None)
+            }
+            _ => Err(e),
+        },
     }
 }
 

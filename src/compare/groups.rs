@@ -159,6 +159,7 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
 
     let mut map: BTreeMap<String, BTreeMap<String, Unit>> = BTreeMap::new();
     let mut record = csv::StringRecord::new();
+    let mut off_topic = 0u64;
     loop {
         match rdr.read_record(&mut record) {
             Ok(true) => {}
@@ -167,7 +168,11 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
         }
         let line = record.position().map_or(0, |p| p.line());
         let p: ParagraphRecord = record.deserialize(Some(&headers)).map_err(|e| csv_error(&path, e))?;
-        if !p.is_body() || p.frame == OTHER {
+        if !p.is_body() {
+            continue;
+        }
+        if p.frame == OTHER {
+            off_topic += 1;
             continue;
         }
         let f = *frame_index.get(p.frame.as_str()).ok_or_else(|| CompareError::BadLabel {
@@ -211,6 +216,9 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
             unit.counts[n_frames + s] += 1;
         }
         unit.n += 1;
+    }
+    if map.is_empty() && off_topic > 0 {
+        return Err(CompareError::AllOffTopic { path, off_topic });
     }
     if map.is_empty() {
         return Err(CompareError::NoBodyParagraphs { path });

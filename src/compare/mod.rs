@@ -226,6 +226,9 @@ pub enum CompareError {
     /// Nothing was labelled, so there is nothing to compare.
     #[error("{}: no body paragraphs, so there is nothing to compare", path.display())]
     NoBodyParagraphs { path: PathBuf },
+    /// Every body paragraph is off-topic (`other`): there are no frame or stance shares to compare.
+    #[error("{}: all {off_topic} body paragraph(s) are off-topic (`other`), so there is nothing to compare", path.display())]
+    AllOffTopic { path: PathBuf, off_topic: u64 },
     /// An option value that cannot work (e.g. zero resamples).
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -361,7 +361,11 @@ impl RunTables {
         let validated = self.manifest.get("heads").and_then(|h| h.as_array()).is_some_and(|heads| {
             heads.iter().any(|h| {
                 h.get("role").and_then(|r| r.as_str()) == Some("stance")
-                    && !h.get("path").and_then(|p| p.as_str()).unwrap_or("").ends_with(crate::train::apply::SHIPPED_STANCE_HEAD)
+                    && !h
+                        .get("path")
+                        .and_then(|p| p.as_str())
+                        .unwrap_or("")
+                        .ends_with(crate::train::apply::SHIPPED_STANCE_HEAD)
             })
         });
         (!validated).then_some(crate::classify::STANCE_CAVEAT)
