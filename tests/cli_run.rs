@@ -238,3 +238,59 @@ fn embed_writes_npy_and_ids_in_input_order() {
     assert_eq!(arr.shape(), [2, 384]);
     assert_eq!(std::fs::read_to_string(tmp.path().join("e.ids.txt")).unwrap(), "x\n7\n");
 }
+
+/// A keyword-drawn corpus is partly off-topic: a paragraph about a football final is `other`, has no stance,
+/// and is left out of the outlet's frame shares, while the crackdown paragraphs keep their frames.
+#[test]
+fn off_topic_paragraphs_are_other_and_left_out_of_shares() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("c.jsonl");
+    let docs = [
+        (
+            "on",
+            "Police in two provinces raided a compound where hundreds of trafficked workers had been forced to run \
+             online investment scams, and announced that 300 suspects would be repatriated to face trial.\n\n\
+             Critics said the raid was staged for the cameras while the syndicates simply moved across the river.",
+        ),
+        (
+            "off",
+            "The home side won the cup final 3-1 after extra time, with the captain scoring twice in front of a \
+             sell-out crowd before the trophy was lifted under fireworks.",
+        ),
+    ];
+    let lines: Vec<String> = docs
+        .iter()
+        .map(|(id, text)| {
+            serde_json::json!({"id": id, "outlet": "Daily", "date": "2025-05-01", "text": text}).to_string()
+        })
+        .collect();
+    std::fs::write(&corpus, lines.join("\n") + "\n").unwrap();
+    let out = tmp.path().join("out");
+    run(&corpus, &out, &["--no-compare"]).success();
+    let rows: Vec<_> = read_csv(&out.join("paragraphs.csv")).into_iter().filter(|r| r["kind"] == "body").collect();
+    let threshold = framelens::classify::relevance::DEFAULT_THRESHOLD;
+    for r in &rows {
+        let relevance: f32 = r["relevance"].parse().unwrap();
+        if r["doc_id"] == "off" {
+            assert_eq!((r["frame"].as_str(), r["stance"].as_str()), ("other", ""), "{r:?}");
+            assert!(relevance < threshold, "{relevance}");
+        } else {
+            assert_ne!(r["frame"], "other", "{r:?}");
+            assert!(relevance >= threshold, "{relevance}");
+        }
+    }
+    let outlet = &read_csv(&out.join("outlets.csv"))[0];
+    let on_topic = rows.iter().filter(|r| r["frame"] != "other").count() as f64;
+    let other = rows.len() as f64 - on_topic;
+    assert!((outlet["share_other"].parse::<f64>().unwrap() - other / rows.len() as f64).abs() < 1e-4);
+    // Frame shares are over the on-topic paragraphs: they sum to 1.
+    let frame_sum: f64 = outlet
+        .iter()
+        .filter(|(k, _)| k.starts_with("share_") && *k != "share_other")
+        .map(|(_, v)| v.parse::<f64>().unwrap())
+        .sum();
+    assert!((frame_sum - 1.0).abs() < 1e-3, "{frame_sum}");
+}
