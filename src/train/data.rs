@@ -332,6 +332,17 @@ mod tests {
     }
 
     #[test]
+    fn other_is_a_class_after_the_frames_only_when_coded() {
+        let (_d, p) = write("text,label\nx,Politics\ny,Other\nz,gun_control\n");
+        let d = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap();
+        assert_eq!(d.labels, ["gun_control", "politics", "mental_health", "other"]);
+        assert_eq!(d.single_labels(), vec![1, 3, 0]);
+        let (_d, p) = write("text,label\nx,Politics\n");
+        let d = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap();
+        assert_eq!(d.labels.len(), 3, "no `other` class without `other` rows");
+    }
+
+    #[test]
     fn none_is_a_coded_row_without_frames() {
         let (_d, p) = write("text,label\nx,Politics\ny,None\nz,\n");
         let d = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap();
