@@ -213,8 +213,12 @@ fn int8_graphs_match_fp32_on_the_tiny_model() {
     let reference = embed(&m, PrecisionChoice::Fp32, false, &texts);
     for scheme in Int8Scheme::ALL {
         let v = embed_int8(&m, scheme, &texts);
-        let (mean, min) = framelens::quantize::cosines(&reference, &v);
+        let cos = common::row_cosines(&reference, &v);
+        let (mean, min) = (cos.iter().sum::<f64>() / cos.len() as f64, cos.iter().copied().fold(1.0, f64::min));
         eprintln!("{scheme}: cosine to fp32 mean {mean:.6} min {min:.6}");
+        // The library's gate figure (a dot product of unit rows) must agree with the true cosine.
+        let (gate_mean, gate_min) = framelens::quantize::cosines(&reference, &v);
+        assert!((gate_mean - mean).abs() < 1e-5 && (gate_min - min).abs() < 1e-5, "{gate_mean} {gate_min}");
         assert!(min >= 0.999, "{scheme}: min cosine {min} < 0.999");
         assert_ne!(v, reference, "{scheme}: an int8 graph that equals fp32 bit for bit is not quantized");
     }

@@ -195,6 +195,35 @@ pub fn fixture_reference() -> Option<Vec<f32>> {
     Some(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }
 
+/// dot(a, b) / (|a| |b|), in f64. A bare dot product is a cosine only for unit rows, and the rows under
+/// test are exactly the ones whose normalisation could be broken; a zero row panics instead of dividing.
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len(), "cosine of vectors of different lengths");
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let (na, nb) = (norm(a), norm(b));
+    assert!(na > 0.0 && nb > 0.0, "cosine of a zero vector");
+    dot / (na * nb)
+}
+
+/// The cosine of every row of `a` with the same row of `b`, checked both ways round (a against b and b
+/// against a must agree, and lie in [-1, 1]), so an argument-order slip or a broken helper shows up here.
+pub fn row_cosines(a: &ndarray::Array2<f32>, b: &ndarray::Array2<f32>) -> Vec<f64> {
+    assert_eq!(a.shape(), b.shape());
+    a.rows()
+        .into_iter()
+        .zip(b.rows())
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let (x, y) = (x.to_vec(), y.to_vec());
+            let (ab, ba) = (cosine(&x, &y), cosine(&y, &x));
+            assert!((ab - ba).abs() < 1e-12, "row {i}: cosine {ab} one way, {ba} the other");
+            assert!((-1.0 - 1e-9..=1.0 + 1e-9).contains(&ab), "row {i}: cosine {ab} outside [-1, 1]");
+            ab
+        })
+        .collect()
+}
+
 pub fn tiny_sentences() -> Vec<String> {
     let base = [
         "The state crackdown on the scam compound was new.",
