@@ -289,8 +289,3 @@ fn io_error(path: &Path, e: std::io::Error) -> CompareError {
 fn csv_error(path: &Path, e: csv::Error) -> CompareError {
     CompareError::Csv { path: path.to_path_buf(), source: e }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}
