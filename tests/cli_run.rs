@@ -41,6 +41,39 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
+/// The macro-F1 value in `framelens eval`'s `### <section>` table (`| macro-F1 | 0.857 [0.795, 0.909] |`).
+/// Panics when the section, the row or the number is not there: a changed output format must fail the
+/// floor check, never pass it by finding nothing to compare.
+fn eval_macro_f1(report: &str, section: &str) -> f64 {
+    let heading = format!("### {section}");
+    let body = report.split_once(heading.as_str()).unwrap_or_else(|| panic!("no `{heading}` in:\n{report}")).1;
+    let body = body.split("\n### ").next().unwrap();
+    let row = body
+        .lines()
+        .find_map(|l| l.strip_prefix("| macro-F1 |"))
+        .unwrap_or_else(|| panic!("no macro-F1 row under `{heading}` in:\n{report}"));
+    let value = row.split_whitespace().next().unwrap_or_default();
+    value.parse().unwrap_or_else(|e| panic!("macro-F1 under `{heading}` is not a number ({value:?}: {e}): {row}"))
+}
+
+#[test]
+fn eval_macro_f1_reads_the_number_of_its_own_section_and_fails_on_another_format() {
+    let report = "### Frames\n\n| measure | value |\n|---|---|\n| macro-F1 | 0.857 [0.795, 0.909] |\n\n\
+                  ### Stance\n\n| accuracy | 0.507 |\n| macro-F1 | 0.438 [0.347, 0.513] |\n";
+    assert_eq!((eval_macro_f1(report, "Frames"), eval_macro_f1(report, "Stance")), (0.857, 0.438));
+    for changed in [
+        report.replace("| macro-F1 |", "| macro F1 |"),
+        report.replace("0.438 [", "n/a ["),
+        report.replace("### Stance", "## Stance"),
+    ] {
+        let r = std::panic::catch_unwind(|| eval_macro_f1(&changed, "Stance"));
+        assert!(r.is_err(), "parsed a number from a changed format:\n{changed}");
+    }
+    // The stance section's own row, not the frames' one above it.
+    let no_stance_row = report.replace("| macro-F1 | 0.438 [0.347, 0.513] |\n", "");
+    assert!(std::panic::catch_unwind(|| eval_macro_f1(&no_stance_row, "Stance")).is_err());
+}
+
 #[test]
 fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
     if common::real_model().is_none() {
@@ -77,14 +110,20 @@ fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
         assert!(r["frame"].is_empty(), "headings and boilerplate are not classified");
     }
 
-    // Agreement with the intended labels: floors well below the measured values (docs/evaluation.md).
+    // Agreement with the intended labels, as `framelens eval` reports it. The floors sit 0.03–0.04 below
+    // the measured values (frames 0.857, stance 0.438), so a real regression fails here rather than hiding
+    // under a floor set far away; re-measure and move them when the classifier improves.
     let pairs = framelens::evaluate::match_gold(&corpus.join("gold.csv"), &tmp.path().join("paragraphs.csv")).unwrap();
     assert_eq!(pairs.frame.len(), rows.iter().filter(|r| r["kind"] == "body").count());
-    let frames = framelens::evaluate::score(&pairs.frame);
-    let stance = framelens::evaluate::score(&pairs.stance);
-    eprintln!("frames macro-F1 {:.3}, stance macro-F1 {:.3}", frames.macro_f1, stance.macro_f1);
-    assert!(frames.macro_f1 >= 0.70, "frame macro-F1 {:.3} fell below the floor", frames.macro_f1);
-    assert!(stance.macro_f1 >= 0.35, "stance macro-F1 {:.3} fell below the floor", stance.macro_f1);
+    let out = framelens().args(["eval", "--gold"]).arg(corpus.join("gold.csv")).arg("--pred").arg(tmp.path()).assert();
+    let report = String::from_utf8(out.success().get_output().stdout.clone()).unwrap();
+    let (frames, stance) = (eval_macro_f1(&report, "Frames"), eval_macro_f1(&report, "Stance"));
+    eprintln!("frames macro-F1 {frames:.3}, stance macro-F1 {stance:.3}");
+    // The printed figures are the library's, so the parser read the right rows.
+    assert!((frames - framelens::evaluate::score(&pairs.frame).macro_f1).abs() < 6e-4, "{report}");
+    assert!((stance - framelens::evaluate::score(&pairs.stance).macro_f1).abs() < 6e-4, "{report}");
+    assert!(frames >= 0.82, "frame macro-F1 {frames:.3} fell below the floor 0.82");
+    assert!(stance >= 0.40, "stance macro-F1 {stance:.3} fell below the floor 0.40");
 
     // The outlets were written to frame differently; at least one frame's interval for one outlet must
     // exclude every other outlet's share.
@@ -121,8 +160,9 @@ fn seed_article_headings_and_boilerplate() {
     if common::real_model().is_none() {
         return;
     }
+    let Some(seeds) = common::shared_path("seeds") else { return };
     let tmp = tempfile::tempdir().unwrap();
-    run(&common::shared().join("seeds"), tmp.path(), &[]).success();
+    run(&seeds, tmp.path(), &[]).success();
     let rows = read_csv(&tmp.path().join("paragraphs.csv"));
     let headings: Vec<&str> = rows.iter().filter(|r| r["kind"] == "heading").map(|r| r["text"].as_str()).collect();
     assert_eq!(

@@ -16,15 +16,6 @@ use framelens::encode::quant::Int8Scheme;
 use framelens::encode::weights::Weights;
 use framelens::encode::{EncodeOptions, Encoder, ModelDir, PrecisionChoice};
 
-fn runtime_available() -> bool {
-    let ok = framelens::encode::runtime::environment().is_ok();
-    if !ok {
-        assert!(std::env::var_os("CI").is_none(), "ONNX Runtime is required in CI (scripts/setup.sh)");
-        eprintln!("skipping: ONNX Runtime not set up (scripts/setup.sh)");
-    }
-    ok
-}
-
 fn tiny_model(tmp: &Path) -> ModelDir {
     let src = tmp.join("hf");
     common::write_tiny_bert(&src, None);
@@ -62,7 +53,7 @@ fn embed(model: &ModelDir, cache: Option<&Path>, texts: &[&str]) -> (ndarray::Ar
 
 #[test]
 fn a_rewritten_graph_is_encoded_again_with_a_warning_not_served_from_the_cache() {
-    if !runtime_available() {
+    if !common::runtime_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -123,7 +114,7 @@ fn run(corpus: &Path, model: &Path, cache: &Path, out: &Path) -> String {
 
 #[test]
 fn run_after_a_graph_change_encodes_again_and_the_manifest_says_why() {
-    if !runtime_available() {
+    if !common::runtime_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -10,15 +10,6 @@ fn tiny_model(tmp: &std::path::Path) -> ModelDir {
     import(&src, &tmp.join("imported"), "tiny").expect("import")
 }
 
-fn runtime_available() -> bool {
-    let ok = framelens::encode::runtime::environment().is_ok();
-    if !ok {
-        assert!(std::env::var_os("CI").is_none(), "ONNX Runtime is required in CI (scripts/setup.sh)");
-        eprintln!("skipping: ONNX Runtime not set up (scripts/setup.sh)");
-    }
-    ok
-}
-
 fn embed(model: &ModelDir, precision: PrecisionChoice, truncate: bool, texts: &[String]) -> ndarray::Array2<f32> {
     let opts = EncodeOptions { precision, threads: 2, truncate, token_budget: 96, ..Default::default() };
     let mut enc = Encoder::open(model, opts).expect("open encoder");
@@ -40,7 +31,7 @@ fn import_writes_a_loadable_model_with_manifest() {
 
 #[test]
 fn embeddings_are_unit_length_and_distinct() {
-    if !runtime_available() {
+    if !common::runtime_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -58,7 +49,7 @@ fn embeddings_are_unit_length_and_distinct() {
 
 #[test]
 fn long_inputs_are_windowed_unless_truncated() {
-    if !runtime_available() {
+    if !common::runtime_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -101,14 +92,14 @@ fn assert_batch_independent(precision: PrecisionChoice) {
 
 #[test]
 fn fp32_rows_do_not_depend_on_their_batch() {
-    if runtime_available() {
+    if common::runtime_available() {
         assert_batch_independent(PrecisionChoice::Fp32);
     }
 }
 
 #[test]
 fn bf16_rows_do_not_depend_on_their_batch() {
-    if runtime_available() {
+    if common::runtime_available() {
         assert_batch_independent(PrecisionChoice::Bf16);
     }
 }
@@ -186,7 +177,7 @@ fn embed_int8(model: &ModelDir, scheme: Int8Scheme, texts: &[String]) -> ndarray
 
 #[test]
 fn quantize_writes_int8_graphs_natively_and_records_the_gate() {
-    if !runtime_available() {
+    if !common::runtime_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -213,7 +204,7 @@ fn quantize_writes_int8_graphs_natively_and_records_the_gate() {
 /// (random weights spread evenly, so per-channel int8 loses less than on a trained model's outliers).
 #[test]
 fn int8_graphs_match_fp32_on_the_tiny_model() {
-    if !runtime_available() {
+    if !common::runtime_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -222,8 +213,12 @@ fn int8_graphs_match_fp32_on_the_tiny_model() {
     let reference = embed(&m, PrecisionChoice::Fp32, false, &texts);
     for scheme in Int8Scheme::ALL {
         let v = embed_int8(&m, scheme, &texts);
-        let (mean, min) = framelens::quantize::cosines(&reference, &v);
+        let cos = common::row_cosines(&reference, &v);
+        let (mean, min) = (cos.iter().sum::<f64>() / cos.len() as f64, cos.iter().copied().fold(1.0, f64::min));
         eprintln!("{scheme}: cosine to fp32 mean {mean:.6} min {min:.6}");
+        // The library's gate figure (a dot product of unit rows) must agree with the true cosine.
+        let (gate_mean, gate_min) = framelens::quantize::cosines(&reference, &v);
+        assert!((gate_mean - mean).abs() < 1e-5 && (gate_min - min).abs() < 1e-5, "{gate_mean} {gate_min}");
         assert!(min >= 0.999, "{scheme}: min cosine {min} < 0.999");
         assert_ne!(v, reference, "{scheme}: an int8 graph that equals fp32 bit for bit is not quantized");
     }
@@ -231,7 +226,7 @@ fn int8_graphs_match_fp32_on_the_tiny_model() {
 
 #[test]
 fn int8_rows_do_not_depend_on_their_batch() {
-    if !runtime_available() {
+    if !common::runtime_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -253,7 +248,7 @@ fn int8_on_a_model_without_an_int8_graph_names_the_command() {
 
 #[test]
 fn int8_whose_gate_failed_falls_back_to_fp32_with_a_warning() {
-    if !runtime_available() {
+    if !common::runtime_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -6,6 +6,8 @@
 //! Set `FRAMELENS_SCREENSHOT_OUT=path.png` to keep the screenshot (used for the docs image).
 
 mod report_common;
+#[path = "common/mod.rs"]
+mod test_common;
 use report_common as common;
 
 use std::io::Read;
@@ -103,10 +105,7 @@ fn png_stats(path: &Path) -> (usize, f64, (u32, u32)) {
 #[test]
 fn report_renders_in_headless_chromium() {
     let Some(browser) = find_chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("chromium is not installed; CI must run `apt-get update && apt-get install -y chromium`");
-        }
-        eprintln!("SKIPPED report_renders_in_headless_chromium: chromium not found (install it with `apt-get install -y chromium`, or set FRAMELENS_CHROMIUM)");
+        test_common::require("chromium (`apt-get update && apt-get install -y chromium`, or set FRAMELENS_CHROMIUM)");
         return;
     };
     let dir = sample_copy(true);

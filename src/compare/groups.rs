@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::bootstrap::Unit;
 use super::{CompareError, GroupBy, OTHER, STANCES};
+use crate::corpus::date::month_of;
 use crate::export::tables;
 use crate::record::ParagraphRecord;
 
@@ -91,25 +92,6 @@ pub fn read_frames(path: &Path) -> Result<Vec<String>, CompareError> {
     // share (read_groups), and the run's outlets.csv, summary and report give their share instead.
     out.retain(|o| o != OTHER);
     Ok(out)
-}
-
-/// `YYYY-MM` of an ISO date `YYYY-MM-DD` (optionally followed by `T` or a space and a time), else `None`.
-/// Strict on purpose: "2025-9-4" or "late autumn 2025" must not produce a plausible-looking month.
-pub fn month_of(published: &str) -> Option<&str> {
-    let b = published.as_bytes();
-    if b.len() < 10 || (b.len() > 10 && b[10] != b'T' && b[10] != b' ') {
-        return None;
-    }
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
-        return None;
-    }
-    let month = (b[5] - b'0') * 10 + (b[6] - b'0');
-    let day = (b[8] - b'0') * 10 + (b[9] - b'0');
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    Some(&published[..7])
 }
 
 /// Where a paragraph's group comes from.
@@ -306,22 +288,4 @@ fn io_error(path: &Path, e: std::io::Error) -> CompareError {
 
 fn csv_error(path: &Path, e: csv::Error) -> CompareError {
     CompareError::Csv { path: path.to_path_buf(), source: e }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn month_accepts_iso_dates_only() {
-        assert_eq!(month_of("2025-09-04"), Some("2025-09"));
-        assert_eq!(month_of("2025-09-04T10:00:00Z"), Some("2025-09"));
-        assert_eq!(month_of("2025-09-04 10:00"), Some("2025-09"));
-        assert_eq!(month_of("late autumn 2025"), None);
-        assert_eq!(month_of("2025-9-4"), None);
-        assert_eq!(month_of("2025-13-01"), None);
-        assert_eq!(month_of("2025-09"), None);
-        assert_eq!(month_of("2025-09-04x"), None);
-        assert_eq!(month_of(""), None);
-    }
 }

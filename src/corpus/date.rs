@@ -36,6 +36,26 @@ pub fn normalize_date(raw: &str) -> Option<String> {
     Some(parse_date(s).unwrap_or_else(|| s.to_string()))
 }
 
+/// `YYYY-MM` of a stored `published` value that is an ISO date `YYYY-MM-DD`, optionally followed by `T` or
+/// a space and a time; `None` for anything else. The one definition for every month view (`--by month`
+/// groups and the report's timeline), so an article never counts in a month in one and as undated in the
+/// other. Strict on purpose: `normalize_date` keeps what it could not parse verbatim ("late autumn 2025",
+/// "2025-9-4"), and such text must not produce a plausible-looking month; impossible dates (`2025-13-01`,
+/// `2025-02-30`) are refused too. Surrounding whitespace (a hand-edited table) is ignored.
+pub fn month_of(published: &str) -> Option<&str> {
+    let s = published.trim();
+    let b = s.as_bytes();
+    if b.len() < 10 || (b.len() > 10 && b[10] != b'T' && b[10] != b' ') {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+        return None;
+    }
+    NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").ok()?;
+    Some(&s[..7])
+}
+
 fn parse_any(s: &str) -> Option<NaiveDate> {
     for f in NUMERIC_FORMATS {
         if let Ok(d) = NaiveDate::parse_from_str(s, f) {
@@ -146,6 +166,32 @@ mod tests {
         ];
         for (input, want) in table {
             assert_eq!(parse_date(input).as_deref(), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn month_of_unusual_dates() {
+        let table = [
+            ("2025-09-04", Some("2025-09")),
+            ("2025-09-04T10:00", Some("2025-09")),
+            ("2025-09-04T10:00:00Z", Some("2025-09")),
+            ("2025-09-04 10:00", Some("2025-09")),
+            (" 2025-09-04", Some("2025-09")),
+            ("2025-12-31T10:00:00 ", Some("2025-12")),
+            ("2025-9-4", None),
+            ("2025-13-01", None),
+            ("2025-00-10", None),
+            ("2025-02-30", None),
+            ("2025-09-00", None),
+            ("2025-09", None),
+            ("2025-09-04x", None),
+            ("2025/09/04", None),
+            ("late autumn 2025", None),
+            ("", None),
+            ("   ", None),
+        ];
+        for (input, want) in table {
+            assert_eq!(month_of(input), want, "input {input:?}");
         }
     }
 

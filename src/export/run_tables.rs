@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::corpus::date::month_of;
 use crate::record::ParagraphRecord;
 
 /// File names inside a run folder, written by `framelens run` (the first five) and `framelens compare`
@@ -582,20 +583,6 @@ impl<'de> serde::de::Visitor<'de> for Flatten<'_> {
     }
 }
 
-/// `YYYY-MM` of an ISO `YYYY-MM-DD…` date, or `None` for anything else (framelens keeps unparseable
-/// dates verbatim, e.g. "late autumn 2025", and those cannot be placed on a timeline).
-pub fn month_of(published: &str) -> Option<String> {
-    let b = published.trim().as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10) {
-        let month: u8 = published.trim()[5..7].parse().ok()?;
-        if (1..=12).contains(&month) {
-            return Some(published.trim()[..7].to_string());
-        }
-    }
-    None
-}
-
 /// What the report takes from `paragraphs.csv`, gathered in one streaming pass.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParagraphDigest {
@@ -633,7 +620,7 @@ impl ParagraphDigest {
             }
             digest.body += 1;
             match month_of(&p.published) {
-                Some(m) => *digest.by_month.entry(m).or_default().entry(p.frame.clone()).or_default() += 1,
+                Some(m) => *digest.by_month.entry(m.to_string()).or_default().entry(p.frame.clone()).or_default() += 1,
                 None => {
                     digest.undated_body += 1;
                     let raw = p.published.trim().to_string();
@@ -663,16 +650,6 @@ impl ParagraphDigest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn month_of_accepts_iso_dates_only() {
-        assert_eq!(month_of("2025-09-04"), Some("2025-09".into()));
-        assert_eq!(month_of(" 2025-12-31T10:00:00 "), Some("2025-12".into()));
-        assert_eq!(month_of("late autumn 2025"), None);
-        assert_eq!(month_of("2025-13-01"), None);
-        assert_eq!(month_of("2025-09"), None);
-        assert_eq!(month_of(""), None);
-    }
 
     #[test]
     fn manifest_flattens_in_document_order() {

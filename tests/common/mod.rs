@@ -132,9 +132,32 @@ pub fn write_tiny_bert(dir: &Path, skip: Option<&str>) {
     std::fs::write(dir.join("tokenizer.json"), serde_json::to_string(&tokenizer).unwrap()).unwrap();
 }
 
+/// Called where a test finds something it needs missing (`what` says what, and how to get it). Outside
+/// CI the test is then skipped, so a checkout without the model or `../shared` still runs the rest; in CI
+/// (`CI` set) a missing prerequisite panics, so a test can never pass there by skipping its checks.
+/// Returns false, for `return common::require(..)` style early exits.
+pub fn require(what: &str) -> bool {
+    if std::env::var_os("CI").is_some() {
+        panic!("required in CI but missing: {what}");
+    }
+    eprintln!("skipping: {what} missing");
+    false
+}
+
+/// ONNX Runtime, which every test that encodes needs; `require`d.
+pub fn runtime_available() -> bool {
+    framelens::encode::runtime::environment().is_ok() || require("ONNX Runtime (run scripts/setup.sh)")
+}
+
 /// The shared folder beside the checkout (`../shared`).
 pub fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// `../shared/<rel>` when it exists; `require`d.
+pub fn shared_path(rel: &str) -> Option<PathBuf> {
+    let p = shared().join(rel);
+    (p.exists() || require(&format!("{} (the shared data beside the checkout)", p.display()))).then_some(p)
 }
 
 /// The real model set up by `scripts/setup.sh`, or `None` (with a message) when it is not set up. In CI
@@ -143,10 +166,7 @@ pub fn real_model() -> Option<framelens::encode::ModelDir> {
     match framelens::encode::resolve_model(None) {
         Ok(m) => Some(m),
         Err(e) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("the real model is required in CI: {e}");
-            }
-            eprintln!("skipping: real model not set up ({e}); run scripts/setup.sh");
+            require(&format!("the real model ({e})"));
             None
         }
     }
@@ -157,24 +177,51 @@ pub fn real_model() -> Option<framelens::encode::ModelDir> {
 pub fn real_int8_model() -> Option<framelens::encode::ModelDir> {
     let m = real_model()?;
     if m.manifest.int8_graph(None).is_none() {
-        let msg = format!("the real model has no int8 graph; run `framelens model quantize {}`", m.dir.display());
-        if std::env::var_os("CI").is_some() {
-            panic!("{msg}");
-        }
-        eprintln!("skipping: {msg}");
+        require(&format!("the real model's int8 graph; run `framelens model quantize {}`", m.dir.display()));
         return None;
     }
     Some(m)
 }
 
-pub fn fixture_paragraphs() -> Vec<String> {
-    let text = std::fs::read_to_string(shared().join("fixtures/minilm-parity/paras.txt")).unwrap();
-    text.lines().map(str::to_string).collect()
+/// The parity fixture's paragraphs (`../shared/fixtures`), or None where it is absent; `require`d.
+pub fn fixture_paragraphs() -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(shared_path("fixtures/minilm-parity/paras.txt")?).unwrap();
+    Some(text.lines().map(str::to_string).collect())
 }
 
-pub fn fixture_reference() -> Vec<f32> {
-    let bytes = std::fs::read(shared().join("fixtures/minilm-parity/reference.f32")).unwrap();
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+/// sentence-transformers' embeddings of `fixture_paragraphs`, 384 floats a row; `require`d.
+pub fn fixture_reference() -> Option<Vec<f32>> {
+    let bytes = std::fs::read(shared_path("fixtures/minilm-parity/reference.f32")?).unwrap();
+    Some(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+/// dot(a, b) / (|a| |b|), in f64. A bare dot product is a cosine only for unit rows, and the rows under
+/// test are exactly the ones whose normalisation could be broken; a zero row panics instead of dividing.
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len(), "cosine of vectors of different lengths");
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let (na, nb) = (norm(a), norm(b));
+    assert!(na > 0.0 && nb > 0.0, "cosine of a zero vector");
+    dot / (na * nb)
+}
+
+/// The cosine of every row of `a` with the same row of `b`, checked both ways round (a against b and b
+/// against a must agree, and lie in [-1, 1]), so an argument-order slip or a broken helper shows up here.
+pub fn row_cosines(a: &ndarray::Array2<f32>, b: &ndarray::Array2<f32>) -> Vec<f64> {
+    assert_eq!(a.shape(), b.shape());
+    a.rows()
+        .into_iter()
+        .zip(b.rows())
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let (x, y) = (x.to_vec(), y.to_vec());
+            let (ab, ba) = (cosine(&x, &y), cosine(&y, &x));
+            assert!((ab - ba).abs() < 1e-12, "row {i}: cosine {ab} one way, {ba} the other");
+            assert!((-1.0 - 1e-9..=1.0 + 1e-9).contains(&ab), "row {i}: cosine {ab} outside [-1, 1]");
+            ab
+        })
+        .collect()
 }
 
 pub fn tiny_sentences() -> Vec<String> {
