@@ -149,7 +149,12 @@ fn run_sheet_lists_the_manifest_in_order_with_numbers_as_numbers() {
     assert_eq!(get("counts.documents"), Some(Data::Float(24.0)));
     assert_eq!(get("options.scores"), Some(Data::Bool(false)));
     assert_eq!(get("options.classify.other_threshold"), Some(Data::Empty));
-    assert_eq!(get("note"), None);
+    // With every comparison file present, the only notes are what every reader needs: the off-topic share and
+    // what `share_other` means, and the caveat on zero-shot stance.
+    let notes: Vec<String> = rows.iter().filter(|(k, _)| k == "note").map(|(_, v)| v.to_string()).collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].starts_with("0.0% of the body paragraphs are off-topic") && notes[0].contains("share_other"));
+    assert_eq!(notes[1], framelens::classify::STANCE_CAVEAT);
 }
 
 #[test]
@@ -160,6 +165,7 @@ fn without_comparison_files_the_sheets_are_left_out_with_a_note() {
     let range = sheet(&path, "Run");
     let notes: Vec<String> =
         range.rows().filter(|r| matches!(&r[0], Data::String(s) if s == "note")).map(|r| r[1].to_string()).collect();
+    let notes: Vec<&String> = notes.iter().filter(|n| n.contains(".csv") && !n.contains("share_other")).collect();
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(notes[0].contains("comparison.csv") && notes[0].contains("framelens compare"));
     assert!(notes[1].contains("distances.csv"));
