@@ -38,16 +38,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A tiny random model imported into `tmp`, or None (a skip outside CI) without ONNX Runtime.
 fn tiny_model(tmp: &Path) -> Option<PathBuf> {
-    if !common::runtime_available() {
-        return None;
-    }
-    let src = tmp.join("hf");
-    common::write_tiny_bert(&src, None);
-    let dir = tmp.join("tiny-model");
-    framelens::encode::import::import(&src, &dir, "tiny").expect("import the tiny model");
-    Some(dir)
+    common::imported_tiny_model(tmp)
 }
 
 /// A synthetic JSONL corpus of `docs` articles (`framelens bench corpus`).

@@ -46,16 +46,8 @@ fn part_files(dir: &Path) -> Vec<String> {
     found
 }
 
-/// A tiny random model imported into `tmp`, or None (with a message) without ONNX Runtime.
 fn tiny_model(tmp: &Path) -> Option<PathBuf> {
-    if !common::runtime_available() {
-        return None;
-    }
-    let src = tmp.join("hf");
-    common::write_tiny_bert(&src, None);
-    let dir = tmp.join("tiny-model");
-    framelens::encode::import::import(&src, &dir, "tiny").expect("import the tiny model");
-    Some(dir)
+    common::imported_tiny_model(tmp)
 }
 
 #[test]

@@ -223,16 +223,18 @@ impl Classifier {
 
     /// Paragraph logits mixed with the mean of sentence logits; also returns per-sentence logits.
     fn mixed_logits(&self, scorer: &dyn Scorer, u: &Unit) -> (Vec<f32>, Vec<Vec<f32>>) {
-        let para = scorer.logits(u.embedding);
-        let sents: Vec<Vec<f32>> = u.sentence_embeddings.rows().into_iter().map(|r| scorer.logits(r)).collect();
+        let (para, sents) = raw_logits(scorer, u);
+        (self.mix(scorer, para, &sents), sents)
+    }
+
+    /// `(1 - w)` × paragraph logits + `w` × mean sentence logits, `w` the sentence weight for this scorer.
+    fn mix(&self, scorer: &dyn Scorer, para: Vec<f32>, sents: &[Vec<f32>]) -> Vec<f32> {
         let w = if scorer.calibrated() { self.opts.head_sentence_weight } else { self.opts.sentence_weight };
         if sents.is_empty() || w == 0.0 {
-            return (para, sents);
+            return para;
         }
         let n = sents.len() as f32;
-        let mixed =
-            (0..para.len()).map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n).collect();
-        (mixed, sents)
+        (0..para.len()).map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n).collect()
     }
 
     fn frame(&self, u: &Unit, lower: &str, relevance: Option<f32>) -> FrameLabel {
@@ -294,8 +296,7 @@ impl Classifier {
     /// paragraph itself when it is such a sentence or most of its sentences are.
     fn stance_logits(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> Vec<f32> {
         let swap = |l: &mut Vec<f32>| l.swap(0, 1);
-        let mut para = scorer.logits(u.embedding);
-        let mut sents: Vec<Vec<f32>> = u.sentence_embeddings.rows().into_iter().map(|r| scorer.logits(r)).collect();
+        let (mut para, mut sents) = raw_logits(scorer, u);
         let mut rebutting = 0;
         for (&(a, b), s) in u.sentences.iter().zip(sents.iter_mut()) {
             if rebuttal::rebuts_critics(&u.text[a..b].to_lowercase()) {
@@ -306,12 +307,7 @@ impl Classifier {
         if (sents.is_empty() && rebuttal::rebuts_critics(lower)) || (!sents.is_empty() && 2 * rebutting > sents.len()) {
             swap(&mut para);
         }
-        let w = if scorer.calibrated() { self.opts.head_sentence_weight } else { self.opts.sentence_weight };
-        if sents.is_empty() || w == 0.0 {
-            return para;
-        }
-        let n = sents.len() as f32;
-        (0..para.len()).map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n).collect()
+        self.mix(scorer, para, &sents)
     }
 
     fn stance(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> StanceLabel {
@@ -332,6 +328,13 @@ impl Classifier {
         }
         StanceLabel { stance: STANCE_LABELS[best], score: p[best], probs: [p[0], p[1], p[2]], cues }
     }
+}
+
+/// The paragraph's logits and one row per sentence.
+fn raw_logits(scorer: &dyn Scorer, u: &Unit) -> (Vec<f32>, Vec<Vec<f32>>) {
+    let para = scorer.logits(u.embedding);
+    let sents = u.sentence_embeddings.rows().into_iter().map(|r| scorer.logits(r)).collect();
+    (para, sents)
 }
 
 /// Index of `neutral` in [`STANCE_LABELS`].

@@ -358,17 +358,11 @@ impl RunTables {
 
     /// The caveat every stance figure of this run carries, unless its stance came from a head trained on
     /// coded data (a `stance` head in the manifest other than the shipped general one).
-    pub fn stance_caveat(&self) -> Option<&'static str> {
-        let validated = self.manifest.get("heads").and_then(|h| h.as_array()).is_some_and(|heads| {
-            heads.iter().any(|h| {
-                h.get("role").and_then(|r| r.as_str()) == Some("stance")
-                    && !h
-                        .get("path")
-                        .and_then(|p| p.as_str())
-                        .unwrap_or("")
-                        .ends_with(crate::train::apply::SHIPPED_STANCE_HEAD)
-            })
-        });
+    pub fn stance_caveat<'a>(&'a self) -> Option<&'static str> {
+        let heads = self.manifest.get("heads").and_then(|h| h.as_array()).map(Vec::as_slice).unwrap_or_default();
+        let field = |h: &'a serde_json::Value, k: &str| h.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let validated =
+            crate::train::apply::stance_validated(heads.iter().map(|h| (field(h, "role"), field(h, "path"))));
         (!validated).then_some(crate::classify::STANCE_CAVEAT)
     }
 

@@ -21,6 +21,13 @@ use crate::encode::cached::{EmbedError, Embedder};
 /// File name of the general stance head shipped in `models/heads/`.
 pub const SHIPPED_STANCE_HEAD: &str = "stance-vast.json";
 
+/// Whether a run's stance is validated for its corpus: it came from a stance head other than the shipped
+/// general one (so, trained on coded data). Otherwise every stance figure carries
+/// [`crate::classify::STANCE_CAVEAT`]. `heads` are the `(role, path)` pairs the manifest records.
+pub fn stance_validated<'a>(heads: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+    heads.into_iter().any(|(role, path)| role == "stance" && !path.ends_with(SHIPPED_STANCE_HEAD))
+}
+
 /// A head a run used, as the manifest records it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeadUse {

@@ -235,3 +235,17 @@ pub fn tiny_sentences() -> Vec<String> {
     ];
     (0..24).map(|i| format!("{} {}", base[i % base.len()], WORDS[i % 20])).collect()
 }
+
+/// A tiny random BERT written and imported into `tmp` (`tiny-model/`), or None (a skip outside CI) without
+/// ONNX Runtime: for CLI tests that need a model folder but not the real model.
+#[allow(dead_code)]
+pub fn imported_tiny_model(tmp: &Path) -> Option<std::path::PathBuf> {
+    if !runtime_available() {
+        return None;
+    }
+    let src = tmp.join("hf");
+    write_tiny_bert(&src, None);
+    let dir = tmp.join("tiny-model");
+    framelens::encode::import::import(&src, &dir, "tiny").expect("import the tiny model");
+    Some(dir)
+}
