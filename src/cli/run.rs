@@ -207,7 +207,8 @@ fn print_summary(s: &RunSummary) {
         let top = o.counts.dominant(labels).unwrap_or("-");
         let share = labels.iter().position(|l| l == top).map(|k| shares[k] * 100.0).unwrap_or(0.0);
         let articles = framelens::display::count(o.articles, "article");
-        let off_share = if o.counts.body == 0 { 0.0 } else { o.counts.other() as f64 * 100.0 / o.counts.body as f64 };
+        // The last share is `other`'s, of all body paragraphs (`Counts::shares`).
+        let off_share = shares.last().copied().unwrap_or(0.0) * 100.0;
         eprintln!("  {:<32} {articles:>12}  {:<28} {:>5.1}%   off-topic {:>5.1}%", o.outlet, top, share, off_share);
         off += o.counts.other();
         body += o.counts.body;
