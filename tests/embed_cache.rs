@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use framelens::encode::cached::Embedder;
-use framelens::encode::config::BertConfig;
+use framelens::encode::config::EncoderConfig;
 use framelens::encode::import::{import, write_manifest};
 use framelens::encode::model::{file_sha256, GRAPH};
 use framelens::encode::quant::Int8Scheme;
@@ -26,11 +26,11 @@ fn tiny_model(tmp: &Path) -> ModelDir {
 /// for whatever an importer fix changes: same weights sha256, other graph bytes, slightly other vectors) and
 /// records its hash in `model.toml`, as a re-import does.
 fn rewrite_graph(model: &ModelDir, src: &Path) -> ModelDir {
-    let cfg = BertConfig::read(src).unwrap();
+    let cfg = EncoderConfig::read(src).unwrap();
     let path = src.join("model.safetensors");
     let bytes = std::fs::read(&path).unwrap();
     let weights = Weights::parse(&path, &bytes).unwrap();
-    let onnx = framelens::encode::graph::build_bert_with(&cfg, &weights, Some(Int8Scheme::PerRow)).unwrap();
+    let onnx = framelens::encode::graph::build_with(&cfg, &weights, Some(Int8Scheme::PerRow)).unwrap();
     std::fs::write(model.dir.join(GRAPH), &onnx).unwrap();
     let mut m = model.clone();
     m.manifest.graph_sha256 = file_sha256(&m.graph_path()).unwrap();

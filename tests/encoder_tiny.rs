@@ -266,3 +266,36 @@ fn int8_whose_gate_failed_falls_back_to_fp32_with_a_warning() {
     let auto = EncodeOptions { precision: PrecisionChoice::Auto, threads: 1, ..Default::default() };
     assert_ne!(Encoder::open(&m, auto).unwrap().precision().precision, Precision::Int8);
 }
+
+// ---- MPNet -----------------------------------------------------------------------------------------------
+
+#[test]
+fn a_tiny_mpnet_imports_with_its_own_special_tokens_and_embeds_batch_independently() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("hf");
+    common::write_tiny_mpnet(&src, None);
+    let m = import(&src, &tmp.path().join("imported"), "tiny-mpnet").expect("import");
+    assert_eq!(m.manifest.architecture, "mpnet");
+    // <s>, </s>, <pad> from special_tokens_map.json, not BERT's [CLS]/[SEP]/[PAD].
+    assert_eq!((m.manifest.cls_token_id, m.manifest.sep_token_id, m.manifest.pad_token_id), (0, 2, 1));
+    if !common::runtime_available() {
+        return;
+    }
+    let texts = common::tiny_sentences();
+    let all = embed(&m, PrecisionChoice::Fp32, false, &texts);
+    let split = embed(&m, PrecisionChoice::Fp32, false, &texts[..5]);
+    for i in 0..5 {
+        assert_eq!(all.row(i), split.row(i), "row {i} depends on its batch");
+    }
+    let d: f32 = all.row(0).iter().zip(all.row(1)).map(|(a, b)| (a - b).abs()).sum();
+    assert!(d > 1e-3, "different texts must embed differently");
+}
+
+#[test]
+fn a_tiny_mpnet_without_its_relative_attention_bias_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("hf");
+    common::write_tiny_mpnet(&src, Some("encoder.relative_attention_bias.weight"));
+    let err = import(&src, &tmp.path().join("imported"), "tiny-mpnet").unwrap_err().to_string();
+    assert!(err.contains("encoder.relative_attention_bias.weight"), "{err}");
+}

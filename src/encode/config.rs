@@ -1,5 +1,6 @@
 //! The parts of a Hugging Face sentence-transformer folder that decide how to build and run the graph:
-//! `config.json` (architecture and sizes), `1_Pooling/config.json` and `sentence_bert_config.json`.
+//! `config.json` (architecture and sizes), `1_Pooling/config.json`, `sentence_bert_config.json` and
+//! `special_tokens_map.json`.
 
 use std::path::Path;
 
@@ -7,9 +8,30 @@ use serde::Deserialize;
 
 use super::error::{EncodeError, Result};
 
-/// Architecture hyper-parameters of a BERT-family encoder (BERT, MiniLM: absolute positions, post-LayerNorm).
+/// The encoder families framelens writes graphs for, one file each under [`super::arch`]. Both are post-LayerNorm
+/// transformers with the same layer layout; they differ in tensor names, position handling and MPNet's relative
+/// attention bias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Architecture {
+    /// BERT and MiniLM: absolute positions from 0, token-type embeddings.
+    Bert,
+    /// MPNet: absolute positions from 2 (after the padding index), no token types, a relative position bias.
+    MPNet,
+}
+
+impl Architecture {
+    /// The name `model.toml` records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::Bert => "bert",
+            Architecture::MPNet => "mpnet",
+        }
+    }
+}
+
+/// Architecture hyper-parameters of a supported encoder (`config.json`).
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
-pub struct BertConfig {
+pub struct EncoderConfig {
     #[serde(default)]
     pub architectures: Vec<String>,
     #[serde(default)]
@@ -28,6 +50,9 @@ pub struct BertConfig {
     pub type_vocab_size: usize,
     #[serde(default = "default_pos")]
     pub position_embedding_type: String,
+    /// MPNet's relative position buckets (32 in every released MPNet).
+    #[serde(default)]
+    pub relative_attention_num_buckets: Option<usize>,
 }
 
 fn default_act() -> String {
@@ -43,14 +68,15 @@ fn default_pos() -> String {
     "absolute".into()
 }
 
-/// Model types whose layer layout is BERT's (same tensor names, post-LayerNorm, absolute positions).
-const BERT_FAMILY: &[&str] = &["bert", "minilm"];
+/// `model_type`s framelens imports, and the architecture each is built as.
+const SUPPORTED: &[(&str, Architecture)] =
+    &[("bert", Architecture::Bert), ("minilm", Architecture::Bert), ("mpnet", Architecture::MPNet)];
 
-impl BertConfig {
+impl EncoderConfig {
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join("config.json");
         let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
-        let cfg: BertConfig = serde_json::from_str(&text)
+        let cfg: EncoderConfig = serde_json::from_str(&text)
             .map_err(|e| EncodeError::bad(&path, format!("not a valid model config: {e}")))?;
         cfg.check(&path)?;
         Ok(cfg)
@@ -58,12 +84,12 @@ impl BertConfig {
 
     fn check(&self, path: &Path) -> Result<()> {
         let unsupported = |message: String| Err(EncodeError::Unsupported { path: path.into(), message });
-        if !BERT_FAMILY.contains(&self.model_type.as_str()) {
-            return unsupported(format!(
-                "model_type `{}`; framelens imports the BERT family ({})",
-                self.model_type,
-                BERT_FAMILY.join(", ")
-            ));
+        if !SUPPORTED.iter().any(|(t, _)| *t == self.model_type) {
+            let names: Vec<&str> = SUPPORTED.iter().map(|(t, _)| *t).collect();
+            return unsupported(format!("model_type `{}`; framelens imports {}", self.model_type, names.join(", ")));
+        }
+        if self.architecture() == Architecture::MPNet && self.relative_attention_num_buckets.unwrap_or(32) < 2 {
+            return unsupported("relative_attention_num_buckets below 2".into());
         }
         if self.position_embedding_type != "absolute" {
             return unsupported(format!("position_embedding_type `{}`", self.position_embedding_type));
@@ -82,6 +108,19 @@ impl BertConfig {
 
     pub fn head_dim(&self) -> usize {
         self.hidden_size / self.num_attention_heads
+    }
+
+    pub fn architecture(&self) -> Architecture {
+        SUPPORTED.iter().find(|(t, _)| *t == self.model_type).map(|(_, a)| *a).unwrap_or(Architecture::Bert)
+    }
+
+    /// Rows of the position table a window can use: MPNet's first two rows belong to the padding index and
+    /// below, so its positions start at row 2.
+    pub fn usable_positions(&self) -> usize {
+        match self.architecture() {
+            Architecture::Bert => self.max_position_embeddings,
+            Architecture::MPNet => self.max_position_embeddings.saturating_sub(2),
+        }
     }
 }
 
@@ -127,14 +166,50 @@ impl PoolingConfig {
 
 /// The sequence length sentence-transformers truncates at (256 for all-MiniLM-L6-v2); it is shorter than
 /// the position table (512), and parity with sentence-transformers depends on using it.
-pub fn max_seq_length(dir: &Path, cfg: &BertConfig) -> Result<usize> {
+pub fn max_seq_length(dir: &Path, cfg: &EncoderConfig) -> Result<usize> {
     let path = dir.join("sentence_bert_config.json");
     if !path.exists() {
-        return Ok(cfg.max_position_embeddings);
+        return Ok(cfg.usable_positions());
     }
     let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid JSON: {e}")))?;
-    let n = v.get("max_seq_length").and_then(|x| x.as_u64()).map(|x| x as usize).unwrap_or(cfg.max_position_embeddings);
-    Ok(n.min(cfg.max_position_embeddings))
+    let n = v.get("max_seq_length").and_then(|x| x.as_u64()).map(|x| x as usize).unwrap_or(cfg.usable_positions());
+    Ok(n.min(cfg.usable_positions()))
+}
+
+/// The tokens a window starts with, ends with and is padded with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecialTokens {
+    pub cls: String,
+    pub sep: String,
+    pub pad: String,
+}
+
+impl SpecialTokens {
+    /// `special_tokens_map.json`'s `cls_token`, `sep_token` and `pad_token` (`<s>`, `</s>`, `<pad>` for MPNet);
+    /// BERT's `[CLS]`, `[SEP]`, `[PAD]` where the file or an entry is missing.
+    pub fn read(dir: &Path) -> Result<Self> {
+        let mut tokens = SpecialTokens { cls: "[CLS]".into(), sep: "[SEP]".into(), pad: "[PAD]".into() };
+        let path = dir.join("special_tokens_map.json");
+        if !path.exists() {
+            return Ok(tokens);
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid JSON: {e}")))?;
+        // An entry is either the token itself or an object with its `content`.
+        let entry = |key: &str| {
+            let e = v.get(key)?;
+            e.as_str().or_else(|| e.get("content").and_then(|c| c.as_str())).map(str::to_string)
+        };
+        for (key, slot) in
+            [("cls_token", &mut tokens.cls), ("sep_token", &mut tokens.sep), ("pad_token", &mut tokens.pad)]
+        {
+            if let Some(t) = entry(key) {
+                *slot = t;
+            }
+        }
+        Ok(tokens)
+    }
 }

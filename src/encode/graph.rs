@@ -1,4 +1,5 @@
-//! Writes the ONNX inference graph of a BERT-family sentence encoder from its safetensors weights.
+//! Writes the ONNX inference graph of a sentence encoder (BERT/MiniLM or MPNet, [`super::arch`]) from its
+//! safetensors weights.
 //!
 //! The graph uses opset-17 standard ops only (Gather, LayerNormalization, MatMul, Softmax, Erf-based GELU):
 //! measured on this machine kind, ONNX Runtime fuses BiasGelu and FusedMatMul in it by itself, and
@@ -7,9 +8,6 @@
 //! part of the graph, so only one `[batch, hidden]` array crosses back to Rust; L2 normalisation happens
 //! in Rust after windows are averaged.
 //!
-//! Token type ids are not an input: framelens always encodes single segments (type 0), so the type-0
-//! embedding row is folded into the position table at import time.
-//!
 //! The int8 graphs ([`Int8Scheme`], docs/int8.md) differ only in their Linear layers: QDQ standard ops for
 //! `static` and `weight-only` (OpenVINO provider), ONNX Runtime's `com.microsoft` `MatMulNBits` and
 //! `MatMulIntegerToFloat` for `nbits` and `per-row` (CPU provider). Embeddings, LayerNorm, attention,
@@ -17,7 +15,8 @@
 
 use onnx_protobuf::tensor_proto::DataType;
 
-use super::config::BertConfig;
+use super::arch;
+use super::config::EncoderConfig;
 use super::error::Result;
 use super::onnx::{Attr, GraphBuilder};
 use super::quant::{self, Int8Scheme};
@@ -34,25 +33,25 @@ pub const NBITS_BLOCK: usize = 32;
 const NBITS_ACCURACY_LEVEL: i64 = 4;
 
 /// Builds the serialized fp32 ONNX model.
-pub fn build_bert(cfg: &BertConfig, w: &Weights) -> Result<Vec<u8>> {
-    build_bert_with(cfg, w, None)
+pub fn build(cfg: &EncoderConfig, w: &Weights) -> Result<Vec<u8>> {
+    build_with(cfg, w, None)
 }
 
 /// Builds the serialized ONNX model, with int8 Linear layers when `int8` names a scheme. The `static`
-/// scheme needs the activation ranges measured by [`build_bert_probe`]'s graph ([`ActRanges`]).
-pub fn build_bert_with(cfg: &BertConfig, w: &Weights, int8: Option<Int8Scheme>) -> Result<Vec<u8>> {
-    build(cfg, w, int8, None, false).map(|(bytes, _)| bytes)
+/// scheme needs the activation ranges measured by [`build_probe`]'s graph ([`ActRanges`]).
+pub fn build_with(cfg: &EncoderConfig, w: &Weights, int8: Option<Int8Scheme>) -> Result<Vec<u8>> {
+    build_graph(cfg, w, int8, None, false).map(|(bytes, _)| bytes)
 }
 
 /// The int8 graph of the `static` scheme: activations quantized per tensor with the calibrated `ranges`.
-pub fn build_bert_static(cfg: &BertConfig, w: &Weights, ranges: &ActRanges) -> Result<Vec<u8>> {
-    build(cfg, w, Some(Int8Scheme::Static), Some(ranges), false).map(|(bytes, _)| bytes)
+pub fn build_static(cfg: &EncoderConfig, w: &Weights, ranges: &ActRanges) -> Result<Vec<u8>> {
+    build_graph(cfg, w, Some(Int8Scheme::Static), Some(ranges), false).map(|(bytes, _)| bytes)
 }
 
 /// The fp32 graph with every Linear's input as an extra output, for calibration: returns the graph and,
 /// per Linear name, the output that carries its input.
-pub fn build_bert_probe(cfg: &BertConfig, w: &Weights) -> Result<(Vec<u8>, Probes)> {
-    build(cfg, w, None, None, true)
+pub fn build_probe(cfg: &EncoderConfig, w: &Weights) -> Result<(Vec<u8>, Probes)> {
+    build_graph(cfg, w, None, None, true)
 }
 
 /// (Linear name, name of the graph output carrying its input), in graph order.
@@ -73,37 +72,22 @@ pub type ActRanges = std::collections::BTreeMap<String, ChannelRange>;
 /// label agreement), 0.8 0.9976, 0.85 0.9973.
 const SMOOTH_ALPHA: f32 = 0.75;
 
-fn build(
-    cfg: &BertConfig,
+fn build_graph(
+    cfg: &EncoderConfig,
     w: &Weights,
     int8: Option<Int8Scheme>,
     ranges: Option<&ActRanges>,
     probe: bool,
 ) -> Result<(Vec<u8>, Probes)> {
     let h = cfg.hidden_size;
-    let mut g = GraphBuilder::new("framelens_bert");
+    let mut g = GraphBuilder::new(&format!("framelens_{}", cfg.architecture().as_str()));
     let lin = Linears { w, int8, ranges, probes: probe.then(Default::default) };
     let batch_seq = [Err("batch"), Err("sequence")];
     let ids = g.input(INPUT_IDS, DataType::INT64, &batch_seq);
     let mask = g.input(ATTENTION_MASK, DataType::INT64, &batch_seq);
     g.output(OUTPUT, DataType::FLOAT, &[Err("batch"), Ok(h as i64)]);
 
-    // Embeddings: word + (position + type 0), then LayerNorm.
-    let word = w.get_shaped("embeddings.word_embeddings.weight", &[cfg.vocab_size, h])?;
-    let mut pos = w.get_shaped("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, h])?;
-    let types = w.get_shaped("embeddings.token_type_embeddings.weight", &[cfg.type_vocab_size, h])?;
-    for row in pos.chunks_exact_mut(h) {
-        for (p, t) in row.iter_mut().zip(&types[..h]) {
-            *p += t;
-        }
-    }
-    let word = g.init_f32("word_embeddings", &[cfg.vocab_size, h], &word);
-    let pos = g.init_f32("position_type_embeddings", &[cfg.max_position_embeddings, h], &pos);
-    let tok = g.op_with("Gather", &[&word, &ids], &[("axis", Attr::Int(0))]);
-    let seq_len = g.op_with("Shape", &[&ids], &[("start", Attr::Int(1)), ("end", Attr::Int(2))]);
-    let zero = g.init_i64("zero_1d", &[0]);
-    let pos_slice = g.op("Slice", &[&pos, &zero, &seq_len, &zero]);
-    let emb = g.op("Add", &[&tok, &pos_slice]);
+    let emb = arch::embeddings(&mut g, w, cfg, &ids)?;
     let mut x = layer_norm(&mut g, w, cfg, "embeddings.LayerNorm", &emb)?;
 
     // Additive attention mask [batch, 1, 1, seq]: 0 where attended, a large negative where padded, so that
@@ -114,7 +98,12 @@ fn build(
     let inv = g.op("Sub", &[&one, &mask_f]);
     let add_mask = g.op("Mul", &[&inv, &neg]);
     let axes12 = g.init_i64("axes_1_2", &[1, 2]);
-    let add_mask = g.op("Unsqueeze", &[&add_mask, &axes12]);
+    let mut add_mask = g.op("Unsqueeze", &[&add_mask, &axes12]);
+    // A position bias shared by all layers is added to the mask once: where a key is attended the mask is
+    // exactly 0, so each score gets exactly the bias.
+    if let Some(bias) = arch::attention_bias(&mut g, w, cfg, &ids)? {
+        add_mask = g.op("Add", &[&bias, &add_mask]);
+    }
 
     for l in 0..cfg.num_hidden_layers {
         x = encoder_layer(&mut g, &lin, cfg, l, &x, &add_mask)?;
@@ -144,7 +133,7 @@ fn build(
     Ok((bytes, probes))
 }
 
-fn layer_norm(g: &mut GraphBuilder, w: &Weights, cfg: &BertConfig, name: &str, x: &str) -> Result<String> {
+fn layer_norm(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, name: &str, x: &str) -> Result<String> {
     let h = cfg.hidden_size;
     let gamma = w.get_shaped(&format!("{name}.weight"), &[h])?;
     let beta = w.get_shaped(&format!("{name}.bias"), &[h])?;
@@ -218,11 +207,12 @@ impl Linears<'_> {
         Ok(g.op("Add", &[&y, &bias]))
     }
 
-    /// Q, K and V of one attention layer (`prefix.query|key|value`), all from `x`. In the per-row scheme
+    /// Q, K and V of one attention layer (the Linears `names`), all from `x`. In the per-row scheme
     /// `x` is quantized once and one product with the three weights side by side gives all three.
-    fn qkv(&self, g: &mut GraphBuilder, prefix: &str, x: &str, h: usize) -> Result<Vec<String>> {
-        let names = ["query", "key", "value"].map(|n| format!("{prefix}.{n}"));
+    fn qkv(&self, g: &mut GraphBuilder, names: &[String; 3], x: &str, h: usize) -> Result<Vec<String>> {
         if self.int8 == Some(Int8Scheme::PerRow) {
+            // Tagged by the Linears' common prefix (`encoder.layer.N.attention.self` in BERT).
+            let prefix = names[0].rsplit_once('.').map_or(names[0].as_str(), |(p, _)| p);
             let rows = per_row_quantize(g, prefix, x, h);
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             return self.per_row_linear(g, &rows, x, &names, h, &[h, h, h]);
@@ -382,7 +372,7 @@ fn per_row_quantize(g: &mut GraphBuilder, tag: &str, x: &str, k: usize) -> RowQu
 fn encoder_layer(
     g: &mut GraphBuilder,
     lin: &Linears,
-    cfg: &BertConfig,
+    cfg: &EncoderConfig,
     l: usize,
     x: &str,
     add_mask: &str,
@@ -395,7 +385,8 @@ fn encoder_layer(
     let split_shape = g.init_i64(&format!("{p}.split_shape"), &[0, 0, heads, dh]);
     let merge_shape = g.init_i64(&format!("{p}.merge_shape"), &[0, 0, h as i64]);
 
-    let qkv = lin.qkv(g, &format!("{p}.attention.self"), x, h)?;
+    let names = arch::layer_names(cfg, l);
+    let qkv = lin.qkv(g, &names.qkv, x, h)?;
     let (q, k, v) = (&qkv[0], &qkv[1], &qkv[2]);
     let q = g.op("Reshape", &[q, &split_shape]);
     let k = g.op("Reshape", &[k, &split_shape]);
@@ -411,13 +402,13 @@ fn encoder_layer(
     let ctx = g.op("MatMul", &[&probs, &v]);
     let ctx = g.op_with("Transpose", &[&ctx], &[("perm", Attr::Ints(&[0, 2, 1, 3]))]);
     let ctx = g.op("Reshape", &[&ctx, &merge_shape]);
-    let attn = lin.linear(g, &format!("{p}.attention.output.dense"), &ctx, h, h)?;
+    let attn = lin.linear(g, &names.attn_out, &ctx, h, h)?;
     let res = g.op("Add", &[&attn, x]);
-    let x = layer_norm(g, w, cfg, &format!("{p}.attention.output.LayerNorm"), &res)?;
+    let x = layer_norm(g, w, cfg, &names.attn_norm, &res)?;
 
-    // Feed-forward with exact (erf) GELU, as BERT was trained.
+    // Feed-forward with exact (erf) GELU, as BERT and MPNet were trained.
     let i = cfg.intermediate_size;
-    let hid = lin.linear(g, &format!("{p}.intermediate.dense"), &x, h, i)?;
+    let hid = lin.linear(g, &names.ffn_in, &x, h, i)?;
     let sqrt2 = g.scalar_f32(&format!("{p}.sqrt2"), std::f32::consts::SQRT_2);
     let half = g.scalar_f32(&format!("{p}.half"), 0.5);
     let one = g.scalar_f32(&format!("{p}.one"), 1.0);
@@ -426,7 +417,7 @@ fn encoder_layer(
     let erf1 = g.op("Add", &[&erf, &one]);
     let gelu = g.op("Mul", &[&hid, &erf1]);
     let gelu = g.op("Mul", &[&gelu, &half]);
-    let out = lin.linear(g, &format!("{p}.output.dense"), &gelu, i, h)?;
+    let out = lin.linear(g, &names.ffn_out, &gelu, i, h)?;
     let res = g.op("Add", &[&out, &x]);
-    layer_norm(g, w, cfg, &format!("{p}.output.LayerNorm"), &res)
+    layer_norm(g, w, cfg, &names.ffn_norm, &res)
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::config::{max_seq_length, BertConfig, PoolingConfig};
+use super::config::{max_seq_length, EncoderConfig, PoolingConfig, SpecialTokens};
 use super::error::{EncodeError, Result};
 use super::graph;
 use super::model::{int8_graph_file, sha256_hex, ModelDir, ModelManifest, GRAPH, MANIFEST, TOKENIZER};
@@ -16,7 +16,7 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
     if !src.is_dir() {
         return Err(EncodeError::bad(src, "model folder does not exist"));
     }
-    let cfg = BertConfig::read(src)?;
+    let cfg = EncoderConfig::read(src)?;
     PoolingConfig::read(src)?;
     let max_len = max_seq_length(src, &cfg)?;
 
@@ -24,30 +24,31 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
     let bytes = std::fs::read(&weights_path).map_err(|e| EncodeError::io(&weights_path, e))?;
     let weights_sha256 = sha256_hex(&bytes);
     let weights = Weights::parse(&weights_path, &bytes)?;
-    let onnx = graph::build_bert(&cfg, &weights)?;
+    let onnx = graph::build(&cfg, &weights)?;
 
     let tok_path = src.join(TOKENIZER);
     let tokenizer = tokenizers::Tokenizer::from_file(&tok_path)
         .map_err(|e| EncodeError::Tokenizer { path: tok_path.clone(), message: e.to_string() })?;
+    let special = SpecialTokens::read(src)?;
     let token = |t: &str| {
         tokenizer.token_to_id(t).ok_or_else(|| EncodeError::Tokenizer {
             path: tok_path.clone(),
-            message: format!("vocabulary has no `{t}` token (BERT tokenizers have [CLS], [SEP], [PAD])"),
+            message: format!("vocabulary has no `{t}` token (special_tokens_map.json names it, or BERT's default)"),
         })
     };
     let manifest = ModelManifest {
         id: model_id(src, source),
         source: source.to_string(),
         weights_sha256,
-        architecture: "bert".into(),
+        architecture: cfg.architecture().as_str().into(),
         hidden_size: cfg.hidden_size,
         num_layers: cfg.num_hidden_layers,
         max_seq_length: max_len,
         pooling: "mean".into(),
         normalize: true,
-        cls_token_id: token("[CLS]")?,
-        sep_token_id: token("[SEP]")?,
-        pad_token_id: token("[PAD]")?,
+        cls_token_id: token(&special.cls)?,
+        sep_token_id: token(&special.sep)?,
+        pad_token_id: token(&special.pad)?,
         graph_sha256: sha256_hex(&onnx),
         import_version: env!("CARGO_PKG_VERSION").into(),
         int8: Vec::new(),
@@ -85,7 +86,7 @@ pub fn write_int8_graphs(
     schemes: &[Int8Scheme],
     calibration: &[String],
 ) -> Result<Vec<WrittenGraph>> {
-    let cfg = BertConfig::read(src)?;
+    let cfg = EncoderConfig::read(src)?;
     let weights_path = src.join("model.safetensors");
     let bytes = std::fs::read(&weights_path).map_err(|e| EncodeError::io(&weights_path, e))?;
     let sha = sha256_hex(&bytes);
@@ -105,9 +106,9 @@ pub fn write_int8_graphs(
         let onnx = match scheme {
             Int8Scheme::Static => {
                 let ranges = calibrate(&cfg, &weights, model, calibration)?;
-                graph::build_bert_static(&cfg, &weights, &ranges)?
+                graph::build_static(&cfg, &weights, &ranges)?
             }
-            _ => graph::build_bert_with(&cfg, &weights, Some(scheme))?,
+            _ => graph::build_with(&cfg, &weights, Some(scheme))?,
         };
         let file = int8_graph_file(scheme);
         write_atomic(&model.dir.join(&file), &onnx)?;
@@ -118,9 +119,9 @@ pub fn write_int8_graphs(
 
 /// Runs the fp32 graph over the calibration texts (one text per run, so no padding enters the statistics)
 /// and returns the range of every Linear's input.
-fn calibrate(cfg: &BertConfig, weights: &Weights, model: &ModelDir, texts: &[String]) -> Result<graph::ActRanges> {
+fn calibrate(cfg: &EncoderConfig, weights: &Weights, model: &ModelDir, texts: &[String]) -> Result<graph::ActRanges> {
     use ort::value::TensorRef;
-    let (onnx, probes) = graph::build_bert_probe(cfg, weights)?;
+    let (onnx, probes) = graph::build_probe(cfg, weights)?;
     let env = super::runtime::environment()?;
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut session = ort::session::Session::builder(env)?

@@ -1,10 +1,11 @@
 //! The encode stage: paragraphs in, sentence embeddings out.
 //!
 //! Read top-down: [`config`] and [`weights`] read a Hugging Face sentence-transformer, [`graph`] writes its
-//! ONNX graph (with [`onnx`]), [`import`] makes a framelens model folder ([`model`]) and [`resolve`] finds
+//! ONNX graph (with [`onnx`], and [`arch`] for what differs between BERT and MPNet), [`import`] makes a framelens model folder ([`model`]) and [`resolve`] finds
 //! one for `--model`; [`runtime`] loads ONNX Runtime and picks the precision; [`batch`] turns tokens into
 //! windows and batches; [`encoder`] runs them.
 
+pub mod arch;
 pub mod batch;
 pub mod cache;
 pub mod cached;

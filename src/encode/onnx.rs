@@ -93,6 +93,16 @@ impl GraphBuilder {
         name.to_string()
     }
 
+    /// An int64 scalar constant (rank 0), for ops such as `Range` that take scalars.
+    pub fn init_i64_scalar(&mut self, name: &str, value: i64) -> String {
+        let mut t = TensorProto::new();
+        t.name = name.to_string();
+        t.data_type = DataType::INT64 as i32;
+        t.raw_data = value.to_le_bytes().to_vec();
+        self.graph.initializer.push(t);
+        name.to_string()
+    }
+
     /// A float scalar constant (rank 0), for element-wise ops that broadcast it.
     pub fn scalar_f32(&mut self, name: &str, value: f32) -> String {
         let mut t = TensorProto::new();

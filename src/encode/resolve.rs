@@ -1,6 +1,7 @@
 //! Turning a `--model` argument into an imported model folder.
 //!
-//! Accepted: nothing (the default model set up by `scripts/setup.sh`), an imported framelens model folder,
+//! Accepted: nothing (the default model set up by `scripts/setup.sh`), a short name of a model setup.sh installs
+//! (`minilm`, `mpnet`: [`SHORT_NAMES`]), an imported framelens model folder,
 //! a Hugging Face sentence-transformer folder (imported on first use into the cache), or a hub id such as
 //! `sentence-transformers/all-MiniLM-L6-v2` (downloaded with `hf-hub`, then imported). The hub is tried only
 //! for ids that are not existing paths, and when it is unreachable the error says how to set up offline.
@@ -15,9 +16,20 @@ use super::runtime::framelens_home;
 /// The model `scripts/setup.sh` imports.
 pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
 
+/// Short names for `--model`, the folder under `$FRAMELENS_HOME/models` each names, and the setup command that
+/// puts it there.
+pub const SHORT_NAMES: &[(&str, &str, &str)] =
+    &[("minilm", "all-MiniLM-L6-v2", "scripts/setup.sh"), ("mpnet", "all-mpnet-base-v2", "scripts/setup.sh mpnet")];
+
 /// Files a sentence-transformer needs from the hub.
-const HUB_FILES: &[&str] =
-    &["config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json"];
+const HUB_FILES: &[&str] = &[
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "sentence_bert_config.json",
+    "special_tokens_map.json",
+    "1_Pooling/config.json",
+];
 
 pub fn resolve_model(arg: Option<&str>) -> Result<ModelDir> {
     let models = framelens_home().join("models");
@@ -30,6 +42,15 @@ pub fn resolve_model(arg: Option<&str>) -> Result<ModelDir> {
             other => other,
         });
     };
+    if let Some((short, folder, setup)) = SHORT_NAMES.iter().find(|(n, _, _)| *n == arg) {
+        let dir = models.join(folder);
+        return ModelDir::open(&dir).map_err(|e| match e {
+            EncodeError::BadFile { path, .. } => {
+                EncodeError::bad(path, format!("`--model {short}` is not set up; run `{setup}`"))
+            }
+            other => other,
+        });
+    }
     let path = Path::new(arg);
     if path.join(MANIFEST).is_file() {
         return ModelDir::open(path);
@@ -88,8 +109,9 @@ fn download(id: &str) -> Result<PathBuf> {
                     dir = p.parent().map(Path::to_path_buf);
                 }
             }
-            Err(e) if f.contains('/') || *f == "sentence_bert_config.json" => {
-                // Optional for plain transformers: mean pooling and the position table's length apply.
+            Err(e) if f.contains('/') || *f == "sentence_bert_config.json" || *f == "special_tokens_map.json" => {
+                // Optional for plain transformers: mean pooling, the position table's length and BERT's
+                // special tokens apply.
                 let _ = e;
             }
             Err(e) => return Err(hub_err(format!("downloading {f}: {e}"))),

@@ -59,19 +59,42 @@ impl Lcg {
 
 /// Writes a 2-layer BERT with hidden size 32 into `dir`; `skip` leaves one tensor out (for error tests).
 pub fn write_tiny_bert(dir: &Path, skip: Option<&str>) {
+    write_tiny(dir, false, skip)
+}
+
+/// Writes a 2-layer MPNet with hidden size 32 (MPNet's tensor names, relative attention bias, `<s>`/`</s>`/`<pad>`
+/// special tokens) into `dir`; `skip` leaves one tensor out.
+pub fn write_tiny_mpnet(dir: &Path, skip: Option<&str>) {
+    write_tiny(dir, true, skip)
+}
+
+fn write_tiny(dir: &Path, mpnet: bool, skip: Option<&str>) {
     std::fs::create_dir_all(dir.join("1_Pooling")).unwrap();
-    let vocab: Vec<String> = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(WORDS.iter().map(|s| s.to_string()))
-        .collect();
+    let specials: &[&str] = if mpnet {
+        &["<s>", "<pad>", "</s>", "[UNK]", "<mask>"]
+    } else {
+        &["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    };
+    let vocab: Vec<String> =
+        specials.iter().map(|s| s.to_string()).chain(WORDS.iter().map(|s| s.to_string())).collect();
     let (h, layers, inter, max_pos) = (TINY_HIDDEN, 2, 64, 64);
-    let config = serde_json::json!({
+    let mut config = serde_json::json!({
         "architectures": ["BertModel"], "model_type": "bert", "hidden_size": h, "num_hidden_layers": layers,
         "num_attention_heads": 4, "intermediate_size": inter, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
         "vocab_size": vocab.len(), "max_position_embeddings": max_pos, "type_vocab_size": 2,
         "position_embedding_type": "absolute"
     });
+    if mpnet {
+        config["architectures"] = serde_json::json!(["MPNetForMaskedLM"]);
+        config["model_type"] = serde_json::json!("mpnet");
+        config["relative_attention_num_buckets"] = serde_json::json!(32);
+        config["layer_norm_eps"] = serde_json::json!(1e-5);
+        std::fs::write(
+            dir.join("special_tokens_map.json"),
+            r#"{"cls_token": "<s>", "sep_token": "</s>", "pad_token": "<pad>", "mask_token": {"content": "<mask>"}}"#,
+        )
+        .unwrap();
+    }
     std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&config).unwrap()).unwrap();
     std::fs::write(
         dir.join("1_Pooling/config.json"),
@@ -84,13 +107,25 @@ pub fn write_tiny_bert(dir: &Path, skip: Option<&str>) {
     let mut shapes: Vec<(String, Vec<usize>)> = vec![
         ("embeddings.word_embeddings.weight".into(), vec![vocab.len(), h]),
         ("embeddings.position_embeddings.weight".into(), vec![max_pos, h]),
-        ("embeddings.token_type_embeddings.weight".into(), vec![2, h]),
         ("embeddings.LayerNorm.weight".into(), vec![h]),
         ("embeddings.LayerNorm.bias".into(), vec![h]),
     ];
+    let (linears, norms): (&[&str], [&str; 2]) = if mpnet {
+        shapes.push(("encoder.relative_attention_bias.weight".into(), vec![32, 4]));
+        (
+            &["attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o"],
+            ["attention.LayerNorm", "output.LayerNorm"],
+        )
+    } else {
+        shapes.insert(2, ("embeddings.token_type_embeddings.weight".into(), vec![2, h]));
+        (
+            &["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"],
+            ["attention.output.LayerNorm", "output.LayerNorm"],
+        )
+    };
     for l in 0..layers {
         let p = format!("encoder.layer.{l}");
-        for n in ["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"] {
+        for n in linears {
             shapes.push((format!("{p}.{n}.weight"), vec![h, h]));
             shapes.push((format!("{p}.{n}.bias"), vec![h]));
         }
@@ -98,7 +133,7 @@ pub fn write_tiny_bert(dir: &Path, skip: Option<&str>) {
         shapes.push((format!("{p}.intermediate.dense.bias"), vec![inter]));
         shapes.push((format!("{p}.output.dense.weight"), vec![h, inter]));
         shapes.push((format!("{p}.output.dense.bias"), vec![h]));
-        for n in ["attention.output.LayerNorm", "output.LayerNorm"] {
+        for n in norms {
             shapes.push((format!("{p}.{n}.weight"), vec![h]));
             shapes.push((format!("{p}.{n}.bias"), vec![h]));
         }
