@@ -14,6 +14,8 @@
 #   BENCH_REPEAT   timed passes per try, the fastest kept (default 1; framelens runs each pass in a
 #                  fresh process, st_baseline.py after a 64-row warm-up in one process)
 #   BENCH_THREADS  threads for every system (default 2, this machine's cores)
+#   BENCH_MODEL    minilm (default) or mpnet (`scripts/setup.sh mpnet`): the same model in every system
+#   BENCH_INPUTS   inputs to time (default "fixture_x4 news_2000")
 #   BENCH_VENV     the baseline's venv (default $BENCH_DIR/venv)
 #   BENCH_ROWS=N   keep only the first N rows of each input (a smoke test of the scripts, not a benchmark)
 #   BENCH_NO_WAIT=1  do not wait for a quiet machine (no cargo/rustc, <15% CPU busy) before each run
@@ -39,8 +41,15 @@ if [[ -z "${FRAMELENS:-}" ]]; then
   elif [[ -x "$ROOT/target/debug/framelens" ]]; then FRAMELENS="$ROOT/target/debug/framelens"
   else echo "no framelens binary: run 'cargo build --release' first (or set FRAMELENS=...)" >&2; exit 1; fi
 fi
-HF_MODEL="$FRAMELENS_HOME/hf/all-MiniLM-L6-v2"
-[[ -f "$HF_MODEL/config.json" ]] || { echo "$HF_MODEL missing: run scripts/setup.sh first" >&2; exit 1; }
+BENCH_MODEL="${BENCH_MODEL:-minilm}"
+case "$BENCH_MODEL" in
+  minilm) HF_MODEL="$FRAMELENS_HOME/hf/all-MiniLM-L6-v2" ;;
+  mpnet) HF_MODEL="$FRAMELENS_HOME/hf/all-mpnet-base-v2" ;;
+  *) echo "BENCH_MODEL: minilm or mpnet" >&2; exit 1 ;;
+esac
+[[ -f "$HF_MODEL/config.json" ]] || { echo "$HF_MODEL missing: run scripts/setup.sh $BENCH_MODEL first" >&2; exit 1; }
+# fastembed-rs' bundled model list is what bench/fastembed loads: all-MiniLM-L6-v2 only.
+[[ "$BENCH_MODEL" == minilm ]] || FASTEMBED=0
 
 mkdir -p "$BENCH_DIR"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -72,7 +81,7 @@ fi
 
 # ---- 2. inputs -----------------------------------------------------------------------------------------
 "$PY" "$ROOT/bench/make_inputs.py" "$BENCH_DIR" ${BENCH_ROWS:+--limit "$BENCH_ROWS"}
-INPUTS=(fixture_x4 news_2000)
+read -r -a INPUTS <<< "${BENCH_INPUTS:-fixture_x4 news_2000}"
 
 # ---- 3. a quiet machine --------------------------------------------------------------------------------
 # On 2 cores a concurrent build makes every timing meaningless. Before each system's run, wait until no
@@ -159,21 +168,21 @@ clean_run() {  # clean_run LABEL PREFIX CMD...: CMD writes $RAW/PREFIX.*; run it
 
 framelens_bench() {  # framelens_bench NAME PRECISION: the timed runs
   local in="$BENCH_DIR/$1.txt"
-  "$FRAMELENS" bench encode --input "$in" --precision "$2" --truncate --threads "$THREADS" --repeat "$REPEAT" \
+  "$FRAMELENS" bench encode --model "$BENCH_MODEL" --input "$in" --precision "$2" --truncate --threads "$THREADS" --repeat "$REPEAT" \
     --json "$RAW/framelens_$1_$2.json" | tee "$RAW/framelens_$1_$2.md"
 }
 framelens_embed() {  # framelens_embed NAME PRECISION: the embeddings for the cosine check
   # (and, for a binary without `bench encode`, the timing: see report.py)
   local name=$1 p=$2 in="$BENCH_DIR/$1.txt"
   /usr/bin/time -f 'peak_rss_kb=%M wall_s=%e' -o "$RAW/framelens_${name}_$p.time" \
-    "$FRAMELENS" embed "$in" --out "$RAW/framelens_${name}_$p.npy" --truncate --precision "$p" \
+    "$FRAMELENS" embed "$in" --model "$BENCH_MODEL" --out "$RAW/framelens_${name}_$p.npy" --truncate --precision "$p" \
     --threads "$THREADS" -v 2> "$RAW/framelens_${name}_$p.stderr"
   tr '\r' '\n' < "$RAW/framelens_${name}_$p.stderr" > "$RAW/framelens_${name}_$p.log"
   grep -E 'embedded' "$RAW/framelens_${name}_$p.log" >&2 || true
 }
 st_run() {  # st_run NAME BACKEND
   "$PY" "$ROOT/bench/st_baseline.py" "$BENCH_DIR/$1.txt" --backend "$2" --threads "$THREADS" --repeat "$REPEAT" \
-    --work-dir "$BENCH_DIR/st-model" --out "$RAW/st_$1_$2.npy" 2> "$RAW/st_$1_$2.log" | tee "$RAW/st_$1_$2.json"
+    --model "$HF_MODEL" --work-dir "$BENCH_DIR/st-model-$BENCH_MODEL" --out "$RAW/st_$1_$2.npy" 2> "$RAW/st_$1_$2.log" | tee "$RAW/st_$1_$2.json"
 }
 fastembed_run() {  # fastembed_run NAME: fastembed-rs, spinning as its users get it (on)
   "$FASTEMBED_BIN" "$BENCH_DIR/$1.txt" --threads "$THREADS" --repeat "$REPEAT" --batch 32 \
