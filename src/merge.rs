@@ -355,8 +355,7 @@ mod tests {
 
     use super::*;
     use crate::aggregate::aggregate_with_seq;
-    use crate::train::apply::HeadUse;
-    use crate::train::head::HeadKind;
+    use crate::classify::heads::{HeadKind, HeadUse};
 
     const FRAMES: [&str; 2] = ["economy", "security"];
     const IDS: [&str; 8] = ["a1", "a2", "b1", "b2", "c1", "c2", "d1", "d2"];

@@ -15,15 +15,15 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 
 use crate::aggregate::{aggregate_with_seq, labels_with_other, Aggregates, OutletTotals};
-use crate::classify::{Classifier, ClassifyOptions, FrameLabel, StanceLabel, Unit};
+use crate::classify::heads::HeadUseError;
+use crate::classify::{self, Classifier, ClassifyOptions, FrameLabel, LabelInput, StanceLabel};
 use crate::codebook::{self, CodebookError, LoadedCodebook};
 use crate::corpus::{self, CorpusError, Document, Fields, Format, Item};
-use crate::encode::cached::{EmbedError, Embedder};
-use crate::encode::{EncodeOptions, ModelDir};
+use crate::encode::cached::EmbedError;
+use crate::encode::{Embed, EncodeOptions};
 use crate::export::rejects::top_reject_reasons;
 use crate::export::tables::{self, CsvSink};
 use crate::export::{manifest, Manifest, OutDir, RejectRow};
@@ -40,7 +40,7 @@ pub enum RunError {
     #[error(transparent)]
     Embed(#[from] EmbedError),
     #[error(transparent)]
-    Head(#[from] crate::train::apply::HeadUseError),
+    Head(#[from] HeadUseError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -128,7 +128,9 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     move |source| RunError::Io { path: path.to_path_buf(), source }
 }
 
-pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -> Result<RunSummary, RunError> {
+/// Runs `opts` with `embedder` (the real, cache-fronted [`crate::encode::cached::Embedder`], or a fake in
+/// tests).
+pub fn run(opts: &RunOptions, embedder: &mut dyn Embed, events: &mut dyn FnMut(Event)) -> Result<RunSummary, RunError> {
     let t_start = Instant::now();
     let mut timings: BTreeMap<String, f64> = BTreeMap::new();
     let add_time = |name: &str, t: Instant, timings: &mut BTreeMap<String, f64>| {
@@ -141,13 +143,18 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     let input_warnings = corpus::check_fields(&opts.corpus, opts.format, &opts.fields)?;
     let corpus_fingerprint = corpus::fingerprint(&opts.corpus, opts.format)?;
 
-    let mut embedder = Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())?;
-    for w in embedder.warnings.iter().chain(&input_warnings) {
+    for w in embedder.warnings().iter().chain(&input_warnings) {
         events(Event::Warning(w));
     }
     let t = Instant::now();
-    let mut heads = Vec::new();
-    let classifier = zero_shot_classifier(&cb, &mut embedder, opts, &mut heads)?;
+    let (classifier, heads) = classify::build_classifier(
+        &cb,
+        embedder,
+        &opts.classify,
+        opts.head.as_deref(),
+        opts.stance_head.as_deref(),
+        &crate::train::stance_pair::PriorRefit,
+    )?;
     add_time("encode", t, &mut timings);
     let frame_ids: Vec<String> = cb.codebook.frames.iter().map(|f| f.id.clone()).collect();
     let labels = labels_with_other(&frame_ids);
@@ -182,7 +189,7 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
             let t = Instant::now();
             rejects.extend(batch.rejects);
             let n_docs = batch.docs.len();
-            let (records, encode_secs) = label_batch(&batch.docs, &classifier, &mut embedder, use_sentences)?;
+            let (records, encode_secs) = label_batch(&batch.docs, &classifier, embedder, use_sentences)?;
             *timings.entry("encode".into()).or_default() += encode_secs;
             *timings.entry("classify".into()).or_default() += t.elapsed().as_secs_f64() - encode_secs;
             let t = Instant::now();
@@ -231,13 +238,13 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
 
     counts.insert("rejects".into(), rejects.len() as u64);
     counts.insert("peak_rss_mb".into(), crate::memory::peak_rss_mb() as u64);
-    counts.insert("texts_requested".into(), embedder.counters.requested);
-    counts.insert("texts_cached".into(), embedder.counters.cache_hits);
-    counts.insert("texts_encoded".into(), embedder.counters.encoded);
+    counts.insert("texts_requested".into(), embedder.counters().requested);
+    counts.insert("texts_cached".into(), embedder.counters().cache_hits);
+    counts.insert("texts_encoded".into(), embedder.counters().encoded);
     for k in ["documents", "paragraphs_body", "paragraphs_heading", "paragraphs_boilerplate"] {
         counts.entry(k.into()).or_default();
     }
-    let mut manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
+    let mut manifest = build_manifest(opts, &cb, embedder, counts, timings, outputs);
     manifest.heads = heads;
     manifest.corpus_fingerprint = Some(corpus_fingerprint);
     manifest.warnings.extend(input_warnings);
@@ -345,100 +352,35 @@ fn segment_doc(mut d: Segmented) -> Segmented {
     d
 }
 
-/// Prototypes from the codebook's texts, embedded with the run's embedder (and cache).
-fn zero_shot_classifier(
-    cb: &LoadedCodebook,
-    embedder: &mut Embedder,
-    opts: &RunOptions,
-    heads: &mut Vec<crate::train::apply::HeadUse>,
-) -> Result<Classifier, RunError> {
-    let (classifier, used) = crate::train::apply::build_classifier(
-        cb,
-        embedder,
-        &opts.classify,
-        opts.head.as_deref(),
-        opts.stance_head.as_deref(),
-    )?;
-    heads.extend(used);
-    Ok(classifier)
-}
-
+/// Labels a batch's body paragraphs ([`classify::label`]) and makes every paragraph's record; returns the
+/// records and the seconds spent embedding.
 fn label_batch(
     docs: &[Segmented],
     classifier: &Classifier,
-    embedder: &mut Embedder,
+    embedder: &mut dyn Embed,
     use_sentences: bool,
 ) -> Result<(Vec<ParagraphRecord>, f64), RunError> {
-    // Distinct texts of the batch: body paragraphs and, for sentence scoring, their sentences.
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut texts: Vec<&str> = Vec::new();
-    for d in docs {
-        for (p, sents) in d.paragraphs.iter().zip(&d.sentences) {
-            if p.kind != Kind::Body {
-                continue;
-            }
-            let mut candidates = vec![p.text.as_str()];
-            if use_sentences && sents.len() > 1 {
-                candidates.extend(sents.iter().map(|&(s, e)| &p.text[s..e]));
-            }
-            for t in candidates {
-                if !index.contains_key(t) {
-                    index.insert(t, texts.len());
-                    texts.push(t);
-                }
-            }
-        }
-    }
-    let t = Instant::now();
-    let emb = embedder.embed(&texts, &mut |_| {})?;
-    let encode_secs = t.elapsed().as_secs_f64();
-
-    let mut body_refs: Vec<(usize, usize)> = Vec::new();
-    let mut sentence_mats: Vec<Array2<f32>> = Vec::new();
+    let mut inputs: Vec<LabelInput> = Vec::new();
+    let mut body: HashMap<(usize, usize), usize> = HashMap::new();
     for (di, d) in docs.iter().enumerate() {
         for (pi, (p, sents)) in d.paragraphs.iter().zip(&d.sentences).enumerate() {
             if p.kind == Kind::Body {
-                let rows: Vec<usize> = if use_sentences && sents.len() > 1 {
-                    sents.iter().map(|&(s, e)| index[&p.text[s..e]]).collect()
-                } else {
-                    Vec::new()
-                };
-                sentence_mats.push(emb.vectors.select(Axis(0), &rows));
-                body_refs.push((di, pi));
+                body.insert((di, pi), inputs.len());
+                inputs.push(LabelInput { text: &p.text, sentences: sents, article: di });
             }
         }
     }
-    let units: Vec<Unit> = body_refs
-        .iter()
-        .zip(&sentence_mats)
-        .map(|(&(di, pi), sm)| {
-            let p = &docs[di].paragraphs[pi];
-            Unit {
-                text: &p.text,
-                embedding: emb.vectors.row(index[p.text.as_str()]),
-                sentences: &docs[di].sentences[pi],
-                sentence_embeddings: sm.view(),
-                article: di,
-            }
-        })
-        .collect();
-    let (frames, stances) = classifier.classify(&units);
-    let labels: HashMap<(usize, usize), usize> = body_refs.iter().enumerate().map(|(k, key)| (*key, k)).collect();
+    let labelled = classify::label(&inputs, classifier, embedder, use_sentences, &mut |_| {})?;
     let mut records = Vec::new();
     for (di, d) in docs.iter().enumerate() {
         for (pi, p) in d.paragraphs.iter().enumerate() {
-            let label = labels.get(&(di, pi)).map(|&k| (&frames[k], stances.as_ref().map(|s| &s[k])));
-            let (n_tokens, windows) = match label {
-                Some(_) => {
-                    let row = index[p.text.as_str()];
-                    (emb.n_tokens[row], emb.windows[row])
-                }
-                None => (0, 0),
-            };
+            let k = body.get(&(di, pi)).copied();
+            let label = k.map(|k| (&labelled.frames[k], labelled.stances.as_ref().map(|s| &s[k])));
+            let (n_tokens, windows) = k.map_or((0, 0), |k| (labelled.n_tokens[k], labelled.windows[k]));
             records.push(record(&d.doc, p, n_tokens, windows, label));
         }
     }
-    Ok((records, encode_secs))
+    Ok((records, labelled.encode_secs))
 }
 
 fn record(
@@ -538,12 +480,12 @@ fn count_documents(path: &Path, format: Format) -> Option<usize> {
 fn build_manifest(
     opts: &RunOptions,
     cb: &LoadedCodebook,
-    embedder: &Embedder,
+    embedder: &dyn Embed,
     counts: BTreeMap<String, u64>,
     timings: BTreeMap<String, f64>,
     outputs: BTreeMap<String, String>,
 ) -> Manifest {
-    let m = &embedder.model().manifest;
+    let m = embedder.manifest();
     Manifest {
         framelens_version: env!("CARGO_PKG_VERSION").to_string(),
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -580,9 +522,9 @@ fn build_manifest(
         shard: opts.shard.map(|s| s.to_string()),
         counts,
         timings,
-        encode: serde_json::to_value(&embedder.counters).unwrap_or_default(),
+        encode: serde_json::to_value(embedder.counters()).unwrap_or_default(),
         merged_from: Vec::new(),
-        warnings: embedder.warnings.clone(),
+        warnings: embedder.warnings().to_vec(),
         outputs,
         heads: Vec::new(),
     }

@@ -155,7 +155,9 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let quiet = a.quiet;
     let verbose = a.verbose;
-    let summary = pipeline::run(&opts, &model, &mut |e| match e {
+    let mut embedder = framelens::encode::cached::Embedder::new(&model, opts.encode.clone(), opts.cache.as_deref())
+        .with_context(|| format!("running on {}", a.corpus.display()))?;
+    let summary = pipeline::run(&opts, &mut embedder, &mut |e| match e {
         Event::Stage(s) if verbose => eprintln!("stage: {s}"),
         Event::Stage(_) => {}
         Event::Warning(w) => eprintln!("warning: {w}"),
@@ -223,7 +225,7 @@ fn print_summary(s: &RunSummary) {
     if s.manifest
         .heads
         .iter()
-        .all(|h| h.role != "stance" || h.path.ends_with(framelens::train::apply::SHIPPED_STANCE_HEAD))
+        .all(|h| h.role != "stance" || h.path.ends_with(framelens::classify::heads::SHIPPED_STANCE_HEAD))
         && s.manifest.codebook.stance_target.is_some()
     {
         eprintln!("note: {}", framelens::classify::STANCE_CAVEAT);
@@ -308,10 +310,10 @@ impl HeadArgs {
             Some(p) if p.as_os_str() != "shipped" => return Ok(Some(p.clone())),
             Some(_) => {}
         }
-        let Some(p) = framelens::train::apply::shipped_stance_head() else {
+        let Some(p) = framelens::classify::heads::shipped_stance_head() else {
             anyhow::bail!("--stance-head shipped: models/heads/stance-vast.json not found")
         };
-        match framelens::train::Head::read(&p) {
+        match <framelens::classify::heads::HeadFile>::read(&p) {
             Ok(h) if h.encoder.weights_sha256.eq_ignore_ascii_case(&model.manifest.weights_sha256) => Ok(Some(p)),
             Ok(h) => {
                 if !quiet {
