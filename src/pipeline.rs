@@ -11,6 +11,7 @@
 //! previous run's manifest put back), so an empty result cannot be mistaken for an analysis.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -47,6 +48,10 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The thread reading and segmenting the corpus panicked: the outputs would be truncated, so the run
+    /// fails (and leaves the folder as it found it) instead of finishing over part of the corpus.
+    #[error("reading the corpus failed: the ingest thread panicked: {message}")]
+    IngestPanicked { message: String },
     /// Every record was rejected, so there is nothing to classify; the most common reasons usually name the
     /// cause (a wrong field, a wrong encoding).
     #[error("read no documents: every record was rejected ({rejects} rejects; most common: {})", reason_list(.reasons))]
@@ -159,7 +164,7 @@ pub fn run(opts: &RunOptions, embedder: &mut dyn Embed, events: &mut dyn FnMut(E
     let frame_ids: Vec<String> = cb.codebook.frames.iter().map(|f| f.id.clone()).collect();
     let labels = labels_with_other(&frame_ids);
 
-    if let Some(n) = count_documents(&opts.corpus, opts.format) {
+    if let Some(n) = corpus::count_documents(&opts.corpus, opts.format) {
         events(Event::DocumentsTotal(opts.shard.map_or(n, |s| n.div_ceil(s.count as usize))));
     }
 
@@ -183,7 +188,7 @@ pub fn run(opts: &RunOptions, embedder: &mut dyn Embed, events: &mut dyn FnMut(E
     let (tx, rx) = mpsc::sync_channel::<Batch>(2);
     let batch_docs = opts.batch_docs.max(1);
     let use_sentences = opts.classify.sentence_weight > 0.0;
-    let ingest_result = std::thread::scope(|s| -> Result<Result<IngestTimes, CorpusError>, RunError> {
+    let ingest_result = std::thread::scope(|s| -> Result<Result<IngestTimes, RunError>, RunError> {
         let reader = s.spawn(|| ingest(opts, batch_docs, tx));
         for batch in rx {
             let t = Instant::now();
@@ -212,14 +217,17 @@ pub fn run(opts: &RunOptions, embedder: &mut dyn Embed, events: &mut dyn FnMut(E
             let body = records.iter().filter(|r| r.is_body()).count();
             events(Event::Done { documents: n_docs, paragraphs: body });
         }
-        Ok(reader.join().unwrap_or_else(|_| Ok(IngestTimes::default())))
+        Ok(match reader.join() {
+            Ok(read) => read.map_err(RunError::from),
+            Err(panic) => Err(RunError::IngestPanicked { message: panic_message(panic.as_ref()) }),
+        })
     })?;
     let ingest_times = match ingest_result {
         Ok(t) if t.documents > 0 || counts.get("documents").is_some_and(|&n| n > 0) => t,
         outcome => {
             undo_outputs([paragraphs, articles], previous_manifest.as_deref(), &manifest_path, &out_dir)?;
             return Err(match outcome {
-                Err(e) => e.into(),
+                Err(e) => e,
                 Ok(_) => RunError::NothingRead { rejects: rejects.len(), reasons: top_reject_reasons(&rejects, 3) },
             });
         }
@@ -306,33 +314,43 @@ fn ingest(opts: &RunOptions, batch_docs: usize, tx: mpsc::SyncSender<Batch>) -> 
         }
         *t_read = Instant::now();
     };
-    corpus::stream_corpus(&opts.corpus, opts.format, &opts.fields, &mut |item| match item {
-        Item::Document(doc) => {
-            let s = seq;
-            seq += 1;
-            if opts.shard.is_none_or(|sh| sh.owns(&doc.id)) {
-                batch.docs.push(Segmented { seq: s, doc, paragraphs: Vec::new(), sentences: Vec::new() });
-                if batch.docs.len() >= batch_docs {
-                    flush(&mut batch, &mut closed, &mut times, &mut t_read);
+    corpus::stream_corpus(&opts.corpus, opts.format, &opts.fields, &mut |item| {
+        match item {
+            Item::Document(doc) => {
+                #[cfg(test)]
+                tests::panic_on(&doc.id);
+                let s = seq;
+                seq += 1;
+                if opts.shard.is_none_or(|sh| sh.owns(&doc.id)) {
+                    batch.docs.push(Segmented { seq: s, doc, paragraphs: Vec::new(), sentences: Vec::new() });
+                    if batch.docs.len() >= batch_docs {
+                        flush(&mut batch, &mut closed, &mut times, &mut t_read);
+                    }
+                }
+            }
+            Item::Reject(r) => {
+                // A reject belongs to the shard of its document id; rejects without one go to shard 0.
+                let owned = match (&opts.shard, &r.doc_id) {
+                    (None, _) => true,
+                    (Some(sh), Some(id)) => sh.owns(id),
+                    (Some(sh), None) => sh.index == 0,
+                };
+                if owned {
+                    batch.rejects.push(RejectRow {
+                        file: r.file.display().to_string(),
+                        line: r.line,
+                        doc_id: r.doc_id.clone().unwrap_or_default(),
+                        para_index: r.para_index,
+                        reason: r.reason.clone(),
+                    });
                 }
             }
         }
-        Item::Reject(r) => {
-            // A reject belongs to the shard of its document id; rejects without one go to shard 0.
-            let owned = match (&opts.shard, &r.doc_id) {
-                (None, _) => true,
-                (Some(sh), Some(id)) => sh.owns(id),
-                (Some(sh), None) => sh.index == 0,
-            };
-            if owned {
-                batch.rejects.push(RejectRow {
-                    file: r.file.display().to_string(),
-                    line: r.line,
-                    doc_id: r.doc_id.clone().unwrap_or_default(),
-                    para_index: r.para_index,
-                    reason: r.reason.clone(),
-                });
-            }
+        // The run stopped taking batches (an encoder error): read no further.
+        if closed {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     })?;
     if !batch.docs.is_empty() || !batch.rejects.is_empty() {
@@ -340,6 +358,15 @@ fn ingest(opts: &RunOptions, batch_docs: usize, tx: mpsc::SyncSender<Batch>) -> 
     }
     times.documents = seq;
     Ok(times)
+}
+
+/// The message a panic carried (`panic!` with a literal or a formatted string), for the run's error.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(s), _) => (*s).to_string(),
+        (_, Some(s)) => s.clone(),
+        _ => "(no message)".to_string(),
+    }
 }
 
 fn segment_doc(mut d: Segmented) -> Segmented {
@@ -434,49 +461,6 @@ fn record(
     r
 }
 
-/// Documents in a corpus, counted cheaply for the progress bar's ETA (files in a folder, non-blank lines
-/// of JSON Lines, records of a CSV); None when counting would cost real work.
-fn count_documents(path: &Path, format: Format) -> Option<usize> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if path.is_dir() {
-        let mut n = 0;
-        let mut stack = vec![path.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for e in std::fs::read_dir(&dir).ok()?.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    let e = e.to_ascii_lowercase();
-                    e == "txt" || e == "md"
-                }) {
-                    n += 1;
-                }
-            }
-        }
-        return Some(n);
-    }
-    let jsonl = format == Format::Jsonl || (format == Format::Auto && (ext == "jsonl" || ext == "ndjson"));
-    let csv = format == Format::Csv || (format == Format::Auto && ext == "csv");
-    if jsonl {
-        use std::io::BufRead;
-        let f = std::io::BufReader::new(std::fs::File::open(path).ok()?);
-        return Some(
-            f.split(b'\n').filter_map(Result::ok).filter(|l| l.iter().any(|b| !b.is_ascii_whitespace())).count(),
-        );
-    }
-    if csv {
-        let mut r = csv::ReaderBuilder::new().flexible(true).from_path(path).ok()?;
-        let mut rec = csv::ByteRecord::new();
-        let mut n = 0;
-        while r.read_byte_record(&mut rec).ok()? {
-            n += 1;
-        }
-        return Some(n);
-    }
-    None
-}
-
 fn build_manifest(
     opts: &RunOptions,
     cb: &LoadedCodebook,
@@ -533,4 +517,165 @@ fn build_manifest(
 /// Where a run's outputs are, for callers that only know the folder.
 pub fn output_files(out: &Path) -> [PathBuf; 5] {
     [PARAGRAPHS, ARTICLES, OUTLETS, REJECTS, MANIFEST].map(|f| out.join(f))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! The pipeline, merge and compare over a tiny corpus with the fake embedder: milliseconds, no model.
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::encode::embed::fake::FakeEmbedder;
+
+    /// Ingest panics on a document whose id contains this (a test of panic propagation).
+    const PANIC_ID: &str = "framelens-test-panic";
+    /// Documents read whose id starts with this (a test that ingest stops after an encoder error).
+    const COUNTED_ID: &str = "stop-check";
+    static COUNTED: AtomicUsize = AtomicUsize::new(0);
+
+    /// Called by `ingest` for every document read.
+    pub(super) fn panic_on(id: &str) {
+        if id.contains(PANIC_ID) {
+            panic!("test: ingest panics on {id}");
+        }
+        if id.starts_with(COUNTED_ID) {
+            COUNTED.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    const ARTICLE: &str = "# Raid on the {outlet} compound\n\n\
+        Police officers raided the compound at dawn and arrested {n} suspects accused of running an online \
+        fraud operation. The ministry said the crackdown would continue.\n\n\
+        Critics said the spectacle of the arrests was staged for cameras, while victims trafficked into the \
+        compound still wait for help. Rights groups asked for protection of the workers.\n\n\
+        The governments of both countries agreed to cooperate on extradition. Officials met on Tuesday.\n";
+
+    /// A folder corpus: `outlets` sub-folders of `per_outlet` articles each, plus `extra` files at the root.
+    fn corpus(dir: &Path, outlets: &[&str], per_outlet: usize, extra: &[&str]) -> PathBuf {
+        let root = dir.join("corpus");
+        for o in outlets {
+            std::fs::create_dir_all(root.join(o)).unwrap();
+            for n in 0..per_outlet {
+                let text = ARTICLE.replace("{outlet}", o).replace("{n}", &(n + 2).to_string());
+                std::fs::write(root.join(o).join(format!("2025-0{}-1{n}-article-{n}.md", 1 + n % 3)), text).unwrap();
+            }
+        }
+        for name in extra {
+            std::fs::create_dir_all(&root).unwrap();
+            std::fs::write(root.join(name), ARTICLE.replace("{outlet}", "x").replace("{n}", "1")).unwrap();
+        }
+        root
+    }
+
+    fn options(corpus: &Path, out: &Path) -> RunOptions {
+        RunOptions {
+            corpus: corpus.to_path_buf(),
+            format: Format::Auto,
+            fields: Fields::default(),
+            codebook: Path::new(env!("CARGO_MANIFEST_DIR")).join("models/codebooks/enforcement-discourse.toml"),
+            out: out.to_path_buf(),
+            encode: EncodeOptions::default(),
+            // Every paragraph on topic, so that the comparison has something to compare.
+            classify: ClassifyOptions { relevance_threshold: Some(-2.0), ..ClassifyOptions::default() },
+            scores: true,
+            spreadsheet_safe: false,
+            cache: None,
+            shard: None,
+            batch_docs: 2,
+            head: None,
+            stance_head: None,
+        }
+    }
+
+    fn run_fake(opts: &RunOptions) -> Result<RunSummary, RunError> {
+        run(opts, &mut FakeEmbedder::new(), &mut |_| {})
+    }
+
+    const TABLES: [&str; 4] = [PARAGRAPHS, ARTICLES, OUTLETS, REJECTS];
+
+    #[test]
+    fn runs_a_tiny_corpus_with_a_fake_embedder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha", "beta"], 3, &[]);
+        let out = tmp.path().join("out");
+        let s = run_fake(&options(&c, &out)).unwrap();
+        assert_eq!(s.manifest.counts["documents"], 6);
+        assert!(s.manifest.counts["paragraphs_body"] >= 18, "{:?}", s.manifest.counts);
+        assert_eq!(s.manifest.model.id, "fake-hashing");
+        for (name, sha) in &s.manifest.outputs {
+            assert_eq!(&tables::file_sha256(&out.join(name)).unwrap(), sha, "{name}");
+        }
+        let paragraphs = std::fs::read_to_string(out.join(PARAGRAPHS)).unwrap();
+        assert!(paragraphs.lines().count() > 18);
+        // The same corpus gives the same bytes.
+        let again = tmp.path().join("again");
+        run_fake(&options(&c, &again)).unwrap();
+        for t in TABLES {
+            assert_eq!(std::fs::read(out.join(t)).unwrap(), std::fs::read(again.join(t)).unwrap(), "{t}");
+        }
+    }
+
+    #[test]
+    fn merging_two_shard_runs_gives_the_unsharded_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha", "beta", "gamma"], 4, &[]);
+        let full = tmp.path().join("full");
+        run_fake(&options(&c, &full)).unwrap();
+        let mut shards = Vec::new();
+        for k in 0..2u32 {
+            let out = tmp.path().join(format!("shard{k}"));
+            let mut o = options(&c, &out);
+            o.shard = Some(format!("{k}/2").parse().unwrap());
+            run_fake(&o).unwrap();
+            shards.push(out);
+        }
+        let merged = tmp.path().join("merged");
+        crate::merge::merge(&shards, &merged, false).unwrap();
+        for t in TABLES {
+            assert_eq!(std::fs::read(full.join(t)).unwrap(), std::fs::read(merged.join(t)).unwrap(), "{t}");
+        }
+    }
+
+    #[test]
+    fn compares_the_outlets_of_a_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha", "beta"], 3, &[]);
+        let out = tmp.path().join("out");
+        run_fake(&options(&c, &out)).unwrap();
+        let opts = crate::compare::CompareOptions { resamples: 50, ..Default::default() };
+        let cmp = crate::compare::compare(&out, &opts).unwrap();
+        let files = crate::compare::write(&out, &cmp).unwrap();
+        assert!(files.path(crate::export::run_tables::COMPARISON_CSV).is_file());
+        let rows = std::fs::read_to_string(files.path(crate::export::run_tables::COMPARISON_CSV)).unwrap();
+        assert!(rows.contains("alpha") && rows.contains("beta"), "{rows}");
+    }
+
+    #[test]
+    fn a_panicking_ingest_thread_fails_the_run_and_leaves_no_outputs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha"], 3, &[&format!("zz-{PANIC_ID}.txt")]);
+        let out = tmp.path().join("out");
+        let err = run_fake(&options(&c, &out)).err().expect("the run must fail");
+        assert!(matches!(&err, RunError::IngestPanicked { message } if message.contains(PANIC_ID)), "{err}");
+        assert!(!out.exists(), "the run created the folder, so it removes it");
+    }
+
+    #[test]
+    fn ingest_stops_reading_after_an_encoder_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join(COUNTED_ID);
+        std::fs::create_dir_all(&root).unwrap();
+        for n in 0..200 {
+            std::fs::write(root.join(format!("{n:03}.txt")), format!("Article {n} on the raid.\n")).unwrap();
+        }
+        let mut o = options(tmp.path(), &tmp.path().join("out"));
+        o.batch_docs = 1;
+        let mut e = FakeEmbedder::new();
+        e.fail_after_calls = Some(1); // the codebook's texts embed; the first batch fails
+        let err = run(&o, &mut e, &mut |_| {}).err().expect("the run must fail");
+        assert!(matches!(err, RunError::Embed(_)), "{err}");
+        let read = COUNTED.load(Ordering::SeqCst);
+        assert!(read < 20, "ingest read {read} of 200 documents after the encoder failed");
+    }
 }
