@@ -52,6 +52,10 @@ pub enum RunError {
     /// fails (and leaves the folder as it found it) instead of finishing over part of the corpus.
     #[error("reading the corpus failed: the ingest thread panicked: {message}")]
     IngestPanicked { message: String },
+    /// Writing the files that follow the run's tables (the comparison, workbook, report) failed; the caller
+    /// that wrote them has the reason.
+    #[error("writing the comparison failed")]
+    AfterTables,
     /// Every record was rejected, so there is nothing to classify; the most common reasons usually name the
     /// cause (a wrong field, a wrong encoding).
     #[error("read no documents: every record was rejected ({rejects} rejects; most common: {})", reason_list(.reasons))]
@@ -136,6 +140,23 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
 /// Runs `opts` with `embedder` (the real, cache-fronted [`crate::encode::cached::Embedder`], or a fake in
 /// tests).
 pub fn run(opts: &RunOptions, embedder: &mut dyn Embed, events: &mut dyn FnMut(Event)) -> Result<RunSummary, RunError> {
+    run_then(opts, embedder, &mut |_| Ok(Vec::new()), events)
+}
+
+/// Writes the files that follow a run's tables into its folder (the comparison, workbook and report) and
+/// returns their paths; `Err(())` when that failed, the caller keeping the reason.
+pub type AfterTables<'a> = dyn FnMut(&Path) -> Result<Vec<PathBuf>, ()> + 'a;
+
+/// [`run`], then `after_tables` on the output folder, so that the manifest's hashes cover the files it
+/// writes too. Those files are made from the run's tables and manifest (the comparison takes its frame
+/// order from `manifest.json`, the workbook and report show it), so the manifest is written first as
+/// before, and written again with their sha256 added once they exist.
+pub fn run_then(
+    opts: &RunOptions,
+    embedder: &mut dyn Embed,
+    after_tables: &mut AfterTables,
+    events: &mut dyn FnMut(Event),
+) -> Result<RunSummary, RunError> {
     let t_start = Instant::now();
     let mut timings: BTreeMap<String, f64> = BTreeMap::new();
     let add_time = |name: &str, t: Instant, timings: &mut BTreeMap<String, f64>| {
@@ -257,6 +278,14 @@ pub fn run(opts: &RunOptions, embedder: &mut dyn Embed, events: &mut dyn FnMut(E
     manifest.corpus_fingerprint = Some(corpus_fingerprint);
     manifest.warnings.extend(input_warnings);
     manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
+    let after = after_tables(out).map_err(|()| RunError::AfterTables)?;
+    if !after.is_empty() {
+        for f in &after {
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            manifest.outputs.insert(name, tables::file_sha256(f).map_err(io_err(f))?);
+        }
+        manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
+    }
     files.push(manifest_path);
     let top_rejects = top_reject_reasons(&rejects, 3);
     Ok(RunSummary {
@@ -649,6 +678,28 @@ pub(crate) mod tests {
         assert!(files.path(crate::export::run_tables::COMPARISON_CSV).is_file());
         let rows = std::fs::read_to_string(files.path(crate::export::run_tables::COMPARISON_CSV)).unwrap();
         assert!(rows.contains("alpha") && rows.contains("beta"), "{rows}");
+    }
+
+    #[test]
+    fn the_manifest_covers_the_files_written_after_the_tables() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha"], 2, &[]);
+        let out = tmp.path().join("out");
+        let mut after = |dir: &Path| -> Result<Vec<PathBuf>, ()> {
+            // What the CLI's comparison does: read the run's manifest and tables, write beside them.
+            assert!(dir.join(MANIFEST).is_file());
+            let p = dir.join("comparison.csv");
+            std::fs::write(&p, "group\nalpha\n").unwrap();
+            Ok(vec![p])
+        };
+        let s = run_then(&options(&c, &out), &mut FakeEmbedder::new(), &mut after, &mut |_| {}).unwrap();
+        let written: Manifest = serde_json::from_slice(&std::fs::read(out.join(MANIFEST)).unwrap()).unwrap();
+        assert_eq!(written.outputs, s.manifest.outputs);
+        assert_eq!(written.outputs["comparison.csv"], tables::file_sha256(&out.join("comparison.csv")).unwrap());
+        assert!(written.outputs.contains_key(PARAGRAPHS));
+        // A failure there fails the run.
+        let err = run_then(&options(&c, &out), &mut FakeEmbedder::new(), &mut |_| Err(()), &mut |_| {});
+        assert!(matches!(err, Err(RunError::AfterTables)));
     }
 
     #[test]
