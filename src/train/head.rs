@@ -136,6 +136,26 @@ mod tests {
     }
 
     #[test]
+    fn the_classify_scorers_give_the_head_files_logits_bit_for_bit() {
+        use crate::classify::heads::FrameScorer;
+        let (head, x) = small_head();
+        let mut multi = head.clone();
+        multi.kind = HeadKind::Multi;
+        multi.thresholds = Some(vec![0.3, 0.5, 0.7]);
+        for h in [head, multi] {
+            let thresholds = h.thresholds.clone();
+            let scorer = FrameScorer::from_file(h.clone()).expect("a frame head").boxed();
+            assert_eq!(scorer.labels(), &h.labels[..]);
+            assert!(scorer.calibrated());
+            assert_eq!(scorer.thresholds(), thresholds.as_deref());
+            for row in x.rows() {
+                let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+                assert_eq!(bits(scorer.logits(row)), bits(h.logits(row)));
+            }
+        }
+    }
+
+    #[test]
     fn save_load_predict_is_bit_identical() {
         let (head, x) = small_head();
         let dir = std::env::temp_dir().join(format!("framelens-head-{}", std::process::id()));
