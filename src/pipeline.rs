@@ -11,19 +11,20 @@
 //! previous run's manifest put back), so an empty result cannot be mistaken for an analysis.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 
 use crate::aggregate::{aggregate_with_seq, labels_with_other, Aggregates, OutletTotals};
-use crate::classify::{Classifier, ClassifyOptions, FrameLabel, StanceLabel, Unit};
+use crate::classify::heads::HeadUseError;
+use crate::classify::{self, Classifier, ClassifyOptions, FrameLabel, LabelInput, StanceLabel};
 use crate::codebook::{self, CodebookError, LoadedCodebook};
 use crate::corpus::{self, CorpusError, Document, Fields, Format, Item};
-use crate::encode::cached::{EmbedError, Embedder};
-use crate::encode::{EncodeOptions, ModelDir};
+use crate::encode::cached::EmbedError;
+use crate::encode::{Embed, EncodeOptions};
 use crate::export::rejects::top_reject_reasons;
 use crate::export::tables::{self, CsvSink};
 use crate::export::{manifest, Manifest, OutDir, RejectRow};
@@ -40,13 +41,21 @@ pub enum RunError {
     #[error(transparent)]
     Embed(#[from] EmbedError),
     #[error(transparent)]
-    Head(#[from] crate::train::apply::HeadUseError),
+    Head(#[from] HeadUseError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+    /// The thread reading and segmenting the corpus panicked: the outputs would be truncated, so the run
+    /// fails (and leaves the folder as it found it) instead of finishing over part of the corpus.
+    #[error("reading the corpus failed: the ingest thread panicked: {message}")]
+    IngestPanicked { message: String },
+    /// Writing the files that follow the run's tables (the comparison, workbook, report) failed; the caller
+    /// that wrote them has the reason.
+    #[error("writing the comparison failed")]
+    AfterTables,
     /// Every record was rejected, so there is nothing to classify; the most common reasons usually name the
     /// cause (a wrong field, a wrong encoding).
     #[error("read no documents: every record was rejected ({rejects} rejects; most common: {})", reason_list(.reasons))]
@@ -128,7 +137,26 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     move |source| RunError::Io { path: path.to_path_buf(), source }
 }
 
-pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -> Result<RunSummary, RunError> {
+/// Runs `opts` with `embedder` (the real, cache-fronted [`crate::encode::cached::Embedder`], or a fake in
+/// tests).
+pub fn run(opts: &RunOptions, embedder: &mut dyn Embed, events: &mut dyn FnMut(Event)) -> Result<RunSummary, RunError> {
+    run_then(opts, embedder, &mut |_| Ok(Vec::new()), events)
+}
+
+/// Writes the files that follow a run's tables into its folder (the comparison, workbook and report) and
+/// returns their paths; `Err(())` when that failed, the caller keeping the reason.
+pub type AfterTables<'a> = dyn FnMut(&Path) -> Result<Vec<PathBuf>, ()> + 'a;
+
+/// [`run`], then `after_tables` on the output folder, so that the manifest's hashes cover the files it
+/// writes too. Those files are made from the run's tables and manifest (the comparison takes its frame
+/// order from `manifest.json`, the workbook and report show it), so the manifest is written first as
+/// before, and written again with their sha256 added once they exist.
+pub fn run_then(
+    opts: &RunOptions,
+    embedder: &mut dyn Embed,
+    after_tables: &mut AfterTables,
+    events: &mut dyn FnMut(Event),
+) -> Result<RunSummary, RunError> {
     let t_start = Instant::now();
     let mut timings: BTreeMap<String, f64> = BTreeMap::new();
     let add_time = |name: &str, t: Instant, timings: &mut BTreeMap<String, f64>| {
@@ -141,18 +169,23 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     let input_warnings = corpus::check_fields(&opts.corpus, opts.format, &opts.fields)?;
     let corpus_fingerprint = corpus::fingerprint(&opts.corpus, opts.format)?;
 
-    let mut embedder = Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())?;
-    for w in embedder.warnings.iter().chain(&input_warnings) {
+    for w in embedder.warnings().iter().chain(&input_warnings) {
         events(Event::Warning(w));
     }
     let t = Instant::now();
-    let mut heads = Vec::new();
-    let classifier = zero_shot_classifier(&cb, &mut embedder, opts, &mut heads)?;
+    let (classifier, heads) = classify::build_classifier(
+        &cb,
+        embedder,
+        &opts.classify,
+        opts.head.as_deref(),
+        opts.stance_head.as_deref(),
+        &crate::train::stance_pair::PriorRefit,
+    )?;
     add_time("encode", t, &mut timings);
     let frame_ids: Vec<String> = cb.codebook.frames.iter().map(|f| f.id.clone()).collect();
     let labels = labels_with_other(&frame_ids);
 
-    if let Some(n) = count_documents(&opts.corpus, opts.format) {
+    if let Some(n) = corpus::count_documents(&opts.corpus, opts.format) {
         events(Event::DocumentsTotal(opts.shard.map_or(n, |s| n.div_ceil(s.count as usize))));
     }
 
@@ -176,13 +209,13 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
     let (tx, rx) = mpsc::sync_channel::<Batch>(2);
     let batch_docs = opts.batch_docs.max(1);
     let use_sentences = opts.classify.sentence_weight > 0.0;
-    let ingest_result = std::thread::scope(|s| -> Result<Result<IngestTimes, CorpusError>, RunError> {
+    let ingest_result = std::thread::scope(|s| -> Result<Result<IngestTimes, RunError>, RunError> {
         let reader = s.spawn(|| ingest(opts, batch_docs, tx));
         for batch in rx {
             let t = Instant::now();
             rejects.extend(batch.rejects);
             let n_docs = batch.docs.len();
-            let (records, encode_secs) = label_batch(&batch.docs, &classifier, &mut embedder, use_sentences)?;
+            let (records, encode_secs) = label_batch(&batch.docs, &classifier, embedder, use_sentences)?;
             *timings.entry("encode".into()).or_default() += encode_secs;
             *timings.entry("classify".into()).or_default() += t.elapsed().as_secs_f64() - encode_secs;
             let t = Instant::now();
@@ -205,14 +238,17 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
             let body = records.iter().filter(|r| r.is_body()).count();
             events(Event::Done { documents: n_docs, paragraphs: body });
         }
-        Ok(reader.join().unwrap_or_else(|_| Ok(IngestTimes::default())))
+        Ok(match reader.join() {
+            Ok(read) => read.map_err(RunError::from),
+            Err(panic) => Err(RunError::IngestPanicked { message: panic_message(panic.as_ref()) }),
+        })
     })?;
     let ingest_times = match ingest_result {
         Ok(t) if t.documents > 0 || counts.get("documents").is_some_and(|&n| n > 0) => t,
         outcome => {
             undo_outputs([paragraphs, articles], previous_manifest.as_deref(), &manifest_path, &out_dir)?;
             return Err(match outcome {
-                Err(e) => e.into(),
+                Err(e) => e,
                 Ok(_) => RunError::NothingRead { rejects: rejects.len(), reasons: top_reject_reasons(&rejects, 3) },
             });
         }
@@ -231,17 +267,25 @@ pub fn run(opts: &RunOptions, model: &ModelDir, events: &mut dyn FnMut(Event)) -
 
     counts.insert("rejects".into(), rejects.len() as u64);
     counts.insert("peak_rss_mb".into(), crate::memory::peak_rss_mb() as u64);
-    counts.insert("texts_requested".into(), embedder.counters.requested);
-    counts.insert("texts_cached".into(), embedder.counters.cache_hits);
-    counts.insert("texts_encoded".into(), embedder.counters.encoded);
+    counts.insert("texts_requested".into(), embedder.counters().requested);
+    counts.insert("texts_cached".into(), embedder.counters().cache_hits);
+    counts.insert("texts_encoded".into(), embedder.counters().encoded);
     for k in ["documents", "paragraphs_body", "paragraphs_heading", "paragraphs_boilerplate"] {
         counts.entry(k.into()).or_default();
     }
-    let mut manifest = build_manifest(opts, &cb, &embedder, counts, timings, outputs);
+    let mut manifest = build_manifest(opts, &cb, embedder, counts, timings, outputs);
     manifest.heads = heads;
     manifest.corpus_fingerprint = Some(corpus_fingerprint);
     manifest.warnings.extend(input_warnings);
     manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
+    let after = after_tables(out).map_err(|()| RunError::AfterTables)?;
+    if !after.is_empty() {
+        for f in &after {
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            manifest.outputs.insert(name, tables::file_sha256(f).map_err(io_err(f))?);
+        }
+        manifest.write(&manifest_path).map_err(io_err(&manifest_path))?;
+    }
     files.push(manifest_path);
     let top_rejects = top_reject_reasons(&rejects, 3);
     Ok(RunSummary {
@@ -299,33 +343,43 @@ fn ingest(opts: &RunOptions, batch_docs: usize, tx: mpsc::SyncSender<Batch>) -> 
         }
         *t_read = Instant::now();
     };
-    corpus::stream_corpus(&opts.corpus, opts.format, &opts.fields, &mut |item| match item {
-        Item::Document(doc) => {
-            let s = seq;
-            seq += 1;
-            if opts.shard.is_none_or(|sh| sh.owns(&doc.id)) {
-                batch.docs.push(Segmented { seq: s, doc, paragraphs: Vec::new(), sentences: Vec::new() });
-                if batch.docs.len() >= batch_docs {
-                    flush(&mut batch, &mut closed, &mut times, &mut t_read);
+    corpus::stream_corpus(&opts.corpus, opts.format, &opts.fields, &mut |item| {
+        match item {
+            Item::Document(doc) => {
+                #[cfg(test)]
+                tests::panic_on(&doc.id);
+                let s = seq;
+                seq += 1;
+                if opts.shard.is_none_or(|sh| sh.owns(&doc.id)) {
+                    batch.docs.push(Segmented { seq: s, doc, paragraphs: Vec::new(), sentences: Vec::new() });
+                    if batch.docs.len() >= batch_docs {
+                        flush(&mut batch, &mut closed, &mut times, &mut t_read);
+                    }
+                }
+            }
+            Item::Reject(r) => {
+                // A reject belongs to the shard of its document id; rejects without one go to shard 0.
+                let owned = match (&opts.shard, &r.doc_id) {
+                    (None, _) => true,
+                    (Some(sh), Some(id)) => sh.owns(id),
+                    (Some(sh), None) => sh.index == 0,
+                };
+                if owned {
+                    batch.rejects.push(RejectRow {
+                        file: r.file.display().to_string(),
+                        line: r.line,
+                        doc_id: r.doc_id.clone().unwrap_or_default(),
+                        para_index: r.para_index,
+                        reason: r.reason.clone(),
+                    });
                 }
             }
         }
-        Item::Reject(r) => {
-            // A reject belongs to the shard of its document id; rejects without one go to shard 0.
-            let owned = match (&opts.shard, &r.doc_id) {
-                (None, _) => true,
-                (Some(sh), Some(id)) => sh.owns(id),
-                (Some(sh), None) => sh.index == 0,
-            };
-            if owned {
-                batch.rejects.push(RejectRow {
-                    file: r.file.display().to_string(),
-                    line: r.line,
-                    doc_id: r.doc_id.clone().unwrap_or_default(),
-                    para_index: r.para_index,
-                    reason: r.reason.clone(),
-                });
-            }
+        // The run stopped taking batches (an encoder error): read no further.
+        if closed {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     })?;
     if !batch.docs.is_empty() || !batch.rejects.is_empty() {
@@ -333,6 +387,15 @@ fn ingest(opts: &RunOptions, batch_docs: usize, tx: mpsc::SyncSender<Batch>) -> 
     }
     times.documents = seq;
     Ok(times)
+}
+
+/// The message a panic carried (`panic!` with a literal or a formatted string), for the run's error.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(s), _) => (*s).to_string(),
+        (_, Some(s)) => s.clone(),
+        _ => "(no message)".to_string(),
+    }
 }
 
 fn segment_doc(mut d: Segmented) -> Segmented {
@@ -345,100 +408,35 @@ fn segment_doc(mut d: Segmented) -> Segmented {
     d
 }
 
-/// Prototypes from the codebook's texts, embedded with the run's embedder (and cache).
-fn zero_shot_classifier(
-    cb: &LoadedCodebook,
-    embedder: &mut Embedder,
-    opts: &RunOptions,
-    heads: &mut Vec<crate::train::apply::HeadUse>,
-) -> Result<Classifier, RunError> {
-    let (classifier, used) = crate::train::apply::build_classifier(
-        cb,
-        embedder,
-        &opts.classify,
-        opts.head.as_deref(),
-        opts.stance_head.as_deref(),
-    )?;
-    heads.extend(used);
-    Ok(classifier)
-}
-
+/// Labels a batch's body paragraphs ([`classify::label`]) and makes every paragraph's record; returns the
+/// records and the seconds spent embedding.
 fn label_batch(
     docs: &[Segmented],
     classifier: &Classifier,
-    embedder: &mut Embedder,
+    embedder: &mut dyn Embed,
     use_sentences: bool,
 ) -> Result<(Vec<ParagraphRecord>, f64), RunError> {
-    // Distinct texts of the batch: body paragraphs and, for sentence scoring, their sentences.
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut texts: Vec<&str> = Vec::new();
-    for d in docs {
-        for (p, sents) in d.paragraphs.iter().zip(&d.sentences) {
-            if p.kind != Kind::Body {
-                continue;
-            }
-            let mut candidates = vec![p.text.as_str()];
-            if use_sentences && sents.len() > 1 {
-                candidates.extend(sents.iter().map(|&(s, e)| &p.text[s..e]));
-            }
-            for t in candidates {
-                if !index.contains_key(t) {
-                    index.insert(t, texts.len());
-                    texts.push(t);
-                }
-            }
-        }
-    }
-    let t = Instant::now();
-    let emb = embedder.embed(&texts, &mut |_| {})?;
-    let encode_secs = t.elapsed().as_secs_f64();
-
-    let mut body_refs: Vec<(usize, usize)> = Vec::new();
-    let mut sentence_mats: Vec<Array2<f32>> = Vec::new();
+    let mut inputs: Vec<LabelInput> = Vec::new();
+    let mut body: HashMap<(usize, usize), usize> = HashMap::new();
     for (di, d) in docs.iter().enumerate() {
         for (pi, (p, sents)) in d.paragraphs.iter().zip(&d.sentences).enumerate() {
             if p.kind == Kind::Body {
-                let rows: Vec<usize> = if use_sentences && sents.len() > 1 {
-                    sents.iter().map(|&(s, e)| index[&p.text[s..e]]).collect()
-                } else {
-                    Vec::new()
-                };
-                sentence_mats.push(emb.vectors.select(Axis(0), &rows));
-                body_refs.push((di, pi));
+                body.insert((di, pi), inputs.len());
+                inputs.push(LabelInput { text: &p.text, sentences: sents, article: di });
             }
         }
     }
-    let units: Vec<Unit> = body_refs
-        .iter()
-        .zip(&sentence_mats)
-        .map(|(&(di, pi), sm)| {
-            let p = &docs[di].paragraphs[pi];
-            Unit {
-                text: &p.text,
-                embedding: emb.vectors.row(index[p.text.as_str()]),
-                sentences: &docs[di].sentences[pi],
-                sentence_embeddings: sm.view(),
-                article: di,
-            }
-        })
-        .collect();
-    let (frames, stances) = classifier.classify(&units);
-    let labels: HashMap<(usize, usize), usize> = body_refs.iter().enumerate().map(|(k, key)| (*key, k)).collect();
+    let labelled = classify::label(&inputs, classifier, embedder, use_sentences, &mut |_| {})?;
     let mut records = Vec::new();
     for (di, d) in docs.iter().enumerate() {
         for (pi, p) in d.paragraphs.iter().enumerate() {
-            let label = labels.get(&(di, pi)).map(|&k| (&frames[k], stances.as_ref().map(|s| &s[k])));
-            let (n_tokens, windows) = match label {
-                Some(_) => {
-                    let row = index[p.text.as_str()];
-                    (emb.n_tokens[row], emb.windows[row])
-                }
-                None => (0, 0),
-            };
+            let k = body.get(&(di, pi)).copied();
+            let label = k.map(|k| (&labelled.frames[k], labelled.stances.as_ref().map(|s| &s[k])));
+            let (n_tokens, windows) = k.map_or((0, 0), |k| (labelled.n_tokens[k], labelled.windows[k]));
             records.push(record(&d.doc, p, n_tokens, windows, label));
         }
     }
-    Ok((records, encode_secs))
+    Ok((records, labelled.encode_secs))
 }
 
 fn record(
@@ -492,58 +490,15 @@ fn record(
     r
 }
 
-/// Documents in a corpus, counted cheaply for the progress bar's ETA (files in a folder, non-blank lines
-/// of JSON Lines, records of a CSV); None when counting would cost real work.
-fn count_documents(path: &Path, format: Format) -> Option<usize> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if path.is_dir() {
-        let mut n = 0;
-        let mut stack = vec![path.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for e in std::fs::read_dir(&dir).ok()?.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    let e = e.to_ascii_lowercase();
-                    e == "txt" || e == "md"
-                }) {
-                    n += 1;
-                }
-            }
-        }
-        return Some(n);
-    }
-    let jsonl = format == Format::Jsonl || (format == Format::Auto && (ext == "jsonl" || ext == "ndjson"));
-    let csv = format == Format::Csv || (format == Format::Auto && ext == "csv");
-    if jsonl {
-        use std::io::BufRead;
-        let f = std::io::BufReader::new(std::fs::File::open(path).ok()?);
-        return Some(
-            f.split(b'\n').filter_map(Result::ok).filter(|l| l.iter().any(|b| !b.is_ascii_whitespace())).count(),
-        );
-    }
-    if csv {
-        let mut r = csv::ReaderBuilder::new().flexible(true).from_path(path).ok()?;
-        let mut rec = csv::ByteRecord::new();
-        let mut n = 0;
-        while r.read_byte_record(&mut rec).ok()? {
-            n += 1;
-        }
-        return Some(n);
-    }
-    None
-}
-
 fn build_manifest(
     opts: &RunOptions,
     cb: &LoadedCodebook,
-    embedder: &Embedder,
+    embedder: &dyn Embed,
     counts: BTreeMap<String, u64>,
     timings: BTreeMap<String, f64>,
     outputs: BTreeMap<String, String>,
 ) -> Manifest {
-    let m = &embedder.model().manifest;
+    let m = embedder.manifest();
     Manifest {
         framelens_version: env!("CARGO_PKG_VERSION").to_string(),
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -580,9 +535,9 @@ fn build_manifest(
         shard: opts.shard.map(|s| s.to_string()),
         counts,
         timings,
-        encode: serde_json::to_value(&embedder.counters).unwrap_or_default(),
+        encode: serde_json::to_value(embedder.counters()).unwrap_or_default(),
         merged_from: Vec::new(),
-        warnings: embedder.warnings.clone(),
+        warnings: embedder.warnings().to_vec(),
         outputs,
         heads: Vec::new(),
     }
@@ -591,4 +546,187 @@ fn build_manifest(
 /// Where a run's outputs are, for callers that only know the folder.
 pub fn output_files(out: &Path) -> [PathBuf; 5] {
     [PARAGRAPHS, ARTICLES, OUTLETS, REJECTS, MANIFEST].map(|f| out.join(f))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! The pipeline, merge and compare over a tiny corpus with the fake embedder: milliseconds, no model.
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::encode::embed::fake::FakeEmbedder;
+
+    /// Ingest panics on a document whose id contains this (a test of panic propagation).
+    const PANIC_ID: &str = "framelens-test-panic";
+    /// Documents read whose id starts with this (a test that ingest stops after an encoder error).
+    const COUNTED_ID: &str = "stop-check";
+    static COUNTED: AtomicUsize = AtomicUsize::new(0);
+
+    /// Called by `ingest` for every document read.
+    pub(super) fn panic_on(id: &str) {
+        if id.contains(PANIC_ID) {
+            panic!("test: ingest panics on {id}");
+        }
+        if id.starts_with(COUNTED_ID) {
+            COUNTED.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    const ARTICLE: &str = "# Raid on the {outlet} compound\n\n\
+        Police officers raided the compound at dawn and arrested {n} suspects accused of running an online \
+        fraud operation. The ministry said the crackdown would continue.\n\n\
+        Critics said the spectacle of the arrests was staged for cameras, while victims trafficked into the \
+        compound still wait for help. Rights groups asked for protection of the workers.\n\n\
+        The governments of both countries agreed to cooperate on extradition. Officials met on Tuesday.\n";
+
+    /// A folder corpus: `outlets` sub-folders of `per_outlet` articles each, plus `extra` files at the root.
+    fn corpus(dir: &Path, outlets: &[&str], per_outlet: usize, extra: &[&str]) -> PathBuf {
+        let root = dir.join("corpus");
+        for o in outlets {
+            std::fs::create_dir_all(root.join(o)).unwrap();
+            for n in 0..per_outlet {
+                let text = ARTICLE.replace("{outlet}", o).replace("{n}", &(n + 2).to_string());
+                std::fs::write(root.join(o).join(format!("2025-0{}-1{n}-article-{n}.md", 1 + n % 3)), text).unwrap();
+            }
+        }
+        for name in extra {
+            std::fs::create_dir_all(&root).unwrap();
+            std::fs::write(root.join(name), ARTICLE.replace("{outlet}", "x").replace("{n}", "1")).unwrap();
+        }
+        root
+    }
+
+    fn options(corpus: &Path, out: &Path) -> RunOptions {
+        RunOptions {
+            corpus: corpus.to_path_buf(),
+            format: Format::Auto,
+            fields: Fields::default(),
+            codebook: Path::new(env!("CARGO_MANIFEST_DIR")).join("models/codebooks/enforcement-discourse.toml"),
+            out: out.to_path_buf(),
+            encode: EncodeOptions::default(),
+            // Every paragraph on topic, so that the comparison has something to compare.
+            classify: ClassifyOptions { relevance_threshold: Some(-2.0), ..ClassifyOptions::default() },
+            scores: true,
+            spreadsheet_safe: false,
+            cache: None,
+            shard: None,
+            batch_docs: 2,
+            head: None,
+            stance_head: None,
+        }
+    }
+
+    fn run_fake(opts: &RunOptions) -> Result<RunSummary, RunError> {
+        run(opts, &mut FakeEmbedder::new(), &mut |_| {})
+    }
+
+    const TABLES: [&str; 4] = [PARAGRAPHS, ARTICLES, OUTLETS, REJECTS];
+
+    #[test]
+    fn runs_a_tiny_corpus_with_a_fake_embedder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha", "beta"], 3, &[]);
+        let out = tmp.path().join("out");
+        let s = run_fake(&options(&c, &out)).unwrap();
+        assert_eq!(s.manifest.counts["documents"], 6);
+        assert!(s.manifest.counts["paragraphs_body"] >= 18, "{:?}", s.manifest.counts);
+        assert_eq!(s.manifest.model.id, "fake-hashing");
+        for (name, sha) in &s.manifest.outputs {
+            assert_eq!(&tables::file_sha256(&out.join(name)).unwrap(), sha, "{name}");
+        }
+        let paragraphs = std::fs::read_to_string(out.join(PARAGRAPHS)).unwrap();
+        assert!(paragraphs.lines().count() > 18);
+        // The same corpus gives the same bytes.
+        let again = tmp.path().join("again");
+        run_fake(&options(&c, &again)).unwrap();
+        for t in TABLES {
+            assert_eq!(std::fs::read(out.join(t)).unwrap(), std::fs::read(again.join(t)).unwrap(), "{t}");
+        }
+    }
+
+    #[test]
+    fn merging_two_shard_runs_gives_the_unsharded_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha", "beta", "gamma"], 4, &[]);
+        let full = tmp.path().join("full");
+        run_fake(&options(&c, &full)).unwrap();
+        let mut shards = Vec::new();
+        for k in 0..2u32 {
+            let out = tmp.path().join(format!("shard{k}"));
+            let mut o = options(&c, &out);
+            o.shard = Some(format!("{k}/2").parse().unwrap());
+            run_fake(&o).unwrap();
+            shards.push(out);
+        }
+        let merged = tmp.path().join("merged");
+        crate::merge::merge(&shards, &merged, false).unwrap();
+        for t in TABLES {
+            assert_eq!(std::fs::read(full.join(t)).unwrap(), std::fs::read(merged.join(t)).unwrap(), "{t}");
+        }
+    }
+
+    #[test]
+    fn compares_the_outlets_of_a_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha", "beta"], 3, &[]);
+        let out = tmp.path().join("out");
+        run_fake(&options(&c, &out)).unwrap();
+        let opts = crate::compare::CompareOptions { resamples: 50, ..Default::default() };
+        let cmp = crate::compare::compare(&out, &opts).unwrap();
+        let files = crate::compare::write(&out, &cmp).unwrap();
+        assert!(files.path(crate::export::run_tables::COMPARISON_CSV).is_file());
+        let rows = std::fs::read_to_string(files.path(crate::export::run_tables::COMPARISON_CSV)).unwrap();
+        assert!(rows.contains("alpha") && rows.contains("beta"), "{rows}");
+    }
+
+    #[test]
+    fn the_manifest_covers_the_files_written_after_the_tables() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha"], 2, &[]);
+        let out = tmp.path().join("out");
+        let mut after = |dir: &Path| -> Result<Vec<PathBuf>, ()> {
+            // What the CLI's comparison does: read the run's manifest and tables, write beside them.
+            assert!(dir.join(MANIFEST).is_file());
+            let p = dir.join("comparison.csv");
+            std::fs::write(&p, "group\nalpha\n").unwrap();
+            Ok(vec![p])
+        };
+        let s = run_then(&options(&c, &out), &mut FakeEmbedder::new(), &mut after, &mut |_| {}).unwrap();
+        let written: Manifest = serde_json::from_slice(&std::fs::read(out.join(MANIFEST)).unwrap()).unwrap();
+        assert_eq!(written.outputs, s.manifest.outputs);
+        assert_eq!(written.outputs["comparison.csv"], tables::file_sha256(&out.join("comparison.csv")).unwrap());
+        assert!(written.outputs.contains_key(PARAGRAPHS));
+        // A failure there fails the run.
+        let err = run_then(&options(&c, &out), &mut FakeEmbedder::new(), &mut |_| Err(()), &mut |_| {});
+        assert!(matches!(err, Err(RunError::AfterTables)));
+    }
+
+    #[test]
+    fn a_panicking_ingest_thread_fails_the_run_and_leaves_no_outputs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha"], 3, &[&format!("zz-{PANIC_ID}.txt")]);
+        let out = tmp.path().join("out");
+        let err = run_fake(&options(&c, &out)).err().expect("the run must fail");
+        assert!(matches!(&err, RunError::IngestPanicked { message } if message.contains(PANIC_ID)), "{err}");
+        assert!(!out.exists(), "the run created the folder, so it removes it");
+    }
+
+    #[test]
+    fn ingest_stops_reading_after_an_encoder_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join(COUNTED_ID);
+        std::fs::create_dir_all(&root).unwrap();
+        for n in 0..200 {
+            std::fs::write(root.join(format!("{n:03}.txt")), format!("Article {n} on the raid.\n")).unwrap();
+        }
+        let mut o = options(tmp.path(), &tmp.path().join("out"));
+        o.batch_docs = 1;
+        let mut e = FakeEmbedder::new();
+        e.fail_after_calls = Some(1); // the codebook's texts embed; the first batch fails
+        let err = run(&o, &mut e, &mut |_| {}).err().expect("the run must fail");
+        assert!(matches!(err, RunError::Embed(_)), "{err}");
+        let read = COUNTED.load(Ordering::SeqCst);
+        assert!(read < 20, "ingest read {read} of 200 documents after the encoder failed");
+    }
 }

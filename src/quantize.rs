@@ -226,7 +226,9 @@ fn frame_labels(
         head: None,
         stance_head: None,
     };
-    pipeline::run(&opts, model, &mut |_| {})?;
+    let mut embedder = crate::encode::cached::Embedder::new(model, opts.encode.clone(), opts.cache.as_deref())
+        .map_err(RunError::from)?;
+    pipeline::run(&opts, &mut embedder, &mut |_| {})?;
     let path = out.join(pipeline::PARAGRAPHS);
     let mut rd =
         csv::Reader::from_path(&path).map_err(|e| QuantizeError::Other(format!("reading {}: {e}", path.display())))?;

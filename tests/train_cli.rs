@@ -96,7 +96,6 @@ fn train_save_load_predict_is_bit_identical_through_the_cli() {
     assert_eq!(loaded, trained.head);
     let texts: Vec<&str> = labelled.rows.iter().map(|r| r.text.as_str()).collect();
     let emb = embedder.embed(&texts, &mut |_| {}).unwrap().vectors;
-    use framelens::classify::scorer::Scorer;
     for row in emb.rows() {
         let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
         assert_eq!(bits(loaded.logits(row)), bits(trained.head.logits(row)));
@@ -265,7 +264,7 @@ fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
     train(&sheet, &tmp.path().join("h.json"), &[]).failure();
     let gold = read_csv(&root().join("corpora/sample/gold.csv"));
     let mut w = csv::Writer::from_path(&sheet).unwrap();
-    let header = framelens::train::sample::header(false);
+    let header = framelens::sample::header(false);
     w.write_record(&header).unwrap();
     for r in &rows {
         let g =
@@ -646,7 +645,7 @@ fn a_formula_paragraph_survives_sample_train_and_eval() {
         assert!(rows.iter().all(|r| r.values().all(|v| !v.starts_with(['=', '+', '-', '@', '\t', '\r']))));
 
         // Coded (alternating two frames) and read back: the formula paragraph's text is the run's again.
-        let header = framelens::train::sample::header(false);
+        let header = framelens::sample::header(false);
         let mut w = csv::Writer::from_path(&sheet).unwrap();
         w.write_record(&header).unwrap();
         for (i, r) in rows.iter().enumerate() {

@@ -6,11 +6,17 @@
 //! sentence scoring finds it (DESIGN.md measured it helps on the seed). Cue phrases add a small bonus per
 //! distinct hit (`cue_weight`) and are reported as evidence.
 
+pub mod build;
 pub mod cues;
+pub mod heads;
+mod label;
 pub mod rebuttal;
 pub mod relevance;
 pub mod scorer;
 pub mod zeroshot;
+
+pub use build::build_classifier;
+pub use label::{label, LabelInput, Labelled};
 
 use ndarray::{ArrayView1, ArrayView2};
 use rayon::prelude::*;

@@ -64,6 +64,11 @@ impl CompareArgs {
 /// Runs the comparison on the run folder `dir`, writes its four tables (and workbook and report when asked)
 /// into `out` (default: `dir`) under the comparison's own names; returns a short summary.
 pub fn compare_dir(dir: &Path, out: Option<&Path>, a: &CompareArgs) -> anyhow::Result<String> {
+    compare_dir_files(dir, out, a).map(|(summary, _)| summary)
+}
+
+/// [`compare_dir`], also returning the paths of every file it wrote.
+pub fn compare_dir_files(dir: &Path, out: Option<&Path>, a: &CompareArgs) -> anyhow::Result<(String, Vec<PathBuf>)> {
     let c = compare::compare(dir, &a.options())?;
     let out = out.unwrap_or(dir);
     std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", out.display()))?;
@@ -76,25 +81,31 @@ pub fn compare_dir(dir: &Path, out: Option<&Path>, a: &CompareArgs) -> anyhow::R
         files.name(INDEPENDENCE_CSV),
         out.display()
     );
-    s += &outputs(dir, &files, a)?;
+    let mut written: Vec<PathBuf> =
+        [COMPARISON_CSV, DISTANCES_CSV, DIFFERENCES_CSV, INDEPENDENCE_CSV].iter().map(|b| files.path(b)).collect();
+    s += &outputs(dir, &files, a, &mut written)?;
     for t in &c.independence {
         let p = t.p_value.map(p_statement).unwrap_or_else(|| "p -".into());
         let v = t.cramers_v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
         s +=
             &format!("{} × {}: chi2 {:.2}, df {}, {p}, Cramér's V {v}\n", c.group_by, t.measure.as_str(), t.chi2, t.df);
     }
-    Ok(s)
+    Ok((s, written))
 }
 
-/// The workbook and report of the comparison `files`, when asked for.
-fn outputs(dir: &Path, files: &ComparisonFiles, a: &CompareArgs) -> anyhow::Result<String> {
+/// The workbook and report of the comparison `files`, when asked for; their paths go to `written`.
+fn outputs(dir: &Path, files: &ComparisonFiles, a: &CompareArgs, written: &mut Vec<PathBuf>) -> anyhow::Result<String> {
     let mut s = String::new();
     if a.xlsx {
-        s += &format!("wrote {}\n", write_workbook_with(dir, files)?.display());
+        let p = write_workbook_with(dir, files)?;
+        s += &format!("wrote {}\n", p.display());
+        written.push(p);
     }
     if a.report {
         let opts = ReportOptions { heatmap_groups: a.heatmap_groups };
-        s += &format!("wrote {}\n", write_report_with(dir, files, &opts)?.display());
+        let p = write_report_with(dir, files, &opts)?;
+        s += &format!("wrote {}\n", p.display());
+        written.push(p);
     }
     Ok(s)
 }

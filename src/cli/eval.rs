@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
+use framelens::classify::heads::HeadUse;
+use framelens::classify::{build_classifier, label, LabelInput};
 use framelens::codebook::LoadedCodebook;
 use framelens::encode::cached::Embedder;
 use framelens::encode::model::sha256_hex;
@@ -14,7 +16,6 @@ use framelens::evaluate::article::{article_sets_from_run, read_article_gold, Art
 use framelens::evaluate::match_gold;
 use framelens::evaluate::overlap::{EvalSplit, OverlapCheck, Verdict};
 use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement, CSV_HEADER};
-use framelens::train::apply::{build_classifier, classify_texts, HeadUse};
 use framelens::train::data::{read_labelled, LabelMatcher};
 use framelens::train::head::Head;
 use framelens::train::split::{Holdout, Part};
@@ -257,9 +258,17 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
     }
     let mut classify = framelens::classify::ClassifyOptions::default();
     a.heads.apply_to(&mut classify);
-    let (classifier, used) = build_classifier(&cb, &mut embedder, &classify, a.heads.head.as_deref(), None)?;
+    let refit = framelens::train::stance_pair::PriorRefit;
+    let (classifier, used) = build_classifier(&cb, &mut embedder, &classify, a.heads.head.as_deref(), None, &refit)?;
     let use_sentences = classify.sentence_weight > 0.0;
-    let (frames, _) = classify_texts(&texts, &classifier, &mut embedder, use_sentences, &mut |_| {})?;
+    let sentences: Vec<Vec<(usize, usize)>> = texts.iter().map(|t| framelens::segment::sentences(t)).collect();
+    let inputs: Vec<LabelInput> = texts
+        .iter()
+        .zip(&sentences)
+        .enumerate()
+        .map(|(i, (t, s))| LabelInput { text: t, sentences: s, article: i })
+        .collect();
+    let frames = label(&inputs, &classifier, &mut embedder, use_sentences, &mut |_| {})?.frames;
     let route = match used.first() {
         Some(u) => format!("trained head {}", u.path),
         None => "zero-shot prototypes".to_string(),

@@ -155,7 +155,29 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let quiet = a.quiet;
     let verbose = a.verbose;
-    let summary = pipeline::run(&opts, &model, &mut |e| match e {
+    let mut embedder = framelens::encode::cached::Embedder::new(&model, opts.encode.clone(), opts.cache.as_deref())
+        .with_context(|| format!("running on {}", a.corpus.display()))?;
+    // The comparison is written inside the run, before its final manifest, so that the manifest's hashes
+    // cover it; its summary and any error come back through these.
+    let mut comparison: Option<String> = None;
+    let mut compare_error: Option<anyhow::Error> = None;
+    let mut after_tables = |_: &std::path::Path| -> Result<Vec<PathBuf>, ()> {
+        if a.no_compare {
+            return Ok(Vec::new());
+        }
+        match compare_after_run(&a) {
+            Ok(Some((c, files))) => {
+                comparison = Some(c);
+                Ok(files)
+            }
+            Ok(None) => Ok(Vec::new()),
+            Err(e) => {
+                compare_error = Some(e);
+                Err(())
+            }
+        }
+    };
+    let result = pipeline::run_then(&opts, &mut embedder, &mut after_tables, &mut |e| match e {
         Event::Stage(s) if verbose => eprintln!("stage: {s}"),
         Event::Stage(_) => {}
         Event::Warning(w) => eprintln!("warning: {w}"),
@@ -167,12 +189,17 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
             let secs = started.elapsed().as_secs_f64().max(1e-3);
             b.set_message(format!("{paragraphs} paragraphs, {:.0}/s", paragraphs as f64 / secs));
         }
-    })
-    .with_context(|| format!("running on {}", a.corpus.display()))?;
+    });
+    let summary = match result {
+        Ok(s) => s,
+        Err(pipeline::RunError::AfterTables) => {
+            return Err(compare_error.take().unwrap_or_else(|| anyhow::anyhow!("writing the comparison failed")))
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("running on {}", a.corpus.display()))),
+    };
     if let Some(b) = bar {
         b.finish();
     }
-    let comparison = if a.no_compare { None } else { compare_after_run(&a)? };
     if !quiet {
         print_summary(&summary);
         if let Some(c) = comparison {
@@ -223,7 +250,7 @@ fn print_summary(s: &RunSummary) {
     if s.manifest
         .heads
         .iter()
-        .all(|h| h.role != "stance" || h.path.ends_with(framelens::train::apply::SHIPPED_STANCE_HEAD))
+        .all(|h| h.role != "stance" || h.path.ends_with(framelens::classify::heads::SHIPPED_STANCE_HEAD))
         && s.manifest.codebook.stance_target.is_some()
     {
         eprintln!("note: {}", framelens::classify::STANCE_CAVEAT);
@@ -236,8 +263,8 @@ fn print_summary(s: &RunSummary) {
 
 /// The comparison at the end of a run; a run whose every paragraph is off-topic has written its tables and
 /// succeeded, so having nothing to compare is a warning there, not a failure.
-fn compare_after_run(a: &RunArgs) -> anyhow::Result<Option<String>> {
-    match super::compare::compare_dir(&a.out, None, &a.compare) {
+fn compare_after_run(a: &RunArgs) -> anyhow::Result<Option<(String, Vec<PathBuf>)>> {
+    match super::compare::compare_dir_files(&a.out, None, &a.compare) {
         Ok(c) => Ok(Some(c)),
         Err(e) => match e.downcast_ref::<framelens::compare::CompareError>() {
             Some(framelens::compare::CompareError::AllOffTopic { .. }) => {
@@ -308,10 +335,10 @@ impl HeadArgs {
             Some(p) if p.as_os_str() != "shipped" => return Ok(Some(p.clone())),
             Some(_) => {}
         }
-        let Some(p) = framelens::train::apply::shipped_stance_head() else {
+        let Some(p) = framelens::classify::heads::shipped_stance_head() else {
             anyhow::bail!("--stance-head shipped: models/heads/stance-vast.json not found")
         };
-        match framelens::train::Head::read(&p) {
+        match <framelens::classify::heads::HeadFile>::read(&p) {
             Ok(h) if h.encoder.weights_sha256.eq_ignore_ascii_case(&model.manifest.weights_sha256) => Ok(Some(p)),
             Ok(h) => {
                 if !quiet {

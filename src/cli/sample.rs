@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use clap::Args;
-use framelens::train::sample::{coded_texts, sample_paragraphs, write_sample, Strategy};
+use framelens::sample::{coded_texts, sample_paragraphs, write_sample, Strategy};
 
 #[derive(Args)]
 pub struct SampleArgs {

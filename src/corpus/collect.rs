@@ -2,15 +2,17 @@
 //! formats cannot drift apart.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::corpus::{Corpus, Document, Item, Reject};
 
 /// Where accepted documents and rejects go: into memory, or to a caller's sink as they are read
-/// (streaming, so a corpus of a million articles never sits in memory at once).
+/// (streaming, so a corpus of a million articles never sits in memory at once). A sink that answers
+/// `Break` stops the reading: nothing more is forwarded and the readers stop at their next record.
 enum Target<'a> {
     Collect(Corpus),
-    Stream(&'a mut dyn FnMut(Item)),
+    Stream(&'a mut dyn FnMut(Item) -> ControlFlow<()>),
 }
 
 /// Applies the shared checks and forwards documents and rejects in input order.
@@ -18,17 +20,35 @@ pub(crate) struct Collector<'a> {
     target: Target<'a>,
     /// id → where the document that first used it came from (file, line).
     seen: HashMap<String, (PathBuf, Option<u64>)>,
+    /// The sink asked to stop.
+    stopped: bool,
 }
 
 impl Default for Collector<'static> {
     fn default() -> Self {
-        Collector { target: Target::Collect(Corpus::default()), seen: HashMap::new() }
+        Collector { target: Target::Collect(Corpus::default()), seen: HashMap::new(), stopped: false }
     }
 }
 
 impl<'a> Collector<'a> {
-    pub(crate) fn streaming(sink: &'a mut dyn FnMut(Item)) -> Self {
-        Collector { target: Target::Stream(sink), seen: HashMap::new() }
+    pub(crate) fn streaming(sink: &'a mut dyn FnMut(Item) -> ControlFlow<()>) -> Self {
+        Collector { target: Target::Stream(sink), seen: HashMap::new(), stopped: false }
+    }
+
+    /// Whether the sink asked to stop: readers check it before each record.
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    fn send(&mut self, item: Item) {
+        match &mut self.target {
+            Target::Collect(c) => match item {
+                Item::Document(d) => c.documents.push(d),
+                Item::Reject(r) => c.rejects.push(r),
+            },
+            Target::Stream(_) if self.stopped => {}
+            Target::Stream(sink) => self.stopped = sink(item).is_break(),
+        }
     }
 
     /// Keeps `doc` unless its text is blank or its id was already used; the first document with an
@@ -50,17 +70,11 @@ impl<'a> Collector<'a> {
             return;
         }
         self.seen.insert(doc.id.clone(), (doc.source.file.clone(), doc.source.line));
-        match &mut self.target {
-            Target::Collect(c) => c.documents.push(doc),
-            Target::Stream(sink) => sink(Item::Document(doc)),
-        }
+        self.send(Item::Document(doc));
     }
 
     pub(crate) fn reject(&mut self, reject: Reject) {
-        match &mut self.target {
-            Target::Collect(c) => c.rejects.push(reject),
-            Target::Stream(sink) => sink(Item::Reject(reject)),
-        }
+        self.send(Item::Reject(reject));
     }
 
     /// Shorthand for a reject without a known document id.

@@ -69,6 +69,9 @@ pub(crate) fn read_csv(file: &Path, fields: &Fields, out: &mut Collector) -> Res
     let mut row = ByteRecord::new();
     let mut count = 0usize;
     loop {
+        if out.stopped() {
+            return Ok(());
+        }
         let before = reader.position().byte();
         match reader.read_byte_record(&mut row) {
             Ok(true) => {}

@@ -25,6 +25,9 @@ pub(crate) fn read_folder(root: &Path, fields: &Fields, out: &mut Collector) -> 
         return Err(CorpusError::NoDocuments(root.to_path_buf()));
     }
     for file in files {
+        if out.stopped() {
+            break;
+        }
         read_file(root, &file, fields, out);
     }
     Ok(())

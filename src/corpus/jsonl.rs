@@ -87,6 +87,9 @@ pub(crate) fn read_jsonl(file: &Path, fields: &Fields, out: &mut Collector) -> R
     let mut offset: u64 = 0;
     let mut records = 0usize;
     loop {
+        if out.stopped() {
+            return Ok(());
+        }
         buf.clear();
         let n = match reader.read_until(b'\n', &mut buf) {
             Ok(n) => n,

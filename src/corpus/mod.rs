@@ -15,7 +15,8 @@ mod jsonl;
 mod probe;
 mod record;
 
-use std::path::Path;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
 
 pub use document::{Corpus, Document, Reject, Source};
 pub use error::CorpusError;
@@ -45,11 +46,12 @@ pub enum Item {
 
 /// Streams the corpus at `path` into `sink`, document by document, with the same checks and order as
 /// [`read_corpus`]; memory stays bounded by one record (plus the ids seen, for duplicate detection).
+/// When `sink` answers `Break` (its consumer has stopped), reading stops: nothing more is read or sent.
 pub fn stream_corpus(
     path: &Path,
     format: Format,
     fields: &Fields,
-    sink: &mut dyn FnMut(Item),
+    sink: &mut dyn FnMut(Item) -> ControlFlow<()>,
 ) -> Result<(), CorpusError> {
     let mut out = Collector::streaming(sink);
     read_into(path, format, fields, &mut out)
@@ -65,6 +67,38 @@ pub fn check_fields(path: &Path, format: Format, fields: &Fields) -> Result<Vec<
         (Format::Jsonl, _) => jsonl::check_fields(path, fields),
         (Format::Csv, _) => csv_table::check_fields(path, fields),
         _ => Ok(Vec::new()),
+    }
+}
+
+/// Documents in the corpus at `path`, counted cheaply for a progress bar's ETA: the article files a
+/// folder read would find (the same walk: hidden entries skipped, each linked folder once), the non-blank
+/// lines of JSON Lines, the records of a CSV; None when counting would cost real work or the corpus cannot
+/// be read (reading it will say why).
+pub fn count_documents(path: &Path, format: Format) -> Option<usize> {
+    match resolve(path, format).ok()? {
+        (Format::Folder, true) => {
+            let entries = std::fs::read_dir(path).ok()?;
+            let mut files: Vec<PathBuf> = Vec::new();
+            // Unreadable entries are the reader's to report; the count only leaves them out.
+            let mut ignored = Collector::default();
+            folder::walk(path, entries, &mut files, &mut std::collections::HashSet::new(), &mut ignored);
+            Some(files.len())
+        }
+        (Format::Jsonl, _) => {
+            use std::io::BufRead;
+            let f = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+            Some(f.split(b'\n').filter_map(Result::ok).filter(|l| l.iter().any(|b| !b.is_ascii_whitespace())).count())
+        }
+        (Format::Csv, _) => {
+            let mut r = csv::ReaderBuilder::new().flexible(true).from_path(path).ok()?;
+            let mut rec = csv::ByteRecord::new();
+            let mut n = 0;
+            while r.read_byte_record(&mut rec).ok()? {
+                n += 1;
+            }
+            Some(n)
+        }
+        _ => None,
     }
 }
 

@@ -203,3 +203,45 @@ fn sample_corpus_reads_and_segments() {
         }
     }
 }
+
+#[test]
+fn a_sink_that_breaks_stops_the_reading_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for n in 0..5 {
+        write(root, &format!("folder/o/{n}.txt"), format!("Body {n}.\n").as_bytes());
+    }
+    let jsonl: String = (0..5).map(|n| format!("{{\"id\": \"{n}\", \"text\": \"Body {n}.\"}}\n")).collect();
+    write(root, "c.jsonl", jsonl.as_bytes());
+    let csv: String = "id,text\n".to_string() + &(0..5).map(|n| format!("{n},Body {n}.\n")).collect::<String>();
+    write(root, "c.csv", csv.as_bytes());
+    for path in [root.join("folder"), root.join("c.jsonl"), root.join("c.csv")] {
+        let mut seen = 0;
+        stream_corpus(&path, Format::Auto, &Fields::default(), &mut |_| {
+            seen += 1;
+            if seen == 2 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+        assert_eq!(seen, 2, "{}", path.display());
+    }
+}
+
+#[test]
+fn documents_are_counted_with_the_readers_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "o/a.txt", b"A.\n");
+    write(root, "o/b.md", b"B.\n");
+    write(root, "o/.hidden.txt", b"Hidden.\n");
+    write(root, ".git/x.txt", b"Hidden folder.\n");
+    write(root, "o/notes.json", b"{}");
+    assert_eq!(count_documents(root, Format::Auto), Some(read(root).documents.len()));
+    assert_eq!(count_documents(root, Format::Auto), Some(2));
+    write(root, "c.jsonl", b"{\"id\":\"1\",\"text\":\"x\"}\n\n{\"id\":\"2\",\"text\":\"y\"}\n");
+    assert_eq!(count_documents(&root.join("c.jsonl"), Format::Auto), Some(2));
+    assert_eq!(count_documents(&root.join("missing"), Format::Auto), None);
+}

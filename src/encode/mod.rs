@@ -10,6 +10,7 @@ pub mod batch;
 pub mod cache;
 pub mod cached;
 pub mod config;
+pub mod embed;
 pub mod encoder;
 pub mod error;
 pub mod graph;
@@ -21,6 +22,7 @@ pub mod resolve;
 pub mod runtime;
 pub mod weights;
 
+pub use embed::Embed;
 pub use encoder::{EncodeOptions, EncodeStats, Encoded, Encoder};
 pub use error::EncodeError;
 pub use model::{ModelDir, ModelManifest};

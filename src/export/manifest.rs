@@ -37,7 +37,7 @@ pub struct Manifest {
     pub outputs: BTreeMap<String, String>,
     /// Trained heads used instead of zero-shot prototypes (path, sha256, role), if any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub heads: Vec<crate::train::apply::HeadUse>,
+    pub heads: Vec<crate::classify::heads::HeadUse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -362,7 +362,7 @@ impl RunTables {
         let heads = self.manifest.get("heads").and_then(|h| h.as_array()).map(Vec::as_slice).unwrap_or_default();
         let field = |h: &'a serde_json::Value, k: &str| h.get(k).and_then(|v| v.as_str()).unwrap_or("");
         let validated =
-            crate::train::apply::stance_validated(heads.iter().map(|h| (field(h, "role"), field(h, "path"))));
+            crate::classify::heads::stance_validated(heads.iter().map(|h| (field(h, "role"), field(h, "path"))));
         (!validated).then_some(crate::classify::STANCE_CAVEAT)
     }
 

@@ -15,7 +15,7 @@
 //!   A genuine text starting with an apostrophe before anything else (`'Tis the season`) is left alone.
 //!
 //! This module owns the cell rule; the formats that apply it say which of their columns carry corpus text
-//! (`framelens sample`'s coding sheet in [`crate::train::sample`], `paragraphs.csv` in
+//! (`framelens sample`'s coding sheet in [`crate::sample`], `paragraphs.csv` in
 //! [`crate::export::tables`]).
 
 use std::borrow::Cow;

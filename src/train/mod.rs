@@ -5,7 +5,6 @@
 //! bytes (single-threaded `f64` arithmetic in a fixed order, ChaCha8 for every random choice, no
 //! timestamps in the file). Timings belong in the caller's output, not in the head.
 
-pub mod apply;
 pub mod calibrate;
 pub mod cv;
 pub mod data;
@@ -14,7 +13,6 @@ pub mod head;
 pub mod multilabel;
 pub mod optim;
 pub mod report;
-pub mod sample;
 pub mod softmax_regression;
 pub mod split;
 pub mod stance_data;
@@ -233,7 +231,6 @@ pub(crate) fn train_softmax_head(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::scorer::Scorer;
     use testdata::{embedding_like, test_encoder};
 
     #[test]
@@ -248,7 +245,7 @@ mod tests {
         assert!(r.cv.macro_f1 > 0.6 && r.cv.macro_f1 < 1.0, "{r:?}");
         assert!(r.final_fit.converged);
         assert!(head.temperature > 0.0);
-        assert_eq!(head.labels(), &labels[..]);
+        assert_eq!(head.labels, labels);
         // The head predicts its own training data well.
         let correct = (0..x.nrows())
             .filter(|&i| {

@@ -234,15 +234,7 @@ pub struct SoftmaxRegression {
     pub bias: Array1<f32>,
 }
 
-/// `w · x + b` accumulated in `f64` in index order: the one place logits are computed, so training reports,
-/// saved heads and runs all give the same bits for the same weights.
-pub fn affine(w: ArrayView1<f32>, x: ArrayView1<f32>, b: f32) -> f64 {
-    let mut acc = 0.0f64;
-    for (wi, xi) in w.iter().zip(x.iter()) {
-        acc += f64::from(*wi) * f64::from(*xi);
-    }
-    acc + f64::from(b)
-}
+pub use crate::classify::heads::affine;
 
 impl SoftmaxRegression {
     /// Fits on `x` (rows) and `y` (label indices `< n_classes`).

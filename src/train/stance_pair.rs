@@ -24,20 +24,16 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use ndarray::{concatenate, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use super::cv::{group_folds, stratified_folds};
-use super::head::{EncoderRef, Head, HeadError, HeadKind};
+use super::head::{EncoderRef, Head, HeadError, HeadKind, Layer};
 use super::softmax_regression::{SoftmaxProblem, SoftmaxRegression};
 use super::{check_dim, train_softmax_head, TrainError, TrainOptions};
-use crate::classify::scorer::Scorer;
+use crate::classify::heads::using::RefineError;
+use crate::classify::heads::{RefineStance, StancePairHead, TargetStance};
 
-/// `[t, s, |t − s|, t ∘ s]` for one pair.
-pub fn pair_features(target: ArrayView1<f32>, text: ArrayView1<f32>) -> Array1<f32> {
-    let diff = (&target - &text).mapv(f32::abs);
-    let prod = &target * &text;
-    concatenate(Axis(0), &[target, text, diff.view(), prod.view()]).expect("same length vectors")
-}
+pub use crate::classify::heads::pair_features;
 
 /// Pair features for many rows: row i pairs `targets[target_of[i]]` with `texts[text_of[i]]` (stance data
 /// repeats targets and texts, so callers embed each once).
@@ -113,8 +109,7 @@ impl StanceHead {
     /// A [`Scorer`] of text embeddings toward one fixed target (e.g. a codebook stance target's embedded
     /// description), to drop into the classify stage like any other scorer.
     pub fn toward(&self, target: ArrayView1<f32>) -> TargetStance {
-        assert_eq!(target.len(), self.head.encoder.dim, "target embedding dimension");
-        TargetStance { head: Arc::clone(&self.head), target: target.to_owned() }
+        StancePairHead::from_file((*self.head).clone(), None).toward(target)
     }
 
     /// Adapts the head to a few labelled pairs (e.g. a codebook's stance examples): refits the weights on
@@ -152,24 +147,24 @@ impl StanceHead {
     }
 }
 
-/// Stance toward one target, as a [`Scorer`] over text embeddings.
-#[derive(Debug, Clone)]
-pub struct TargetStance {
-    head: Arc<Head>,
-    target: Array1<f32>,
-}
+/// The trainer's [`RefineStance`]: `run --stance-refine` refits the general stance head on a codebook
+/// target's example statements through this ([`StanceHead::refine`]).
+pub struct PriorRefit;
 
-impl Scorer for TargetStance {
-    fn labels(&self) -> &[String] {
-        &self.head.labels
-    }
-
-    fn logits(&self, x: ArrayView1<f32>) -> Vec<f32> {
-        self.head.logits(pair_features(self.target.view(), x).view())
-    }
-
-    fn calibrated(&self) -> bool {
-        true
+impl RefineStance for PriorRefit {
+    fn refine(
+        &self,
+        head_json: &str,
+        path: &Path,
+        target: ArrayView1<f32>,
+        examples: ArrayView2<f32>,
+        y: &[usize],
+        strength: f64,
+    ) -> Result<Layer, RefineError> {
+        let stance = StanceHead::from_head(Head::from_json(head_json, path)?, path)?;
+        let targets = target.insert_axis(Axis(0));
+        let x = pair_feature_matrix(targets, &vec![0; y.len()], examples, &(0..y.len()).collect::<Vec<_>>())?;
+        Ok(stance.refine(x.view(), y, strength, None)?.head().output.clone())
     }
 }
 
@@ -206,6 +201,7 @@ pub fn train_stance_pair(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::scorer::Scorer;
     use crate::train::testdata::{normal, test_encoder};
     use rand_chacha::rand_core::SeedableRng;
     use rand_chacha::ChaCha8Rng;

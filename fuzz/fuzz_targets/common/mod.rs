@@ -30,7 +30,10 @@ pub fn write_input(name: &str, data: &[u8]) -> PathBuf {
 pub fn read_both(path: &Path, format: Format, fields: &Fields) -> Result<(Corpus, Vec<Item>), CorpusError> {
     let collected = read_corpus(path, format, fields);
     let mut items = Vec::new();
-    let streamed = stream_corpus(path, format, fields, &mut |item| items.push(item));
+    let streamed = stream_corpus(path, format, fields, &mut |item| {
+        items.push(item);
+        std::ops::ControlFlow::Continue(())
+    });
     match (collected, streamed) {
         (Ok(corpus), Ok(())) => {
             let docs: Vec<&Document> = items

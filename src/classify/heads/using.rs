@@ -1,22 +1,17 @@
-//! Trained heads in use: the classifier for `run` and `eval --data` with a frame head (`--head`) and/or the
-//! general stance head (`--stance-head`) in place of the zero-shot prototypes, and the same labelling of a
-//! list of texts that `run` does for paragraphs.
+//! Trained heads in use by `run` and `eval --data`: loading a frame head (`--head`) or the general stance
+//! head (`--stance-head`) for a codebook and an encoder, refusing one that does not fit, and recording what
+//! was used in the run's manifest. One place, so that the two commands cannot accept different heads.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::head::{Head, HeadError, HeadKind};
-use super::stance_pair::{pair_feature_matrix, StanceHead, TargetStance};
-use super::TrainError;
-use crate::classify::relevance::{self, Relevance};
-use crate::classify::scorer::Scorer;
-use crate::classify::zeroshot::ZeroShotTexts;
-use crate::classify::{Classifier, ClassifyOptions, FrameLabel, StanceLabel, Unit};
+use super::file::{HeadError, HeadFile, HeadKind, Layer};
+use super::{FrameScorer, StancePairHead, TargetStance};
 use crate::codebook::{LoadedCodebook, STANCE_LABELS};
-use crate::encode::cached::{EmbedError, Embedder};
+use crate::encode::cached::EmbedError;
+use crate::encode::Embed;
 
 /// File name of the general stance head shipped in `models/heads/`.
 pub const SHIPPED_STANCE_HEAD: &str = "stance-vast.json";
@@ -45,6 +40,26 @@ pub struct HeadUse {
     pub refined_on: Option<usize>,
 }
 
+/// Why refitting the stance head failed (the trainer's error, kept for its message).
+pub type RefineError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Refits the general stance head toward a codebook target's example statements, with a prior centred on
+/// the shipped weights. Fitting is the trainer's job (`train::stance_pair::PriorRefit`); the classify stage
+/// only asks for the refit output layer, so it never depends on the trainer.
+pub trait RefineStance {
+    /// `head_json` is the stance head file's text (read from `path`); `target` the target's embedding,
+    /// `examples` the example statements' embeddings (rows) with stance label indices `y`.
+    fn refine(
+        &self,
+        head_json: &str,
+        path: &Path,
+        target: ArrayView1<f32>,
+        examples: ArrayView2<f32>,
+        y: &[usize],
+        strength: f64,
+    ) -> Result<Layer, RefineError>;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HeadUseError {
     #[error(transparent)]
@@ -52,7 +67,7 @@ pub enum HeadUseError {
     #[error(transparent)]
     Embed(#[from] EmbedError),
     #[error("refining the stance head on the codebook's examples: {0}")]
-    Refine(#[from] TrainError),
+    Refine(RefineError),
     #[error(
         "{path}: the head's labels ({}) are not the frames of codebook {codebook} ({}); train a head for this \
          codebook with `framelens train --codebook {codebook} --data ...`",
@@ -67,10 +82,14 @@ pub enum HeadUseError {
 
 /// Loads a frame head for `cb` and the encoder with weights sha256 `encoder_sha256`: refuses a head for
 /// another encoder, a stance head, or a head whose labels are not the codebook's frames (in order).
-pub fn frame_head_for(path: &Path, cb: &LoadedCodebook, encoder_sha256: &str) -> Result<(Head, HeadUse), HeadUseError> {
+pub fn frame_head_for(
+    path: &Path,
+    cb: &LoadedCodebook,
+    encoder_sha256: &str,
+) -> Result<(FrameScorer, HeadUse), HeadUseError> {
     let bytes = std::fs::read(path).map_err(|source| HeadError::Io { path: path.to_path_buf(), source })?;
     let text = String::from_utf8_lossy(&bytes);
-    let head = Head::from_json(&text, path)?;
+    let head: HeadFile = HeadFile::from_json(&text, path)?;
     if head.kind == HeadKind::StancePair {
         return Err(HeadUseError::NotAFrameHead { path: path.to_path_buf(), found: head.kind });
     }
@@ -97,29 +116,34 @@ pub fn frame_head_for(path: &Path, cb: &LoadedCodebook, encoder_sha256: &str) ->
         target: None,
         refined_on: None,
     };
-    Ok((head, used))
+    let kind = head.kind;
+    let scorer =
+        FrameScorer::from_file(head).ok_or(HeadUseError::NotAFrameHead { path: path.to_path_buf(), found: kind })?;
+    Ok((scorer, used))
 }
 
 /// Loads the general stance head and points it at the codebook's first stance target: the target is the
 /// embedded target description; with `refine_strength > 0` the head is refit on the target's example
-/// statements with a prior centred on the shipped weights ([`StanceHead::refine`]).
+/// statements with a prior centred on the shipped weights ([`RefineStance`]).
 ///
 /// `known` gives embeddings the caller already has (e.g. of the codebook's texts, so that a run embeds each
 /// text once); the rest are embedded here.
 pub fn stance_head_for(
     path: &Path,
     cb: &LoadedCodebook,
-    embedder: &mut Embedder,
+    embedder: &mut dyn Embed,
     refine_strength: f64,
+    refiner: &dyn RefineStance,
     known: &dyn Fn(&str) -> Option<Array1<f32>>,
 ) -> Result<Option<(TargetStance, HeadUse)>, HeadUseError> {
     let Some(target) = cb.codebook.stance_targets.first() else { return Ok(None) };
     let bytes = std::fs::read(path).map_err(|source| HeadError::Io { path: path.to_path_buf(), source })?;
-    let head = Head::from_json(&String::from_utf8_lossy(&bytes), path)?;
-    head.check_encoder(&embedder.model().manifest.weights_sha256, path)?;
-    let mut stance = StanceHead::from_head(head, path)?;
-    if stance.labels() != STANCE_LABELS {
-        return Err(HeadUseError::StanceLabels { path: path.to_path_buf(), labels: stance.labels().to_vec() });
+    let text = String::from_utf8_lossy(&bytes);
+    let head: HeadFile = HeadFile::from_json(&text, path)?;
+    head.check_encoder(&embedder.manifest().weights_sha256, path)?;
+    head.expect_kind(HeadKind::StancePair, path)?;
+    if head.labels != STANCE_LABELS {
+        return Err(HeadUseError::StanceLabels { path: path.to_path_buf(), labels: head.labels.clone() });
     }
     let mut texts: Vec<&str> = vec![target.description.as_str()];
     let mut y = Vec::new();
@@ -131,7 +155,7 @@ pub fn stance_head_for(
     }
     let missing: Vec<&str> = texts.iter().copied().filter(|t| known(t).is_none()).collect();
     let fresh = embedder.embed(&missing, &mut |_| {})?.vectors;
-    let mut emb = Array2::<f32>::zeros((texts.len(), embedder.model().manifest.hidden_size));
+    let mut emb = Array2::<f32>::zeros((texts.len(), embedder.manifest().hidden_size));
     for (i, t) in texts.iter().enumerate() {
         let v = match known(t) {
             Some(v) => v,
@@ -141,14 +165,16 @@ pub fn stance_head_for(
     }
     let t = emb.row(0);
     let mut refined_on = None;
+    let mut refined = None;
     if refine_strength > 0.0 && !y.is_empty() {
         let rows: Vec<usize> = (1..texts.len()).collect();
         let examples: Array2<f32> = emb.select(Axis(0), &rows);
-        let targets = t.insert_axis(Axis(0));
-        let x = pair_feature_matrix(targets, &vec![0; y.len()], examples.view(), &(0..y.len()).collect::<Vec<_>>())?;
-        stance = stance.refine(x.view(), &y, refine_strength, None)?;
+        let layer =
+            refiner.refine(&text, path, t, examples.view(), &y, refine_strength).map_err(HeadUseError::Refine)?;
+        refined = Some(layer);
         refined_on = Some(y.len());
     }
+    let stance = StancePairHead::from_file(head, refined);
     let used = HeadUse {
         role: "stance".into(),
         path: path.display().to_string(),
@@ -159,56 +185,6 @@ pub fn stance_head_for(
         refined_on,
     };
     Ok(Some((stance.toward(t), used)))
-}
-
-/// The classifier for a codebook: a frame head if given, else zero-shot prototypes; the stance head
-/// toward the codebook's target if given (and the codebook has one), else stance prototypes.
-pub fn build_classifier(
-    cb: &LoadedCodebook,
-    embedder: &mut Embedder,
-    opts: &ClassifyOptions,
-    frame_head: Option<&Path>,
-    stance_head: Option<&Path>,
-) -> Result<(Classifier, Vec<HeadUse>), HeadUseError> {
-    let zs = ZeroShotTexts::new(&cb.codebook);
-    let mut refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
-    let n_zs = refs.len();
-    // Every codebook text is embedded in one call: the prototypes' texts, then the descriptions (topic
-    // relevance; the stance head's target), then the relevance background.
-    refs.push(cb.codebook.description.as_str());
-    refs.extend(cb.codebook.stance_targets.iter().map(|t| t.description.as_str()));
-    refs.extend(cb.codebook.topic_examples.iter().map(String::as_str));
-    let n_topic = refs.len();
-    let background = relevance::background_texts();
-    refs.extend(&background);
-    let all = embedder.embed(&refs, &mut |_| {})?.vectors;
-    let index: HashMap<&str, usize> = refs.iter().enumerate().map(|(i, t)| (*t, i)).collect();
-    let known = |t: &str| index.get(t).map(|&i| all.row(i).to_owned());
-    let zs_emb = all.slice(ndarray::s![..n_zs, ..]).to_owned();
-    let topic = Relevance::new(
-        all.slice(ndarray::s![..n_topic, ..]),
-        all.slice(ndarray::s![n_topic.., ..]),
-        relevance::TOPIC_NEIGHBOURS,
-        relevance::BACKGROUND_NEIGHBOURS,
-    );
-    let (proto_frames, proto_stance) = zs.build(&zs_emb);
-    let mut used = Vec::new();
-    let frames: Box<dyn Scorer> = match frame_head {
-        Some(p) => {
-            let (head, u) = frame_head_for(p, cb, &embedder.model().manifest.weights_sha256)?;
-            used.push(u);
-            Box::new(head)
-        }
-        None => Box::new(proto_frames),
-    };
-    let mut stance: Option<Box<dyn Scorer>> = proto_stance.map(|s| Box::new(s) as Box<dyn Scorer>);
-    if let Some(p) = stance_head {
-        if let Some((s, u)) = stance_head_for(p, cb, embedder, opts.stance_refine_strength, &known)? {
-            stance = Some(Box::new(s));
-            used.push(u);
-        }
-    }
-    Ok((Classifier::new(&cb.codebook, frames, stance, opts.clone()).with_relevance(topic), used))
 }
 
 /// The shipped general stance head, if it can be found: `$FRAMELENS_HOME/heads/`, then `models/heads/`
@@ -223,41 +199,4 @@ pub fn shipped_stance_head() -> Option<PathBuf> {
     }
     candidates.push(PathBuf::from("models").join("heads").join(SHIPPED_STANCE_HEAD));
     candidates.into_iter().find(|p| p.is_file())
-}
-
-/// Labels each text as `run` labels a body paragraph: the text's embedding mixed with its sentences'
-/// (when the classifier's options use sentences), cue phrases, evidence.
-pub fn classify_texts(
-    texts: &[&str],
-    classifier: &Classifier,
-    embedder: &mut Embedder,
-    use_sentences: bool,
-    progress: &mut dyn FnMut(usize),
-) -> Result<(Vec<FrameLabel>, Option<Vec<StanceLabel>>), EmbedError> {
-    let sentences: Vec<Vec<(usize, usize)>> = texts.iter().map(|t| crate::segment::sentences(t)).collect();
-    let mut all: Vec<&str> = texts.to_vec();
-    let mut rows: Vec<Vec<usize>> = Vec::with_capacity(texts.len());
-    for (t, s) in texts.iter().zip(&sentences) {
-        if use_sentences && s.len() > 1 {
-            let start = all.len();
-            all.extend(s.iter().map(|&(a, b)| &t[a..b]));
-            rows.push((start..all.len()).collect());
-        } else {
-            rows.push(Vec::new());
-        }
-    }
-    let emb = embedder.embed(&all, progress)?.vectors;
-    let mats: Vec<Array2<f32>> = rows.iter().map(|r| emb.select(Axis(0), r)).collect();
-    let units: Vec<Unit> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Unit {
-            text: t,
-            embedding: emb.row(i),
-            sentences: &sentences[i],
-            sentence_embeddings: mats[i].view(),
-            article: i,
-        })
-        .collect();
-    Ok(classifier.classify(&units))
 }

@@ -1,0 +1,67 @@
+//! The one place a codebook becomes a [`Classifier`]: zero-shot prototypes from the codebook's embedded
+//! texts, topic relevance, and trained heads in their place when given. `run` and `eval --data` both call
+//! it, so a paragraph is scored by the same classifier whichever command labels it.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::heads::using::{frame_head_for, stance_head_for};
+use super::heads::{HeadUse, HeadUseError, RefineStance};
+use super::relevance::{self, Relevance};
+use super::scorer::Scorer;
+use super::zeroshot::ZeroShotTexts;
+use super::{Classifier, ClassifyOptions};
+use crate::codebook::LoadedCodebook;
+use crate::encode::Embed;
+
+/// The classifier for a codebook: a frame head if given, else zero-shot prototypes; the stance head
+/// toward the codebook's target if given (and the codebook has one), else stance prototypes. `refiner`
+/// refits the stance head on the codebook's examples when `opts.stance_refine_strength > 0`.
+pub fn build_classifier(
+    cb: &LoadedCodebook,
+    embedder: &mut dyn Embed,
+    opts: &ClassifyOptions,
+    frame_head: Option<&Path>,
+    stance_head: Option<&Path>,
+    refiner: &dyn RefineStance,
+) -> Result<(Classifier, Vec<HeadUse>), HeadUseError> {
+    let zs = ZeroShotTexts::new(&cb.codebook);
+    let mut refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
+    let n_zs = refs.len();
+    // Every codebook text is embedded in one call: the prototypes' texts, then the descriptions (topic
+    // relevance; the stance head's target), then the relevance background.
+    refs.push(cb.codebook.description.as_str());
+    refs.extend(cb.codebook.stance_targets.iter().map(|t| t.description.as_str()));
+    refs.extend(cb.codebook.topic_examples.iter().map(String::as_str));
+    let n_topic = refs.len();
+    let background = relevance::background_texts();
+    refs.extend(&background);
+    let all = embedder.embed(&refs, &mut |_| {})?.vectors;
+    let index: HashMap<&str, usize> = refs.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    let known = |t: &str| index.get(t).map(|&i| all.row(i).to_owned());
+    let zs_emb = all.slice(ndarray::s![..n_zs, ..]).to_owned();
+    let topic = Relevance::new(
+        all.slice(ndarray::s![..n_topic, ..]),
+        all.slice(ndarray::s![n_topic.., ..]),
+        relevance::TOPIC_NEIGHBOURS,
+        relevance::BACKGROUND_NEIGHBOURS,
+    );
+    let (proto_frames, proto_stance) = zs.build(&zs_emb);
+    let mut used = Vec::new();
+    let frames: Box<dyn Scorer> = match frame_head {
+        Some(p) => {
+            let (head, u) = frame_head_for(p, cb, &embedder.manifest().weights_sha256)?;
+            used.push(u);
+            head.boxed()
+        }
+        None => Box::new(proto_frames),
+    };
+    let mut stance: Option<Box<dyn Scorer>> = proto_stance.map(|s| Box::new(s) as Box<dyn Scorer>);
+    if let Some(p) = stance_head {
+        if let Some((s, u)) = stance_head_for(p, cb, embedder, opts.stance_refine_strength, refiner, &known)? {
+            stance = Some(Box::new(s));
+            used.push(u);
+        }
+    }
+    Ok((Classifier::new(&cb.codebook, frames, stance, opts.clone()).with_relevance(topic), used))
+}

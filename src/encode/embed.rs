@@ -1,0 +1,143 @@
+//! The seam between a run and its encoder: what the pipeline, `eval` and the classifier builder need from
+//! "something that turns texts into vectors". It exists so that the pipeline, merge and compare can be
+//! tested in milliseconds with a fake embedder instead of the ONNX model, and so that no stage past this
+//! one names the concrete, cache-fronted [`Embedder`].
+
+use super::cached::{EmbedCounters, EmbedError, Embedded, Embedder};
+use super::model::ModelManifest;
+use super::runtime::ResolvedPrecision;
+
+/// Embeds texts, row `i` for text `i`, and says which encoder it is (for manifests and head checks).
+pub trait Embed {
+    /// Embeds `texts`; `progress` gets the number of texts finished as they finish.
+    fn embed(&mut self, texts: &[&str], progress: &mut dyn FnMut(usize)) -> Result<Embedded, EmbedError>;
+    /// The encoder's manifest: its id, source, weights sha256 (what a head is checked against) and dimension.
+    fn manifest(&self) -> &ModelManifest;
+    /// The precision that runs, as the run's manifest records it.
+    fn precision(&self) -> &ResolvedPrecision;
+    /// Texts asked for, found in the cache and encoded so far.
+    fn counters(&self) -> &EmbedCounters;
+    /// Problems met and worked around, for the caller to show and the manifest to record.
+    fn warnings(&self) -> &[String];
+}
+
+impl Embed for Embedder {
+    fn embed(&mut self, texts: &[&str], progress: &mut dyn FnMut(usize)) -> Result<Embedded, EmbedError> {
+        Embedder::embed(self, texts, progress)
+    }
+    fn manifest(&self) -> &ModelManifest {
+        &self.model().manifest
+    }
+    fn precision(&self) -> &ResolvedPrecision {
+        Embedder::precision(self)
+    }
+    fn counters(&self) -> &EmbedCounters {
+        &self.counters
+    }
+    fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// A fake embedder for tests: each word of a text (lowercased, punctuation trimmed) adds a ±1 to one of a
+/// few dimensions chosen by its hash, and the sum is L2-normalised. Deterministic, instant, and texts that
+/// share words are similar, so the pipeline, merge and compare can be tested without the model.
+#[cfg(test)]
+pub(crate) mod fake {
+    use ndarray::Array2;
+
+    use super::Embed;
+    use crate::encode::cached::{EmbedCounters, EmbedError, Embedded};
+    use crate::encode::model::ModelManifest;
+    use crate::encode::runtime::{Precision, ResolvedPrecision};
+
+    pub const DIM: usize = 16;
+
+    pub struct FakeEmbedder {
+        manifest: ModelManifest,
+        precision: ResolvedPrecision,
+        counters: EmbedCounters,
+        /// Calls after which `embed` fails (an encoder error), if any.
+        pub fail_after_calls: Option<usize>,
+        calls: usize,
+    }
+
+    impl FakeEmbedder {
+        pub fn new() -> Self {
+            FakeEmbedder {
+                manifest: ModelManifest {
+                    id: "fake-hashing".into(),
+                    source: "tests".into(),
+                    weights_sha256: "f".repeat(64),
+                    architecture: "hashing".into(),
+                    hidden_size: DIM,
+                    num_layers: 0,
+                    max_seq_length: 256,
+                    pooling: "mean".into(),
+                    normalize: true,
+                    cls_token_id: 0,
+                    sep_token_id: 0,
+                    pad_token_id: 0,
+                    graph_sha256: "0".repeat(64),
+                    import_version: "test".into(),
+                    int8: Vec::new(),
+                },
+                precision: ResolvedPrecision {
+                    precision: Precision::Fp32,
+                    reason: "fake embedder".into(),
+                    int8_scheme: None,
+                    warning: None,
+                },
+                counters: EmbedCounters::default(),
+                fail_after_calls: None,
+                calls: 0,
+            }
+        }
+    }
+
+    fn fnv1a(s: &str) -> u64 {
+        s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    }
+
+    impl Embed for FakeEmbedder {
+        fn embed(&mut self, texts: &[&str], progress: &mut dyn FnMut(usize)) -> Result<Embedded, EmbedError> {
+            self.calls += 1;
+            if self.fail_after_calls.is_some_and(|n| self.calls > n) {
+                return Err(crate::encode::EncodeError::Runtime("fake encoder failure".into()).into());
+            }
+            let mut vectors = Array2::<f32>::zeros((texts.len(), DIM));
+            let mut n_tokens = Vec::with_capacity(texts.len());
+            for (i, t) in texts.iter().enumerate() {
+                let words: Vec<String> = t
+                    .split_whitespace()
+                    .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                for w in &words {
+                    let h = fnv1a(w);
+                    vectors[[i, (h % DIM as u64) as usize]] += if h & (1 << 40) == 0 { 1.0 } else { -1.0 };
+                }
+                vectors[[i, 0]] += 0.5; // never the zero vector
+                let norm = vectors.row(i).dot(&vectors.row(i)).sqrt();
+                vectors.row_mut(i).mapv_inplace(|v| v / norm);
+                n_tokens.push(words.len() + 2);
+            }
+            self.counters.requested += texts.len() as u64;
+            self.counters.encoded += texts.len() as u64;
+            progress(texts.len());
+            Ok(Embedded { vectors, n_tokens, windows: vec![1; texts.len()] })
+        }
+        fn manifest(&self) -> &ModelManifest {
+            &self.manifest
+        }
+        fn precision(&self) -> &ResolvedPrecision {
+            &self.precision
+        }
+        fn counters(&self) -> &EmbedCounters {
+            &self.counters
+        }
+        fn warnings(&self) -> &[String] {
+            &[]
+        }
+    }
+}
