@@ -22,5 +22,6 @@ pub mod quantize;
 pub mod record;
 pub mod segment;
 pub mod shard;
+pub mod stats;
 pub mod synth;
 pub mod train;

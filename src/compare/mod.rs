@@ -22,7 +22,7 @@
 //! Only `kind == "body"` paragraphs are labelled and therefore counted; headings and boilerplate are
 //! ignored here (they are still listed in `paragraphs.csv`).
 
-pub mod bootstrap;
+pub use crate::stats::bootstrap;
 pub mod differences;
 pub mod distance;
 pub mod groups;
@@ -249,7 +249,7 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
     let has_stance = data.groups.iter().any(|g| g.totals()[n_frames..].iter().any(|&c| c > 0));
     let mut shares = Vec::new();
     for g in &data.groups {
-        let mut rng = bootstrap::rng_for(opts.seed, "shares", &g.name);
+        let mut rng = crate::stats::random::stream_rng(opts.seed, "shares", &g.name);
         let ci = bootstrap::share_intervals(&g.units, g.n_labels(), opts.resamples, &mut rng);
         let totals = g.totals();
         let n = g.n_paragraphs();

@@ -12,7 +12,6 @@ pub mod data;
 pub mod frames;
 pub mod head;
 pub mod multilabel;
-pub mod optim;
 pub mod report;
 pub mod sample;
 pub mod softmax_regression;
@@ -20,6 +19,9 @@ pub mod split;
 pub mod stance_data;
 pub mod stance_pair;
 pub mod testdata;
+
+/// The L-BFGS minimiser lives with the other statistics; `train::optim` keeps naming it.
+pub use crate::stats::optim;
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
