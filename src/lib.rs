@@ -20,6 +20,7 @@ pub mod merge;
 pub mod pipeline;
 pub mod quantize;
 pub mod record;
+pub mod run;
 pub mod segment;
 pub mod shard;
 pub mod stats;

@@ -578,7 +578,7 @@ fn build_manifest(
             "stance_head": opts.stance_head.as_ref().map(|p| p.display().to_string()),
         }),
         shard: opts.shard.map(|s| s.to_string()),
-        counts,
+        counts: crate::run::counts::Counts::from_keyed(&counts),
         timings,
         encode: serde_json::to_value(&embedder.counters).unwrap_or_default(),
         merged_from: Vec::new(),

@@ -77,7 +77,7 @@ pub fn differences(data: &GroupedRun, frames: &[String], opts: &CompareOptions) 
                     diff: share - rest_share,
                     ci_low: lo,
                     ci_high: hi,
-                    n_articles: g.units.len(),
+                    n_articles: g.units.len() as u64,
                 },
             ));
         }

@@ -22,7 +22,7 @@ pub struct Manifest {
     /// `K/N` when the run processed one shard of the corpus.
     #[serde(default)]
     pub shard: Option<String>,
-    pub counts: BTreeMap<String, u64>,
+    pub counts: crate::run::counts::Counts,
     /// Seconds per stage, plus `total`.
     pub timings: BTreeMap<String, f64>,
     pub encode: serde_json::Value,

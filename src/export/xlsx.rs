@@ -22,8 +22,8 @@ use crate::export::run_tables::{
 };
 use crate::export::spreadsheet_safe;
 
-/// File name of the workbook inside the run folder.
-pub const WORKBOOK_FILE: &str = "framelens.xlsx";
+/// File name of the workbook inside the run folder (of the outlet comparison; see [`ComparisonFiles`]).
+pub use crate::run::files::WORKBOOK_XLSX as WORKBOOK_FILE;
 
 /// Widest a column is made (in character units); longer text wraps (long-text columns) or is cut off
 /// visually (other columns). 60 keeps a paragraph column readable without hiding the columns beside it.
