@@ -37,13 +37,19 @@ impl CsvSink {
     pub fn create(path: &Path, header: &[String]) -> io::Result<Self> {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let part = path.with_file_name(format!(".{name}.part"));
-        let mut w = csv::Writer::from_writer(BufWriter::new(File::create(&part)?));
+        // The header is written here, from the table's column list; `serialize` never adds one.
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::new(File::create(&part)?));
         w.write_record(header).map_err(io::Error::other)?;
         Ok(CsvSink { part, path: path.to_path_buf(), w })
     }
 
     pub fn row(&mut self, fields: &[String]) -> io::Result<()> {
         self.w.write_record(fields).map_err(io::Error::other)
+    }
+
+    /// Writes a row type of [`crate::run::tables`] (its fields in column order).
+    pub fn serialize(&mut self, row: &impl serde::Serialize) -> io::Result<()> {
+        self.w.serialize(row).map_err(io::Error::other)
     }
 
     /// Writes a record as raw bytes (merge copies shard rows through unchanged).
@@ -167,17 +173,7 @@ pub fn outlet_row(o: &OutletAggregate, labels: &[String]) -> Vec<String> {
     row
 }
 
-pub fn reject_row(r: &RejectRow) -> Vec<String> {
-    vec![
-        r.file.clone(),
-        r.line.map(|l| l.to_string()).unwrap_or_default(),
-        r.doc_id.clone(),
-        r.para_index.map(|p| p.to_string()).unwrap_or_default(),
-        r.reason.clone(),
-    ]
-}
-
-/// Writes a whole small table (outlets, rejects) through a sink.
+/// Writes a whole small table (outlets) through a sink.
 pub fn write_table(path: &Path, header: &[String], rows: impl IntoIterator<Item = Vec<String>>) -> io::Result<PathBuf> {
     let mut sink = CsvSink::create(path, header)?;
     for r in rows {
@@ -217,7 +213,11 @@ pub fn finish_run_tables(
     let p = out.join(OUTLETS);
     files.push(write_table(&p, &outlet_header(labels), outlets.iter().map(|o| outlet_row(o, labels))).map_err(at(&p))?);
     let p = out.join(REJECTS);
-    files.push(write_table(&p, &reject_header(), rejects.iter().map(reject_row)).map_err(at(&p))?);
+    let mut sink = CsvSink::create(&p, &reject_header()).map_err(at(&p))?;
+    for r in rejects {
+        sink.serialize(r).map_err(at(&p))?;
+    }
+    files.push(sink.finish().map_err(at(&p))?);
     let mut hashes = BTreeMap::new();
     for f in &files {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
