@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::codebook::{OTHER, STANCE_LABELS};
 use crate::record::ParagraphRecord;
+use crate::run::labels::{Stance, OTHER};
 
 /// Frame and stance counts over a set of body paragraphs.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,8 +27,8 @@ impl Counts {
         if let Some(k) = labels.iter().position(|l| *l == r.frame) {
             self.frames[k] += 1;
         }
-        if let Some(k) = STANCE_LABELS.iter().position(|s| *s == r.stance) {
-            self.stance[k] += 1;
+        if let Some(s) = Stance::parse(&r.stance) {
+            self.stance[s.index()] += 1;
         }
     }
 

@@ -12,11 +12,9 @@ use serde::{Deserialize, Serialize};
 /// gold in `eval`), unless the codebook has a frame of that name.
 pub const NO_FRAME: &str = "none";
 
-/// Stance labels, in the column order of every output.
-pub const STANCE_LABELS: [&str; 3] = ["supportive", "critical", "neutral"];
-
-/// The label given when no frame is close enough (see `other_threshold`).
-pub const OTHER: &str = "other";
+/// The stance labels and the label given when no frame is close enough (see `other_threshold`): the run
+/// folder's vocabulary, defined in [`crate::run::labels`].
+pub use crate::run::labels::{OTHER, STANCE_LABELS};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -303,17 +303,15 @@ pub fn merge(shards: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Merg
     let mut merged = first.clone();
     merged.shard = None;
     merged.created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    merged.counts = BTreeMap::new();
+    merged.counts = Default::default();
     merged.timings = BTreeMap::new();
     for m in &manifests {
-        for (k, v) in &m.counts {
-            *merged.counts.entry(k.clone()).or_default() += v;
-        }
+        merged.counts.add(&m.counts);
         for (k, v) in &m.timings {
             *merged.timings.entry(k.clone()).or_default() += v;
         }
     }
-    merged.counts.insert("rejects".into(), rejects.len() as u64);
+    merged.counts.rejects = rejects.len() as u64;
     merged.merged_from = shards.iter().map(|d| d.display().to_string()).collect();
     merged.outputs = outputs;
     merged.corpus_fingerprint = manifests.iter().find_map(|m| m.corpus_fingerprint.clone());
@@ -470,7 +468,7 @@ mod tests {
                     "stance_head": null,
                 }),
                 shard: shard.map(|s| s.to_string()),
-                counts: BTreeMap::from([("documents".into(), documents)]),
+                counts: crate::run::counts::Counts { documents, ..Default::default() },
                 timings: BTreeMap::new(),
                 encode: serde_json::Value::Null,
                 warnings: Vec::new(),
@@ -528,7 +526,7 @@ mod tests {
         // Both shards hold documents, so the merge interleaves them.
         for s in &shards {
             let m: Manifest = serde_json::from_slice(&std::fs::read(s.join(MANIFEST)).unwrap()).unwrap();
-            assert!(m.counts["documents"] > 0, "{}", s.display());
+            assert!(m.counts.documents > 0, "{}", s.display());
         }
         let full = c.shard("full", None);
         let out = c.dir("merged");
@@ -539,7 +537,7 @@ mod tests {
         }
         let m = &merged.manifest;
         assert_eq!(m.shard, None);
-        assert_eq!(m.counts["documents"], IDS.len() as u64);
+        assert_eq!(m.counts.documents, IDS.len() as u64);
         assert_eq!(m.corpus_fingerprint.as_deref(), Some("file-v1:aaaa"));
         assert_eq!(m.merged_from.len(), 2);
         // The merged folder is itself a complete run: its files match its manifest.
@@ -667,7 +665,7 @@ mod tests {
         let e = refused(&c, &shards[..1]);
         assert!(matches!(e, MergeError::Mismatch(ref m) if m.contains("1/2 are missing")), "{e}");
         let m = merge(&shards[..1], &c.dir("partial"), true).unwrap().manifest;
-        assert!(m.counts["documents"] < IDS.len() as u64);
+        assert!(m.counts.documents < IDS.len() as u64);
     }
 
     #[test]

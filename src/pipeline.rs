@@ -533,7 +533,7 @@ fn build_manifest(
             "stance_head": opts.stance_head.as_ref().map(|p| p.display().to_string()),
         }),
         shard: opts.shard.map(|s| s.to_string()),
-        counts,
+        counts: crate::run::counts::Counts::from_keyed(&counts),
         timings,
         encode: serde_json::to_value(embedder.counters()).unwrap_or_default(),
         merged_from: Vec::new(),
@@ -629,8 +629,8 @@ pub(crate) mod tests {
         let c = corpus(tmp.path(), &["alpha", "beta"], 3, &[]);
         let out = tmp.path().join("out");
         let s = run_fake(&options(&c, &out)).unwrap();
-        assert_eq!(s.manifest.counts["documents"], 6);
-        assert!(s.manifest.counts["paragraphs_body"] >= 18, "{:?}", s.manifest.counts);
+        assert_eq!(s.manifest.counts.documents, 6);
+        assert!(s.manifest.counts.paragraphs_body >= 18, "{:?}", s.manifest.counts);
         assert_eq!(s.manifest.model.id, "fake-hashing");
         for (name, sha) in &s.manifest.outputs {
             assert_eq!(&tables::file_sha256(&out.join(name)).unwrap(), sha, "{name}");

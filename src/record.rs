@@ -41,6 +41,6 @@ pub struct ParagraphRecord {
 
 impl ParagraphRecord {
     pub fn is_body(&self) -> bool {
-        self.kind == "body"
+        self.kind == crate::segment::Kind::Body.as_str()
     }
 }

@@ -15,11 +15,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-
-use crate::evaluate::shuffle;
 use crate::export::{spreadsheet_safe, tables};
+use crate::stats::random::{seeded, shuffle};
 
 /// How paragraphs are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +112,7 @@ pub fn sample_paragraphs(
             text,
         });
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeded(seed);
     let mut order: Vec<usize> = (0..rows.len()).collect();
     shuffle(&mut order, &mut rng);
     let chosen: Vec<usize> = match strategy {

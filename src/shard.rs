@@ -14,15 +14,7 @@ pub struct Shard {
     pub count: u32,
 }
 
-/// 64-bit FNV-1a.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
+pub use crate::stats::random::fnv1a64;
 
 impl Shard {
     pub fn of(id: &str, count: u32) -> u32 {

@@ -7,10 +7,8 @@ use clap::Args;
 use framelens::compare::write::p_statement;
 use framelens::compare::{self, CompareOptions, GroupBy};
 use framelens::export::report::{write_report_with, ReportOptions, HEATMAP_GROUPS};
-use framelens::export::run_tables::{
-    ComparisonFiles, COMPARISON_CSV, DIFFERENCES_CSV, DISTANCES_CSV, INDEPENDENCE_CSV,
-};
 use framelens::export::xlsx::write_workbook_with;
+use framelens::run::files::{ComparisonFiles, COMPARISON_CSV, DIFFERENCES_CSV, DISTANCES_CSV, INDEPENDENCE_CSV};
 
 #[derive(Args, Clone)]
 pub struct CompareArgs {

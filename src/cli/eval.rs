@@ -119,7 +119,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
             bail!("give --gold FILE --pred DIR (a run's output), or --codebook FILE --data labelled.csv");
         };
         let heads = run_heads(pred);
-        let pred = if pred.is_dir() { pred.join("paragraphs.csv") } else { pred.clone() };
+        let pred = framelens::run::files::paragraphs_csv(pred);
         match a.level {
             Level::Paragraph => {
                 let pairs = match_gold(gold, &pred)?;
@@ -336,7 +336,9 @@ fn marked(rows: Vec<Vec<String>>, marker: &Option<String>) -> Vec<Vec<String>> {
 /// The trained heads a run used, from its manifest (none when there is no readable manifest).
 fn run_heads(pred: &Path) -> Vec<HeadUse> {
     let dir = if pred.is_dir() { Some(pred) } else { pred.parent() };
-    let Some(bytes) = dir.and_then(|d| std::fs::read(d.join("manifest.json")).ok()) else { return Vec::new() };
+    let Some(bytes) = dir.and_then(|d| std::fs::read(d.join(framelens::run::files::MANIFEST_JSON)).ok()) else {
+        return Vec::new();
+    };
     let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Vec::new() };
     manifest.get("heads").and_then(|h| serde_json::from_value(h.clone()).ok()).unwrap_or_default()
 }

@@ -26,13 +26,13 @@ pub fn run(a: MergeArgs) -> anyhow::Result<()> {
     }
     let m = &merged.manifest;
     if !a.quiet {
-        let c = |k: &str| m.counts.get(k).copied().unwrap_or(0);
+        let c = &m.counts;
         eprintln!(
             "merged {} shards: {} documents, {} body paragraphs, {} rejects into {}",
             a.shards.len(),
-            c("documents"),
-            c("paragraphs_body"),
-            c("rejects"),
+            c.documents,
+            c.paragraphs_body,
+            c.rejects,
             a.out.display()
         );
     }

@@ -211,15 +211,15 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
 
 fn print_summary(s: &RunSummary) {
     let m = &s.manifest;
-    let c = |k: &str| m.counts.get(k).copied().unwrap_or(0);
+    let c = &m.counts;
     let t = |k: &str| m.timings.get(k).copied().unwrap_or(0.0);
     eprintln!(
         "{} documents · {} body paragraphs ({} headings, {} boilerplate) · {} rejects · {:.1}s ({:.1}s encoding, {} {})",
-        c("documents"),
-        c("paragraphs_body"),
-        c("paragraphs_heading"),
-        c("paragraphs_boilerplate"),
-        c("rejects"),
+        c.documents,
+        c.paragraphs_body,
+        c.paragraphs_heading,
+        c.paragraphs_boilerplate,
+        c.rejects,
         t("total"),
         t("encode"),
         m.model.id,

@@ -35,7 +35,7 @@ pub struct SampleArgs {
 }
 
 pub fn run(a: SampleArgs) -> anyhow::Result<()> {
-    let csv = if a.run_dir.is_dir() { a.run_dir.join("paragraphs.csv") } else { a.run_dir.clone() };
+    let csv = framelens::run::files::paragraphs_csv(&a.run_dir);
     let strategy = match (a.by.is_some(), a.uncertain) {
         (true, _) => Strategy::ByOutlet,
         (_, true) => Strategy::Uncertain,

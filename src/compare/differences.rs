@@ -21,9 +21,10 @@
 
 use std::collections::BTreeMap;
 
-use super::bootstrap::{percentile_interval, resample_sums, rng_for, Packed, Unit};
 use super::groups::GroupedRun;
 use super::{CompareOptions, DifferenceRow};
+use crate::stats::bootstrap::{percentile_interval, resample_sums, Packed, Unit};
+use crate::stats::random::stream_rng;
 
 /// All group-vs-rest rows, sorted by frame (codebook order), then |diff| descending, then group name.
 pub fn differences(data: &GroupedRun, frames: &[String], opts: &CompareOptions) -> Vec<DifferenceRow> {
@@ -49,7 +50,7 @@ pub fn differences(data: &GroupedRun, frames: &[String], opts: &CompareOptions) 
         let (tg, ng) = share_of(&g.units);
         let (tr, nr) = share_of(&rest);
 
-        let mut rng = rng_for(opts.seed, "differences", &g.name);
+        let mut rng = stream_rng(opts.seed, "differences", &g.name);
         let mut values = vec![Vec::with_capacity(opts.resamples); k];
         // Only the frame columns are needed here: pack just those.
         let (pg, pr) = (Packed::new(&g.units, k), Packed::new(&rest, k));
@@ -76,7 +77,7 @@ pub fn differences(data: &GroupedRun, frames: &[String], opts: &CompareOptions) 
                     diff: share - rest_share,
                     ci_low: lo,
                     ci_high: hi,
-                    n_articles: g.units.len(),
+                    n_articles: g.units.len() as u64,
                 },
             ));
         }

@@ -10,10 +10,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::bootstrap::Unit;
-use super::{CompareError, GroupBy, OTHER, STANCES};
+use super::{CompareError, GroupBy};
 use crate::corpus::date::month_of;
-use crate::export::tables;
 use crate::record::ParagraphRecord;
+use crate::run::files::{ARTICLES_CSV, PARAGRAPHS_CSV};
+use crate::run::labels::{Stance, OTHER, STANCE_LABELS};
+use crate::run::tables::SPREADSHEET_SAFE_COLUMNS;
 
 /// Group name for `--by month` when `published` is not an ISO date: such articles are kept, visibly.
 pub const UNKNOWN_MONTH: &str = "unknown";
@@ -111,7 +113,7 @@ enum Key {
 /// Reads `paragraphs.csv` (and `articles.csv` when grouping by one of its columns) into groups of
 /// per-article counts over body paragraphs.
 pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<GroupedRun, CompareError> {
-    let path = run_dir.join("paragraphs.csv");
+    let path = run_dir.join(PARAGRAPHS_CSV);
     let mut rdr = open_csv(&path)?;
     let headers = rdr.headers().map_err(|e| csv_error(&path, e))?.clone();
     for needed in ["doc_id", "kind", "frame", "stance"] {
@@ -129,7 +131,7 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
         GroupBy::Month => Key::Month,
         GroupBy::Column(c) => match headers.iter().position(|h| h == c) {
             // A text column of a run written `--spreadsheet-safe` groups by the text, not its quoted cell.
-            Some(i) if safe && tables::SPREADSHEET_SAFE_COLUMNS.contains(&c.as_str()) => Key::QuotedColumn(i),
+            Some(i) if safe && SPREADSHEET_SAFE_COLUMNS.contains(&c.as_str()) => Key::QuotedColumn(i),
             Some(i) => Key::ParagraphColumn(i),
             None => article_column(run_dir, c, &headers)?,
         },
@@ -137,7 +139,7 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
 
     let frame_index: HashMap<&str, usize> = frames.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
     let n_frames = frames.len();
-    let width = n_frames + STANCES.len();
+    let width = n_frames + STANCE_LABELS.len();
 
     let mut map: BTreeMap<String, BTreeMap<String, Unit>> = BTreeMap::new();
     let mut record = csv::StringRecord::new();
@@ -167,12 +169,12 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
         // An empty stance: the codebook has no stance target, so the run labelled frames only.
         let s = match p.stance.as_str() {
             "" => None,
-            st => Some(STANCES.iter().position(|s| *s == st).ok_or_else(|| CompareError::BadLabel {
+            st => Some(Stance::parse(st).map(Stance::index).ok_or_else(|| CompareError::BadLabel {
                 path: path.clone(),
                 line,
                 field: "stance",
                 value: p.stance.clone(),
-                expected: format!("{} (or empty, for a codebook without a stance target)", STANCES.join(", ")),
+                expected: format!("{} (or empty, for a codebook without a stance target)", STANCE_LABELS.join(", ")),
             })?),
         };
         let group = match &key {
@@ -233,10 +235,10 @@ fn non_empty(v: &str) -> String {
 
 /// Builds the `doc_id → value` join for a column that only `articles.csv` has.
 fn article_column(run_dir: &Path, column: &str, para_headers: &csv::StringRecord) -> Result<Key, CompareError> {
-    let path = run_dir.join("articles.csv");
+    let path = run_dir.join(ARTICLES_CSV);
     if !path.exists() {
         return Err(CompareError::MissingColumn {
-            path: run_dir.join("paragraphs.csv"),
+            path: run_dir.join(PARAGRAPHS_CSV),
             column: column.into(),
             reason: format!(
                 "not a column of paragraphs.csv ({}), and there is no articles.csv to join",

@@ -64,11 +64,11 @@ pub fn test(measure: Measure, table: &[Vec<u64>]) -> IndependenceRow {
     IndependenceRow {
         measure,
         chi2,
-        df,
+        df: df as u64,
         p_value: defined.then(|| p_value(chi2, df)),
         cramers_v: defined.then(|| cramers_v(chi2, n, r, c)),
         n_paragraphs: n,
-        n_groups: table.len(),
+        n_groups: table.len() as u64,
     }
 }
 

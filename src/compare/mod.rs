@@ -19,10 +19,10 @@
 //! - Per frame and group: the group's share minus the pooled share of all other groups, with a bootstrap
 //!   interval (see [`differences`]), sorted so that the groups that differ most come first.
 //!
-//! Only `kind == "body"` paragraphs are labelled and therefore counted; headings and boilerplate are
+//! Only body paragraphs (`kind` [`crate::segment::Kind::Body`]) are labelled and therefore counted; headings and boilerplate are
 //! ignored here (they are still listed in `paragraphs.csv`).
 
-pub mod bootstrap;
+pub use crate::stats::bootstrap;
 pub mod differences;
 pub mod distance;
 pub mod groups;
@@ -36,13 +36,14 @@ use std::path::{Path, PathBuf};
 
 pub use write::write;
 
-/// The stance labels, in output order. Fixed by the classifier's contract (`supportive | critical |
-/// neutral`), unlike frames, which come from the run's codebook.
-pub const STANCES: [&str; 3] = ["supportive", "critical", "neutral"];
-
-/// The fallback frame label appended after the codebook's frames. Every codebook has it implicitly, so it
-/// is always a column even when no paragraph fell to it (the chi-square test drops empty columns itself).
-pub const OTHER: &str = "other";
+/// The rows of the four output tables ([`crate::run::comparison`]); a `comparison.csv` row is a share.
+pub use crate::run::comparison::{
+    ComparisonRow, ComparisonRow as ShareRow, DifferenceRow, DistanceRow, IndependenceRow,
+};
+/// The stance labels, in output order, and the fallback frame `other` appended after the codebook's
+/// frames (always a column even when no paragraph fell to it; the chi-square test drops empty columns
+/// itself): the run folder's vocabulary ([`crate::run::labels`]).
+pub use crate::run::labels::{Measure, OTHER, STANCE_LABELS as STANCES};
 
 /// How paragraphs are grouped for comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,79 +101,6 @@ impl Default for CompareOptions {
     }
 }
 
-/// Which label set a row is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Measure {
-    Frame,
-    Stance,
-}
-
-impl Measure {
-    /// The spelling used in the CSV outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Measure::Frame => "frame",
-            Measure::Stance => "stance",
-        }
-    }
-}
-
-/// One row of `comparison.csv`: a group's share of one label.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShareRow {
-    pub group_by: String,
-    pub group: String,
-    pub measure: Measure,
-    pub label: String,
-    /// Body paragraphs with this label in the group. Kept (but not written) so that shares can be merged
-    /// exactly from counts, never from rounded shares.
-    pub count: u64,
-    pub share: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    /// Articles with at least one body paragraph in the group: the bootstrap's sampling units.
-    pub n_articles: usize,
-    /// Body paragraphs in the group: the share's denominator.
-    pub n_paragraphs: u64,
-    pub small_group: bool,
-}
-
-/// One row of `distances.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DistanceRow {
-    pub group_a: String,
-    pub group_b: String,
-    /// Jensen–Shannon distance (base 2), in [0, 1].
-    pub jsd: f64,
-}
-
-/// One row of `differences.csv`: a group against all other groups pooled, for one frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DifferenceRow {
-    pub label: String,
-    pub group: String,
-    pub share: f64,
-    pub rest_share: f64,
-    pub diff: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    pub n_articles: usize,
-}
-
-/// One row of `independence.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndependenceRow {
-    pub measure: Measure,
-    pub chi2: f64,
-    /// (groups − 1) × (non-empty label columns − 1).
-    pub df: usize,
-    /// `None` when the test is undefined (fewer than two groups or two non-empty labels).
-    pub p_value: Option<f64>,
-    pub cramers_v: Option<f64>,
-    pub n_paragraphs: u64,
-    pub n_groups: usize,
-}
-
 /// The result of [`compare`]: typed rows of the four output tables, in output order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
@@ -181,7 +109,7 @@ pub struct Comparison {
     pub frames: Vec<String>,
     /// Group names in output order (sorted; for months, `unknown` last).
     pub groups: Vec<String>,
-    pub shares: Vec<ShareRow>,
+    pub shares: Vec<ComparisonRow>,
     pub distances: Vec<DistanceRow>,
     pub differences: Vec<DifferenceRow>,
     pub independence: Vec<IndependenceRow>,
@@ -240,7 +168,7 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
     if opts.resamples == 0 {
         return Err(CompareError::InvalidOption("resamples must be at least 1 (2000 is the default)".into()));
     }
-    let frames = groups::read_frames(&run_dir.join("manifest.json"))?;
+    let frames = groups::read_frames(&run_dir.join(crate::run::files::MANIFEST_JSON))?;
     let data = groups::read_groups(run_dir, &opts.by, &frames)?;
     let n_frames = frames.len();
 
@@ -249,7 +177,7 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
     let has_stance = data.groups.iter().any(|g| g.totals()[n_frames..].iter().any(|&c| c > 0));
     let mut shares = Vec::new();
     for g in &data.groups {
-        let mut rng = bootstrap::rng_for(opts.seed, "shares", &g.name);
+        let mut rng = crate::stats::random::stream_rng(opts.seed, "shares", &g.name);
         let ci = bootstrap::share_intervals(&g.units, g.n_labels(), opts.resamples, &mut rng);
         let totals = g.totals();
         let n = g.n_paragraphs();
@@ -260,7 +188,7 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
             if measure == Measure::Stance && !has_stance {
                 continue;
             }
-            shares.push(ShareRow {
+            shares.push(ComparisonRow {
                 group_by: data.group_by.clone(),
                 group: g.name.clone(),
                 measure,
@@ -269,7 +197,7 @@ pub fn compare(run_dir: &Path, opts: &CompareOptions) -> Result<Comparison, Comp
                 share: totals[j] as f64 / n as f64,
                 ci_low: ci[j].0,
                 ci_high: ci[j].1,
-                n_articles: g.units.len(),
+                n_articles: g.units.len() as u64,
                 n_paragraphs: n,
                 small_group: small,
             });

@@ -12,113 +12,22 @@ use std::path::Path;
 
 use super::Comparison;
 use crate::atomic::write_atomic_with;
-use crate::export::run_tables::ComparisonFiles;
+/// The CSV number formats (defined with the tables in [`crate::run::comparison`]).
+pub use crate::run::comparison::{fixed4, p_value};
+use crate::run::comparison::{
+    write_rows, COMPARISON_COLUMNS, DIFFERENCE_COLUMNS, DISTANCE_COLUMNS, INDEPENDENCE_COLUMNS,
+};
+use crate::run::ComparisonFiles;
 
 /// Writes the comparison's four tables (`comparison.csv`, `distances.csv`, `differences.csv`,
 /// `independence.csv`, suffixed by grouping, see [`ComparisonFiles`]) into `dir`; returns their names.
 pub fn write(dir: &Path, c: &Comparison) -> std::io::Result<ComparisonFiles> {
     let files = ComparisonFiles::new(dir, &c.group_by);
-    write_csv(
-        &files.comparison(),
-        &[
-            "group_by",
-            "group",
-            "measure",
-            "label",
-            "share",
-            "ci_low",
-            "ci_high",
-            "n_articles",
-            "n_paragraphs",
-            "small_group",
-        ],
-        c.shares.iter().map(|r| {
-            vec![
-                r.group_by.clone(),
-                r.group.clone(),
-                r.measure.as_str().to_string(),
-                r.label.clone(),
-                fixed4(r.share),
-                fixed4(r.ci_low),
-                fixed4(r.ci_high),
-                r.n_articles.to_string(),
-                r.n_paragraphs.to_string(),
-                r.small_group.to_string(),
-            ]
-        }),
-    )?;
-    write_csv(
-        &files.distances(),
-        &["group_a", "group_b", "jsd"],
-        c.distances.iter().map(|r| vec![r.group_a.clone(), r.group_b.clone(), fixed4(r.jsd)]),
-    )?;
-    write_csv(
-        &files.differences(),
-        &["label", "group", "share", "rest_share", "diff", "ci_low", "ci_high", "n_articles"],
-        c.differences.iter().map(|r| {
-            vec![
-                r.label.clone(),
-                r.group.clone(),
-                fixed4(r.share),
-                fixed4(r.rest_share),
-                fixed4(r.diff),
-                fixed4(r.ci_low),
-                fixed4(r.ci_high),
-                r.n_articles.to_string(),
-            ]
-        }),
-    )?;
-    write_csv(
-        &files.independence(),
-        &["measure", "chi2", "df", "p_value", "cramers_v", "n_paragraphs", "n_groups"],
-        c.independence.iter().map(|r| {
-            vec![
-                r.measure.as_str().to_string(),
-                fixed4(r.chi2),
-                r.df.to_string(),
-                r.p_value.map(p_value).unwrap_or_default(),
-                r.cramers_v.map(fixed4).unwrap_or_default(),
-                r.n_paragraphs.to_string(),
-                r.n_groups.to_string(),
-            ]
-        }),
-    )?;
+    write_atomic_with(&files.comparison(), |w| write_rows(w, &COMPARISON_COLUMNS, &c.shares))?;
+    write_atomic_with(&files.distances(), |w| write_rows(w, &DISTANCE_COLUMNS, &c.distances))?;
+    write_atomic_with(&files.differences(), |w| write_rows(w, &DIFFERENCE_COLUMNS, &c.differences))?;
+    write_atomic_with(&files.independence(), |w| write_rows(w, &INDEPENDENCE_COLUMNS, &c.independence))?;
     Ok(files)
-}
-
-fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> std::io::Result<()> {
-    write_atomic_with(path, |w| {
-        let mut cw = csv::Writer::from_writer(w);
-        cw.write_record(header)?;
-        for r in rows {
-            cw.write_record(&r)?;
-        }
-        cw.flush()?;
-        Ok(())
-    })
-}
-
-/// Four decimals, without a "-0.0000" for tiny negative differences (it reads like a sign error).
-pub fn fixed4(x: f64) -> String {
-    let s = format!("{x:.4}");
-    if s == "-0.0000" {
-        "0.0000".to_string()
-    } else {
-        s
-    }
-}
-
-/// p-values: four decimals down to 0.001, below that scientific notation, because "0.0000" would hide
-/// whether a p-value is 1e-5 or 1e-40 (with thousands of paragraphs it is often the latter).
-pub fn p_value(p: f64) -> String {
-    if p >= 0.001 {
-        fixed4(p)
-    } else if p == 0.0 {
-        // Below f64's range (chi2 in the thousands): say so plainly rather than "0.000e0".
-        "0".to_string()
-    } else {
-        format!("{p:.3e}")
-    }
 }
 
 /// Smallest p-value shown as a number; below it every output a person reads says "< 0.001".
@@ -149,15 +58,6 @@ pub fn p_statement(p: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn number_formats() {
-        assert_eq!(fixed4(-0.00001), "0.0000");
-        assert_eq!(fixed4(2.0 / 3.0), "0.6667");
-        assert_eq!(p_value(0.207), "0.2070");
-        assert_eq!(p_value(1.5e-12), "1.500e-12");
-        assert_eq!(p_value(0.0), "0");
-    }
 
     #[test]
     fn p_values_below_the_floor_read_as_a_bound() {

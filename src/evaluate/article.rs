@@ -7,7 +7,9 @@ use std::path::Path;
 
 use super::agreement::article_label_sets;
 use super::EvalError;
-use crate::export::tables;
+use crate::run::files::PARAGRAPHS_CSV;
+use crate::run::tables::column_positions;
+use crate::segment::Kind;
 
 /// Label sets keyed by article id.
 pub type ArticleSets = BTreeMap<String, BTreeSet<String>>;
@@ -93,12 +95,11 @@ pub fn article_sets_from_run(paragraphs_csv: &Path, column: &str, threshold: f64
     let mut r = csv::Reader::from_path(paragraphs_csv).map_err(|e| err(e.to_string()))?;
     let header: Vec<String> = r.headers().map_err(|e| err(e.to_string()))?.iter().map(str::to_string).collect();
     let [doc, kind, lab] =
-        tables::column_positions(header.iter().map(String::as_str), ["doc_id", "kind", column], tables::PARAGRAPHS)
-            .map_err(err)?;
+        column_positions(header.iter().map(String::as_str), ["doc_id", "kind", column], PARAGRAPHS_CSV).map_err(err)?;
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| err(e.to_string()))?;
-        if rec.get(kind) != Some("body") {
+        if rec.get(kind) != Some(Kind::Body.as_str()) {
             continue;
         }
         let labels = rec

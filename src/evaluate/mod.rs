@@ -92,7 +92,7 @@ pub fn match_gold(gold_path: &Path, paragraphs_csv: &Path) -> Result<Pairs, Eval
     }
     let mut by_doc: BTreeMap<&str, Vec<&PredRow>> = BTreeMap::new();
     for (_, p) in &pred {
-        if p.kind == "body" {
+        if p.kind == crate::segment::Kind::Body.as_str() {
             by_doc.entry(p.doc_id.as_str()).or_default().push(p);
         }
     }

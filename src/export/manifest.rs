@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::run::Stance;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
     pub framelens_version: String,
@@ -22,7 +24,7 @@ pub struct Manifest {
     /// `K/N` when the run processed one shard of the corpus.
     #[serde(default)]
     pub shard: Option<String>,
-    pub counts: BTreeMap<String, u64>,
+    pub counts: crate::run::counts::Counts,
     /// Seconds per stage, plus `total`.
     pub timings: BTreeMap<String, f64>,
     pub encode: serde_json::Value,
@@ -81,7 +83,7 @@ impl CodebookCues {
             .stance_targets
             .first()
             .map(|t| {
-                [("supportive", &t.supportive_cues), ("critical", &t.critical_cues)]
+                [(Stance::Supportive.as_str(), &t.supportive_cues), (Stance::Critical.as_str(), &t.critical_cues)]
                     .into_iter()
                     .filter(|(_, c)| !c.is_empty())
                     .map(|(l, c)| (l.to_string(), c.clone()))

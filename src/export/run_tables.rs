@@ -11,116 +11,17 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use crate::corpus::date::month_of;
 use crate::record::ParagraphRecord;
 
-/// File names inside a run folder, written by `framelens run` (the first five) and `framelens compare`
-/// (the last four). Named once here so the readers and the notes that mention them cannot drift apart.
-pub const PARAGRAPHS_CSV: &str = "paragraphs.csv";
-#[allow(missing_docs)]
-pub const ARTICLES_CSV: &str = "articles.csv";
-#[allow(missing_docs)]
-pub const OUTLETS_CSV: &str = "outlets.csv";
-#[allow(missing_docs)]
-pub const REJECTS_CSV: &str = "rejects.csv";
-#[allow(missing_docs)]
-pub const MANIFEST_JSON: &str = "manifest.json";
-#[allow(missing_docs)]
-pub const COMPARISON_CSV: &str = "comparison.csv";
-#[allow(missing_docs)]
-pub const DISTANCES_CSV: &str = "distances.csv";
-#[allow(missing_docs)]
-pub const DIFFERENCES_CSV: &str = "differences.csv";
-#[allow(missing_docs)]
-pub const INDEPENDENCE_CSV: &str = "independence.csv";
-
-/// The files of one comparison: where they are and what they are called.
-///
-/// Why one naming rule here: a run folder holds one comparison per grouping (`compare --by outlet`, then
-/// `--by month`, …), and each must keep its own tables, workbook and report instead of overwriting the
-/// outlet ones. The outlet comparison, the one the tool exists for, keeps the plain names
-/// (`comparison.csv`, `framelens.xlsx`, `report.html`); any other grouping adds `_by_<grouping>` before
-/// the extension (`comparison_by_month.csv`, `framelens_by_month.xlsx`, `report_by_month.html`). Every
-/// writer and reader of these files asks this type for their paths.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ComparisonFiles {
-    /// The folder the comparison's files are in (the run folder, or `compare --out DIR`).
-    pub dir: PathBuf,
-    /// The grouping, as `comparison.csv`'s `group_by` column names it.
-    pub group_by: String,
-}
-
-impl ComparisonFiles {
-    /// The files of the comparison by `group_by` (`outlet`, `month` or a column name) in `dir`.
-    pub fn new(dir: &Path, group_by: &str) -> ComparisonFiles {
-        ComparisonFiles { dir: dir.to_path_buf(), group_by: group_by.to_string() }
-    }
-
-    /// The outlet comparison in `dir`: the plain file names.
-    pub fn outlet(dir: &Path) -> ComparisonFiles {
-        ComparisonFiles::new(dir, "outlet")
-    }
-
-    /// `_by_<grouping>` for any grouping but `outlet`, else empty. Characters other than ASCII letters,
-    /// digits, `-` and `_` become `_`, so a column name cannot leave the folder or make an odd file name.
-    pub fn suffix(&self) -> String {
-        if self.group_by == "outlet" {
-            return String::new();
-        }
-        let slug: String = self
-            .group_by
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-            .collect();
-        format!("_by_{slug}")
-    }
-
-    /// The file `base` (e.g. `comparison.csv`) of this comparison: the suffix goes before the extension.
-    pub fn path(&self, base: &str) -> PathBuf {
-        let name = match base.rsplit_once('.') {
-            Some((stem, ext)) => format!("{stem}{}.{ext}", self.suffix()),
-            None => format!("{base}{}", self.suffix()),
-        };
-        self.dir.join(name)
-    }
-
-    #[allow(missing_docs)]
-    pub fn comparison(&self) -> PathBuf {
-        self.path(COMPARISON_CSV)
-    }
-    #[allow(missing_docs)]
-    pub fn distances(&self) -> PathBuf {
-        self.path(DISTANCES_CSV)
-    }
-    #[allow(missing_docs)]
-    pub fn differences(&self) -> PathBuf {
-        self.path(DIFFERENCES_CSV)
-    }
-    #[allow(missing_docs)]
-    pub fn independence(&self) -> PathBuf {
-        self.path(INDEPENDENCE_CSV)
-    }
-    /// The workbook that shows this comparison (`framelens.xlsx`, `framelens_by_month.xlsx`).
-    pub fn workbook(&self) -> PathBuf {
-        self.path(crate::export::xlsx::WORKBOOK_FILE)
-    }
-    /// The report that shows this comparison (`report.html`, `report_by_month.html`).
-    pub fn report(&self) -> PathBuf {
-        self.path(crate::export::report::REPORT_FILE)
-    }
-
-    /// File name (no folder) of one of this comparison's files, for notes and summaries.
-    pub fn name(&self, base: &str) -> String {
-        self.path(base).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    }
-}
-
-/// The fallback frame every codebook has; it comes after the codebook's own frames.
-pub const OTHER_FRAME: &str = "other";
-/// Stance labels in display order: neutral in the middle so stacked bars read as a diverging scale.
-pub const STANCE_ORDER: [&str; 3] = ["supportive", "neutral", "critical"];
+pub use crate::run::comparison::{ComparisonRow, DifferenceRow, DistanceRow, IndependenceRow};
+pub use crate::run::files::{
+    ComparisonFiles, ARTICLES_CSV, COMPARISON_CSV, DIFFERENCES_CSV, DISTANCES_CSV, INDEPENDENCE_CSV, MANIFEST_JSON,
+    OUTLETS_CSV, PARAGRAPHS_CSV, REJECTS_CSV,
+};
+use crate::run::labels::{Measure, OTHER};
+use crate::run::tables::{OUTLET_COLUMNS, SHARE_PREFIX, STANCE_PREFIX};
 
 /// Why a workbook or report could not be made. Each variant names the file, since a user fixing a run
 /// folder needs to know which one is wrong.
@@ -229,56 +130,6 @@ impl<T: DeserializeOwned> Loaded<T> {
             Ok(None)
         }
     }
-}
-
-/// One row of `comparison.csv`: a group's share of one frame or stance label, with its 95% interval.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ComparisonRow {
-    pub group_by: String,
-    pub group: String,
-    /// `frame` or `stance`.
-    pub measure: String,
-    pub label: String,
-    pub share: f64,
-    /// Empty when no interval could be computed (e.g. a single article).
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-    pub n_articles: u64,
-    pub n_paragraphs: u64,
-    pub small_group: bool,
-}
-
-/// One row of `distances.csv`: the Jensen–Shannon distance between two groups' frame distributions.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct DistanceRow {
-    pub group_a: String,
-    pub group_b: String,
-    pub jsd: f64,
-}
-
-/// One row of `differences.csv`: a group's share of a frame against all other groups pooled.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct DifferenceRow {
-    pub label: String,
-    pub group: String,
-    pub share: f64,
-    pub rest_share: f64,
-    pub diff: f64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-    pub n_articles: u64,
-}
-
-/// One row of `independence.csv`: the chi-square test of group × label over paragraphs.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct IndependenceRow {
-    pub measure: String,
-    pub chi2: Option<f64>,
-    pub df: Option<f64>,
-    pub p_value: Option<f64>,
-    pub cramers_v: Option<f64>,
-    pub n_paragraphs: u64,
-    pub n_groups: u64,
 }
 
 /// One row of `outlets.csv`, with the `share_<frame>` columns gathered in frame order.
@@ -406,7 +257,7 @@ impl RunTables {
     }
 
     /// Comparison rows of one grouping and measure, in CSV order.
-    pub fn comparison_rows(&self, group_by: &str, measure: &str) -> Vec<&ComparisonRow> {
+    pub fn comparison_rows(&self, group_by: &str, measure: Measure) -> Vec<&ComparisonRow> {
         self.comparison
             .iter()
             .flat_map(|c| &c.rows)
@@ -440,30 +291,31 @@ fn frame_order(manifest: &serde_json::Value, outlets: &CsvTable) -> Vec<String> 
         frames = outlets
             .headers
             .iter()
-            .filter_map(|h| h.strip_prefix("share_"))
-            .filter(|f| *f != OTHER_FRAME)
+            .filter_map(|h| h.strip_prefix(SHARE_PREFIX))
+            .filter(|f| *f != OTHER)
             .map(str::to_string)
             .collect();
     }
     // `other` (off-topic) is not a frame: its share is of all body paragraphs, the frames' of the rest, so
     // it is reported beside the frames (`OutletRow::off_topic`), never stacked with them.
-    frames.retain(|f| f != OTHER_FRAME);
+    frames.retain(|f| f != OTHER);
     frames
 }
 
 fn outlet_rows(table: &CsvTable, frames: &[String]) -> Result<Vec<OutletRow>, ReportError> {
-    let outlet = table.require("outlet")?;
-    let articles = table.column("articles");
-    let body = table.column("body_paragraphs");
-    let top = table.column("top_frame");
-    let other = table.column(&format!("share_{OTHER_FRAME}"));
+    let [outlet, articles, body, top] = OUTLET_COLUMNS;
+    let outlet = table.require(outlet)?;
+    let articles = table.column(articles);
+    let body = table.column(body);
+    let top = table.column(top);
+    let other = table.column(&format!("{SHARE_PREFIX}{OTHER}"));
     let share_cols: Vec<(String, usize)> =
-        frames.iter().filter_map(|f| table.column(&format!("share_{f}")).map(|i| (f.clone(), i))).collect();
+        frames.iter().filter_map(|f| table.column(&format!("{SHARE_PREFIX}{f}")).map(|i| (f.clone(), i))).collect();
     let stance_cols: Vec<(String, usize)> = table
         .headers
         .iter()
         .enumerate()
-        .filter_map(|(i, h)| h.strip_prefix("stance_").map(|s| (s.to_string(), i)))
+        .filter_map(|(i, h)| h.strip_prefix(STANCE_PREFIX).map(|s| (s.to_string(), i)))
         .collect();
     let num = |row: &[String], i: usize| row.get(i).and_then(|v| v.trim().parse::<f64>().ok());
     Ok(table
@@ -655,25 +507,6 @@ mod tests {
         assert_eq!(keys, ["z", "model.id", "model.n", "frames[0]", "frames[1]", "e", "x"]);
         assert_eq!(rows[2].1, serde_json::json!(2.5));
         assert_eq!(rows[6].1, serde_json::Value::Null);
-    }
-
-    #[test]
-    fn comparison_files_keep_plain_names_for_outlets_only() {
-        let dir = Path::new("run");
-        let outlet = ComparisonFiles::outlet(dir);
-        assert_eq!(outlet.comparison(), dir.join("comparison.csv"));
-        assert_eq!(outlet.workbook(), dir.join("framelens.xlsx"));
-        assert_eq!(outlet.report(), dir.join("report.html"));
-        let month = ComparisonFiles::new(dir, "month");
-        assert_eq!(month.comparison(), dir.join("comparison_by_month.csv"));
-        assert_eq!(month.distances(), dir.join("distances_by_month.csv"));
-        assert_eq!(month.differences(), dir.join("differences_by_month.csv"));
-        assert_eq!(month.independence(), dir.join("independence_by_month.csv"));
-        assert_eq!(month.workbook(), dir.join("framelens_by_month.xlsx"));
-        assert_eq!(month.report(), dir.join("report_by_month.html"));
-        // A column name cannot climb out of the folder or make an odd name.
-        assert_eq!(ComparisonFiles::new(dir, "../sec tion").name(COMPARISON_CSV), "comparison_by____sec_tion.csv");
-        assert_eq!(ComparisonFiles::new(dir, "dominant_frame").name("report.html"), "report_by_dominant_frame.html");
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub fn manifest_says_safe(manifest: &serde_json::Value) -> bool {
 /// it. No readable manifest means a file as framelens writes it by default: not neutralised.
 pub fn paragraphs_csv_is_safe(paragraphs_csv: &Path) -> bool {
     let Some(dir) = paragraphs_csv.parent() else { return false };
-    let Ok(bytes) = std::fs::read(dir.join(crate::export::tables::MANIFEST)) else { return false };
+    let Ok(bytes) = std::fs::read(dir.join(crate::run::files::MANIFEST_JSON)) else { return false };
     serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|m| manifest_says_safe(&m))
 }
 

@@ -1,4 +1,5 @@
-//! The CSV tables of a run. Column names are part of framelens' interface (docs/outputs.md).
+//! Writing the CSV tables of a run: the rows of the tables whose names, columns and row types
+//! [`crate::run`] defines.
 //!
 //! Tables are streamed: rows are appended to `.<name>.part` in the output folder as batches complete, and
 //! [`CsvSink::finish`] renames the file into place. A killed run leaves only `.part` files, which the next
@@ -11,70 +12,19 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 use crate::aggregate::{ArticleAggregate, Counts, OutletAggregate};
-use crate::codebook::STANCE_LABELS;
 use crate::export::spreadsheet_safe;
 use crate::record::ParagraphRecord;
 
-/// Output file names inside a run's folder.
-pub const PARAGRAPHS: &str = "paragraphs.csv";
-pub const ARTICLES: &str = "articles.csv";
-pub const OUTLETS: &str = "outlets.csv";
-pub const REJECTS: &str = "rejects.csv";
-pub const MANIFEST: &str = "manifest.json";
-
-/// Positions of the `names` columns in the header of a run's `table` (read back by `eval`, `sample` and
-/// `merge`), or a message naming the first missing column: the one place that finds columns by name, so a
-/// renamed column fails the same way everywhere.
-pub fn column_positions<'a, const N: usize>(
-    header: impl IntoIterator<Item = &'a str>,
-    names: [&str; N],
-    table: &str,
-) -> Result<[usize; N], String> {
-    let header: Vec<&str> = header.into_iter().collect();
-    let mut out = [0; N];
-    for (slot, name) in out.iter_mut().zip(names) {
-        *slot = header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or_else(|| format!("no column `{name}`: is this a run's {table}?"))?;
-    }
-    Ok(out)
-}
-
-/// Columns of `paragraphs.csv` before the optional `score_<frame>` columns.
-pub const PARAGRAPH_COLUMNS: [&str; 21] = [
-    "doc_id",
-    "outlet",
-    "published",
-    "title",
-    "section",
-    "para_index",
-    "kind",
-    "char_start",
-    "char_end",
-    "n_tokens",
-    "windows",
-    "relevance",
-    "frame",
-    "frame_score",
-    "frame_margin",
-    "frames",
-    "stance",
-    "stance_score",
-    "uncertain",
-    "evidence",
-    "text",
-];
-
-/// An input record or paragraph that could not be processed, with where it came from and why.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub struct RejectRow {
-    pub file: String,
-    pub line: Option<u64>,
-    pub doc_id: String,
-    pub para_index: Option<usize>,
-    pub reason: String,
-}
+/// Output file names inside a run's folder, under the names `run` and `merge` have always used for them
+/// (defined in [`crate::run::files`]).
+pub use crate::run::files::{
+    ARTICLES_CSV as ARTICLES, MANIFEST_JSON as MANIFEST, OUTLETS_CSV as OUTLETS, PARAGRAPHS_CSV as PARAGRAPHS,
+    REJECTS_CSV as REJECTS,
+};
+pub use crate::run::tables::{
+    article_header, column_positions, outlet_header, paragraph_header, reject_header, RejectRow, PARAGRAPH_COLUMNS,
+    SPREADSHEET_SAFE_COLUMNS,
+};
 
 /// A CSV file being written under a temporary name.
 pub struct CsvSink {
@@ -87,13 +37,19 @@ impl CsvSink {
     pub fn create(path: &Path, header: &[String]) -> io::Result<Self> {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let part = path.with_file_name(format!(".{name}.part"));
-        let mut w = csv::Writer::from_writer(BufWriter::new(File::create(&part)?));
+        // The header is written here, from the table's column list; `serialize` never adds one.
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::new(File::create(&part)?));
         w.write_record(header).map_err(io::Error::other)?;
         Ok(CsvSink { part, path: path.to_path_buf(), w })
     }
 
     pub fn row(&mut self, fields: &[String]) -> io::Result<()> {
         self.w.write_record(fields).map_err(io::Error::other)
+    }
+
+    /// Writes a row type of [`crate::run::tables`] (its fields in column order).
+    pub fn serialize(&mut self, row: &impl serde::Serialize) -> io::Result<()> {
+        self.w.serialize(row).map_err(io::Error::other)
     }
 
     /// Writes a record as raw bytes (merge copies shard rows through unchanged).
@@ -123,25 +79,9 @@ impl CsvSink {
     }
 }
 
-fn strings(cols: &[&str]) -> Vec<String> {
-    cols.iter().map(|s| s.to_string()).collect()
-}
-
 fn score(v: Option<f32>) -> String {
     v.map(|x| format!("{x:.4}")).unwrap_or_default()
 }
-
-pub fn paragraph_header(frames: &[String], scores: bool) -> Vec<String> {
-    let mut header = strings(&PARAGRAPH_COLUMNS);
-    if scores {
-        header.extend(frames.iter().map(|f| format!("score_{f}")));
-    }
-    header
-}
-
-/// Columns of `paragraphs.csv` holding corpus text, which `framelens run --spreadsheet-safe` writes through
-/// [`spreadsheet_safe::neutralise`] and every reader of a run restores.
-pub const SPREADSHEET_SAFE_COLUMNS: [&str; 4] = ["title", "section", "evidence", "text"];
 
 /// A `paragraphs.csv` row; with `spreadsheet_safe`, its text cells ([`SPREADSHEET_SAFE_COLUMNS`]) cannot
 /// run as formulas in a spreadsheet.
@@ -201,31 +141,10 @@ pub fn restore_paragraph(r: &mut ParagraphRecord) {
     }
 }
 
-fn count_columns(labels: &[String]) -> Vec<String> {
-    let mut cols: Vec<String> = labels.iter().map(|l| format!("share_{l}")).collect();
-    cols.extend(STANCE_LABELS.iter().map(|s| format!("stance_{s}")));
-    cols
-}
-
 fn count_values(c: &Counts) -> Vec<String> {
     let mut v: Vec<String> = c.shares().iter().map(|s| format!("{s:.4}")).collect();
     v.extend(c.stance.iter().map(u64::to_string));
     v
-}
-
-pub fn article_header(labels: &[String]) -> Vec<String> {
-    let mut h = strings(&[
-        "doc_id",
-        "doc_seq",
-        "outlet",
-        "published",
-        "title",
-        "paragraphs",
-        "body_paragraphs",
-        "dominant_frame",
-    ]);
-    h.extend(count_columns(labels));
-    h
 }
 
 pub fn article_row(a: &ArticleAggregate, labels: &[String]) -> Vec<String> {
@@ -243,12 +162,6 @@ pub fn article_row(a: &ArticleAggregate, labels: &[String]) -> Vec<String> {
     row
 }
 
-pub fn outlet_header(labels: &[String]) -> Vec<String> {
-    let mut h = strings(&["outlet", "articles", "body_paragraphs", "top_frame"]);
-    h.extend(count_columns(labels));
-    h
-}
-
 pub fn outlet_row(o: &OutletAggregate, labels: &[String]) -> Vec<String> {
     let mut row = vec![
         o.outlet.clone(),
@@ -260,21 +173,7 @@ pub fn outlet_row(o: &OutletAggregate, labels: &[String]) -> Vec<String> {
     row
 }
 
-pub fn reject_header() -> Vec<String> {
-    strings(&["file", "line", "doc_id", "para_index", "reason"])
-}
-
-pub fn reject_row(r: &RejectRow) -> Vec<String> {
-    vec![
-        r.file.clone(),
-        r.line.map(|l| l.to_string()).unwrap_or_default(),
-        r.doc_id.clone(),
-        r.para_index.map(|p| p.to_string()).unwrap_or_default(),
-        r.reason.clone(),
-    ]
-}
-
-/// Writes a whole small table (outlets, rejects) through a sink.
+/// Writes a whole small table (outlets) through a sink.
 pub fn write_table(path: &Path, header: &[String], rows: impl IntoIterator<Item = Vec<String>>) -> io::Result<PathBuf> {
     let mut sink = CsvSink::create(path, header)?;
     for r in rows {
@@ -314,7 +213,11 @@ pub fn finish_run_tables(
     let p = out.join(OUTLETS);
     files.push(write_table(&p, &outlet_header(labels), outlets.iter().map(|o| outlet_row(o, labels))).map_err(at(&p))?);
     let p = out.join(REJECTS);
-    files.push(write_table(&p, &reject_header(), rejects.iter().map(reject_row)).map_err(at(&p))?);
+    let mut sink = CsvSink::create(&p, &reject_header()).map_err(at(&p))?;
+    for r in rejects {
+        sink.serialize(r).map_err(at(&p))?;
+    }
+    files.push(sink.finish().map_err(at(&p))?);
     let mut hashes = BTreeMap::new();
     for f in &files {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

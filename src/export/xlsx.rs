@@ -21,9 +21,10 @@ use crate::export::run_tables::{
     open_csv, ComparisonFiles, CsvTable, ReportError, RunTables, COMPARISON_CSV, DISTANCES_CSV,
 };
 use crate::export::spreadsheet_safe;
+use crate::run::tables::{SCORE_PREFIX, SHARE_PREFIX, STANCE_PREFIX};
 
-/// File name of the workbook inside the run folder.
-pub const WORKBOOK_FILE: &str = "framelens.xlsx";
+/// File name of the workbook inside the run folder (of the outlet comparison; see [`ComparisonFiles`]).
+pub use crate::run::files::WORKBOOK_XLSX as WORKBOOK_FILE;
 
 /// Widest a column is made (in character units); longer text wraps (long-text columns) or is cut off
 /// visually (other columns). 60 keeps a paragraph column readable without hiding the columns beside it.
@@ -177,9 +178,9 @@ pub fn column_kind(name: &str) -> ColumnKind {
         "p_value" => PValue,
         "published" => Date,
         "small_group" => Bool,
-        _ if name.starts_with("share_") => Share,
-        _ if name.starts_with("score_") => Score,
-        _ if name.starts_with("stance_") => Integer,
+        _ if name.starts_with(SHARE_PREFIX) => Share,
+        _ if name.starts_with(SCORE_PREFIX) => Score,
+        _ if name.starts_with(STANCE_PREFIX) => Integer,
         _ => Text,
     }
 }

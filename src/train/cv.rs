@@ -6,20 +6,19 @@
 //! that share a topic must not be split between training and test, or CV rewards memorising topics.
 
 use ndarray::{Array2, ArrayView2, Axis};
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::optim::LbfgsOptions;
 use super::softmax_regression::{argmax_rows, ClassWeight, SoftmaxProblem, SoftmaxRegression};
 use super::TrainError;
-use crate::evaluate::{shuffle, Confusion};
+use crate::evaluate::Confusion;
+use crate::stats::random::{seeded, shuffle};
 
 /// Fold index (`0..k`) of each row: each label's rows are shuffled (ChaCha8, `seed`) and dealt round-robin,
 /// continuing where the previous label stopped so that fold sizes differ by at most one.
 pub fn stratified_folds(y: &[usize], k: usize, seed: u64) -> Vec<usize> {
     assert!(k >= 1);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeded(seed);
     let n_labels = y.iter().max().map_or(0, |m| m + 1);
     let mut folds = vec![0usize; y.len()];
     let mut next = 0usize;
@@ -38,7 +37,7 @@ pub fn stratified_folds(y: &[usize], k: usize, seed: u64) -> Vec<usize> {
 /// `seed`), then each goes to the fold with the fewest rows so far (ties: lowest index).
 pub fn group_folds(groups: &[usize], k: usize, seed: u64) -> Vec<usize> {
     assert!(k >= 1);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeded(seed);
     let n_groups = groups.iter().max().map_or(0, |m| m + 1);
     let mut size = vec![0usize; n_groups];
     for &g in groups {

@@ -11,13 +11,15 @@ pub mod data;
 pub mod frames;
 pub mod head;
 pub mod multilabel;
-pub mod optim;
 pub mod report;
 pub mod softmax_regression;
 pub mod split;
 pub mod stance_data;
 pub mod stance_pair;
 pub mod testdata;
+
+/// The L-BFGS minimiser lives with the other statistics; `train::optim` keeps naming it.
+pub use crate::stats::optim;
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};

@@ -138,11 +138,7 @@ fn f1_counts(pred: &[bool], truth: &[bool]) -> (usize, usize, usize) {
 }
 
 fn f1_of(tp: usize, fp: usize, fn_: usize) -> f64 {
-    if tp == 0 {
-        0.0
-    } else {
-        2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
-    }
+    crate::stats::agreement::precision_recall_f1(tp, fp, fn_).2
 }
 
 /// Cross-fitted predictions: fold `f`'s rows cut at thresholds tuned on the other rows' scores.

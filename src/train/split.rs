@@ -7,11 +7,9 @@
 //! adding rows to a file never moves old rows between train and dev. Duplicate texts (or ids) always
 //! land on the same side, so dev never contains a copy of a training row.
 
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use crate::evaluate::shuffle;
+use crate::stats::random::{seeded, shuffle};
 
 use super::data::LabelledRow;
 
@@ -64,7 +62,7 @@ impl Holdout {
 /// At most `n` rows per label (single-label data: `labels[i]` is row i's label), drawn with ChaCha8
 /// seeded by `seed`; labels with fewer rows keep them all. Returns row indices in ascending order.
 pub fn per_class_subsample(labels: &[usize], n: usize, seed: u64) -> Vec<usize> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = seeded(seed);
     let k = labels.iter().max().map_or(0, |m| m + 1);
     let mut keep = Vec::new();
     for label in 0..k {

@@ -9,7 +9,9 @@ use super::svg::{
     stance_colour, svg_root, text, text_colour_on, text_width, El,
 };
 use crate::display::count;
-use crate::export::run_tables::{ComparisonRow, DistanceRow, OutletRow, ParagraphDigest, STANCE_ORDER};
+use crate::export::run_tables::{OutletRow, ParagraphDigest};
+use crate::run::comparison::{ComparisonRow, DistanceRow};
+use crate::run::labels::STANCE_DISPLAY_ORDER;
 
 /// Drawing width of every chart (the SVGs scale down with the page).
 pub const WIDTH: f64 = 960.0;
@@ -79,7 +81,7 @@ impl ShareTable {
             let g = groups.iter().position(|g| g.name == r.group);
             let l = labels.iter().position(|l| *l == r.label);
             if let (Some(g), Some(l)) = (g, l) {
-                cells[g][l] = Some(Share { share: r.share, ci_low: r.ci_low, ci_high: r.ci_high });
+                cells[g][l] = Some(Share { share: r.share, ci_low: Some(r.ci_low), ci_high: Some(r.ci_high) });
             }
         }
         ShareTable {
@@ -123,7 +125,7 @@ impl ShareTable {
 
     /// Stance shares from the stance counts of `outlets.csv` (no intervals).
     pub fn stance_from_outlets(rows: &[OutletRow]) -> ShareTable {
-        let mut labels: Vec<String> = STANCE_ORDER.iter().map(|s| s.to_string()).collect();
+        let mut labels: Vec<String> = STANCE_DISPLAY_ORDER.iter().map(|s| s.to_string()).collect();
         for r in rows {
             for (s, _) in &r.stance_counts {
                 if !labels.contains(s) {
@@ -742,11 +744,12 @@ mod tests {
         ComparisonRow {
             group_by: "outlet".into(),
             group: group.into(),
-            measure: "frame".into(),
+            measure: crate::run::Measure::Frame,
             label: label.into(),
+            count: 0,
             share,
-            ci_low: Some(share / 2.0),
-            ci_high: None,
+            ci_low: share / 2.0,
+            ci_high: share,
             n_articles: 3,
             n_paragraphs: 9,
             small_group: true,
@@ -764,7 +767,7 @@ mod tests {
         assert!(t.groups[0].small);
         assert_eq!(t.cells[0][0], None);
         assert_eq!(t.cells[1][0].unwrap().share, 1.0);
-        assert!(!t.has_intervals());
+        assert!(t.has_intervals(), "comparison rows always carry their interval");
         // Colours follow the position in the full list: `zeta` comes after `other`.
         assert_eq!(t.colours[2], frame_colour(3, "zeta"));
     }

@@ -14,10 +14,10 @@ use super::svg::{esc, exact, fixed, frame_colour, pct, stance_colour};
 use super::ReportOptions;
 use crate::compare::write::p_statement;
 use crate::display::count;
-use crate::export::run_tables::{
-    DifferenceRow, DistanceRow, IndependenceRow, ParagraphDigest, RunTables, COMPARISON_CSV, DIFFERENCES_CSV,
-    DISTANCES_CSV, INDEPENDENCE_CSV, STANCE_ORDER,
-};
+use crate::export::run_tables::{ParagraphDigest, RunTables};
+use crate::run::comparison::{DifferenceRow, DistanceRow, IndependenceRow};
+use crate::run::files::{COMPARISON_CSV, DIFFERENCES_CSV, DISTANCES_CSV, INDEPENDENCE_CSV};
+use crate::run::labels::{Measure, STANCE_DISPLAY_ORDER};
 
 /// Chart ids (on each chart's `<figure>`), stable for tests, links (`report.html#chart-time`) and
 /// users' own tooling.
@@ -276,14 +276,14 @@ fn independence_sentence(r: &IndependenceRow) -> String {
     format!(
         "<p class=\"stat\" data-measure=\"{}\" data-chi2=\"{}\" data-p-value=\"{}\" data-cramers-v=\"{}\">\
          Test of independence ({} × {}): χ² = {}, df = {}, {}, Cramér's V = {} ({}, {}).</p>\n",
-        esc(&r.measure),
-        r.chi2.map(exact).unwrap_or_default(),
+        r.measure.as_str(),
+        exact(r.chi2),
         r.p_value.map(exact).unwrap_or_default(),
         r.cramers_v.map(exact).unwrap_or_default(),
         "group",
-        esc(&r.measure),
-        f(r.chi2, 3),
-        f(r.df, 0),
+        r.measure.as_str(),
+        f(Some(r.chi2), 3),
+        f(Some(r.df as f64), 0),
         p,
         f(r.cramers_v, 3),
         count(r.n_paragraphs, "paragraph"),
@@ -291,7 +291,7 @@ fn independence_sentence(r: &IndependenceRow) -> String {
     )
 }
 
-fn independence_for<'a>(t: &'a RunTables, measure: &str) -> Option<&'a IndependenceRow> {
+fn independence_for(t: &RunTables, measure: Measure) -> Option<&IndependenceRow> {
     t.independence.as_ref()?.rows.iter().find(|r| r.measure == measure)
 }
 
@@ -300,7 +300,7 @@ fn frames_section(out: &mut String, t: &RunTables) {
     let title = format!("Frame shares by {}", group_by.as_deref().unwrap_or("outlet"));
     section(out, "frames", &title);
     let table = match &group_by {
-        Some(g) => ShareTable::from_comparison(&t.comparison_rows(g, "frame"), "frame", &t.frames),
+        Some(g) => ShareTable::from_comparison(&t.comparison_rows(g, Measure::Frame), "frame", &t.frames),
         None => ShareTable::frames_from_outlets(&t.outlets.rows, &t.frames),
     };
     let _ = write!(out, "<figure id=\"{CHART_FRAMES}\">\n<figcaption>");
@@ -334,7 +334,7 @@ fn frames_section(out: &mut String, t: &RunTables) {
     } else if !table.has_intervals() {
         note(out, None, "The comparison has no intervals (too few articles to resample).");
     }
-    if let Some(r) = independence_for(t, "frame") {
+    if let Some(r) = independence_for(t, Measure::Frame) {
         out.push_str(&independence_sentence(r));
         out.push_str(
             "<p class=\"stat\">The chi-square test counts paragraphs as independent, which paragraphs of one \
@@ -381,11 +381,8 @@ fn differences_section(out: &mut String, t: &RunTables) {
             diffs.rows.iter().filter(|r| r.label == *label && (r.share != 0.0 || r.rest_share != 0.0)).collect();
         rows.sort_by(|a, b| b.diff.abs().total_cmp(&a.diff.abs()));
         for r in rows.iter().take(2) {
-            let clear = matches!((r.ci_low, r.ci_high), (Some(lo), Some(hi)) if lo > 0.0 || hi < 0.0);
-            let interval = match (r.ci_low, r.ci_high) {
-                (Some(lo), Some(hi)) => format!("{} to {}", signed_pp(lo), signed_pp(hi)),
-                _ => "—".into(),
-            };
+            let clear = r.ci_low > 0.0 || r.ci_high < 0.0;
+            let interval = format!("{} to {}", signed_pp(r.ci_low), signed_pp(r.ci_high));
             let _ = writeln!(
                 out,
                 "<tr class=\"{}\" data-label=\"{}\" data-group=\"{}\" data-diff=\"{}\"><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>\
@@ -460,7 +457,7 @@ fn distances_section(out: &mut String, t: &RunTables, opts: &ReportOptions) {
 /// when the comparison has no rows for them.
 fn group_articles(t: &RunTables, group_by: &str) -> std::collections::HashMap<String, u64> {
     let mut sizes: std::collections::HashMap<String, u64> =
-        t.comparison_rows(group_by, "frame").into_iter().map(|r| (r.group.clone(), r.n_articles)).collect();
+        t.comparison_rows(group_by, Measure::Frame).into_iter().map(|r| (r.group.clone(), r.n_articles)).collect();
     if sizes.is_empty() && group_by == "outlet" {
         sizes = t.outlets.rows.iter().map(|o| (o.outlet.clone(), o.articles)).collect();
     }
@@ -498,10 +495,10 @@ fn stance_section(out: &mut String, t: &RunTables) {
         .unwrap_or_else(|| "the codebook's target".into());
     let group_by = t.primary_group_by();
     section(out, "stance", &format!("Stance toward {target} by {}", group_by.as_deref().unwrap_or("outlet")));
-    let order: Vec<String> = STANCE_ORDER.iter().map(|s| s.to_string()).collect();
+    let order: Vec<String> = STANCE_DISPLAY_ORDER.iter().map(|s| s.to_string()).collect();
     let table = match &group_by {
-        Some(g) if !t.comparison_rows(g, "stance").is_empty() => {
-            ShareTable::from_comparison(&t.comparison_rows(g, "stance"), "stance", &order)
+        Some(g) if !t.comparison_rows(g, Measure::Stance).is_empty() => {
+            ShareTable::from_comparison(&t.comparison_rows(g, Measure::Stance), "stance", &order)
         }
         _ => ShareTable::stance_from_outlets(&t.outlets.rows),
     };
@@ -517,7 +514,7 @@ fn stance_section(out: &mut String, t: &RunTables) {
     out.push_str("</figcaption>\n");
     out.push_str(&stacked_bars(&format!("{CHART_STANCE}-svg"), &format!("Stance toward {target}"), &table));
     out.push_str("</figure>\n");
-    if let Some(r) = independence_for(t, "stance") {
+    if let Some(r) = independence_for(t, Measure::Stance) {
         out.push_str(&independence_sentence(r));
     }
 }

@@ -18,7 +18,7 @@ use crate::export::run_tables::{ComparisonFiles, ReportError, RunTables};
 pub use html::{CHART_DISTANCES, CHART_FRAMES, CHART_STANCE, CHART_TIME};
 
 /// File name of the report inside the run folder (of the outlet comparison; see [`ComparisonFiles`]).
-pub const REPORT_FILE: &str = "report.html";
+pub use crate::run::files::REPORT_HTML as REPORT_FILE;
 
 /// How many typical paragraphs the report shows per frame: enough to see what a frame means in this
 /// corpus, few enough to keep the page short.

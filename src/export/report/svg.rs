@@ -198,7 +198,7 @@ pub const OTHER_COLOUR: &str = "#9E9E9E";
 
 /// Colour of the `i`-th frame (frames keep their colour in every chart of a report).
 pub fn frame_colour(i: usize, label: &str) -> &'static str {
-    if label == "other" {
+    if label == crate::run::labels::OTHER {
         OTHER_COLOUR
     } else {
         CATEGORICAL[i % CATEGORICAL.len()]
@@ -208,11 +208,12 @@ pub fn frame_colour(i: usize, label: &str) -> &'static str {
 /// Stance colours: bluish green / grey / vermillion from Okabe–Ito, distinguishable for all common
 /// colour-vision deficiencies and in greyscale print.
 pub fn stance_colour(label: &str) -> &'static str {
-    match label {
-        "supportive" => "#009E73",
-        "neutral" => "#BDBDBD",
-        "critical" => "#D55E00",
-        _ => "#56B4E9",
+    use crate::run::Stance;
+    match Stance::parse(label) {
+        Some(Stance::Supportive) => "#009E73",
+        Some(Stance::Neutral) => "#BDBDBD",
+        Some(Stance::Critical) => "#D55E00",
+        None => "#56B4E9",
     }
 }
 

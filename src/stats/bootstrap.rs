@@ -1,26 +1,28 @@
-//! Article-level (cluster) bootstrap of paragraph-weighted shares.
+//! The bootstrap, once: resampling with replacement, the type-7 quantile and the 95% percentile interval,
+//! for the article-level share intervals of `compare` and the agreement intervals of `evaluate`.
 //!
 //! Why articles are resampled, not paragraphs: the paragraphs of one article share an author, an argument
 //! and usually a frame, so they are strongly correlated. The article is the unit that was sampled (an
 //! outlet publishes articles), and resampling articles with replacement, then recomputing the share as
 //! (labelled paragraphs in the resample) / (paragraphs in the resample), keeps each article's paragraphs
 //! together and gives honest intervals. Resampling paragraphs would treat a 7-paragraph op-ed as 7
-//! independent observations and give intervals that are too narrow.
+//! independent observations and give intervals that are too narrow. [`bootstrap_intervals`] resamples
+//! whatever units its caller names (paragraphs, or articles through `evaluate`'s unit map).
 //!
 //! Why the percentile interval: shares live in [0, 1] and are skewed near the bounds; the percentile
 //! interval respects the bounds (never below 0 or above 1) without a normal approximation. Quantiles use
 //! linear interpolation between order statistics (R's type 7, numpy's default), so a user can reproduce
 //! them from the resampled values with standard tools.
 //!
-//! Why a hand-built seed and index draw: outputs must be byte-identical across platforms and crate
-//! versions. ChaCha8's output stream for a given 32-byte key is fixed by its specification (and by
-//! `rand_chacha`'s stability promise), whereas `SeedableRng::seed_from_u64` and `Rng::random_range` are
-//! conveniences whose algorithms `rand` may change between versions. So the key is built here from the
-//! seed and a fixed FNV-1a hash of the stream and group names (not std's randomly keyed hasher), and
-//! indices are drawn from raw `next_u64` values with Lemire's unbiased multiply-and-reject method.
+//! The random streams and integer draws come from [`crate::stats::random`] under its seeding policy:
+//! [`share_intervals`] and [`resample_sums`] draw with [`index_below`] from the caller's
+//! [`crate::stats::random::stream_rng`]; [`bootstrap_intervals`] with [`uniform_below`] from
+//! [`crate::stats::random::seeded`], each as its published outputs were made.
 
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use super::random::{index_below, seeded, uniform_below};
 
 /// One sampling unit (an article's body paragraphs within a group): label counts and paragraph total.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,42 +32,6 @@ pub struct Unit {
     /// Paragraphs in the unit: the denominator weight. For `compare` it equals the sum of the frame
     /// counts and the sum of the stance counts.
     pub n: u32,
-}
-
-/// 64-bit FNV-1a. Fixed and tiny, so group seeds never change with the Rust or std version.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// The generator for one (stream, group): key = seed ‖ FNV-1a(stream) ‖ FNV-1a(group) ‖ 0, little-endian.
-/// A separate stream per group keeps a group's intervals unchanged when other groups are added or
-/// removed; a separate stream per purpose ("shares", "differences") keeps the two analyses independent.
-/// Concatenating instead of XOR-ing avoids two (seed, group) pairs colliding on one key.
-pub fn rng_for(seed: u64, stream: &str, group: &str) -> ChaCha8Rng {
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..16].copy_from_slice(&fnv1a64(stream.as_bytes()).to_le_bytes());
-    key[16..24].copy_from_slice(&fnv1a64(group.as_bytes()).to_le_bytes());
-    ChaCha8Rng::from_seed(key)
-}
-
-/// Uniform integer in `0..n` (n > 0), unbiased (Lemire 2019), from raw 64-bit outputs only.
-pub fn index_below(rng: &mut impl RngCore, n: usize) -> usize {
-    debug_assert!(n > 0);
-    let n = n as u64;
-    let mut m = u128::from(rng.next_u64()) * u128::from(n);
-    if (m as u64) < n {
-        let threshold = n.wrapping_neg() % n;
-        while (m as u64) < threshold {
-            m = u128::from(rng.next_u64()) * u128::from(n);
-        }
-    }
-    (m >> 64) as usize
 }
 
 /// Units packed row-major into one array (the counts of the first `cols` labels, then `n`), built once per
@@ -118,13 +84,17 @@ pub fn resample_sums(units: &Packed, rng: &mut impl RngCore, sums: &mut [u64]) -
     total
 }
 
-/// Quantile `p` of ascending `sorted` values, linear interpolation between order statistics (type 7).
+/// Quantile `p` of ascending `sorted` values, linear interpolation between order statistics (type 7,
+/// numpy's default).
 pub fn quantile(sorted: &[f64], p: f64) -> f64 {
     assert!(!sorted.is_empty(), "quantile of no values");
     let h = (sorted.len() - 1) as f64 * p;
     let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    if lo + 1 < sorted.len() {
+        sorted[lo] + (h - lo as f64) * (sorted[lo + 1] - sorted[lo])
+    } else {
+        sorted[lo]
+    }
 }
 
 /// The 95% percentile interval of `values` (sorted in place).
@@ -151,6 +121,65 @@ pub fn share_intervals(units: &[Unit], width: usize, resamples: usize, rng: &mut
     values.iter_mut().map(|v| percentile_interval(v)).collect()
 }
 
+/// A statistic with its bootstrap 95% percentile interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// The statistic on the full sample.
+    pub estimate: f64,
+    /// 2.5th percentile of the bootstrap replicates.
+    pub lo: f64,
+    /// 97.5th percentile of the bootstrap replicates.
+    pub hi: f64,
+    /// Replicates in which the statistic was defined (the percentiles come from these).
+    pub replicates: usize,
+}
+
+/// Bootstrap percentile intervals for several statistics of `n_units` units at once: each replicate draws
+/// `n_units` unit indices with replacement ([`uniform_below`] on [`seeded`]`(seed)`) and evaluates every
+/// statistic on the same draw. A statistic returning `None` (undefined on a replicate) skips that replicate.
+/// Returns one interval per statistic, `None` where the full-sample value is undefined or no replicate was.
+///
+/// Units are whatever the caller resamples: paragraphs, or whole articles when paragraphs of one article
+/// are not independent.
+#[allow(clippy::type_complexity)]
+pub fn bootstrap_intervals(
+    n_units: usize,
+    replicates: usize,
+    seed: u64,
+    stats: &[&dyn Fn(&[usize]) -> Option<f64>],
+) -> Vec<Option<Interval>> {
+    let all: Vec<usize> = (0..n_units).collect();
+    let full: Vec<Option<f64>> = stats.iter().map(|s| s(&all)).collect();
+    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(replicates); stats.len()];
+    let mut rng = seeded(seed);
+    let mut draw = vec![0usize; n_units];
+    if n_units > 0 {
+        for _ in 0..replicates {
+            for d in draw.iter_mut() {
+                *d = uniform_below(&mut rng, n_units);
+            }
+            for (s, vals) in stats.iter().zip(values.iter_mut()) {
+                if let Some(v) = s(&draw) {
+                    if v.is_finite() {
+                        vals.push(v);
+                    }
+                }
+            }
+        }
+    }
+    full.into_iter()
+        .zip(values)
+        .map(|(est, mut vals)| {
+            let est = est?;
+            if vals.is_empty() {
+                return None;
+            }
+            let (lo, hi) = percentile_interval(&mut vals);
+            Some(Interval { estimate: est, lo, hi, replicates: vals.len() })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,51 +189,35 @@ mod tests {
     }
 
     #[test]
-    fn fnv1a_matches_reference_vectors() {
-        // Published FNV-1a 64 test vectors.
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
-    }
-
-    #[test]
-    fn rng_stream_is_pinned() {
-        // Guards reproducibility across versions: if the key layout or the ChaCha8 stream changed, every
-        // published interval would silently move. The value was checked against an independent ChaCha8
-        // written in Python from the specification (RFC 7539 block function, 8 rounds, key =
-        // 42 ‖ fnv1a("shares") ‖ fnv1a("Outlet A") ‖ 0 little-endian, counter 0, nonce 0; the first u64 is
-        // words 0 and 1 of the first block, low word first).
-        let mut rng = rng_for(42, "shares", "Outlet A");
-        let first = rng.next_u64();
-        let mut again = rng_for(42, "shares", "Outlet A");
-        assert_eq!(first, again.next_u64());
-        assert_ne!(first, rng_for(43, "shares", "Outlet A").next_u64());
-        assert_ne!(first, rng_for(42, "shares", "Outlet B").next_u64());
-        assert_ne!(first, rng_for(42, "differences", "Outlet A").next_u64());
-        assert_eq!(first, PINNED_FIRST_U64);
-    }
-    const PINNED_FIRST_U64: u64 = 2_055_089_637_217_443_816;
-
-    #[test]
-    fn index_below_is_in_range_and_roughly_uniform() {
-        let mut rng = rng_for(1, "t", "g");
-        let mut hist = [0usize; 3];
-        for _ in 0..30_000 {
-            hist[index_below(&mut rng, 3)] += 1;
-        }
-        for h in hist {
-            assert!((9_500..10_500).contains(&h), "{hist:?}");
-        }
-        assert_eq!(index_below(&mut rng, 1), 0);
-    }
-
-    #[test]
     fn quantile_is_type_7() {
         // numpy.quantile([1, 2, 3, 4], 0.025) = 1 + 0.075 * 1 = 1.075; at 0.975: 3 + 0.925 = 3.925.
         let v = [1.0, 2.0, 3.0, 4.0];
         assert!((quantile(&v, 0.025) - 1.075).abs() < 1e-12);
         assert!((quantile(&v, 0.975) - 3.925).abs() < 1e-12);
         assert_eq!(quantile(&[7.0], 0.5), 7.0);
+        // R: quantile(c(3, 1, 10, 4, 7), c(0, .1, .5, .9, 1), type = 7) = 1.0 1.8 4.0 8.8 10.0
+        let mut v = [3.0, 1.0, 10.0, 4.0, 7.0];
+        v.sort_by(f64::total_cmp);
+        let got: Vec<f64> = [0.0, 0.1, 0.5, 0.9, 1.0].iter().map(|&p| quantile(&v, p)).collect();
+        for (g, want) in got.iter().zip([1.0, 1.8, 4.0, 8.8, 10.0]) {
+            assert!((g - want).abs() < 1e-12, "{got:?}");
+        }
+        // The percentile interval sorts first: 2.5% of 1..=5 is 1.1, 97.5% is 4.9.
+        let (lo, hi) = percentile_interval(&mut [5.0, 1.0, 4.0, 2.0, 3.0]);
+        assert!((lo - 1.1).abs() < 1e-12 && (hi - 4.9).abs() < 1e-12, "{lo} {hi}");
+    }
+
+    #[test]
+    fn bootstrap_intervals_are_seeded_and_skip_undefined_statistics() {
+        let mean = |idx: &[usize]| Some(idx.iter().map(|&i| i as f64).sum::<f64>() / idx.len() as f64);
+        let never = |_: &[usize]| None;
+        let a = bootstrap_intervals(10, 200, 5, &[&mean, &never]);
+        assert_eq!(a, bootstrap_intervals(10, 200, 5, &[&mean, &never]));
+        let m = a[0].unwrap();
+        assert_eq!((m.estimate, m.replicates), (4.5, 200));
+        assert!(m.lo < 4.5 && 4.5 < m.hi && m.lo >= 0.0 && m.hi <= 9.0, "{m:?}");
+        assert_eq!(a[1], None);
+        assert_eq!(bootstrap_intervals(0, 200, 5, &[&mean])[0], None);
     }
 
     #[test]
@@ -214,7 +227,7 @@ mod tests {
         // the 2.5% and 97.5% quantiles are exactly 0 and 0.25. Paragraph-level resampling (6 draws from
         // one `a` among 6 paragraphs) would reach 2/6 and 3/6 and fail this test.
         let units = [unit(&[1, 3]), unit(&[0, 2])];
-        let mut rng = rng_for(42, "shares", "Y");
+        let mut rng = crate::stats::random::stream_rng(42, "shares", "Y");
         let ci = share_intervals(&units, 2, 2000, &mut rng);
         assert_eq!(ci[0], (0.0, 0.25));
         assert_eq!(ci[1], (0.75, 1.0));
