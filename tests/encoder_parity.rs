@@ -6,7 +6,7 @@ mod common;
 use framelens::encode::{EncodeOptions, Encoder, PrecisionChoice};
 
 fn embed(precision: PrecisionChoice, truncate: bool, texts: &[String]) -> Option<ndarray::Array2<f32>> {
-    let model = common::real_model()?;
+    let model = common::minilm_model()?;
     let opts = EncodeOptions { precision, truncate, ..Default::default() };
     let mut enc = Encoder::open(&model, opts).expect("open encoder");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();

@@ -59,9 +59,9 @@ enum Command {
 /// Encoder options shared by every command that embeds text.
 #[derive(Args, Debug, Clone)]
 pub struct EncoderArgs {
-    /// Model: `minilm` (all-MiniLM-L6-v2, set up by scripts/setup.sh) or `mpnet` (all-mpnet-base-v2, set up by
-    /// `scripts/setup.sh mpnet`), an imported framelens model folder, a Hugging Face sentence-transformer
-    /// folder, or a hub id. Default: all-MiniLM-L6-v2 as set up by scripts/setup.sh in $FRAMELENS_HOME.
+    /// Model: `mpnet` (all-mpnet-base-v2, the default: better labels) or `minilm` (all-MiniLM-L6-v2, about five
+    /// times faster), both set up by scripts/setup.sh in $FRAMELENS_HOME; an imported framelens model folder, a
+    /// Hugging Face sentence-transformer folder, or a hub id.
     #[arg(long)]
     pub model: Option<String>,
     /// Numeric precision. auto: bf16 (OpenVINO provider) where the CPU has bf16 units, else fp32; int8 only

@@ -250,10 +250,10 @@ fn print_summary(s: &RunSummary) {
     if s.manifest
         .heads
         .iter()
-        .all(|h| h.role != "stance" || h.path.ends_with(framelens::classify::heads::SHIPPED_STANCE_HEAD))
+        .all(|h| h.role != "stance" || framelens::classify::heads::is_shipped_stance_head(&h.path))
         && s.manifest.codebook.stance_target.is_some()
     {
-        eprintln!("note: {}", framelens::classify::STANCE_CAVEAT);
+        eprintln!("note: {}", framelens::classify::stance_caveat(&s.manifest.model.id));
     }
     eprintln!("wrote:");
     for f in &s.files {
@@ -293,8 +293,8 @@ pub struct HeadArgs {
     /// A trained frame head (`framelens train`) used instead of the codebook's zero-shot frame prototypes.
     #[arg(long, value_name = "FILE")]
     pub head: Option<PathBuf>,
-    /// The general stance head scored toward the codebook's stance target: a file, or `shipped` for
-    /// models/heads/stance-vast.json. Default: the codebook's stance prototypes, because the shipped head did not
+    /// The general stance head scored toward the codebook's stance target: a file, or `shipped` for the one in
+    /// models/heads/ trained for the run's encoder (stance-vast.json: MiniLM; stance-vast-mpnet.json: MPNet). Default: the codebook's stance prototypes, because the shipped head did not
     /// beat them on the sample corpus and leaned to `supportive` on the seed article (docs/evaluation.md).
     #[arg(long, value_name = "FILE", conflicts_with = "no_stance_head")]
     pub stance_head: Option<PathBuf>,
@@ -335,9 +335,19 @@ impl HeadArgs {
             Some(p) if p.as_os_str() != "shipped" => return Ok(Some(p.clone())),
             Some(_) => {}
         }
-        let Some(p) = framelens::classify::heads::shipped_stance_head() else {
-            anyhow::bail!("--stance-head shipped: models/heads/stance-vast.json not found")
-        };
+        let shipped = framelens::classify::heads::shipped_stance_heads();
+        if shipped.is_empty() {
+            anyhow::bail!("--stance-head shipped: no shipped stance head found (models/heads/stance-vast*.json)")
+        }
+        // The one trained for this encoder, else the first (refused below with a note).
+        let p = shipped
+            .iter()
+            .find(|p| {
+                <framelens::classify::heads::HeadFile>::read(p)
+                    .is_ok_and(|h| h.encoder.weights_sha256.eq_ignore_ascii_case(&model.manifest.weights_sha256))
+            })
+            .unwrap_or(&shipped[0])
+            .clone();
         match <framelens::classify::heads::HeadFile>::read(&p) {
             Ok(h) if h.encoder.weights_sha256.eq_ignore_ascii_case(&model.manifest.weights_sha256) => Ok(Some(p)),
             Ok(h) => {

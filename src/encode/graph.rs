@@ -109,12 +109,14 @@ fn build_graph(
         x = encoder_layer(&mut g, &lin, cfg, l, &x, &add_mask)?;
     }
 
-    // Mean pooling over the attention mask.
-    let axis2 = g.init_i64("axis_2", &[2]);
-    let mask3 = g.op("Unsqueeze", &[&mask_f, &axis2]);
-    let masked = g.op("Mul", &[&x, &mask3]);
+    // Mean pooling over the attention mask, as one `[1, seq] × [seq, hidden]` product per row: ONNX Runtime's
+    // CPU ReduceSum over the sequence axis summed a row in an order that moved with the batch's size (MPNet
+    // fp32 rows changed by up to 7e-8 with their batch), while a batched MatMul runs the same product for every
+    // row whatever its batch. Padded positions have mask 0 and add exact zeros.
     let axis1 = g.init_i64("axis_1", &[1]);
-    let summed = g.op_with("ReduceSum", &[&masked, &axis1], &[("keepdims", Attr::Int(0))]);
+    let mask_row = g.op("Unsqueeze", &[&mask_f, &axis1]);
+    let summed = g.op("MatMul", &[&mask_row, &x]);
+    let summed = g.op("Squeeze", &[&summed, &axis1]);
     let count = g.op_with("ReduceSum", &[&mask_f, &axis1], &[("keepdims", Attr::Int(1))]);
     let tiny = g.scalar_f32("min_count", 1e-9);
     let count = g.op("Max", &[&count, &tiny]);

@@ -209,12 +209,13 @@ impl RunTables {
 
     /// The caveat every stance figure of this run carries, unless its stance came from a head trained on
     /// coded data (a `stance` head in the manifest other than the shipped general one).
-    pub fn stance_caveat<'a>(&'a self) -> Option<&'static str> {
+    pub fn stance_caveat<'a>(&'a self) -> Option<String> {
         let heads = self.manifest.get("heads").and_then(|h| h.as_array()).map(Vec::as_slice).unwrap_or_default();
         let field = |h: &'a serde_json::Value, k: &str| h.get(k).and_then(|v| v.as_str()).unwrap_or("");
         let validated =
             crate::classify::heads::stance_validated(heads.iter().map(|h| (field(h, "role"), field(h, "path"))));
-        (!validated).then_some(crate::classify::STANCE_CAVEAT)
+        let model = self.manifest.get("model").and_then(|m| m.get("id")).and_then(|v| v.as_str()).unwrap_or("");
+        (!validated).then(|| crate::classify::stance_caveat(model))
     }
 
     /// Body paragraphs labelled `other` (off-topic) over all body paragraphs of the run, from the outlets.

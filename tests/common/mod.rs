@@ -195,22 +195,31 @@ pub fn shared_path(rel: &str) -> Option<PathBuf> {
     (p.exists() || require(&format!("{} (the shared data beside the checkout)", p.display()))).then_some(p)
 }
 
-/// The real model set up by `scripts/setup.sh`, or `None` (with a message) when it is not set up. In CI
-/// (`CI` set) a missing model is a failure, never a silent skip.
+/// The default model set up by `scripts/setup.sh` (all-mpnet-base-v2), or `None` (with a message) when it is not
+/// set up. In CI (`CI` set) a missing model is a failure, never a silent skip.
 pub fn real_model() -> Option<framelens::encode::ModelDir> {
-    match framelens::encode::resolve_model(None) {
+    named_model(None)
+}
+
+/// all-MiniLM-L6-v2 as `scripts/setup.sh` sets it up (`--model minilm`), for the tests of its parity fixture.
+pub fn minilm_model() -> Option<framelens::encode::ModelDir> {
+    named_model(Some("minilm"))
+}
+
+fn named_model(name: Option<&str>) -> Option<framelens::encode::ModelDir> {
+    match framelens::encode::resolve_model(name) {
         Ok(m) => Some(m),
         Err(e) => {
-            require(&format!("the real model ({e})"));
+            require(&format!("the real model {} ({e})", name.unwrap_or("(default)")));
             None
         }
     }
 }
 
-/// The real model with its default int8 graph (`scripts/setup.sh` writes it with `framelens model quantize`),
+/// all-MiniLM-L6-v2 with its default int8 graph (`scripts/setup.sh` writes it with `framelens model quantize`),
 /// or `None` with a message; a failure in CI.
 pub fn real_int8_model() -> Option<framelens::encode::ModelDir> {
-    let m = real_model()?;
+    let m = minilm_model()?;
     if m.manifest.int8_graph(None).is_none() {
         require(&format!("the real model's int8 graph; run `framelens model quantize {}`", m.dir.display()));
         return None;

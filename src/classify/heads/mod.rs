@@ -13,7 +13,10 @@ use ndarray::{concatenate, Array1, ArrayView1, Axis};
 
 use super::scorer::Scorer;
 pub use file::{EncoderRef, HeadError, HeadFile, HeadKind, Layer, HEAD_FORMAT, HEAD_FORMAT_VERSION};
-pub use using::{shipped_stance_head, stance_validated, HeadUse, HeadUseError, RefineStance, SHIPPED_STANCE_HEAD};
+pub use using::{
+    is_shipped_stance_head, shipped_stance_heads, stance_validated, HeadUse, HeadUseError, RefineStance,
+    SHIPPED_STANCE_HEADS,
+};
 
 /// `w · x + b` accumulated in `f64` in index order: the one place logits are computed, so training reports,
 /// saved heads and runs all give the same bits for the same weights.

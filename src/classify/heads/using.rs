@@ -13,14 +13,21 @@ use crate::codebook::{LoadedCodebook, STANCE_LABELS};
 use crate::encode::cached::EmbedError;
 use crate::encode::Embed;
 
-/// File name of the general stance head shipped in `models/heads/`.
-pub const SHIPPED_STANCE_HEAD: &str = "stance-vast.json";
+/// File names of the general stance heads shipped in `models/heads/`, one per encoder (trained on VAST with
+/// `framelens train-stance`; each head file names its encoder).
+pub const SHIPPED_STANCE_HEADS: &[&str] = &["stance-vast.json", "stance-vast-mpnet.json"];
+
+/// Whether `path` names one of the shipped general stance heads.
+pub fn is_shipped_stance_head(path: &str) -> bool {
+    let name = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("");
+    SHIPPED_STANCE_HEADS.contains(&name)
+}
 
 /// Whether a run's stance is validated for its corpus: it came from a stance head other than the shipped
 /// general one (so, trained on coded data). Otherwise every stance figure carries
-/// [`crate::classify::STANCE_CAVEAT`]. `heads` are the `(role, path)` pairs the manifest records.
+/// [`crate::classify::stance_caveat`]. `heads` are the `(role, path)` pairs the manifest records.
 pub fn stance_validated<'a>(heads: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
-    heads.into_iter().any(|(role, path)| role == "stance" && !path.ends_with(SHIPPED_STANCE_HEAD))
+    heads.into_iter().any(|(role, path)| role == "stance" && !is_shipped_stance_head(path))
 }
 
 /// A head a run used, as the manifest records it.
@@ -187,16 +194,14 @@ pub fn stance_head_for(
     Ok(Some((stance.toward(t), used)))
 }
 
-/// The shipped general stance head, if it can be found: `$FRAMELENS_HOME/heads/`, then `models/heads/`
-/// beside the binary's source tree (`target/<profile>/framelens` → `models/heads/`), then `models/heads/`
-/// under the current directory.
-pub fn shipped_stance_head() -> Option<PathBuf> {
-    let mut candidates = vec![crate::encode::runtime::framelens_home().join("heads").join(SHIPPED_STANCE_HEAD)];
+/// The shipped general stance heads that can be found, one per file name: each from `$FRAMELENS_HOME/heads/`,
+/// else `models/heads/` beside the binary's source tree (`target/<profile>/framelens` → `models/heads/`), else
+/// `models/heads/` under the current directory.
+pub fn shipped_stance_heads() -> Vec<PathBuf> {
+    let mut dirs = vec![crate::encode::runtime::framelens_home().join("heads")];
     if let Ok(exe) = std::env::current_exe() {
-        for up in exe.ancestors().skip(1).take(4) {
-            candidates.push(up.join("models").join("heads").join(SHIPPED_STANCE_HEAD));
-        }
+        dirs.extend(exe.ancestors().skip(1).take(4).map(|up| up.join("models").join("heads")));
     }
-    candidates.push(PathBuf::from("models").join("heads").join(SHIPPED_STANCE_HEAD));
-    candidates.into_iter().find(|p| p.is_file())
+    dirs.push(PathBuf::from("models").join("heads"));
+    SHIPPED_STANCE_HEADS.iter().filter_map(|name| dirs.iter().map(|d| d.join(name)).find(|p| p.is_file())).collect()
 }

@@ -507,7 +507,7 @@ fn stance_section(out: &mut String, t: &RunTables) {
         return;
     }
     if let Some(caveat) = t.stance_caveat() {
-        note(out, None, &format!("<b>Caveat.</b> {}", esc(caveat)));
+        note(out, None, &format!("<b>Caveat.</b> {}", esc(&caveat)));
     }
     let _ = write!(out, "<figure id=\"{CHART_STANCE}\">\n<figcaption>");
     out.push_str("Share of each group's classified paragraphs by stance (supportive, neutral, critical). Hover a segment for its 95% interval.");
