@@ -2,27 +2,19 @@
 //!
 //! A paragraph becomes one or more *windows* of at most `max_seq_length` tokens ([CLS] … [SEP]). Windows
 //! are sorted by length and packed into batches under a token budget, so little compute goes to padding.
-//! The rule that makes shards, resumes and re-ordered corpora bit-identical: a window's padded length must
-//! depend on the window alone when the provider's numerics depend on it (bf16 on OpenVINO). So padding is a
-//! policy: fp32 pads to the batch maximum (masked positions contribute exact zeros on the CPU provider), bf16
-//! pads every window to its own bucket length and batches only windows of one bucket.
+//! The rule that makes shards, resumes and re-ordered corpora bit-identical: a window's padded length
+//! depends on the window alone, in every precision. Each window is padded up to a multiple of [`BUCKET`]
+//! tokens and a batch holds windows of one padded length only. Padding to the batch's longest row is not
+//! enough even on the CPU provider, where masked positions contribute exact zeros: the kernels' vector
+//! loops split a row of keys into lanes and a tail by its padded length, so the order in which the real
+//! terms are summed moved with the batch (MPNet fp32 rows changed by 2e-8 on one CI host, not on another).
+//! bf16 on OpenVINO moves far more with the padded length (up to 7e-4, DESIGN.md).
 
-/// How windows are padded inside a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Padding {
-    /// Pad to the longest window of the batch.
-    BatchMax,
-    /// Pad each window up to a multiple of `n` tokens; a batch holds one padded length only.
-    Bucket(usize),
-}
+/// Every window is padded up to a multiple of this many tokens.
+pub const BUCKET: usize = 8;
 
-impl Padding {
-    fn padded(self, len: usize) -> usize {
-        match self {
-            Padding::BatchMax => len,
-            Padding::Bucket(n) => len.div_ceil(n) * n,
-        }
-    }
+fn padded(len: usize) -> usize {
+    len.div_ceil(BUCKET) * BUCKET
 }
 
 /// One window of one input: its token ids, special tokens included.
@@ -74,52 +66,20 @@ pub struct Batch {
 /// Packs windows into batches: sorted by length (stable, so equal inputs give equal batches), at most
 /// `max_rows` rows and `token_budget` padded tokens per batch.
 ///
-/// With bucket padding, the rows of one padded length are cut into full batches and a remainder split into
+/// The rows of one padded length are cut into full batches and a remainder split into
 /// powers of two (13 rows: 8 + 4 + 1). The OpenVINO provider compiles and caches kernels per input shape, so
 /// free row counts gave every corpus new shapes and peak memory grew with corpus size (docs/performance.md);
 /// this way a model sees at most `1 + log2(max rows)` shapes per padded length, whatever the corpus. Rows of
 /// one padded length give bit-identical embeddings in any batch (the batch-independence tests), so the
 /// split changes no output.
-pub fn plan(windows: &[Window], padding: Padding, token_budget: usize, max_rows: usize) -> Vec<Batch> {
+pub fn plan(windows: &[Window], token_budget: usize, max_rows: usize) -> Vec<Batch> {
     let mut order: Vec<usize> = (0..windows.len()).collect();
     order.sort_by_key(|&i| windows[i].ids.len());
-    match padding {
-        Padding::BatchMax => plan_batch_max(windows, order, token_budget, max_rows),
-        Padding::Bucket(_) => plan_buckets(windows, order, padding, token_budget, max_rows),
-    }
-}
-
-fn plan_batch_max(windows: &[Window], order: Vec<usize>, token_budget: usize, max_rows: usize) -> Vec<Batch> {
-    let mut batches = Vec::new();
-    let mut cur = Batch { rows: Vec::new(), padded_len: 0 };
-    for i in order {
-        let len = windows[i].ids.len();
-        let fits = cur.rows.is_empty()
-            || ((cur.rows.len() + 1) * len.max(cur.padded_len) <= token_budget && cur.rows.len() < max_rows);
-        if !fits {
-            batches.push(std::mem::replace(&mut cur, Batch { rows: Vec::new(), padded_len: 0 }));
-        }
-        cur.rows.push(i);
-        cur.padded_len = cur.padded_len.max(len);
-    }
-    if !cur.rows.is_empty() {
-        batches.push(cur);
-    }
-    batches
-}
-
-fn plan_buckets(
-    windows: &[Window],
-    order: Vec<usize>,
-    padding: Padding,
-    token_budget: usize,
-    max_rows: usize,
-) -> Vec<Batch> {
     let mut batches = Vec::new();
     let mut start = 0;
     while start < order.len() {
-        let len = padding.padded(windows[order[start]].ids.len());
-        let end = start + order[start..].iter().take_while(|&&i| padding.padded(windows[i].ids.len()) == len).count();
+        let len = padded(windows[order[start]].ids.len());
+        let end = start + order[start..].iter().take_while(|&&i| padded(windows[i].ids.len()) == len).count();
         let cap = (token_budget / len.max(1)).clamp(1, max_rows.max(1));
         let mut rest = &order[start..end];
         while !rest.is_empty() {
@@ -161,20 +121,20 @@ mod tests {
             .enumerate()
             .map(|(i, &n)| Window { input: i, first: true, ids: vec![0; n] })
             .collect();
-        let batches = plan(&ws, Padding::Bucket(8), 1000, 64);
+        let batches = plan(&ws, 1000, 64);
         for b in &batches {
             assert!(b.rows.iter().all(|&r| ws[r].ids.len().div_ceil(8) * 8 == b.padded_len));
         }
         assert_eq!(batches.iter().map(|b| b.rows.len()).sum::<usize>(), ws.len());
-        let bm = plan(&ws, Padding::BatchMax, 40, 64);
-        assert!(bm.iter().all(|b| b.rows.len() * b.padded_len <= 40));
+        let small = plan(&ws, 40, 64);
+        assert!(small.iter().all(|b| b.rows.len() * b.padded_len <= 40 || b.rows.len() == 1));
     }
 
     #[test]
     fn bucket_batches_are_full_or_a_power_of_two() {
         // 45 windows of one bucket, cap 16 rows (budget 128 / 8 tokens): 16 + 16 + 8 + 4 + 1.
         let ws: Vec<Window> = (0..45).map(|i| Window { input: i, first: true, ids: vec![0; 5 + i % 3] }).collect();
-        let batches = plan(&ws, Padding::Bucket(8), 128, 64);
+        let batches = plan(&ws, 128, 64);
         let sizes: Vec<usize> = batches.iter().map(|b| b.rows.len()).collect();
         assert_eq!(sizes, vec![16, 16, 8, 4, 1]);
         let mut rows: Vec<usize> = batches.iter().flat_map(|b| b.rows.iter().copied()).collect();
@@ -183,8 +143,7 @@ mod tests {
         // Any group size gives at most 1 + log2(cap) distinct batch shapes.
         for n in 1..200 {
             let ws: Vec<Window> = (0..n).map(|i| Window { input: i, first: true, ids: vec![0; 8] }).collect();
-            let sizes: std::collections::BTreeSet<usize> =
-                plan(&ws, Padding::Bucket(8), 200, 64).iter().map(|b| b.rows.len()).collect();
+            let sizes: std::collections::BTreeSet<usize> = plan(&ws, 200, 64).iter().map(|b| b.rows.len()).collect();
             assert!(sizes.iter().all(|&s| s == 25 || s.is_power_of_two()), "{n}: {sizes:?}");
             assert!(sizes.len() <= 1 + 25usize.ilog2() as usize + 1, "{n}: {sizes:?}");
         }

@@ -44,7 +44,9 @@ pub struct CacheKey {
     /// the file itself at load, not taken from `model.toml`, so a replaced file cannot hide behind an old
     /// manifest.
     pub graph: String,
-    /// Precision, truncation mode and max length, e.g. `bf16/windows/256`.
+    /// Precision, truncation mode, max length and padding bucket, e.g. `bf16/windows/256/pad8` (fp32 padded to
+    /// the batch's longest row before the bucket applied to every precision: those vectors differ in the last
+    /// bits, so the bucket is part of the key).
     pub mode: String,
 }
 

@@ -165,7 +165,7 @@ fn cache_key(opts: &EncodeOptions, p: &ResolvedPrecision, model: &ModelDir) -> R
     Ok(CacheKey {
         model: model.manifest.weights_sha256.clone(),
         graph: file_sha256(&graph_file(model, p)?)?,
-        mode: format!("{}/{cut}/{}", p.label(), model.manifest.max_seq_length),
+        mode: format!("{}/{cut}/{}/pad{}", p.label(), model.manifest.max_seq_length, super::batch::BUCKET),
     })
 }
 

@@ -12,7 +12,7 @@ use ort::value::TensorRef;
 use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
-use super::batch::{self, Padding, Window};
+use super::batch::{self, Window};
 use super::error::{EncodeError, Result};
 use super::graph::{ATTENTION_MASK, INPUT_IDS, OUTPUT};
 use super::model::{int8_graph_file, ModelDir, ModelManifest};
@@ -21,9 +21,6 @@ use super::runtime::{environment, Precision, PrecisionChoice, ResolvedPrecision}
 
 /// Inputs tokenized ahead of inference at a time.
 const CHUNK: usize = 1024;
-/// bf16 (and int8 on the OpenVINO provider) pads each window to a multiple of this many tokens (batch
-/// independence, see [`batch`]).
-const BF16_BUCKET: usize = 8;
 
 /// Encoder settings.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -167,19 +164,9 @@ impl Encoder {
         self.manifest.hidden_size
     }
 
-    fn padding(&self) -> Padding {
-        match (self.precision.precision, self.precision.int8_scheme) {
-            (Precision::Fp32, _) => Padding::BatchMax,
-            (Precision::Bf16, _) => Padding::Bucket(BF16_BUCKET),
-            (Precision::Int8, Some(s)) if s.openvino() => Padding::Bucket(BF16_BUCKET),
-            (Precision::Int8, _) => Padding::BatchMax,
-        }
-    }
-
     /// Embeds `texts`; `progress` is called with the number of inputs finished since the last call.
     pub fn encode(&mut self, texts: &[&str], progress: &mut dyn FnMut(usize)) -> Result<Encoded> {
         let dim = self.dim();
-        let padding = self.padding();
         let mut vectors = Array2::<f32>::zeros((texts.len(), dim));
         let mut n_tokens = vec![0usize; texts.len()];
         let mut n_windows = vec![0usize; texts.len()];
@@ -205,7 +192,7 @@ impl Encoder {
                     for (i, l) in chunk.lens.iter().enumerate() {
                         n_tokens[chunk.start + i] = *l;
                     }
-                    let rows = run_chunk(session, padding, opts, dim, &chunk.windows, &mut stats)?;
+                    let rows = run_chunk(session, opts, dim, &chunk.windows, &mut stats)?;
                     Ok((chunk.windows, rows))
                 });
                 match step {
@@ -285,14 +272,13 @@ fn tokenize_chunk(
 /// Runs every batch of a chunk; returns one (unnormalised, mean-pooled) vector per window.
 fn run_chunk(
     session: &mut Session,
-    padding: Padding,
     opts: &EncodeOptions,
     dim: usize,
     windows: &[Window],
     stats: &mut EncodeStats,
 ) -> Result<Array2<f32>> {
     let mut out = Array2::<f32>::zeros((windows.len(), dim));
-    for b in batch::plan(windows, padding, opts.token_budget, opts.max_batch_rows) {
+    for b in batch::plan(windows, opts.token_budget, opts.max_batch_rows) {
         let (n, len) = (b.rows.len(), b.padded_len);
         let mut ids = Array2::<i64>::zeros((n, len));
         let mut mask = Array2::<i64>::zeros((n, len));
