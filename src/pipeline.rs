@@ -659,7 +659,7 @@ pub(crate) mod tests {
             shards.push(out);
         }
         let merged = tmp.path().join("merged");
-        crate::merge::merge(&shards, &merged, false).unwrap();
+        crate::export::merge::merge(&shards, &merged, false).unwrap();
         for t in TABLES {
             assert_eq!(std::fs::read(full.join(t)).unwrap(), std::fs::read(merged.join(t)).unwrap(), "{t}");
         }

@@ -1,4 +1,5 @@
-//! `framelens merge`: shard outputs in, the outputs of one unsharded run out, exactly.
+//! `framelens merge`: shard outputs in, the outputs of one unsharded run out, exactly. Part of the export
+//! stage because it writes a run folder with the export stage's writers, from rows the export stage wrote.
 //!
 //! Paragraph rows are copied through byte for byte, documents ordered by their corpus position
 //! (`doc_seq`, which every shard records because every shard reads the whole corpus listing). Article and
@@ -10,9 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::aggregate::{aggregate_with_seq, labels_with_other, OutletTotals};
-use crate::export::tables::{self, CsvSink};
+use crate::export::tables::{self, CsvSink, ARTICLES, MANIFEST, OUTLETS, PARAGRAPHS, REJECTS};
 use crate::export::{Manifest, RejectRow};
-use crate::pipeline::{ARTICLES, MANIFEST, OUTLETS, PARAGRAPHS, REJECTS};
 use crate::record::ParagraphRecord;
 use crate::shard::Shard;
 
