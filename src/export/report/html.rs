@@ -12,8 +12,8 @@ use super::charts::{
 use super::cues::{CueOwners, Owner};
 use super::svg::{esc, exact, fixed, frame_colour, pct, stance_colour};
 use super::ReportOptions;
-use crate::compare::write::p_statement;
 use crate::display::count;
+use crate::display::p_statement;
 use crate::export::run_tables::{ParagraphDigest, RunTables};
 use crate::run::comparison::{DifferenceRow, DistanceRow, IndependenceRow};
 use crate::run::files::{COMPARISON_CSV, DIFFERENCES_CSV, DISTANCES_CSV, INDEPENDENCE_CSV};
