@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::segment::Kind;
+use crate::run::labels::Kind;
 
 /// Counts of a run (or the sum over merged shards). Fields are in alphabetical order so that the JSON is
 /// the same as the sorted map it replaced; a manifest from an older framelens that lacks a count reads as
