@@ -129,7 +129,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
                     match u.role.as_str() {
                         "frames" => frame_mark = check_run_head(u, "frame", &pairs.frame_texts, a.allow_train_overlap)?,
                         "stance" => {
-                            stance_mark = check_run_head(u, "stance", &pairs.stance_texts, a.allow_train_overlap)?
+                            stance_mark = check_run_head(u, "stance", &pairs.stance_texts, a.allow_train_overlap)?;
                         }
                         _ => {}
                     }

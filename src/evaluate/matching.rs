@@ -38,13 +38,13 @@ pub fn match_articles(
 ) -> Result<ArticleMatch, MissingArticles> {
     let missing: Vec<&String> = gold.keys().filter(|k| !all_pred.contains_key(*k)).collect();
     if let Some(first) = missing.first() {
-        return Err(MissingArticles { count: missing.len(), first: first.to_string() });
+        return Err(MissingArticles { count: missing.len(), first: (*first).clone() });
     }
     let present: BTreeSet<&String> =
-        gold.values().flatten().chain(gold.keys().flat_map(|k| all_pred.get(k)).flatten()).collect();
+        gold.values().flatten().chain(gold.keys().filter_map(|k| all_pred.get(k)).flatten()).collect();
     let labels: Vec<String> = match frames {
         Some(ids) => ids.iter().filter(|l| present.contains(l)).cloned().collect(),
-        None => present.iter().map(|s| s.to_string()).collect(),
+        None => present.iter().map(|s| (*s).clone()).collect(),
     };
     let task: BTreeSet<&String> = labels.iter().collect();
     let mut dropped = 0usize;
