@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::record::ParagraphRecord;
-use crate::run::labels::{Stance, OTHER};
+use crate::run::labels::OTHER;
 
 /// Frame and stance counts over a set of body paragraphs.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,7 +27,7 @@ impl Counts {
         if let Some(k) = labels.iter().position(|l| *l == r.frame) {
             self.frames[k] += 1;
         }
-        if let Some(s) = Stance::parse(&r.stance) {
+        if let Some(s) = r.stance {
             self.stance[s.index()] += 1;
         }
     }
@@ -174,6 +174,7 @@ impl OutletTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::labels::Stance;
 
     fn rec(doc: &str, outlet: &str, kind: &str, frame: &str, stance: &str) -> ParagraphRecord {
         ParagraphRecord {
@@ -183,7 +184,7 @@ mod tests {
             title: String::new(),
             section: String::new(),
             para_index: 0,
-            kind: kind.into(),
+            kind: serde_json::from_value(serde_json::Value::String(kind.into())).unwrap(),
             char_start: 0,
             char_end: 0,
             n_tokens: 0,
@@ -193,7 +194,7 @@ mod tests {
             frame_score: None,
             frame_margin: None,
             frames: String::new(),
-            stance: stance.into(),
+            stance: Stance::parse(stance),
             stance_score: None,
             uncertain: None,
             evidence: String::new(),

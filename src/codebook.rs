@@ -111,7 +111,11 @@ pub fn load(path: &Path) -> Result<LoadedCodebook, CodebookError> {
     let codebook: Codebook = toml::from_str(text)
         .map_err(|e| CodebookError::Parse { path: path.into(), message: describe_toml_error(text, &e) })?;
     codebook.validate().map_err(|message| CodebookError::Invalid { path: path.into(), message })?;
-    Ok(LoadedCodebook { path: path.into(), sha256: crate::encode::model::sha256_hex(&bytes), codebook })
+    Ok(LoadedCodebook {
+        path: path.into(),
+        sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        codebook,
+    })
 }
 
 /// `line L, column C: message` from a TOML error's span.

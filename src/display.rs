@@ -1,4 +1,5 @@
-//! How numbers are written for people: counted nouns ("1 article", "3 articles") and `f32` options as
+//! How numbers are written for people: counted nouns ("1 article", "3 articles"), decimals rounded as
+//! spreadsheets round them, p-values ("p < 0.001"), and `f32` options as
 //! they were written (`0.05`, not `0.05000000074505806`).
 //!
 //! One place for each rule so that no summary, tooltip or note says "1 articles" and no manifest field
@@ -67,6 +68,73 @@ impl F32AsWritten for Vec<f32> {
         self.as_slice().serialize_as_written(s)
     }
 }
+/// `x` with `places` decimals, rounding half away from zero on the number's decimal value, as
+/// spreadsheet programs do: `fixed(0.3085, 3)` is `0.309` (Rust's `{:.3}` gives `0.308`, because the
+/// nearest `f64` to 0.3085 lies just below it). The report and the workbook must show the same digits
+/// for the same CSV value.
+pub fn fixed(x: f64, places: usize) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    // Correctly rounded to many more places first: this recovers the decimal the value was written
+    // from (the CSV's), free of binary noise.
+    let s = format!("{:.*}", places + 9, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes().take(places)).collect();
+    if frac.as_bytes().get(places).is_some_and(|&d| d >= b'5') {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let int_len = digits.len() - places;
+    let mut out = String::new();
+    if x < 0.0 && digits.iter().any(|&d| d != b'0') {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[..int_len]).unwrap_or("0"));
+    if places > 0 {
+        out.push('.');
+        out.push_str(std::str::from_utf8(&digits[int_len..]).unwrap_or("0"));
+    }
+    out
+}
+
+/// Smallest p-value shown as a number; below it every output a person reads says "< 0.001".
+pub const P_FLOOR: f64 = 0.001;
+
+/// A p-value as people read it (report, workbook, command-line summaries): three decimals, or
+/// "< 0.001". Why not the CSV's scientific notation: "1.500e-12" invites reading precision that a
+/// chi-square over paragraphs that are not independent does not have; below 0.001 only the bound
+/// matters. The CSVs keep the number itself for those who compute with it.
+pub fn p_display(p: f64) -> String {
+    if p < P_FLOOR {
+        format!("< {P_FLOOR}")
+    } else {
+        fixed(p, 3)
+    }
+}
+
+/// "p = 0.002", or "p < 0.001": [`p_display`] in a sentence.
+pub fn p_statement(p: f64) -> String {
+    let shown = p_display(p);
+    if shown.starts_with('<') {
+        format!("p {shown}")
+    } else {
+        format!("p = {shown}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +169,17 @@ mod tests {
         assert_eq!(v["classify"]["temperature"].as_f64().unwrap() as f32, 0.05f32);
         assert_eq!(f32_to_f64_as_written(0.019999999552965164f64 as f32), 0.02);
         assert!(f32_to_f64_as_written(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn p_values_below_the_floor_read_as_a_bound() {
+        assert_eq!(p_display(0.0021), "0.002");
+        assert_eq!(p_display(0.001), "0.001");
+        assert_eq!(p_display(0.000999), "< 0.001");
+        assert_eq!(p_display(1.5e-12), "< 0.001");
+        assert_eq!(p_display(0.0), "< 0.001");
+        assert_eq!(p_display(0.2075), "0.208");
+        assert_eq!(p_statement(3.2e-9), "p < 0.001");
+        assert_eq!(p_statement(0.0021), "p = 0.002");
     }
 }

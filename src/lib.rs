@@ -16,7 +16,6 @@ pub mod encode;
 pub mod evaluate;
 pub mod export;
 pub mod memory;
-pub mod merge;
 pub mod pipeline;
 pub mod quantize;
 pub mod record;

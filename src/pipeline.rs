@@ -29,6 +29,8 @@ use crate::export::rejects::top_reject_reasons;
 use crate::export::tables::{self, CsvSink};
 use crate::export::{manifest, Manifest, OutDir, RejectRow};
 use crate::record::ParagraphRecord;
+use crate::run::counts::Counts;
+use crate::run::labels::Stance;
 use crate::segment::{self, Kind, Paragraph};
 use crate::shard::Shard;
 
@@ -204,7 +206,7 @@ pub fn run_then(
         CsvSink::create(&out.join(ARTICLES), &tables::article_header(&labels)).map_err(io_err(&out.join(ARTICLES)))?;
     let mut outlets = OutletTotals::new(labels.len());
     let mut rejects: Vec<RejectRow> = Vec::new();
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counts = Counts::default();
 
     let (tx, rx) = mpsc::sync_channel::<Batch>(2);
     let batch_docs = opts.batch_docs.max(1);
@@ -227,13 +229,13 @@ pub fn run_then(
                 paragraphs
                     .row(&tables::paragraph_row(r, frame_ids.len(), opts.scores, opts.spreadsheet_safe))
                     .map_err(io_err(&out.join(PARAGRAPHS)))?;
-                *counts.entry(format!("paragraphs_{}", r.kind)).or_default() += 1;
+                *counts.paragraphs_mut(r.kind) += 1;
             }
             for a in &agg.articles {
                 articles.row(&tables::article_row(a, &labels)).map_err(io_err(&out.join(ARTICLES)))?;
                 outlets.add(a);
             }
-            *counts.entry("documents".into()).or_default() += n_docs as u64;
+            counts.documents += n_docs as u64;
             add_time("export", t, &mut timings);
             let body = records.iter().filter(|r| r.is_body()).count();
             events(Event::Done { documents: n_docs, paragraphs: body });
@@ -244,7 +246,7 @@ pub fn run_then(
         })
     })?;
     let ingest_times = match ingest_result {
-        Ok(t) if t.documents > 0 || counts.get("documents").is_some_and(|&n| n > 0) => t,
+        Ok(t) if t.documents > 0 || counts.documents > 0 => t,
         outcome => {
             undo_outputs([paragraphs, articles], previous_manifest.as_deref(), &manifest_path, &out_dir)?;
             return Err(match outcome {
@@ -265,14 +267,11 @@ pub fn run_then(
     add_time("export", t, &mut timings);
     timings.insert("total".into(), t_start.elapsed().as_secs_f64());
 
-    counts.insert("rejects".into(), rejects.len() as u64);
-    counts.insert("peak_rss_mb".into(), crate::memory::peak_rss_mb() as u64);
-    counts.insert("texts_requested".into(), embedder.counters().requested);
-    counts.insert("texts_cached".into(), embedder.counters().cache_hits);
-    counts.insert("texts_encoded".into(), embedder.counters().encoded);
-    for k in ["documents", "paragraphs_body", "paragraphs_heading", "paragraphs_boilerplate"] {
-        counts.entry(k.into()).or_default();
-    }
+    counts.rejects = rejects.len() as u64;
+    counts.peak_rss_mb = crate::memory::peak_rss_mb() as u64;
+    counts.texts_requested = embedder.counters().requested;
+    counts.texts_cached = embedder.counters().cache_hits;
+    counts.texts_encoded = embedder.counters().encoded;
     let mut manifest = build_manifest(opts, &cb, embedder, counts, timings, outputs);
     manifest.heads = heads;
     manifest.corpus_fingerprint = Some(corpus_fingerprint);
@@ -453,7 +452,7 @@ fn record(
         title: doc.title.clone().unwrap_or_default(),
         section: p.section.clone().unwrap_or_default(),
         para_index: p.para_index,
-        kind: p.kind.as_str().to_string(),
+        kind: p.kind,
         char_start: p.char_start,
         char_end: p.char_end,
         n_tokens,
@@ -463,7 +462,7 @@ fn record(
         frame_score: None,
         frame_margin: None,
         frames: String::new(),
-        stance: String::new(),
+        stance: None,
         stance_score: None,
         uncertain: None,
         evidence: String::new(),
@@ -479,8 +478,8 @@ fn record(
         r.frames = f.frames.join(";");
         r.scores = f.probs.clone();
         let mut cues: Vec<&str> = f.cues.iter().map(String::as_str).collect();
-        if let Some(s) = s.filter(|s| !s.stance.is_empty()) {
-            r.stance = s.stance.to_string();
+        if let Some((s, stance)) = s.and_then(|s| Some((s, Stance::parse(s.stance)?))) {
+            r.stance = Some(stance);
             r.stance_score = Some(s.score);
             cues.extend(s.cues.iter().map(String::as_str));
         }
@@ -494,7 +493,7 @@ fn build_manifest(
     opts: &RunOptions,
     cb: &LoadedCodebook,
     embedder: &dyn Embed,
-    counts: BTreeMap<String, u64>,
+    counts: Counts,
     timings: BTreeMap<String, f64>,
     outputs: BTreeMap<String, String>,
 ) -> Manifest {
@@ -533,7 +532,7 @@ fn build_manifest(
             "stance_head": opts.stance_head.as_ref().map(|p| p.display().to_string()),
         }),
         shard: opts.shard.map(|s| s.to_string()),
-        counts: crate::run::counts::Counts::from_keyed(&counts),
+        counts,
         timings,
         encode: serde_json::to_value(embedder.counters()).unwrap_or_default(),
         merged_from: Vec::new(),
@@ -565,9 +564,7 @@ pub(crate) mod tests {
 
     /// Called by `ingest` for every document read.
     pub(super) fn panic_on(id: &str) {
-        if id.contains(PANIC_ID) {
-            panic!("test: ingest panics on {id}");
-        }
+        assert!(!id.contains(PANIC_ID), "test: ingest panics on {id}");
         if id.starts_with(COUNTED_ID) {
             COUNTED.fetch_add(1, Ordering::SeqCst);
         }
@@ -660,7 +657,7 @@ pub(crate) mod tests {
             shards.push(out);
         }
         let merged = tmp.path().join("merged");
-        crate::merge::merge(&shards, &merged, false).unwrap();
+        crate::export::merge::merge(&shards, &merged, false).unwrap();
         for t in TABLES {
             assert_eq!(std::fs::read(full.join(t)).unwrap(), std::fs::read(merged.join(t)).unwrap(), "{t}");
         }

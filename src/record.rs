@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::run::labels::{Kind, Stance};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParagraphRecord {
     pub doc_id: String,
@@ -13,7 +15,7 @@ pub struct ParagraphRecord {
     pub section: String,
     pub para_index: usize,
     /// `body`, `heading` or `boilerplate`; only body paragraphs are classified.
-    pub kind: String,
+    pub kind: Kind,
     pub char_start: usize,
     pub char_end: usize,
     pub n_tokens: usize,
@@ -26,7 +28,8 @@ pub struct ParagraphRecord {
     pub frame_margin: Option<f32>,
     /// `;`-separated multi-label reading.
     pub frames: String,
-    pub stance: String,
+    /// Empty (`None`) for headings, boilerplate and runs whose codebook has no stance target.
+    pub stance: Option<Stance>,
     pub stance_score: Option<f32>,
     /// Body paragraphs whose label a reader should check (relevance near the threshold, contested frame);
     /// `None` for headings and boilerplate.
@@ -41,6 +44,6 @@ pub struct ParagraphRecord {
 
 impl ParagraphRecord {
     pub fn is_body(&self) -> bool {
-        self.kind == crate::segment::Kind::Body.as_str()
+        self.kind == Kind::Body
     }
 }

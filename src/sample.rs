@@ -252,7 +252,7 @@ mod tests {
         for (r, s) in rows.iter().zip(&sheet) {
             assert_eq!(
                 (&s["doc_id"], &s["text"], &s["label"], &s["stance"]),
-                (&r.doc_id, &r.text, &"".into(), &"".into())
+                (&r.doc_id, &r.text, &String::new(), &String::new())
             );
             assert!(r.text.starts_with(&s["text_prefix"]));
         }

@@ -9,43 +9,14 @@ mod lines;
 mod sentences;
 mod split;
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use classify::BlockInfo;
 use lines::Line;
 pub use sentences::sentences;
 
-/// What a block is, which decides whether later stages classify it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// Article prose: the only kind that is framed and stance-labelled.
-    Body,
-    /// A title line; it names the `section` of the paragraphs under it.
-    Heading,
-    /// Credits, bylines, bios, newsletter and form text: listed for transparency, never classified,
-    /// so they cannot dilute an outlet's frame shares.
-    Boilerplate,
-}
-
-impl Kind {
-    /// The lowercase name used in CSV output and serde.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Body => "body",
-            Kind::Heading => "heading",
-            Kind::Boilerplate => "boilerplate",
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The kind of a block; defined with the run folder's vocabulary (the `kind` column of `paragraphs.csv`).
+pub use crate::run::labels::Kind;
 
 /// One block of a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

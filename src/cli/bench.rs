@@ -55,10 +55,10 @@ pub struct EncodeBench {
     /// Input files, one paragraph per line (see bench/make_inputs.py for the standard ones).
     #[arg(long, required = true)]
     pub input: Vec<PathBuf>,
-    #[arg(long, value_enum, default_values_t = vec![PrecisionChoice::Fp32, PrecisionChoice::Bf16])]
+    #[arg(long, value_parser = super::values::precision(), default_values_t = vec![PrecisionChoice::Fp32, PrecisionChoice::Bf16])]
     pub precision: Vec<PrecisionChoice>,
     /// int8 schemes to run for `--precision int8` (repeatable; default: the model's default scheme).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::values::int8_scheme())]
     pub int8_scheme: Vec<Int8Scheme>,
     /// Truncate at the model's max length (as sentence-transformers does), for like-for-like comparison.
     #[arg(long)]

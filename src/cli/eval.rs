@@ -1,7 +1,6 @@
 //! `framelens eval`: agreement with a hand coding, from a run's output (`--gold FILE --pred DIR`) or by
 //! running the model on labelled data (`--codebook FILE --data labelled.csv [--head FILE]`).
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -14,10 +13,11 @@ use framelens::encode::model::sha256_hex;
 use framelens::encode::resolve_model;
 use framelens::evaluate::article::{article_sets_from_run, read_article_gold, ArticleSets};
 use framelens::evaluate::match_gold;
-use framelens::evaluate::overlap::{EvalSplit, OverlapCheck, Verdict};
+use framelens::evaluate::matching::{match_articles, task_labels, ArticleMatch};
 use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement, CSV_HEADER};
 use framelens::train::data::{read_labelled, LabelMatcher};
 use framelens::train::head::Head;
+use framelens::train::overlap::{EvalSplit, OverlapCheck, Verdict};
 use framelens::train::split::{Holdout, Part};
 
 use super::run::HeadArgs;
@@ -129,7 +129,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
                     match u.role.as_str() {
                         "frames" => frame_mark = check_run_head(u, "frame", &pairs.frame_texts, a.allow_train_overlap)?,
                         "stance" => {
-                            stance_mark = check_run_head(u, "stance", &pairs.stance_texts, a.allow_train_overlap)?
+                            stance_mark = check_run_head(u, "stance", &pairs.stance_texts, a.allow_train_overlap)?;
                         }
                         _ => {}
                     }
@@ -185,41 +185,16 @@ fn article_level(
         gold.retain(|id, _| (if h.is_dev(id) { Part::Dev } else { Part::Train }) == want);
     }
     let all_pred = article_sets_from_run(pred_path, &a.pred_column, a.share_threshold)?;
-    let missing: Vec<&String> = gold.keys().filter(|k| !all_pred.contains_key(*k)).collect();
-    if let Some(first) = missing.first() {
-        bail!(
-            "{} gold article(s) have no body paragraphs in {} (e.g. `{first}`): was the run made on the same \
+    let frames = matcher.as_ref().map(|m| m.ids.as_slice());
+    let ArticleMatch { pred, labels, dropped } = match_articles(&gold, &all_pred, frames).map_err(|m| {
+        anyhow::anyhow!(
+            "{} gold article(s) have no body paragraphs in {} (e.g. `{}`): was the run made on the same \
              articles with the same id column?",
-            missing.len(),
-            pred_path.display()
-        );
-    }
-    // Task labels: those of the gold coding and those predicted (a frame only predicted scores 0 and
-    // counts, as in macro-F1 everywhere in framelens); with a codebook, only its frames (in its order), so
-    // a fallback such as `other` is dropped.
-    let present: BTreeSet<&String> =
-        gold.values().flatten().chain(gold.keys().flat_map(|k| all_pred.get(k)).flatten()).collect();
-    let labels: Vec<String> = match &matcher {
-        Some(m) => m.ids.iter().filter(|l| present.contains(l)).cloned().collect(),
-        None => present.iter().map(|s| s.to_string()).collect(),
-    };
-    let task: BTreeSet<&String> = labels.iter().collect();
-    let mut dropped = 0usize;
-    let pred: ArticleSets = gold
-        .keys()
-        .map(|k| {
-            let set: BTreeSet<String> = all_pred[k]
-                .iter()
-                .filter(|l| {
-                    let keep = task.contains(l);
-                    dropped += usize::from(!keep);
-                    keep
-                })
-                .cloned()
-                .collect();
-            (k.clone(), set)
-        })
-        .collect();
+            m.count,
+            pred_path.display(),
+            m.first
+        )
+    })?;
     let mut r = set_agreement("Frames (article level)", "articles", &gold, &pred, &labels, boot)?;
     r.notes.push(format!(
         "Predicted sets: `{}` labels of each article's body paragraphs with a share ≥ {}; {dropped} predicted \
@@ -286,8 +261,7 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
             .collect();
         // Task labels: every frame in the gold sets or the predicted ones (a frame only predicted scores 0
         // and counts, as in macro-F1 everywhere in framelens).
-        let present: BTreeSet<&String> = gold.values().chain(pred.values()).flatten().collect();
-        let labels: Vec<String> = data.labels.iter().filter(|l| present.contains(l)).cloned().collect();
+        let labels = task_labels(&data.labels, &gold, &pred);
         let r = set_agreement(&title, "rows", &gold, &pred, &labels, boot)?;
         println!("{}", r.markdown());
         csv_rows.extend(marked(r.csv_rows("frames"), &mark));

@@ -19,7 +19,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(a: MergeArgs) -> anyhow::Result<()> {
-    let merged = framelens::merge::merge(&a.shards, &a.out, a.allow_partial)?;
+    let merged = framelens::export::merge::merge(&a.shards, &a.out, a.allow_partial)?;
     // Warnings are printed even with --quiet: an unchecked corpus is worth knowing about.
     for w in &merged.warnings {
         eprintln!("warning: {w}");

@@ -12,6 +12,7 @@ mod progress;
 mod run;
 mod sample;
 mod train;
+mod values;
 
 use clap::{Args, Parser, Subcommand};
 use framelens::encode::quant::Int8Scheme;
@@ -67,10 +68,10 @@ pub struct EncoderArgs {
     /// Numeric precision. auto: bf16 (OpenVINO provider) where the CPU has bf16 units, else fp32; int8 only
     /// where the model's int8 graph passed its quality gate and the CPU has int8 units (docs/int8.md).
     /// int8 needs `framelens model quantize` first.
-    #[arg(long, value_enum, default_value_t = PrecisionChoice::Auto)]
+    #[arg(long, value_parser = values::precision(), default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
     /// The int8 graph to run with --precision int8 (default: the model's default scheme).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::int8_scheme())]
     pub int8_scheme: Option<Int8Scheme>,
     /// Run --precision int8 even where its quality gate failed (for benchmarks; the default falls back to
     /// fp32 with a warning).

@@ -32,7 +32,7 @@ pub enum ModelCommand {
         #[arg(long, value_enum, default_value_t = ImportPrecision::Fp32)]
         precision: ImportPrecision,
         /// int8 schemes to write with `--precision int8` (default: the default scheme).
-        #[arg(long = "int8-scheme", value_enum)]
+        #[arg(long = "int8-scheme", value_parser = super::values::int8_scheme())]
         int8_scheme: Vec<Int8Scheme>,
     },
     /// Write int8 graphs for an imported model (model.int8.onnx for the default scheme, model.int8.<scheme>.onnx
@@ -44,7 +44,7 @@ pub enum ModelCommand {
         #[arg(long)]
         from: Option<PathBuf>,
         /// Schemes to write (repeatable; default: the default scheme).
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = super::values::int8_scheme())]
         scheme: Vec<Int8Scheme>,
         /// Write every scheme (for benchmarks).
         #[arg(long, conflicts_with = "scheme")]

@@ -14,7 +14,7 @@ use super::{CompareError, GroupBy};
 use crate::corpus::date::month_of;
 use crate::record::ParagraphRecord;
 use crate::run::files::{ARTICLES_CSV, PARAGRAPHS_CSV};
-use crate::run::labels::{Stance, OTHER, STANCE_LABELS};
+use crate::run::labels::{Kind, Stance, OTHER, STANCE_LABELS};
 use crate::run::tables::SPREADSHEET_SAFE_COLUMNS;
 
 /// Group name for `--by month` when `published` is not an ISO date: such articles are kept, visibly.
@@ -141,6 +141,8 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
     let n_frames = frames.len();
     let width = n_frames + STANCE_LABELS.len();
 
+    let kind_col = headers.iter().position(|h| h == "kind");
+    let stance_col = headers.iter().position(|h| h == "stance");
     let mut map: BTreeMap<String, BTreeMap<String, Unit>> = BTreeMap::new();
     let mut record = csv::StringRecord::new();
     let mut off_topic = 0u64;
@@ -151,10 +153,19 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
             Err(e) => return Err(csv_error(&path, e)),
         }
         let line = record.position().map_or(0, |p| p.line());
-        let p: ParagraphRecord = record.deserialize(Some(&headers)).map_err(|e| csv_error(&path, e))?;
-        if !p.is_body() {
+        // The typed record cannot hold a kind or stance cell that names none: a row of another kind is not
+        // a body row, and a stance that names none is reported below, after the frame, naming its line.
+        if kind_col.and_then(|i| record.get(i)).is_some_and(|k| Kind::parse(k) != Some(Kind::Body)) {
             continue;
         }
+        let bad_stance = stance_col
+            .and_then(|i| Some((i, record.get(i)?)))
+            .filter(|(_, s)| !s.is_empty() && Stance::parse(s).is_none())
+            .map(|(i, s)| (i, s.to_string()));
+        if let Some((i, _)) = &bad_stance {
+            record = record.iter().enumerate().map(|(j, c)| if j == *i { "" } else { c }).collect();
+        }
+        let p: ParagraphRecord = record.deserialize(Some(&headers)).map_err(|e| csv_error(&path, e))?;
         if p.frame == OTHER {
             off_topic += 1;
             continue;
@@ -167,16 +178,16 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
             expected: format!("{} (manifest.json codebook.frames + other)", frames.join(", ")),
         })?;
         // An empty stance: the codebook has no stance target, so the run labelled frames only.
-        let s = match p.stance.as_str() {
-            "" => None,
-            st => Some(Stance::parse(st).map(Stance::index).ok_or_else(|| CompareError::BadLabel {
+        if let Some((_, value)) = bad_stance {
+            return Err(CompareError::BadLabel {
                 path: path.clone(),
                 line,
                 field: "stance",
-                value: p.stance.clone(),
+                value,
                 expected: format!("{} (or empty, for a codebook without a stance target)", STANCE_LABELS.join(", ")),
-            })?),
-        };
+            });
+        }
+        let s = p.stance.map(Stance::index);
         let group = match &key {
             Key::Outlet => non_empty(&p.outlet),
             Key::Month => month_of(&p.published).unwrap_or(UNKNOWN_MONTH).to_string(),

@@ -19,6 +19,9 @@ use crate::run::comparison::{
 };
 use crate::run::ComparisonFiles;
 
+/// How p-values read to people (defined with the other rules for numbers people read).
+pub use crate::display::{p_display, p_statement, P_FLOOR};
+
 /// Writes the comparison's four tables (`comparison.csv`, `distances.csv`, `differences.csv`,
 /// `independence.csv`, suffixed by grouping, see [`ComparisonFiles`]) into `dir`; returns their names.
 pub fn write(dir: &Path, c: &Comparison) -> std::io::Result<ComparisonFiles> {
@@ -28,46 +31,4 @@ pub fn write(dir: &Path, c: &Comparison) -> std::io::Result<ComparisonFiles> {
     write_atomic_with(&files.differences(), |w| write_rows(w, &DIFFERENCE_COLUMNS, &c.differences))?;
     write_atomic_with(&files.independence(), |w| write_rows(w, &INDEPENDENCE_COLUMNS, &c.independence))?;
     Ok(files)
-}
-
-/// Smallest p-value shown as a number; below it every output a person reads says "< 0.001".
-pub const P_FLOOR: f64 = 0.001;
-
-/// A p-value as people read it (report, workbook, command-line summaries): three decimals, or
-/// "< 0.001". Why not the CSV's scientific notation: "1.500e-12" invites reading precision that a
-/// chi-square over paragraphs that are not independent does not have; below 0.001 only the bound
-/// matters. The CSVs keep the number itself for those who compute with it.
-pub fn p_display(p: f64) -> String {
-    if p < P_FLOOR {
-        format!("< {P_FLOOR}")
-    } else {
-        crate::export::report::svg::fixed(p, 3)
-    }
-}
-
-/// "p = 0.002", or "p < 0.001": [`p_display`] in a sentence.
-pub fn p_statement(p: f64) -> String {
-    let shown = p_display(p);
-    if shown.starts_with('<') {
-        format!("p {shown}")
-    } else {
-        format!("p = {shown}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn p_values_below_the_floor_read_as_a_bound() {
-        assert_eq!(p_display(0.0021), "0.002");
-        assert_eq!(p_display(0.001), "0.001");
-        assert_eq!(p_display(0.000999), "< 0.001");
-        assert_eq!(p_display(1.5e-12), "< 0.001");
-        assert_eq!(p_display(0.0), "< 0.001");
-        assert_eq!(p_display(0.2075), "0.208");
-        assert_eq!(p_statement(3.2e-9), "p < 0.001");
-        assert_eq!(p_statement(0.0021), "p = 0.002");
-    }
 }

@@ -109,11 +109,11 @@ fn read_into(path: &Path, format: Format, fields: &Fields, out: &mut Collector) 
         Format::Folder => folder::read_single(path, fields, out),
         Format::Jsonl => {
             jsonl::check_fields(path, fields)?;
-            jsonl::read_jsonl(path, fields, out)?
+            jsonl::read_jsonl(path, fields, out)?;
         }
         Format::Csv => {
             csv_table::check_fields(path, fields)?;
-            csv_table::read_csv(path, fields, out)?
+            csv_table::read_csv(path, fields, out)?;
         }
         Format::Auto => return Err(CorpusError::UnknownFormat(path.to_path_buf())),
     }

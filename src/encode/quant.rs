@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How the int8 graph computes its Linear layers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Int8Scheme {
     /// ONNX Runtime's `com.microsoft::MatMulNBits`, 8-bit weights in blocks of 32 inputs with a scale each,

@@ -77,7 +77,7 @@ impl Precision {
 }
 
 /// What the user asked for; `Auto` is resolved against the CPU and the model's int8 quality gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PrecisionChoice {
     #[default]
@@ -85,6 +85,17 @@ pub enum PrecisionChoice {
     Fp32,
     Bf16,
     Int8,
+}
+
+impl std::fmt::Display for PrecisionChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PrecisionChoice::Auto => "auto",
+            PrecisionChoice::Fp32 => "fp32",
+            PrecisionChoice::Bf16 => "bf16",
+            PrecisionChoice::Int8 => "int8",
+        })
+    }
 }
 
 /// The precision that will run and the reason, recorded in manifests and printed by `--verbose`.

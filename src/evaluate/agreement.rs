@@ -127,11 +127,11 @@ pub fn semeval_multilabel_f1(
 ) -> Result<MultiLabelScores, LabelSetError> {
     let missing: Vec<&String> = gold.keys().filter(|k| !pred.contains_key(*k)).collect();
     if let Some(first) = missing.first() {
-        return Err(LabelSetError::MissingPrediction { count: missing.len(), example: first.to_string() });
+        return Err(LabelSetError::MissingPrediction { count: missing.len(), example: (*first).clone() });
     }
     let extra: Vec<&String> = pred.keys().filter(|k| !gold.contains_key(*k)).collect();
     if let Some(first) = extra.first() {
-        return Err(LabelSetError::ExtraPrediction { count: extra.len(), example: first.to_string() });
+        return Err(LabelSetError::ExtraPrediction { count: extra.len(), example: (*first).clone() });
     }
     let index: BTreeMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
     let mut tp = vec![0usize; labels.len()];

@@ -8,7 +8,7 @@
 
 pub mod agreement;
 pub mod article;
-pub mod overlap;
+pub mod matching;
 pub mod report;
 pub use agreement::*;
 

@@ -3,6 +3,7 @@
 //! folder, the spreadsheet workbook ([`xlsx`]) and the self-contained HTML report ([`report`]).
 
 pub mod manifest;
+pub mod merge;
 pub mod out_dir;
 pub mod rejects;
 pub mod report;

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::{ArticleAggregate, Counts, OutletAggregate};
 use crate::export::spreadsheet_safe;
 use crate::record::ParagraphRecord;
+use crate::run::labels::Stance;
 
 /// Output file names inside a run's folder, under the names `run` and `merge` have always used for them
 /// (defined in [`crate::run::files`]).
@@ -93,7 +94,7 @@ pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool, spreads
         r.title.clone(),
         r.section.clone(),
         r.para_index.to_string(),
-        r.kind.clone(),
+        r.kind.as_str().to_string(),
         r.char_start.to_string(),
         r.char_end.to_string(),
         r.n_tokens.to_string(),
@@ -103,7 +104,7 @@ pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool, spreads
         score(r.frame_score),
         score(r.frame_margin),
         r.frames.clone(),
-        r.stance.clone(),
+        r.stance.map(Stance::as_str).unwrap_or_default().to_string(),
         score(r.stance_score),
         r.uncertain.map(|u| u.to_string()).unwrap_or_default(),
         r.evidence.clone(),
@@ -238,6 +239,7 @@ pub fn file_sha256(path: &Path) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::labels::Kind;
 
     fn record(cell: &str) -> ParagraphRecord {
         ParagraphRecord {
@@ -247,7 +249,7 @@ mod tests {
             title: format!("{cell} title"),
             section: format!("{cell} section"),
             para_index: 3,
-            kind: "body".into(),
+            kind: Kind::Body,
             char_start: 0,
             char_end: 10,
             n_tokens: 4,
@@ -257,7 +259,7 @@ mod tests {
             frame_score: Some(-0.5),
             frame_margin: None,
             frames: cell.into(),
-            stance: cell.into(),
+            stance: Some(Stance::Critical),
             stance_score: None,
             uncertain: None,
             evidence: format!("{cell} evidence"),

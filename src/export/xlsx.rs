@@ -185,7 +185,7 @@ pub fn column_kind(name: &str) -> ColumnKind {
     }
 }
 
-/// Excel's form of [`crate::compare::write::p_display`]: values under 0.001 show as "< 0.001".
+/// Excel's form of [`crate::display::p_display`]: values under 0.001 show as "< 0.001".
 pub const P_VALUE_FORMAT: &str = "[<0.001]\"< 0.001\";0.000";
 
 /// The formats, made once and shared by all sheets.
@@ -292,7 +292,7 @@ fn display_width(kind: ColumnKind, raw: &str) -> usize {
         Cell::Number(x) => match kind {
             ColumnKind::Share => format!("{:.1}%", x * 100.0).len(),
             ColumnKind::Score => format!("{x:.3}").len(),
-            ColumnKind::PValue => crate::compare::write::p_display(x).len(),
+            ColumnKind::PValue => crate::display::p_display(x).len(),
             _ => format!("{x}").len(),
         },
         Cell::Date(..) => 10,

@@ -2,11 +2,9 @@
 //! summary, `merge` and any other reader name a count by a field (a misspelt key is a compile error, not a
 //! silent 0), while the JSON stays what it was: one key per field, in alphabetical order.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use crate::segment::Kind;
+use crate::run::labels::Kind;
 
 /// Counts of a run (or the sum over merged shards). Fields are in alphabetical order so that the JSON is
 /// the same as the sorted map it replaced; a manifest from an older framelens that lacks a count reads as
@@ -44,31 +42,6 @@ impl Counts {
         }
     }
 
-    /// From the keyed map the pipeline collects (`documents`, `paragraphs_<kind>`, …). A key that names no
-    /// count is a bug in the caller: it fails debug builds and tests instead of vanishing.
-    pub fn from_keyed(map: &BTreeMap<String, u64>) -> Counts {
-        let mut c = Counts::default();
-        for (k, &v) in map {
-            let slot = match k.as_str() {
-                "documents" => &mut c.documents,
-                "paragraphs_body" => &mut c.paragraphs_body,
-                "paragraphs_boilerplate" => &mut c.paragraphs_boilerplate,
-                "paragraphs_heading" => &mut c.paragraphs_heading,
-                "peak_rss_mb" => &mut c.peak_rss_mb,
-                "rejects" => &mut c.rejects,
-                "texts_cached" => &mut c.texts_cached,
-                "texts_encoded" => &mut c.texts_encoded,
-                "texts_requested" => &mut c.texts_requested,
-                other => {
-                    debug_assert!(false, "manifest count `{other}` is not a field of run::counts::Counts");
-                    continue;
-                }
-            };
-            *slot += v;
-        }
-        c
-    }
-
     /// Adds every count of `other` (merging shards: their documents, paragraphs and texts add up).
     pub fn add(&mut self, other: &Counts) {
         self.documents += other.documents;
@@ -85,6 +58,8 @@ impl Counts {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]
@@ -101,7 +76,17 @@ mod tests {
             "texts_requested",
         ];
         let map: BTreeMap<String, u64> = keys.iter().enumerate().map(|(i, k)| (k.to_string(), i as u64 + 1)).collect();
-        let c = Counts::from_keyed(&map);
+        let c = Counts {
+            documents: 1,
+            paragraphs_body: 2,
+            paragraphs_boilerplate: 3,
+            paragraphs_heading: 4,
+            peak_rss_mb: 5,
+            rejects: 6,
+            texts_cached: 7,
+            texts_encoded: 8,
+            texts_requested: 9,
+        };
         assert_eq!(serde_json::to_string_pretty(&c).unwrap(), serde_json::to_string_pretty(&map).unwrap());
         assert_eq!(*Counts::default().paragraphs_mut(Kind::Heading) + 1, 1);
         let mut sum = c;

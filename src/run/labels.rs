@@ -1,5 +1,5 @@
-//! The label vocabulary of a run's tables: the fallback frame `other`, the three stances and the two
-//! measures. Frames themselves come from the codebook; these come from the classifier's contract, and every
+//! The label vocabulary of a run's tables: the paragraph kinds, the fallback frame `other`, the three
+//! stances and the two measures. Frames themselves come from the codebook; these come from the classifier's contract, and every
 //! writer and reader of the run folder spells them from here.
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,44 @@ impl Stance {
     }
 }
 
+/// What a block is, which decides whether later stages classify it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Article prose: the only kind that is framed and stance-labelled.
+    Body,
+    /// A title line; it names the `section` of the paragraphs under it.
+    Heading,
+    /// Credits, bylines, bios, newsletter and form text: listed for transparency, never classified,
+    /// so they cannot dilute an outlet's frame shares.
+    Boilerplate,
+}
+
+impl Kind {
+    /// The lowercase name used in CSV output and serde.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Body => "body",
+            Kind::Heading => "heading",
+            Kind::Boilerplate => "boilerplate",
+        }
+    }
+
+    /// All kinds.
+    pub const ALL: [Kind; 3] = [Kind::Body, Kind::Heading, Kind::Boilerplate];
+
+    /// The kind a table cell names, if it names one.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which label set a comparison row is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -75,6 +113,9 @@ mod tests {
         }
         assert_eq!(Stance::parse(""), None);
         assert_eq!(Stance::parse("Supportive"), None);
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+        }
         let mut display = STANCE_DISPLAY_ORDER;
         display.sort_unstable();
         let mut output = STANCE_LABELS;

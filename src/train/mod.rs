@@ -11,6 +11,7 @@ pub mod data;
 pub mod frames;
 pub mod head;
 pub mod multilabel;
+pub mod overlap;
 pub mod report;
 pub mod softmax_regression;
 pub mod split;

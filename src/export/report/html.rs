@@ -12,12 +12,12 @@ use super::charts::{
 use super::cues::{CueOwners, Owner};
 use super::svg::{esc, exact, fixed, frame_colour, pct, stance_colour};
 use super::ReportOptions;
-use crate::compare::write::p_statement;
 use crate::display::count;
+use crate::display::p_statement;
 use crate::export::run_tables::{ParagraphDigest, RunTables};
 use crate::run::comparison::{DifferenceRow, DistanceRow, IndependenceRow};
 use crate::run::files::{COMPARISON_CSV, DIFFERENCES_CSV, DISTANCES_CSV, INDEPENDENCE_CSV};
-use crate::run::labels::{Measure, STANCE_DISPLAY_ORDER};
+use crate::run::labels::{Measure, Stance, STANCE_DISPLAY_ORDER};
 
 /// Chart ids (on each chart's `<figure>`), stable for tests, links (`report.html#chart-time`) and
 /// users' own tooling.
@@ -607,7 +607,7 @@ fn typical_section(out: &mut String, t: &RunTables, d: &ParagraphDigest, owners:
                 esc(&p.published),
                 p.para_index,
                 score,
-                esc(if p.stance.is_empty() { "—" } else { &p.stance }),
+                esc(p.stance.map_or("—", Stance::as_str)),
             );
             let shown = if sentence.is_empty() { p.text.as_str() } else { sentence };
             let _ = writeln!(out, "<blockquote>{}</blockquote>", esc(shown));

@@ -39,52 +39,13 @@ pub fn num(x: f64) -> String {
     }
 }
 
+/// Decimal rounding as spreadsheets do it (defined with the other rules for numbers people read).
+pub use crate::display::fixed;
+
 /// A share in [0, 1] as a percentage with one decimal (`0.1081` → `10.8%`), rounded like the
 /// workbook's `0.0%` format so both show the same digits.
 pub fn pct(x: f64) -> String {
     format!("{}%", fixed(x * 100.0, 1))
-}
-
-/// `x` with `places` decimals, rounding half away from zero on the number's decimal value, as
-/// spreadsheet programs do: `fixed(0.3085, 3)` is `0.309` (Rust's `{:.3}` gives `0.308`, because the
-/// nearest `f64` to 0.3085 lies just below it). The report and the workbook must show the same digits
-/// for the same CSV value.
-pub fn fixed(x: f64, places: usize) -> String {
-    if !x.is_finite() {
-        return format!("{x}");
-    }
-    // Correctly rounded to many more places first: this recovers the decimal the value was written
-    // from (the CSV's), free of binary noise.
-    let s = format!("{:.*}", places + 9, x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes().take(places)).collect();
-    if frac.as_bytes().get(places).is_some_and(|&d| d >= b'5') {
-        let mut i = digits.len();
-        loop {
-            if i == 0 {
-                digits.insert(0, b'1');
-                break;
-            }
-            i -= 1;
-            if digits[i] == b'9' {
-                digits[i] = b'0';
-            } else {
-                digits[i] += 1;
-                break;
-            }
-        }
-    }
-    let int_len = digits.len() - places;
-    let mut out = String::new();
-    if x < 0.0 && digits.iter().any(|&d| d != b'0') {
-        out.push('-');
-    }
-    out.push_str(std::str::from_utf8(&digits[..int_len]).unwrap_or("0"));
-    if places > 0 {
-        out.push('.');
-        out.push_str(std::str::from_utf8(&digits[int_len..]).unwrap_or("0"));
-    }
-    out
 }
 
 /// An exact number for a `data-*` attribute: Rust's shortest round-trip form, so parsing the attribute

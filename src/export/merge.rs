@@ -1,4 +1,5 @@
-//! `framelens merge`: shard outputs in, the outputs of one unsharded run out, exactly.
+//! `framelens merge`: shard outputs in, the outputs of one unsharded run out, exactly. Part of the export
+//! stage because it writes a run folder with the export stage's writers, from rows the export stage wrote.
 //!
 //! Paragraph rows are copied through byte for byte, documents ordered by their corpus position
 //! (`doc_seq`, which every shard records because every shard reads the whole corpus listing). Article and
@@ -10,9 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::aggregate::{aggregate_with_seq, labels_with_other, OutletTotals};
-use crate::export::tables::{self, CsvSink};
+use crate::export::tables::{self, CsvSink, ARTICLES, MANIFEST, OUTLETS, PARAGRAPHS, REJECTS};
 use crate::export::{Manifest, RejectRow};
-use crate::pipeline::{ARTICLES, MANIFEST, OUTLETS, PARAGRAPHS, REJECTS};
 use crate::record::ParagraphRecord;
 use crate::shard::Shard;
 
@@ -375,7 +375,7 @@ mod tests {
                 title: format!("Title {id}"),
                 section: String::new(),
                 para_index: i,
-                kind: "body".into(),
+                kind: crate::run::labels::Kind::Body,
                 char_start: i * 10,
                 char_end: i * 10 + 9,
                 n_tokens: 3,
@@ -385,7 +385,7 @@ mod tests {
                 frame_score: Some(0.75),
                 frame_margin: Some(0.25),
                 frames: FRAMES[(seq as usize + i) % 2].into(),
-                stance: "neutral".into(),
+                stance: Some(crate::run::labels::Stance::Neutral),
                 stance_score: Some(0.5),
                 uncertain: None,
                 evidence: String::new(),

@@ -1,0 +1,158 @@
+//! The import-direction rule of docs/architecture.md, enforced: data flows one way through the stages
+//! `corpus → segment → encode → classify → aggregate → export`, so no library module may name (`crate::x`) a
+//! module of a later stage, and none may name the command line (`src/cli` belongs to the binary).
+//!
+//! Every top-level module of `src/` has a rank ([`RANKS`]); a module may name its own items and those of a
+//! module of lower rank. Foundations (rank 0) are the vocabulary every stage shares and may name only each
+//! other. Test code (`tests.rs`, and everything from a file's first `#[cfg(test)]` on) and comments are not
+//! checked: a test may wire later stages together.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// (module, rank). A module missing from this table fails the test, so a new one gets a place.
+const RANKS: &[(&str, u32)] = &[
+    // Foundations: the run folder's schema and labels, the paragraph record, the codebook, statistics,
+    // number display, atomic writes, shard assignment, process memory.
+    ("atomic", 0),
+    ("codebook", 0),
+    ("display", 0),
+    ("memory", 0),
+    ("record", 0),
+    ("run", 0),
+    ("shard", 0),
+    ("stats", 0),
+    // The stages, in data-flow order.
+    ("corpus", 1),
+    ("segment", 2),
+    ("encode", 3),
+    ("classify", 4),
+    ("aggregate", 5),
+    ("export", 6),
+    // Readers of a finished run folder (and of hand codings).
+    ("compare", 7),
+    ("evaluate", 7),
+    ("sample", 7),
+    // Training heads: uses evaluate's metrics.
+    ("train", 8),
+    // Orchestration: `framelens run` wires every stage; the int8 quality gate runs the pipeline; the
+    // synthetic benchmark corpus recombines segmented sentences.
+    ("pipeline", 9),
+    ("synth", 9),
+    ("quantize", 10),
+];
+
+/// Deliberate exceptions: (from, to, why). Empty today; an entry needs a reason a reviewer accepts.
+const EXCEPTIONS: &[(&str, &str, &str)] = &[];
+
+fn rank(module: &str) -> Option<u32> {
+    RANKS.iter().find(|(m, _)| *m == module).map(|&(_, r)| r)
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The top-level modules a file's code names as `crate::<module>` (or inside `crate::{…}`), with the line.
+fn named_modules(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("#[cfg(test)]") {
+            break;
+        }
+        let code = match line.find("//") {
+            Some(c) => &line[..c],
+            None => line,
+        };
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            let after = &rest[at + "crate::".len()..];
+            if let Some(group) = after.strip_prefix('{') {
+                let inner = group.split('}').next().unwrap_or("");
+                for part in inner.split(',') {
+                    let ident: String = part.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    if !ident.is_empty() {
+                        found.push((i + 1, ident));
+                    }
+                }
+            } else {
+                let ident: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if !ident.is_empty() {
+                    found.push((i + 1, ident));
+                }
+            }
+            rest = after;
+        }
+    }
+    found
+}
+
+#[test]
+fn no_module_imports_a_later_stage_or_the_cli() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut violations = Vec::new();
+    let mut unranked = BTreeSet::new();
+    for file in &files {
+        let rel = file.strip_prefix(&src).unwrap();
+        let first = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
+        let module = first.trim_end_matches(".rs").to_string();
+        if matches!(module.as_str(), "lib" | "main" | "cli") {
+            continue;
+        }
+        if rel.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        let Some(own) = rank(&module) else {
+            unranked.insert(module);
+            continue;
+        };
+        let text = std::fs::read_to_string(file).unwrap();
+        for (line, target) in named_modules(&text) {
+            if target == module {
+                continue;
+            }
+            if target == "cli" {
+                violations.push(format!("{}:{line}: names the command line (crate::cli)", rel.display()));
+                continue;
+            }
+            let Some(theirs) = rank(&target) else {
+                unranked.insert(target);
+                continue;
+            };
+            let allowed = if own == 0 { theirs == 0 } else { theirs < own };
+            if !allowed && !EXCEPTIONS.iter().any(|(f, t, _)| *f == module && *t == target) {
+                violations.push(format!(
+                    "{}:{line}: `{module}` (rank {own}) names `{target}` (rank {theirs}), a later stage",
+                    rel.display()
+                ));
+            }
+        }
+    }
+    assert!(unranked.is_empty(), "modules without a rank in tests/architecture.rs: {unranked:?}");
+    assert!(violations.is_empty(), "import-direction violations (docs/architecture.md):\n{}", violations.join("\n"));
+}
+
+#[test]
+fn the_library_does_not_declare_the_cli() {
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    assert!(!lib.lines().any(|l| l.trim_start().starts_with("pub mod cli") || l.trim_start().starts_with("mod cli")));
+}
+
+#[test]
+fn the_scanner_sees_grouped_and_plain_paths_and_skips_comments_and_tests() {
+    let text = "use crate::run::labels::Kind;\nuse crate::{export::tables, stats};\n// crate::pipeline\nlet x = \
+                crate::display::count(1, \"a\"); // crate::train\n#[cfg(test)]\nuse crate::pipeline;\n";
+    let names: Vec<String> = named_modules(text).into_iter().map(|(_, m)| m).collect();
+    assert_eq!(names, ["run", "export", "stats", "display"]);
+}
