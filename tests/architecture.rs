@@ -1,8 +1,11 @@
 //! The import-direction rule of docs/architecture.md, enforced: data flows one way through the stages
 //! `corpus → segment → encode → classify → aggregate → export`, so no library module may name (`crate::x`) a
-//! module of a later stage, and none may name the command line (`src/cli` belongs to the binary).
+//! module of a later stage, and none may name the command line (`crates/cli` belongs to the binary).
+//! Between crates Cargo enforces it: framelens-encode depends on no other framelens crate, and
+//! framelens-core on neither clap, anyhow nor ort ([`crates_depend_one_way`]).
 //!
-//! Every top-level module of `src/` has a rank ([`RANKS`]); a module may name its own items and those of a
+//! Every top-level module of framelens-core (`crates/core/src`, where `encode` and `atomic` are the
+//! re-exported framelens-encode) has a rank ([`RANKS`]); a module may name its own items and those of a
 //! module of lower rank. Foundations (rank 0) are the vocabulary every stage shares and may name only each
 //! other. Test code (`tests.rs`, and everything from a file's first `#[cfg(test)]` on) and comments are not
 //! checked: a test may wire later stages together.
@@ -97,7 +100,7 @@ fn named_modules(text: &str) -> Vec<(usize, String)> {
 
 #[test]
 fn no_module_imports_a_later_stage_or_the_cli() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     files.sort();
@@ -145,8 +148,28 @@ fn no_module_imports_a_later_stage_or_the_cli() {
 
 #[test]
 fn the_library_does_not_declare_the_cli() {
-    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src/lib.rs")).unwrap();
     assert!(!lib.lines().any(|l| l.trim_start().starts_with("pub mod cli") || l.trim_start().starts_with("mod cli")));
+}
+
+/// The names under `[dependencies]` of a crate's Cargo.toml (not dev-dependencies: a test may wire anything).
+fn dependencies(manifest: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(manifest)).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    table.get("dependencies").and_then(|d| d.as_table()).map(|d| d.keys().cloned().collect()).unwrap_or_default()
+}
+
+#[test]
+fn crates_depend_one_way() {
+    let encode = dependencies("crates/encode/Cargo.toml");
+    assert!(!encode.is_empty());
+    let framelens: Vec<&String> = encode.iter().filter(|d| d.starts_with("framelens")).collect();
+    assert!(framelens.is_empty(), "framelens-encode depends on {framelens:?}");
+    let core = dependencies("crates/core/Cargo.toml");
+    assert!(core.iter().any(|d| d == "framelens-encode"));
+    for banned in ["clap", "anyhow", "ort", "indicatif"] {
+        assert!(!core.iter().any(|d| d == banned), "framelens-core depends on {banned}");
+    }
 }
 
 #[test]

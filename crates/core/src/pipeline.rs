@@ -599,7 +599,8 @@ pub(crate) mod tests {
             corpus: corpus.to_path_buf(),
             format: Format::Auto,
             fields: Fields::default(),
-            codebook: Path::new(env!("CARGO_MANIFEST_DIR")).join("models/codebooks/enforcement-discourse.toml"),
+            codebook: Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+                .join("models/codebooks/enforcement-discourse.toml"),
             out: out.to_path_buf(),
             encode: EncodeOptions::default(),
             // Every paragraph on topic, so that the comparison has something to compare.

@@ -3,7 +3,7 @@
 //!
 //! A paragraph's logits mix the paragraph's own embedding with the mean over its sentences
 //! (`sentence_weight`): commentary paragraphs often carry one framing sentence among reporting ones, and
-//! sentence scoring finds it (DESIGN.md measured it helps on the seed). Cue phrases add a small bonus per
+//! sentence scoring finds it (docs/design.md measured it helps on the seed). Cue phrases add a small bonus per
 //! distinct hit (`cue_weight`) and are reported as evidence.
 
 pub mod build;

@@ -5,7 +5,7 @@
 //! symmetrically to int8, with one scale per output channel (or finer: per block of 32 inputs of an output
 //! channel for `MatMulNBits`). Embeddings, LayerNorm, softmax and GELU stay fp32. Activations are never
 //! quantized with a scale computed from the batch tensor, because then a row's embedding would depend on the
-//! other rows of its batch (DESIGN.md measured rows moving by up to 0.03): they are quantized per row (per
+//! other rows of its batch (docs/design.md measured rows moving by up to 0.03): they are quantized per row (per
 //! token), with constant calibrated scales, or not at all. The schemes differ in the op that runs the
 //! product and in the provider that runs it; docs/int8.md has their measured speed and fidelity.
 

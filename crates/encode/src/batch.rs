@@ -8,7 +8,7 @@
 //! enough even on the CPU provider, where masked positions contribute exact zeros: the kernels' vector
 //! loops split a row of keys into lanes and a tail by its padded length, so the order in which the real
 //! terms are summed moved with the batch (MPNet fp32 rows changed by 2e-8 on one CI host, not on another).
-//! bf16 on OpenVINO moves far more with the padded length (up to 7e-4, DESIGN.md).
+//! bf16 on OpenVINO moves far more with the padded length (up to 7e-4, docs/design.md).
 
 /// Every window is padded up to a multiple of this many tokens.
 pub const BUCKET: usize = 8;

@@ -174,7 +174,7 @@ fn custom_field_names() {
 /// The seed article ingests as a one-file folder with no outlet folder.
 #[test]
 fn seed_folder() {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds"));
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/seeds"));
     let c = read(dir);
     assert!(c.rejects.is_empty(), "{:?}", c.rejects);
     assert!(!c.documents.is_empty());
@@ -187,7 +187,7 @@ fn seed_folder() {
 /// offsets point back into the text.
 #[test]
 fn sample_corpus_reads_and_segments() {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpora/sample"));
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpora/sample"));
     assert!(dir.is_dir(), "the sample corpus is missing at {}", dir.display());
     let c = read(dir);
     assert!(!c.documents.is_empty());

@@ -3,7 +3,7 @@
 //!
 //! The graph uses opset-17 standard ops only (Gather, LayerNormalization, MatMul, Softmax, Erf-based GELU):
 //! measured on this machine kind, ONNX Runtime fuses BiasGelu and FusedMatMul in it by itself, and
-//! emitting the `com.microsoft` contrib ops directly ran no faster (DESIGN.md), while standard ops keep the
+//! emitting the `com.microsoft` contrib ops directly ran no faster (docs/design.md), while standard ops keep the
 //! graph runnable by the OpenVINO provider and by any ONNX runtime. Mean pooling over the attention mask is
 //! part of the graph, so only one `[batch, hidden]` array crosses back to Rust; L2 normalisation happens
 //! in Rust after windows are averaged.

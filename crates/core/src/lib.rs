@@ -5,14 +5,17 @@
 //! No stage imports a later one; `pipeline` wires them for `framelens run`, and `quantize` uses the
 //! pipeline to gate int8 graphs.
 
+// The encode stage is its own crate (crates/encode, no dependency on the rest); re-exported under its
+// stage name so that every stage says `crate::encode::…` whichever crate holds it.
+pub use framelens_encode as encode;
+pub use framelens_encode::atomic;
+
 pub mod aggregate;
-pub mod atomic;
 pub mod classify;
 pub mod codebook;
 pub mod compare;
 pub mod corpus;
 pub mod display;
-pub mod encode;
 pub mod evaluate;
 pub mod export;
 pub mod memory;

@@ -25,7 +25,7 @@ pub trait Scorer: Send + Sync {
 /// prototype (the mean of its embedded definition and examples).
 ///
 /// Centring matters on real commentary: every paragraph of a corpus is about one topic, so raw cosines are
-/// dominated by that shared direction. Subtracting a centre removes it (measured in DESIGN.md: 4 → 5 of 12
+/// dominated by that shared direction. Subtracting a centre removes it (measured in docs/design.md: 4 → 5 of 12
 /// seed paragraphs right, more with sentence scoring). The centre is the mean of the codebook's own
 /// embedded texts, not of the corpus, so a paragraph's label never depends on which other documents are in
 /// the run: shards and resumed runs label it identically.

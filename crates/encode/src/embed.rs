@@ -42,14 +42,14 @@ impl Embed for Embedder {
 /// A fake embedder for tests: each word of a text (lowercased, punctuation trimmed) adds a ±1 to one of a
 /// few dimensions chosen by its hash, and the sum is L2-normalised. Deterministic, instant, and texts that
 /// share words are similar, so the pipeline, merge and compare can be tested without the model.
-#[cfg(test)]
-pub(crate) mod fake {
+#[cfg(any(test, feature = "fake"))]
+pub mod fake {
     use ndarray::Array2;
 
     use super::Embed;
-    use crate::encode::cached::{EmbedCounters, EmbedError, Embedded};
-    use crate::encode::model::ModelManifest;
-    use crate::encode::runtime::{Precision, ResolvedPrecision};
+    use crate::cached::{EmbedCounters, EmbedError, Embedded};
+    use crate::model::ModelManifest;
+    use crate::runtime::{Precision, ResolvedPrecision};
 
     pub const DIM: usize = 16;
 
@@ -103,7 +103,7 @@ pub(crate) mod fake {
         fn embed(&mut self, texts: &[&str], progress: &mut dyn FnMut(usize)) -> Result<Embedded, EmbedError> {
             self.calls += 1;
             if self.fail_after_calls.is_some_and(|n| self.calls > n) {
-                return Err(crate::encode::EncodeError::Runtime("fake encoder failure".into()).into());
+                return Err(crate::EncodeError::Runtime("fake encoder failure".into()).into());
             }
             let mut vectors = Array2::<f32>::zeros((texts.len(), DIM));
             let mut n_tokens = Vec::with_capacity(texts.len());

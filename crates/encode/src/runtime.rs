@@ -243,7 +243,7 @@ fn cpu_flags_from(path: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encode::model::{Int8Graph, ModelManifest, INT8_GRAPH};
+    use crate::model::{Int8Graph, ModelManifest, INT8_GRAPH};
 
     fn model(int8: Vec<Int8Graph>) -> ModelDir {
         let manifest = ModelManifest {
@@ -269,7 +269,7 @@ mod tests {
     fn graph(cosine_mean: f64, label_agreement: f64) -> Int8Graph {
         let by_codebook = [("a.toml".to_string(), label_agreement)].into_iter().collect();
         Int8Graph {
-            scheme: crate::encode::model::DEFAULT_INT8_SCHEME,
+            scheme: crate::model::DEFAULT_INT8_SCHEME,
             file: INT8_GRAPH.into(),
             graph_sha256: "0".repeat(64),
             calibration_texts: 100,
@@ -305,7 +305,7 @@ mod tests {
         let passed = model(vec![graph(0.998, 0.99)]);
         let r = |m: &ModelDir, f: &[String]| PrecisionChoice::Auto.resolve_with(f, m, None).unwrap();
         assert_eq!(r(&passed, &vnni).precision, Precision::Int8);
-        assert_eq!(r(&passed, &vnni).label(), format!("int8-{}", crate::encode::model::DEFAULT_INT8_SCHEME));
+        assert_eq!(r(&passed, &vnni).label(), format!("int8-{}", crate::model::DEFAULT_INT8_SCHEME));
         assert_eq!(r(&passed, &plain).precision, Precision::Fp32);
         assert_eq!(r(&model(vec![graph(0.990, 0.99)]), &vnni).precision, Precision::Fp32);
         assert_eq!(r(&model(vec![graph(0.998, 0.95)]), &vnni).precision, Precision::Fp32);
@@ -334,7 +334,7 @@ mod tests {
     fn int8_request_without_an_int8_graph_names_the_command() {
         let err = PrecisionChoice::Int8.resolve_with(&[], &model(vec![]), None).unwrap_err().to_string();
         assert!(err.contains("framelens model quantize /models/m"), "{err}");
-        let other = *Int8Scheme::ALL.iter().find(|s| **s != crate::encode::model::DEFAULT_INT8_SCHEME).unwrap();
+        let other = *Int8Scheme::ALL.iter().find(|s| **s != crate::model::DEFAULT_INT8_SCHEME).unwrap();
         let err = PrecisionChoice::Int8
             .resolve_with(&[], &model(vec![graph(0.998, 0.99)]), Some(other))
             .unwrap_err()

@@ -20,7 +20,7 @@ fn assert_offsets(text: &str) {
 }
 
 fn seed_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds"));
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/seeds"));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("seed folder {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -224,7 +224,7 @@ struct GoldCase {
 /// fail (a fixed one should lose its note).
 #[test]
 fn sentence_gold_set() {
-    let gold: Gold = toml::from_str(include_str!("../../tests/data/sentences_gold.toml")).unwrap();
+    let gold: Gold = toml::from_str(include_str!("../../../../tests/data/sentences_gold.toml")).unwrap();
     assert!(gold.case.len() >= 40, "gold set too small: {}", gold.case.len());
     let mut old_right = 0;
     let mut new_right = 0;

@@ -30,12 +30,12 @@ use crate::pipeline::{self, RunError, RunOptions};
 /// The shipped codebooks, compiled in: their texts join the calibration set, and the first one labels the
 /// sample corpus for the label-agreement part of the gate.
 pub const CODEBOOKS: [(&str, &str); 2] = [
-    ("enforcement-discourse.toml", include_str!("../models/codebooks/enforcement-discourse.toml")),
-    ("policy-frames.toml", include_str!("../models/codebooks/policy-frames.toml")),
+    ("enforcement-discourse.toml", include_str!("../../../models/codebooks/enforcement-discourse.toml")),
+    ("policy-frames.toml", include_str!("../../../models/codebooks/policy-frames.toml")),
 ];
 
 /// The shipped sample corpus (`corpora/sample`) as JSON Lines, compiled in (a test keeps it in sync).
-pub const SAMPLE_CORPUS: &str = include_str!("../models/calibration/sample-corpus.jsonl");
+pub const SAMPLE_CORPUS: &str = include_str!("../../../models/calibration/sample-corpus.jsonl");
 
 #[derive(Debug, thiserror::Error)]
 pub enum QuantizeError {
@@ -289,7 +289,7 @@ mod tests {
     /// `FRAMELENS_BLESS=1 cargo test --lib sample_corpus` rewrites it after the sample corpus changed.
     #[test]
     fn compiled_in_sample_corpus_matches_corpora_sample() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
         let corpus =
             crate::corpus::read_corpus(&root.join("corpora/sample"), Format::Folder, &Fields::default()).unwrap();
         let mut text = String::new();

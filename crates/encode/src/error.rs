@@ -33,10 +33,10 @@ pub enum EncodeError {
 }
 
 impl EncodeError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         EncodeError::Io { path: path.into(), source }
     }
-    pub(crate) fn bad(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub fn bad(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         EncodeError::BadFile { path: path.into(), message: message.into() }
     }
 }

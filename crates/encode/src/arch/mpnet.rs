@@ -11,10 +11,10 @@
 //! computed here, in the float32 arithmetic torch uses, so that the graph only gathers.
 
 use super::LayerNames;
-use crate::encode::config::EncoderConfig;
-use crate::encode::error::Result;
-use crate::encode::onnx::{Attr, GraphBuilder};
-use crate::encode::weights::Weights;
+use crate::config::EncoderConfig;
+use crate::error::Result;
+use crate::onnx::{Attr, GraphBuilder};
+use crate::weights::Weights;
 
 /// First row of the position table a real token uses (padding index 1, plus one).
 const POSITION_OFFSET: usize = 2;

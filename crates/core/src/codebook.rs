@@ -262,11 +262,13 @@ definition = "about b"
     #[test]
     fn shipped_codebooks_are_valid() {
         for name in ["enforcement-discourse", "policy-frames"] {
-            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("models/codebooks/{name}.toml"));
+            let p =
+                Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(format!("models/codebooks/{name}.toml"));
             let cb = load(&p).unwrap_or_else(|e| panic!("{e}"));
             assert!(cb.codebook.frames.iter().all(|f| f.examples.len() >= 4), "{name}: examples");
         }
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/codebooks/enforcement-discourse.toml");
+        let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .join("models/codebooks/enforcement-discourse.toml");
         let cb = load(&p).unwrap().codebook;
         assert_eq!(
             cb.frame_ids(),

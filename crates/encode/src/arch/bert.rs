@@ -4,10 +4,10 @@
 //! embedding row is folded into the position table at import time.
 
 use super::LayerNames;
-use crate::encode::config::EncoderConfig;
-use crate::encode::error::Result;
-use crate::encode::onnx::{Attr, GraphBuilder};
-use crate::encode::weights::Weights;
+use crate::config::EncoderConfig;
+use crate::error::Result;
+use crate::onnx::{Attr, GraphBuilder};
+use crate::weights::Weights;
 
 pub fn embeddings(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, ids: &str) -> Result<String> {
     let h = cfg.hidden_size;

@@ -1,4 +1,8 @@
-//! The encode stage: paragraphs in, sentence embeddings out.
+//! framelens-encode, the encode stage: paragraphs in, sentence embeddings out.
+//!
+//! A crate of its own with no dependency on the rest of framelens, so that importing a model, running it
+//! and caching its vectors can be used, built and tested alone; `framelens-core` re-exports it as
+//! `framelens::encode`.
 //!
 //! Read top-down: [`config`] and [`weights`] read a Hugging Face sentence-transformer, [`graph`] writes its
 //! ONNX graph (with [`onnx`], and [`arch`] for what differs between BERT and MPNet), [`import`] makes a framelens model folder ([`model`]) and [`resolve`] finds
@@ -6,6 +10,7 @@
 //! windows and batches; [`encoder`] runs them.
 
 pub mod arch;
+pub mod atomic;
 pub mod batch;
 pub mod cache;
 pub mod cached;

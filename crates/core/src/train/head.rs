@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn the_shipped_stance_head_loads_without_training_rows() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/heads/stance-vast.json");
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("models/heads/stance-vast.json");
         let text = std::fs::read_to_string(&path).unwrap();
         let head = Head::from_json(&text, &path).unwrap();
         assert_eq!(head.training_rows, None);

@@ -1,5 +1,8 @@
 //! Atomic file output: write to a temporary file in the destination's folder, then rename. A run that is
 //! interrupted never leaves a half-written file under the final name that could pass for a complete one.
+//!
+//! It lives in framelens-encode, the crate every other depends on, because the importer and the export stage
+//! both write files this way; framelens-core re-exports it as `framelens::atomic`.
 
 use std::io::Write;
 use std::path::Path;

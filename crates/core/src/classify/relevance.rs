@@ -21,7 +21,7 @@
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 /// General news paragraphs written for framelens (one per line): what "not this topic" looks like.
-pub const BACKGROUND: &str = include_str!("../../models/relevance/background.txt");
+pub const BACKGROUND: &str = include_str!("../../../../models/relevance/background.txt");
 
 /// Neighbours averaged on the topic side and on the background side (chosen on the dev split of
 /// `eval/relevance/`: docs/evaluation.md).
