@@ -110,8 +110,9 @@ fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
         assert!(r["frame"].is_empty(), "headings and boilerplate are not classified");
     }
 
-    // Agreement with the intended labels, as `framelens eval` reports it. The floors sit 0.03–0.04 below
-    // the measured values (frames 0.857, stance 0.438), so a real regression fails here rather than hiding
+    // Agreement with the intended labels, as `framelens eval` reports it. The floors sit 0.03–0.05 below
+    // the measured values of the default encoder (MPNet: frames 0.887, stance 0.596, the same in fp32 on an
+    // AMD EPYC without bf16 and in bf16 on one with it), so a real regression fails here rather than hiding
     // under a floor set far away; re-measure and move them when the classifier improves.
     let pairs = framelens::evaluate::match_gold(&corpus.join("gold.csv"), &tmp.path().join("paragraphs.csv")).unwrap();
     assert_eq!(pairs.frame.len(), rows.iter().filter(|r| r["kind"] == "body").count());
@@ -122,8 +123,8 @@ fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
     // The printed figures are the library's, so the parser read the right rows.
     assert!((frames - framelens::evaluate::score(&pairs.frame).macro_f1).abs() < 6e-4, "{report}");
     assert!((stance - framelens::evaluate::score(&pairs.stance).macro_f1).abs() < 6e-4, "{report}");
-    assert!(frames >= 0.82, "frame macro-F1 {frames:.3} fell below the floor 0.82");
-    assert!(stance >= 0.40, "stance macro-F1 {stance:.3} fell below the floor 0.40");
+    assert!(frames >= 0.85, "frame macro-F1 {frames:.3} fell below the floor 0.85");
+    assert!(stance >= 0.55, "stance macro-F1 {stance:.3} fell below the floor 0.55");
 
     // The outlets were written to frame differently; at least one frame's interval for one outlet must
     // exclude every other outlet's share.

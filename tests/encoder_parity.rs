@@ -68,7 +68,9 @@ fn fp32_truncate_matches_sentence_transformers() {
 
 #[test]
 fn bf16_truncate_matches_sentence_transformers() {
-    check_parity(PrecisionChoice::Bf16);
+    if common::minilm_model().is_some_and(|m| common::bf16_or_check_fallback(&m)) {
+        check_parity(PrecisionChoice::Bf16);
+    }
 }
 
 /// A file, the same file reversed and its two halves give bit-identical rows (shards, resumes and re-ordered
@@ -102,7 +104,9 @@ fn fp32_real_rows_do_not_depend_on_their_batch() {
 
 #[test]
 fn bf16_real_rows_do_not_depend_on_their_batch() {
-    check_batch_independence(PrecisionChoice::Bf16);
+    if common::minilm_model().is_some_and(|m| common::bf16_or_check_fallback(&m)) {
+        check_batch_independence(PrecisionChoice::Bf16);
+    }
 }
 
 // ---- int8 ------------------------------------------------------------------------------------------------
@@ -111,7 +115,20 @@ use framelens::encode::quant::Int8Scheme;
 
 fn embed_int8(scheme: Int8Scheme, truncate: bool, texts: &[String]) -> Option<ndarray::Array2<f32>> {
     let model = common::real_int8_model()?;
-    model.manifest.int8_graph(Some(scheme))?;
+    if model.manifest.int8_graph(Some(scheme)).is_none() {
+        // Under CI scripts/setup.sh writes every scheme for MiniLM, so a missing one fails there.
+        common::require(&format!("MiniLM's int8-{scheme} graph (framelens model quantize --scheme {scheme})"));
+        return None;
+    }
+    if scheme.openvino() && framelens::encode::runtime::bf16_units().is_none() {
+        // OpenVINO's schemes need bf16 units; without them framelens runs fp32 (checked here) and the graph
+        // itself is tested on CPUs that have them.
+        let r = PrecisionChoice::Int8.resolve(&model, Some(scheme)).unwrap();
+        assert_eq!(r.precision, framelens::encode::runtime::Precision::Fp32, "{r:?}");
+        assert!(r.warning.as_deref().is_some_and(|w| w.contains("needs bf16 units")), "{r:?}");
+        eprintln!("int8-{scheme}: OpenVINO without bf16 units; checked that it runs fp32 instead");
+        return None;
+    }
     let opts = EncodeOptions {
         precision: PrecisionChoice::Int8,
         int8_scheme: Some(scheme),
@@ -138,6 +155,17 @@ fn int8_truncate_is_close_to_sentence_transformers() {
         let Some(v) = embed_int8(scheme, true, &texts) else {
             continue;
         };
+        // The quality gate was measured on this machine at quantize time (scripts/setup.sh). Where it
+        // failed (e.g. static scales on OpenVINO without int8 units: mean 0.9945 on an AVX2-only AMD EPYC),
+        // the check is that framelens does not run the graph when asked, not that the graph is close.
+        let model = common::real_int8_model().unwrap();
+        if let Some(why) = model.manifest.int8_graph(Some(scheme)).and_then(|g| g.gate_failure()) {
+            let r = PrecisionChoice::Int8.resolve(&model, Some(scheme)).unwrap();
+            assert_eq!(r.precision, framelens::encode::runtime::Precision::Fp32, "{r:?}");
+            assert!(r.warning.is_some(), "{r:?}");
+            eprintln!("int8-{scheme}: its gate failed on this machine ({why}); checked that it runs fp32 instead");
+            continue;
+        }
         let cos = common::row_cosines(&v, &reference);
         let mean = cos.iter().sum::<f64>() / cos.len() as f64;
         let (at, min) = cos.iter().enumerate().fold((0, 1f64), |m, (i, &c)| if c < m.1 { (i, c) } else { m });

@@ -35,9 +35,12 @@ fn fixture() -> Option<(Vec<String>, ndarray::Array2<f32>)> {
     Some((texts, ndarray::Array2::from_shape_vec((rows.len(), DIM), flat).unwrap()))
 }
 
-/// The precisions under test: fp32, bf16, and each int8 graph whose cosine gate held (at least one in CI).
+/// The precisions under test: fp32, bf16 (where the CPU has it), and each int8 graph whose cosine gate held (at least one in CI).
 fn precisions(model: &ModelDir) -> Vec<(PrecisionChoice, Option<Int8Scheme>)> {
-    let mut out = vec![(PrecisionChoice::Fp32, None), (PrecisionChoice::Bf16, None)];
+    let mut out = vec![(PrecisionChoice::Fp32, None)];
+    if common::bf16_or_check_fallback(model) {
+        out.push((PrecisionChoice::Bf16, None));
+    }
     let gated: Vec<Int8Scheme> =
         model.manifest.int8.iter().filter(|g| g.cosine_mean >= GATE_MIN_MEAN_COSINE).map(|g| g.scheme).collect();
     if gated.is_empty() {

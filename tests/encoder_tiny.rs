@@ -99,7 +99,8 @@ fn fp32_rows_do_not_depend_on_their_batch() {
 
 #[test]
 fn bf16_rows_do_not_depend_on_their_batch() {
-    if common::runtime_available() {
+    let tmp = tempfile::tempdir().unwrap();
+    if common::runtime_available() && common::bf16_or_check_fallback(&tiny_model(tmp.path())) {
         assert_batch_independent(PrecisionChoice::Bf16);
     }
 }
@@ -202,6 +203,9 @@ fn quantize_writes_int8_graphs_natively_and_records_the_gate() {
 /// Tolerance of the tiny random model's int8 graphs against its fp32 graph: every row's cosine ≥ 0.999
 /// (measured: 0.999999 for the dynamic and weight-only schemes, 0.99956 for static scales)
 /// (random weights spread evenly, so per-channel int8 loses less than on a trained model's outliers).
+/// On a CPU without int8 dot-product units (no VNNI) ONNX Runtime's u8×s8 products go through AVX2
+/// pair sums that saturate at 16 bits: per-row measured min 0.99841 there (AMD EPYC, AVX2 only), so the
+/// bound is 0.998 on such CPUs (where `auto` never picks int8).
 #[test]
 fn int8_graphs_match_fp32_on_the_tiny_model() {
     if !common::runtime_available() {
@@ -219,7 +223,8 @@ fn int8_graphs_match_fp32_on_the_tiny_model() {
         // The library's gate figure (a dot product of unit rows) must agree with the true cosine.
         let (gate_mean, gate_min) = framelens::quantize::cosines(&reference, &v);
         assert!((gate_mean - mean).abs() < 1e-5 && (gate_min - min).abs() < 1e-5, "{gate_mean} {gate_min}");
-        assert!(min >= 0.999, "{scheme}: min cosine {min} < 0.999");
+        let bound = if framelens::encode::runtime::int8_units().is_some() { 0.999 } else { 0.998 };
+        assert!(min >= bound, "{scheme}: min cosine {min} < {bound}");
         assert_ne!(v, reference, "{scheme}: an int8 graph that equals fp32 bit for bit is not quantized");
     }
 }

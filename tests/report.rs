@@ -169,16 +169,36 @@ fn typical_paragraphs_are_the_top_three_by_score() {
 fn summary_shows_the_manifest() {
     let dir = sample_copy(true);
     let html = report(dir.path());
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
+    let c = &m["counts"];
+    // The frame row of independence.csv, as the summary words it (three decimals; p below 0.001 as a bound).
+    let ind = Csv::read(&dir.path().join("independence.csv"));
+    let frame = ind.rows.iter().find(|r| r[ind.col("measure")] == "frame").unwrap();
+    let get = |k: &str| frame[ind.col(k)].clone();
+    let p = num(&get("p_value"));
+    let p = if p < 0.001 { "p < 0.001".to_string() } else { format!("p = {p:.3}") };
+    let chi = format!(
+        "χ² = {:.3}, df = {}, {p}, Cramér's V = {:.3} ({} paragraphs, {} groups)",
+        num(&get("chi2")),
+        get("df"),
+        num(&get("cramers_v")),
+        get("n_paragraphs"),
+        get("n_groups")
+    );
     for needle in [
-        "corpora/sample",
-        "all-MiniLM-L6-v2",
-        "bf16 — auto: the CPU has bf16 units",
-        "enforcement-discourse 1.0.0",
-        "152 body (classified), 32 headings, 131 boilerplate",
-        "crackdown narrative",
-        "χ² = 40.307, df = 18, p = 0.002, Cramér's V = 0.297 (152 paragraphs, 4 groups)",
+        m["corpus"].as_str().unwrap().to_string(),
+        m["model"]["id"].as_str().unwrap().to_string(),
+        format!("{} — {}", m["model"]["precision"].as_str().unwrap(), m["model"]["precision_reason"].as_str().unwrap()),
+        format!("{} {}", m["codebook"]["name"].as_str().unwrap(), m["codebook"]["version"].as_str().unwrap()),
+        format!(
+            "{} body (classified), {} headings, {} boilerplate",
+            c["paragraphs_body"], c["paragraphs_heading"], c["paragraphs_boilerplate"]
+        ),
+        "crackdown narrative".to_string(),
+        chi,
     ] {
-        assert!(html.contains(needle), "missing {needle:?}");
+        assert!(common::unescape(&html).contains(&needle), "missing {needle:?}");
     }
 }
 
@@ -335,7 +355,10 @@ fn cue_chips_are_grouped_under_the_frame_or_stance_they_are_cues_of() {
 fn without_the_runs_cue_lists_chips_stay_flat() {
     let dir = sample_copy(true);
     // A codebook file that is not the one the run used must not be used to group cues.
-    edit_manifest(dir.path(), |m| m["codebook"]["sha256"] = serde_json::json!("0".repeat(64)));
+    edit_manifest(dir.path(), |m| {
+        m["codebook"]["sha256"] = serde_json::json!("0".repeat(64));
+        m["codebook"].as_object_mut().unwrap().remove("cues");
+    });
     let html = report(dir.path());
     assert!(html.contains("<span class=\"cue\">"));
     assert!(cue_groups(&html).is_empty());
@@ -487,4 +510,41 @@ fn compare_cli_by_month_writes_its_own_files_or_into_out() {
         std::fs::read(elsewhere.join("comparison_by_month.csv")).unwrap(),
         std::fs::read(d.join("comparison_by_month.csv")).unwrap()
     );
+}
+
+/// Rewrites every row of `paragraphs.csv` with `edit(column, value)`.
+fn edit_paragraphs(dir: &std::path::Path, edit: impl Fn(&str, &str) -> String) {
+    let path = dir.join("paragraphs.csv");
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&headers).unwrap();
+    for row in rows {
+        let row: Vec<String> = headers.iter().zip(row.iter()).map(|(h, v)| edit(h, v)).collect();
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// Every string from a user's files that the report quotes (article title, paragraph text, document id,
+/// evidence, cue phrases, the corpus path, outlet names are tested above) reaches the page as text: a tag
+/// in any of them is escaped, never markup.
+#[test]
+fn every_quoted_user_string_is_escaped() {
+    let dir = sample_copy(true);
+    let tag = |field: &str| format!("<evil-{field} a=\"1\">&'");
+    edit_paragraphs(dir.path(), |column, value| match column {
+        // First, since long titles and paragraphs are cut at the end.
+        "title" | "text" | "doc_id" => format!("{} {value}", tag(column)),
+        "evidence" if !value.is_empty() => format!("{} [cues: {}]", tag("evidence"), tag("cue")),
+        _ => value.to_string(),
+    });
+    edit_manifest(dir.path(), |m| m["corpus"] = serde_json::Value::String(format!("corpora/{}", tag("corpus"))));
+    let html = report(dir.path());
+    assert!(!html.contains("<evil-"), "a user string reached the page as markup");
+    for field in ["title", "text", "doc_id", "evidence", "cue", "corpus"] {
+        let escaped = format!("&lt;evil-{field} a=&quot;1&quot;&gt;&amp;&#39;");
+        assert!(html.contains(&escaped), "the report does not show the {field} (escaped as {escaped})");
+    }
 }

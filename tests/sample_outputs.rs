@@ -1,6 +1,7 @@
 //! The sample corpus run against committed tables: `framelens run corpora/sample --precision fp32 --no-cache`
 //! must write every CSV table (paragraphs, articles, outlets, rejects and the comparison's four) as recorded in
-//! tests/data/sample_run/. A refactor must leave them as they are (#14); a change that means to change outputs
+//! tests/data/sample-run/. The same folder (with the run's manifest.json) is what the report and workbook
+//! tests read, so this one command regenerates every fixture made from a run. A refactor must leave them as they are (#14); a change that means to change outputs
 //! (the encoder, the classifier, a table's columns) regenerates them and says why in its commit:
 //!
 //!     FRAMELENS_UPDATE_FIXTURES=1 cargo test --test sample_outputs
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 const CODEBOOK: &str = "models/codebooks/enforcement-discourse.toml";
-const FIXTURES: &str = "tests/data/sample_run";
+const FIXTURES: &str = "tests/data/sample-run";
 /// Two printed numbers closer than this are the same value: one unit of the fourth decimal, plus rounding.
 const TOLERANCE: f64 = 2e-4;
 
@@ -108,7 +109,7 @@ fn the_sample_run_writes_the_committed_tables() {
     if std::env::var_os("FRAMELENS_UPDATE_FIXTURES").is_some() {
         let _ = std::fs::remove_dir_all(&fixtures);
         std::fs::create_dir_all(&fixtures).unwrap();
-        for n in &names {
+        for n in names.iter().map(String::as_str).chain(["manifest.json"]) {
             std::fs::copy(out.join(n), fixtures.join(n)).unwrap();
         }
         eprintln!("wrote {}", fixtures.display());

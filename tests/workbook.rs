@@ -94,9 +94,9 @@ fn workbook_has_every_sheet_with_the_csv_values() {
     let outlets = assert_sheet_equals_csv(&path, "Outlets", &Csv::read(&d.join("outlets.csv")));
     let comparison = assert_sheet_equals_csv(&path, "Comparison", &Csv::read(&d.join("comparison.csv")));
     // Outlets: 4 rows × (articles, body_paragraphs, 8 shares, 3 stance counts);
-    // Comparison: 44 rows × (share, ci_low, ci_high, n_articles, n_paragraphs).
+    // Comparison: every row × (share, ci_low, ci_high, n_articles, n_paragraphs).
     assert_eq!(outlets, 4 * 13);
-    assert_eq!(comparison, 44 * 5);
+    assert_eq!(comparison, Csv::read(&d.join("comparison.csv")).rows.len() * 5);
     assert_sheet_equals_csv(&path, "Paragraphs", &Csv::read(&d.join("paragraphs.csv")));
     assert_sheet_equals_csv(&path, "Articles", &Csv::read(&d.join("articles.csv")));
     assert_sheet_equals_csv(&path, "Differences", &Csv::read(&d.join("differences.csv")));
@@ -144,7 +144,7 @@ fn run_sheet_lists_the_manifest_in_order_with_numbers_as_numbers() {
     let rows: Vec<(String, Data)> = range.rows().skip(1).map(|r| (r[0].to_string(), r[1].clone())).collect();
     assert_eq!(rows[0], ("framelens_version".into(), Data::String("0.1.0".into())));
     let get = |k: &str| rows.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    assert_eq!(get("model.id"), Some(Data::String("all-MiniLM-L6-v2".into())));
+    assert_eq!(get("model.id"), Some(Data::String("all-mpnet-base-v2".into())));
     assert_eq!(get("codebook.frames[0]"), Some(Data::String("performative_enforcement".into())));
     assert_eq!(get("counts.documents"), Some(Data::Float(24.0)));
     assert_eq!(get("options.scores"), Some(Data::Bool(false)));
@@ -154,9 +154,9 @@ fn run_sheet_lists_the_manifest_in_order_with_numbers_as_numbers() {
     let notes: Vec<String> = rows.iter().filter(|(k, _)| k == "note").map(|(_, v)| v.to_string()).collect();
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(notes[0].starts_with("0.0% of the body paragraphs are off-topic") && notes[0].contains("share_other"));
-    // The stored run is all-MiniLM-L6-v2's: the caveat gives that encoder's measured agreement.
-    assert_eq!(notes[1], framelens::classify::stance_caveat("all-MiniLM-L6-v2"));
-    assert!(notes[1].contains("macro-F1 0.44"), "{}", notes[1]);
+    // The stored run is all-mpnet-base-v2's: the caveat gives that encoder's measured agreement.
+    assert_eq!(notes[1], framelens::classify::stance_caveat("all-mpnet-base-v2"));
+    assert!(notes[1].contains("macro-F1 0.60"), "{}", notes[1]);
 }
 
 #[test]

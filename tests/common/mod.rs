@@ -177,6 +177,21 @@ pub fn require(what: &str) -> bool {
     false
 }
 
+/// Whether this CPU runs bf16 (avx512_bf16 or amx_bf16). Where it does not, `--precision bf16` runs fp32
+/// with a warning, and this checks that instead of the bf16 kernels (which the machine does not have):
+/// the bf16 tests then prove the fallback, not bf16, and say so.
+pub fn bf16_or_check_fallback(model: &framelens::encode::ModelDir) -> bool {
+    use framelens::encode::runtime::{bf16_units, Precision, PrecisionChoice};
+    if bf16_units().is_some() {
+        return true;
+    }
+    let r = PrecisionChoice::Bf16.resolve(model, None).unwrap();
+    assert_eq!(r.precision, Precision::Fp32, "bf16 without bf16 units must run fp32: {r:?}");
+    assert!(r.warning.as_deref().is_some_and(|w| w.contains("no bf16 units")), "{r:?}");
+    eprintln!("this CPU has no bf16 units: checked that bf16 falls back to fp32 with a warning instead");
+    false
+}
+
 /// ONNX Runtime, which every test that encodes needs; `require`d.
 pub fn runtime_available() -> bool {
     framelens::encode::runtime::environment().is_ok() || require("ONNX Runtime (run scripts/setup.sh)")

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The sample run (a real `framelens run` on the sample corpus, plus development versions of the compare
-/// step's four CSVs made by scripts/make_comparison.py).
+/// The sample run: `framelens run corpora/sample --precision fp32 --no-cache` as tests/sample_outputs.rs
+/// writes it (`FRAMELENS_UPDATE_FIXTURES=1 cargo test --test sample_outputs` regenerates it).
 pub fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample-run")
 }

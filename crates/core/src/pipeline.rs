@@ -457,17 +457,8 @@ fn record(
         char_end: p.char_end,
         n_tokens,
         windows,
-        relevance: None,
-        frame: String::new(),
-        frame_score: None,
-        frame_margin: None,
-        frames: String::new(),
-        stance: None,
-        stance_score: None,
-        uncertain: None,
-        evidence: String::new(),
         text: p.text.clone(),
-        scores: Vec::new(),
+        ..ParagraphRecord::default()
     };
     if let Some((f, s)) = label {
         r.frame = f.frame.clone();

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::run::labels::{Kind, Stance};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `Default` is a body paragraph with no position, text or label: the label fields start empty and the
+/// classify stage fills them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ParagraphRecord {
     pub doc_id: String,
     pub outlet: String,

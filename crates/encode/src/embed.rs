@@ -95,6 +95,12 @@ pub mod fake {
         }
     }
 
+    impl Default for FakeEmbedder {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
     fn fnv1a(s: &str) -> u64 {
         s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
     }

@@ -153,7 +153,17 @@ impl PrecisionChoice {
         let int8 = model.manifest.int8_graph(scheme);
         match self {
             PrecisionChoice::Fp32 => Ok(ResolvedPrecision::new(Precision::Fp32, "requested")),
-            PrecisionChoice::Bf16 => Ok(ResolvedPrecision::new(Precision::Bf16, "requested")),
+            PrecisionChoice::Bf16 => Ok(match has(BF16_FLAGS) {
+                Some(_) => ResolvedPrecision::new(Precision::Bf16, "requested"),
+                // OpenVINO would run the bf16 graph in fp32 here, with kernels whose results moved with the
+                // batch (MPNet rows by 4e-8 on an AVX2-only AMD EPYC): no speed to gain and the
+                // batch-independence guarantee lost, so the faithful fp32 path runs instead.
+                None => {
+                    let msg = "bf16 requested, but the CPU has no bf16 units (no avx512_bf16 or amx_bf16 flag); \
+                               running fp32 instead";
+                    ResolvedPrecision { warning: Some(msg.into()), ..ResolvedPrecision::new(Precision::Fp32, msg) }
+                }
+            }),
             PrecisionChoice::Int8 => {
                 let Some(g) = int8 else {
                     let what = scheme.map(|s| format!("int8 graph of scheme `{s}`")).unwrap_or("int8 graph".into());
@@ -166,6 +176,12 @@ impl PrecisionChoice {
                         ),
                     ));
                 };
+                if let Some(msg) = openvino_without_bf16(g.scheme, &has(BF16_FLAGS)) {
+                    return Ok(ResolvedPrecision {
+                        warning: Some(msg.clone()),
+                        ..ResolvedPrecision::new(Precision::Fp32, msg)
+                    });
+                }
                 match g.gate_failure() {
                     None => Ok(ResolvedPrecision {
                         int8_scheme: Some(g.scheme),
@@ -181,9 +197,10 @@ impl PrecisionChoice {
                 }
             }
             PrecisionChoice::Auto => {
-                let gated = int8.filter(|g| g.auto_failure().is_none());
                 let vnni = has(INT8_FLAGS);
                 let bf16 = has(BF16_FLAGS);
+                let gated =
+                    int8.filter(|g| g.auto_failure().is_none() && openvino_without_bf16(g.scheme, &bf16).is_none());
                 if let (Some(g), Some(v)) = (gated, &vnni) {
                     if bf16.is_none() || AUTO_INT8_OVER_BF16 {
                         return Ok(ResolvedPrecision {
@@ -207,6 +224,9 @@ impl PrecisionChoice {
                     (Some(g), _) if g.auto_failure().is_some() => {
                         format!("; int8 ({}) not eligible: {}", g.scheme, g.auto_failure().unwrap_or_default())
                     }
+                    (Some(g), _) if openvino_without_bf16(g.scheme, &bf16).is_some() => {
+                        format!("; int8 ({}) not used: it runs on OpenVINO, which needs bf16 units", g.scheme)
+                    }
                     (Some(_), None) => "; int8 not used: the CPU has no int8 dot-product units".into(),
                     (Some(_), Some(_)) => "; int8 not preferred over bf16 on this CPU".into(),
                 };
@@ -222,6 +242,29 @@ impl PrecisionChoice {
             }
         }
     }
+}
+
+/// Why an int8 scheme must not run here: the OpenVINO schemes (weight-only, static) compute what is not
+/// int8 in bf16, and on a CPU without bf16 units OpenVINO falls back to fp32 kernels whose results moved
+/// with the batch (MiniLM weight-only rows on an AVX2-only AMD EPYC), so framelens runs fp32 instead.
+fn openvino_without_bf16(scheme: Int8Scheme, bf16: &Option<String>) -> Option<String> {
+    (scheme.openvino() && bf16.is_none()).then(|| {
+        format!(
+            "int8 ({scheme}) runs on the OpenVINO provider, which needs bf16 units (avx512_bf16 or amx_bf16) for \
+             batch-independent results; the CPU has none: running fp32 instead"
+        )
+    })
+}
+
+/// The CPU flag of bf16 units, if this machine has them (else `--precision bf16` runs fp32).
+pub fn bf16_units() -> Option<String> {
+    cpu_flags().into_iter().find(|f| BF16_FLAGS.contains(&f.as_str()))
+}
+
+/// The CPU flag of int8 dot-product units, if this machine has them (the int8 schemes' speed and, for the
+/// CPU provider's u8×s8 products, their accuracy depend on them).
+pub fn int8_units() -> Option<String> {
+    cpu_flags().into_iter().find(|f| INT8_FLAGS.contains(&f.as_str()))
 }
 
 /// CPU feature flags from `/proc/cpuinfo` (empty where it does not exist, which means fp32).
@@ -299,8 +342,35 @@ mod tests {
     }
 
     #[test]
+    fn openvino_int8_schemes_need_bf16_units() {
+        let g = Int8Graph { scheme: Int8Scheme::Static, ..graph(0.998, 0.99) };
+        let m = model(vec![g]);
+        let vnni_only = flags(&["avx2", "avx512_vnni"]);
+        let r = PrecisionChoice::Int8.resolve_with(&vnni_only, &m, Some(Int8Scheme::Static)).unwrap();
+        assert_eq!(r.precision, Precision::Fp32);
+        assert!(r.warning.expect("a warning").contains("needs bf16 units"));
+        let auto = PrecisionChoice::Auto.resolve_with(&vnni_only, &m, None).unwrap();
+        assert_eq!(auto.precision, Precision::Fp32);
+        assert!(auto.reason.contains("OpenVINO"), "{}", auto.reason);
+        let both = flags(&["avx512_vnni", "avx512_bf16"]);
+        let r = PrecisionChoice::Int8.resolve_with(&both, &m, Some(Int8Scheme::Static)).unwrap();
+        assert_eq!(r.precision, Precision::Int8);
+    }
+
+    #[test]
+    fn a_bf16_request_without_bf16_units_runs_fp32_and_says_so() {
+        let m = model(vec![]);
+        let with = PrecisionChoice::Bf16.resolve_with(&flags(&["avx2", "amx_bf16"]), &m, None).unwrap();
+        assert_eq!((with.precision, with.warning), (Precision::Bf16, None));
+        let without = PrecisionChoice::Bf16.resolve_with(&flags(&["avx2", "avx512f"]), &m, None).unwrap();
+        assert_eq!(without.precision, Precision::Fp32);
+        assert!(without.warning.expect("a warning").contains("no bf16 units"));
+    }
+
+    #[test]
     fn auto_picks_int8_only_when_its_gate_passed_and_the_cpu_has_int8_units() {
-        let vnni = flags(&["avx2", "avx512_vnni"]);
+        // bf16 units too: the default scheme (static) runs on OpenVINO, which needs them.
+        let vnni = flags(&["avx2", "avx512_vnni", "amx_bf16"]);
         let plain = flags(&["avx2"]);
         let passed = model(vec![graph(0.998, 0.99)]);
         let r = |m: &ModelDir, f: &[String]| PrecisionChoice::Auto.resolve_with(f, m, None).unwrap();
@@ -317,16 +387,17 @@ mod tests {
 
     #[test]
     fn int8_request_falls_back_to_fp32_with_a_warning_when_the_gate_failed() {
+        let bf16 = flags(&["avx512_bf16"]);
         let failed = model(vec![graph(0.990, 0.99)]);
-        let r = PrecisionChoice::Int8.resolve_with(&[], &failed, None).unwrap();
+        let r = PrecisionChoice::Int8.resolve_with(&bf16, &failed, None).unwrap();
         assert_eq!(r.precision, Precision::Fp32);
         let w = r.warning.expect("a warning");
         assert!(w.contains("quality gate") && w.contains("0.9900"), "{w}");
-        let ok = PrecisionChoice::Int8.resolve_with(&[], &model(vec![graph(0.998, 0.99)]), None).unwrap();
+        let ok = PrecisionChoice::Int8.resolve_with(&bf16, &model(vec![graph(0.998, 0.99)]), None).unwrap();
         assert_eq!((ok.precision, ok.warning), (Precision::Int8, None));
         // Label agreement below the bar keeps `auto` away, but an explicit request runs int8.
         let low_labels = model(vec![graph(0.998, 0.95)]);
-        let r = PrecisionChoice::Int8.resolve_with(&[], &low_labels, None).unwrap();
+        let r = PrecisionChoice::Int8.resolve_with(&bf16, &low_labels, None).unwrap();
         assert_eq!((r.precision, r.warning), (Precision::Int8, None));
     }
 

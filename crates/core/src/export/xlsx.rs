@@ -69,7 +69,7 @@ pub fn build_workbook(tables: &RunTables) -> Result<Vec<u8>, ReportError> {
         ));
     }
     if let Some(caveat) = tables.stance_caveat() {
-        notes.push(caveat.to_string());
+        notes.push(caveat.clone());
     }
 
     let paragraphs = tables.paragraphs_path();
@@ -171,13 +171,13 @@ pub fn column_kind(name: &str) -> ColumnKind {
     use ColumnKind::*;
     match name {
         "text" | "evidence" | "title" | "reason" => LongText,
-        "para_index" | "char_start" | "char_end" | "n_tokens" | "windows" | "paragraphs" | "body_paragraphs"
-        | "articles" | "n_articles" | "n_paragraphs" | "df" | "n_groups" | "line" => Integer,
+        "para_index" | "doc_seq" | "char_start" | "char_end" | "n_tokens" | "windows" | "paragraphs"
+        | "body_paragraphs" | "articles" | "n_articles" | "n_paragraphs" | "df" | "n_groups" | "line" => Integer,
         "share" | "ci_low" | "ci_high" | "rest_share" | "diff" => Share,
-        "frame_score" | "frame_margin" | "stance_score" | "jsd" | "chi2" | "cramers_v" => Score,
+        "frame_score" | "frame_margin" | "stance_score" | "relevance" | "jsd" | "chi2" | "cramers_v" => Score,
         "p_value" => PValue,
         "published" => Date,
-        "small_group" => Bool,
+        "small_group" | "uncertain" => Bool,
         _ if name.starts_with(SHARE_PREFIX) => Share,
         _ if name.starts_with(SCORE_PREFIX) => Score,
         _ if name.starts_with(STANCE_PREFIX) => Integer,
@@ -538,6 +538,9 @@ mod tests {
         assert_eq!(typed_cell(column_kind("doc_id"), "007"), Cell::Text("007".into()));
         assert_eq!(column_kind("stance_supportive"), ColumnKind::Integer);
         assert_eq!(column_kind("stance_score"), ColumnKind::Score);
+        // The columns topic relevance added (#15) are numbers and flags, not text.
+        assert_eq!(column_kind("relevance"), ColumnKind::Score);
+        assert_eq!(column_kind("uncertain"), ColumnKind::Bool);
         assert_eq!(column_kind("score_victim_protection"), ColumnKind::Score);
     }
 

@@ -45,11 +45,13 @@ impl Stance {
     }
 }
 
-/// What a block is, which decides whether later stages classify it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What a block is, which decides whether later stages classify it. `Body` is the default so that a
+/// record built with `..Default::default()` is a body paragraph not yet labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Article prose: the only kind that is framed and stance-labelled.
+    #[default]
     Body,
     /// A title line; it names the `section` of the paragraphs under it.
     Heading,

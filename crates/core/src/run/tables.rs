@@ -145,26 +145,12 @@ mod tests {
         let p = ParagraphRecord {
             doc_id: "d".into(),
             outlet: "o".into(),
-            published: String::new(),
-            title: String::new(),
-            section: String::new(),
-            para_index: 0,
-            kind: crate::run::labels::Kind::Body,
-            char_start: 0,
             char_end: 1,
             n_tokens: 1,
             windows: 1,
-            relevance: None,
-            frame: String::new(),
-            frame_score: None,
-            frame_margin: None,
-            frames: String::new(),
-            stance: None,
-            stance_score: None,
-            uncertain: None,
-            evidence: String::new(),
             text: "t".into(),
             scores: vec![0.5],
+            ..ParagraphRecord::default()
         };
         let mut w = csv::Writer::from_writer(Vec::new());
         w.serialize(&p).unwrap();

@@ -34,6 +34,9 @@ const EXACT: &[&str] = &[
     "read more",
     "related",
     "more",
+    // A link-list heading left in the text of some news sites' articles ("More On This...").
+    "more on this",
+    "more on this story",
     "listen",
     "looks good",
 ];
@@ -636,6 +639,7 @@ mod tests {
             "Published 14 Nov 2025",
             "November 14, 2025",
             "Share this article",
+            "More On This...",
             "Related: Myanmar's scam compounds",
             "© 2025 Example Media. All rights reserved.",
             "* * *",
@@ -655,6 +659,7 @@ mod tests {
             "Few governments subscribe to that view.",
             "The source of the problem is structural.",
             "Author and activist groups disagree.",
+            "More on this later.",
             "Subscribers to the official narrative were few.",
             "Copyright law is weak in the borderlands.",
         ] {

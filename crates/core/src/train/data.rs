@@ -149,6 +149,46 @@ impl LabelMatcher {
     }
 }
 
+/// A coded CSV's error at the record `e` points to (line 1 when it points nowhere).
+pub(crate) fn csv_error(path: &Path, e: &csv::Error) -> DataError {
+    DataError::Csv { path: path.to_path_buf(), line: e.position().map_or(1, |p| p.line()), message: e.to_string() }
+}
+
+/// The header row of a coded CSV (frames or stance), for finding the columns a user named. A UTF-8 byte
+/// order mark before the first name (as spreadsheet programs write) is not part of it.
+pub(crate) struct CsvHeader {
+    path: PathBuf,
+    pub names: Vec<String>,
+}
+
+impl CsvHeader {
+    pub(crate) fn read<R: std::io::Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<Self, DataError> {
+        let names = reader
+            .headers()
+            .map_err(|e| csv_error(path, &e))?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}').to_string() } else { h.to_string() })
+            .collect();
+        Ok(CsvHeader { path: path.to_path_buf(), names })
+    }
+
+    /// The index of column `name`, if the header has it.
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|h| h.trim() == name)
+    }
+
+    /// The index of column `name`, or an error naming the flag (`option`) that chooses another.
+    pub(crate) fn column(&self, name: &str, option: &'static str) -> Result<usize, DataError> {
+        self.find(name).ok_or_else(|| DataError::MissingColumn {
+            path: self.path.clone(),
+            column: name.to_string(),
+            option,
+            found: self.names.clone(),
+        })
+    }
+}
+
 /// Reads `path`, resolving labels against `frames`. `force_multi` makes the data multi-label even if
 /// every row has one label.
 pub fn read_labelled(
@@ -161,30 +201,12 @@ pub fn read_labelled(
     let sha256 = crate::encode::model::sha256_hex(&bytes);
     let matcher = LabelMatcher::new(frames);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
-    let csv_err = |e: csv::Error| DataError::Csv {
-        path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line()),
-        message: e.to_string(),
-    };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}').to_string() } else { h.to_string() })
-        .collect();
-    let column = |name: &str, option: &'static str| {
-        header.iter().position(|h| h.trim() == name).ok_or_else(|| DataError::MissingColumn {
-            path: path.to_path_buf(),
-            column: name.to_string(),
-            option,
-            found: header.clone(),
-        })
-    };
-    let text_col = column(&fields.text, "--text-field")?;
-    let label_col = column(&fields.label, "--label-field")?;
+    let csv_err = |e: csv::Error| csv_error(path, &e);
+    let header = CsvHeader::read(&mut reader, path)?;
+    let text_col = header.column(&fields.text, "--text-field")?;
+    let label_col = header.column(&fields.label, "--label-field")?;
     let id_col = match &fields.id {
-        Some(id) => Some(column(id, "--id-field")?),
+        Some(id) => Some(header.column(id, "--id-field")?),
         None => None,
     };
     let mut rows = Vec::new();

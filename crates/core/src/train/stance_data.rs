@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use ndarray::{Array2, Axis};
 
-use super::data::DataError;
+use super::data::{csv_error, CsvHeader, DataError};
 use super::frames::encoder_ref;
 use super::head::{HeldOutScores, TrainingRows};
 use super::stance_pair::{pair_feature_matrix, train_stance_pair, StanceHead};
@@ -64,26 +64,14 @@ pub fn stance_label(s: &str) -> Option<usize> {
 pub fn read_stance_rows(path: &Path, fields: &StanceFields) -> Result<StanceRows, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
-    let csv_err = |e: csv::Error| DataError::Csv {
-        path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line()),
-        message: e.to_string(),
-    };
-    let header: Vec<String> = reader.headers().map_err(csv_err)?.iter().map(str::to_string).collect();
-    let column = |name: &str, option: &'static str| {
-        header.iter().position(|h| h.trim() == name).ok_or_else(|| DataError::MissingColumn {
-            path: path.to_path_buf(),
-            column: name.to_string(),
-            option,
-            found: header.clone(),
-        })
-    };
+    let csv_err = |e: csv::Error| csv_error(path, &e);
+    let header = CsvHeader::read(&mut reader, path)?;
     let (tc, gc, lc) = (
-        column(&fields.text, "--text-field")?,
-        column(&fields.target, "--target-field")?,
-        column(&fields.label, "--label-field")?,
+        header.column(&fields.text, "--text-field")?,
+        header.column(&fields.target, "--target-field")?,
+        header.column(&fields.label, "--label-field")?,
     );
-    let sc = header.iter().position(|h| h.trim() == fields.seen);
+    let sc = header.find(&fields.seen);
     let mut out =
         StanceRows { path: path.to_path_buf(), sha256: crate::encode::model::sha256_hex(&bytes), ..Default::default() };
     let mut targets: HashMap<String, usize> = HashMap::new();
