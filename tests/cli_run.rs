@@ -335,3 +335,31 @@ fn off_topic_paragraphs_are_other_and_left_out_of_shares() {
         .sum();
     assert!((frame_sum - 1.0).abs() < 1e-3, "{frame_sum}");
 }
+
+/// `run --xlsx --report` end to end (MiniLM: what is tested is the files, not the labels): the workbook and
+/// report are written, the manifest's hashes cover them, the workbook's Paragraphs sheet has a row per
+/// paragraph and the report names every outlet.
+#[test]
+fn run_with_workbook_and_report_writes_both_and_hashes_them() {
+    if common::minilm_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    run(&root().join("corpora/sample"), tmp.path(), &["--model", "minilm", "--xlsx", "--report"]).success();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("manifest.json")).unwrap()).unwrap();
+    for file in ["framelens.xlsx", "report.html", "paragraphs.csv", "comparison.csv"] {
+        let bytes = std::fs::read(tmp.path().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let want = manifest["outputs"][file].as_str().unwrap_or_else(|| panic!("no hash of {file} in the manifest"));
+        assert_eq!(framelens::encode::model::sha256_hex(&bytes), want, "{file}");
+    }
+    let paragraphs = read_csv(&tmp.path().join("paragraphs.csv"));
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(tmp.path().join("framelens.xlsx")).unwrap();
+    let sheet = book.worksheet_range("Paragraphs").unwrap();
+    assert_eq!(sheet.rows().count(), paragraphs.len() + 1);
+    let html = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    for outlet in read_csv(&tmp.path().join("outlets.csv")).iter().map(|o| o["outlet"].clone()) {
+        assert!(html.contains(&outlet), "the report does not name {outlet}");
+    }
+}
