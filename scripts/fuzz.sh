@@ -23,7 +23,7 @@ root=$(pwd)
 duration=${1:-60}
 shift $(($# > 0 ? 1 : 0))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(folder_file jsonl csv segment)
+[ ${#targets[@]} -gt 0 ] || targets=(folder_file jsonl csv segment codebook head_json run_folder)
 case $duration in '' | *[!0-9]*) echo "SECONDS must be a whole number, got '$duration'" >&2; exit 2 ;; esac
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
@@ -125,6 +125,16 @@ for t, seeds in small.items():
         open(os.path.join(out, t, f"seed-{name}.{t}"), "w", encoding="utf-8", newline="").write(content)
 PY
 [ -f corpora/sample/gold.csv ] && cp corpora/sample/gold.csv fuzz/corpus/csv/seed-gold.csv
+# The files people edit: shipped codebooks, shipped heads, the sample run's files (first byte picks the file).
+mkdir -p fuzz/corpus/codebook fuzz/corpus/head_json fuzz/corpus/run_folder
+for f in models/codebooks/*.toml eval/*/*.toml; do [ -f "$f" ] && cp "$f" "fuzz/corpus/codebook/seed-$(basename "$f")"; done
+for f in models/heads/*.json; do [ -f "$f" ] && cp "$f" "fuzz/corpus/head_json/seed-$(basename "$f")"; done
+i=0
+for f in manifest.json outlets.csv articles.csv paragraphs.csv rejects.csv comparison.csv distances.csv \
+         differences.csv independence.csv; do
+  { printf "\\$(printf '%03o' $i)"; head -c 3000 "tests/data/sample-run/$f"; } > "fuzz/corpus/run_folder/seed-$f"
+  i=$((i + 1))
+done
 
 # --- runs -----------------------------------------------------------------------------------
 mkdir -p fuzz/logs

@@ -24,6 +24,13 @@ pub fn write_input(name: &str, data: &[u8]) -> PathBuf {
     path
 }
 
+/// A folder `<scratch>/<name>`, created on first use, for targets that write several files.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = scratch().join(name);
+    std::fs::create_dir_all(&dir).expect("create fuzz folder");
+    dir
+}
+
 /// Reads `path` with `read_corpus` and with `stream_corpus`, checks that both agree (same
 /// documents and rejects, in the same order within each kind), and returns the collected corpus
 /// plus the streamed items (which keep documents and rejects interleaved in input order).
