@@ -172,6 +172,40 @@ fn crates_depend_one_way() {
     }
 }
 
+/// Packages of `cargo tree -p PACKAGE -e normal` with `flags`: what a user of that package builds.
+fn resolved_packages(package: &str, flags: &[&str]) -> Vec<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["tree", "-p", package, "-e", "normal", "--prefix", "none"])
+        .args(flags)
+        .output()
+        .expect("cargo tree runs");
+    assert!(out.status.success(), "cargo tree: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut names: Vec<String> = text.lines().filter_map(|l| l.split_whitespace().next()).map(String::from).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The heavy native and network dependencies of the encoder: ONNX Runtime's bindings, the tokenizer's
+/// Oniguruma, protobuf, SQLite, the hub client.
+const ENCODER_ONLY: [&str; 7] = ["ort", "tokenizers", "onig", "protobuf", "rusqlite", "libsqlite3-sys", "hf-hub"];
+
+#[test]
+fn core_without_the_encoder_feature_builds_no_runtime_tokenizer_protobuf_or_sqlite() {
+    let lean = resolved_packages("framelens-core", &["--no-default-features"]);
+    assert!(lean.iter().any(|p| p == "framelens-encode"), "{lean:?}");
+    let leaked: Vec<&&str> = ENCODER_ONLY.iter().filter(|d| lean.iter().any(|p| p == *d)).collect();
+    assert!(leaked.is_empty(), "framelens-core --no-default-features still builds {leaked:?}");
+    // And the default build does have them: the check above is not vacuous.
+    let full = resolved_packages("framelens-core", &[]);
+    for d in ENCODER_ONLY {
+        assert!(full.iter().any(|p| p == d), "framelens-core's default build lacks {d}");
+    }
+}
+
 #[test]
 fn the_scanner_sees_grouped_and_plain_paths_and_skips_comments_and_tests() {
     let text = "use crate::run::labels::Kind;\nuse crate::{export::tables, stats};\n// crate::pipeline\nlet x = \

@@ -4,6 +4,10 @@
 //! `corpus` (ingest) → `segment` → `encode` → `classify` → `aggregate` → `export`.
 //! No stage imports a later one; `pipeline` wires them for `framelens run`, and `quantize` uses the
 //! pipeline to gate int8 graphs.
+//!
+//! Feature `encoder` (on by default) brings the real encoder and `quantize`; without it every stage still
+//! builds and runs on any [`encode::Embed`] (the fake embedder in tests), with no ONNX Runtime, tokenizer,
+//! protobuf or SQLite in the build.
 
 // The encode stage is its own crate (crates/encode, no dependency on the rest); re-exported under its
 // stage name so that every stage says `crate::encode::…` whichever crate holds it.
@@ -20,6 +24,7 @@ pub mod evaluate;
 pub mod export;
 pub mod memory;
 pub mod pipeline;
+#[cfg(feature = "encoder")]
 pub mod quantize;
 pub mod record;
 pub mod run;

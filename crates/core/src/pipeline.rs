@@ -23,7 +23,7 @@ use crate::classify::heads::HeadUseError;
 use crate::classify::{self, Classifier, ClassifyOptions, FrameLabel, LabelInput, StanceLabel};
 use crate::codebook::{self, CodebookError, LoadedCodebook};
 use crate::corpus::{self, CorpusError, Document, Fields, Format, Item};
-use crate::encode::cached::EmbedError;
+use crate::encode::EmbedError;
 use crate::encode::{Embed, EncodeOptions};
 use crate::export::rejects::top_reject_reasons;
 use crate::export::tables::{self, CsvSink};

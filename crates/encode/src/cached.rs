@@ -7,37 +7,11 @@
 use ndarray::Array2;
 
 use super::cache::{normalise, text_key, CacheError, CacheKey, Cached, EmbeddingCache};
+pub use super::embed::{EmbedCounters, EmbedError, Embedded};
 use super::encoder::{graph_file, EncodeOptions, EncodeStats, Encoder};
 use super::error::EncodeError;
 use super::model::{file_sha256, ModelDir};
 use super::runtime::ResolvedPrecision;
-
-#[derive(Debug, thiserror::Error)]
-pub enum EmbedError {
-    #[error(transparent)]
-    Encode(#[from] EncodeError),
-    #[error(transparent)]
-    Cache(#[from] CacheError),
-}
-
-/// Embeddings of a list of texts, row `i` for text `i`.
-pub struct Embedded {
-    pub vectors: Array2<f32>,
-    pub n_tokens: Vec<usize>,
-    pub windows: Vec<usize>,
-}
-
-/// Counters over the embedder's life, for manifests and the resume test.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct EmbedCounters {
-    /// Texts asked for.
-    pub requested: u64,
-    /// Texts found in the cache.
-    pub cache_hits: u64,
-    /// Texts the encoder ran on.
-    pub encoded: u64,
-    pub encoder: EncodeStats,
-}
 
 pub struct Embedder {
     model: ModelDir,

@@ -1,11 +1,41 @@
 //! The seam between a run and its encoder: what the pipeline, `eval` and the classifier builder need from
 //! "something that turns texts into vectors". It exists so that the pipeline, merge and compare can be
 //! tested in milliseconds with a fake embedder instead of the ONNX model, and so that no stage past this
-//! one names the concrete, cache-fronted [`Embedder`].
+//! one names the concrete, cache-fronted `cached::Embedder` (feature `cache`).
 
-use super::cached::{EmbedCounters, EmbedError, Embedded, Embedder};
+use ndarray::Array2;
+
+use super::error::EncodeError;
 use super::model::ModelManifest;
 use super::runtime::ResolvedPrecision;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    #[cfg(feature = "cache")]
+    #[error(transparent)]
+    Cache(#[from] crate::cache::CacheError),
+}
+
+/// Embeddings of a list of texts, row `i` for text `i`.
+pub struct Embedded {
+    pub vectors: Array2<f32>,
+    pub n_tokens: Vec<usize>,
+    pub windows: Vec<usize>,
+}
+
+/// Counters over the embedder's life, for manifests and the resume test.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EmbedCounters {
+    /// Texts asked for.
+    pub requested: u64,
+    /// Texts found in the cache.
+    pub cache_hits: u64,
+    /// Texts the encoder ran on.
+    pub encoded: u64,
+    pub encoder: crate::options::EncodeStats,
+}
 
 /// Embeds texts, row `i` for text `i`, and says which encoder it is (for manifests and head checks).
 pub trait Embed {
@@ -21,15 +51,16 @@ pub trait Embed {
     fn warnings(&self) -> &[String];
 }
 
-impl Embed for Embedder {
+#[cfg(feature = "cache")]
+impl Embed for crate::cached::Embedder {
     fn embed(&mut self, texts: &[&str], progress: &mut dyn FnMut(usize)) -> Result<Embedded, EmbedError> {
-        Embedder::embed(self, texts, progress)
+        crate::cached::Embedder::embed(self, texts, progress)
     }
     fn manifest(&self) -> &ModelManifest {
         &self.model().manifest
     }
     fn precision(&self) -> &ResolvedPrecision {
-        Embedder::precision(self)
+        crate::cached::Embedder::precision(self)
     }
     fn counters(&self) -> &EmbedCounters {
         &self.counters
@@ -47,7 +78,7 @@ pub mod fake {
     use ndarray::Array2;
 
     use super::Embed;
-    use crate::cached::{EmbedCounters, EmbedError, Embedded};
+    use super::{EmbedCounters, EmbedError, Embedded};
     use crate::model::ModelManifest;
     use crate::runtime::{Precision, ResolvedPrecision};
 

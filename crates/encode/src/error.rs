@@ -41,6 +41,7 @@ impl EncodeError {
     }
 }
 
+#[cfg(feature = "runtime")]
 impl<T> From<ort::Error<T>> for EncodeError {
     fn from(e: ort::Error<T>) -> Self {
         EncodeError::Runtime(e.to_string())

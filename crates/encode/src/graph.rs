@@ -22,10 +22,7 @@ use super::onnx::{Attr, GraphBuilder};
 use super::quant::{self, Int8Scheme};
 use super::weights::Weights;
 
-/// Names of the graph's inputs and output, shared with the session code.
-pub const INPUT_IDS: &str = "input_ids";
-pub const ATTENTION_MASK: &str = "attention_mask";
-pub const OUTPUT: &str = "sentence_embedding";
+pub use super::model::{ATTENTION_MASK, INPUT_IDS, OUTPUT};
 
 /// Inputs per scale block of `MatMulNBits` weights (the op allows 16 to 256, powers of two).
 pub const NBITS_BLOCK: usize = 32;

@@ -9,27 +9,47 @@
 //! one for `--model`; [`runtime`] loads ONNX Runtime and picks the precision; [`batch`] turns tokens into
 //! windows and batches; [`encoder`] runs them.
 
+//!
+//! Features (all on by default): `runtime` runs a model (ONNX Runtime, the tokenizer), `import` writes one
+//! (protobuf, safetensors, the hub client), `cache` keeps its vectors (SQLite). Without them the crate is
+//! the stage's boundary only: the [`Embed`] trait and its types, the model folder's manifest, precisions,
+//! batching rules and atomic writes, which is what a user of framelens' segmenter or classifier needs.
+
+#[cfg(feature = "import")]
 pub mod arch;
 pub mod atomic;
 pub mod batch;
+#[cfg(feature = "cache")]
 pub mod cache;
+#[cfg(feature = "cache")]
 pub mod cached;
+#[cfg(feature = "import")]
 pub mod config;
 pub mod embed;
+#[cfg(feature = "runtime")]
 pub mod encoder;
 pub mod error;
+#[cfg(feature = "import")]
 pub mod graph;
+#[cfg(feature = "import")]
 pub mod import;
 pub mod model;
+#[cfg(feature = "import")]
 pub mod onnx;
+pub mod options;
 pub mod quant;
+#[cfg(feature = "import")]
 pub mod resolve;
 pub mod runtime;
+#[cfg(feature = "import")]
 pub mod weights;
 
-pub use embed::Embed;
-pub use encoder::{EncodeOptions, EncodeStats, Encoded, Encoder};
+pub use embed::{Embed, EmbedCounters, EmbedError, Embedded};
+#[cfg(feature = "runtime")]
+pub use encoder::{Encoded, Encoder};
 pub use error::EncodeError;
 pub use model::{ModelDir, ModelManifest};
+pub use options::{EncodeOptions, EncodeStats};
+#[cfg(feature = "import")]
 pub use resolve::resolve_model;
 pub use runtime::{Precision, PrecisionChoice, ResolvedPrecision};

@@ -12,6 +12,10 @@ pub const MANIFEST: &str = "model.toml";
 pub const GRAPH: &str = "model.onnx";
 pub const TOKENIZER: &str = "tokenizer.json";
 /// The int8 graph of the default scheme; other schemes' graphs are `model.int8.<scheme>.onnx`.
+/// The graph's input and output names: the importer writes them, the encoder feeds and reads them.
+pub const INPUT_IDS: &str = "input_ids";
+pub const ATTENTION_MASK: &str = "attention_mask";
+pub const OUTPUT: &str = "sentence_embedding";
 pub const INT8_GRAPH: &str = "model.int8.onnx";
 /// The int8 scheme `--precision int8` runs unless `--int8-scheme` says otherwise, and the one `auto` may
 /// pick: the fastest batch-independent scheme measured (docs/int8.md).

@@ -6,8 +6,10 @@
 //! build time, so framelens builds offline.
 
 use std::path::{Path, PathBuf};
+#[cfg(feature = "runtime")]
 use std::sync::OnceLock;
 
+#[cfg(feature = "runtime")]
 use ort::environment::Environment;
 
 use super::error::{EncodeError, Result};
@@ -34,8 +36,10 @@ pub fn runtime_path() -> PathBuf {
     }
 }
 
+#[cfg(feature = "runtime")]
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
+#[cfg(feature = "runtime")]
 /// The process-wide ONNX Runtime environment. ONNX Runtime allows one per process, so it is created once
 /// and shared by every session (encoder sessions in tests run in one process, too).
 pub fn environment() -> Result<&'static Environment> {

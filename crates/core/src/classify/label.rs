@@ -8,8 +8,8 @@ use std::time::Instant;
 use ndarray::{Array2, Axis};
 
 use super::{Classifier, FrameLabel, StanceLabel, Unit};
-use crate::encode::cached::EmbedError;
 use crate::encode::Embed;
+use crate::encode::EmbedError;
 
 /// One text to label: a body paragraph of a run, or a row of coded data.
 pub struct LabelInput<'a> {

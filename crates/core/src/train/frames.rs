@@ -12,7 +12,7 @@ use super::multilabel::multilabel_macro_f1;
 use super::split::{per_class_subsample, Holdout, Part};
 use super::{train_multi_label, train_single_label, Head, TrainError, TrainOptions};
 use crate::codebook::LoadedCodebook;
-use crate::encode::cached::{EmbedError, Embedder};
+use crate::encode::{Embed, EmbedError};
 use crate::evaluate::{semeval_multilabel_f1, Confusion};
 
 /// What `framelens train` may vary.
@@ -61,8 +61,8 @@ pub struct TrainedFrames {
 }
 
 /// The encoder a head is trained for, from the embedder in use.
-pub fn encoder_ref(embedder: &Embedder) -> EncoderRef {
-    let m = &embedder.model().manifest;
+pub fn encoder_ref(embedder: &dyn Embed) -> EncoderRef {
+    let m = embedder.manifest();
     EncoderRef { model_id: m.id.clone(), weights_sha256: m.weights_sha256.clone(), dim: m.hidden_size }
 }
 
@@ -70,7 +70,7 @@ pub fn encoder_ref(embedder: &Embedder) -> EncoderRef {
 pub fn train_frames(
     cb: &LoadedCodebook,
     data: &LabelledData,
-    embedder: &mut Embedder,
+    embedder: &mut dyn Embed,
     opts: &FrameTrainOptions,
     progress: &mut dyn FnMut(usize),
 ) -> Result<TrainedFrames, FrameTrainError> {

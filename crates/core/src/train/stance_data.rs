@@ -17,7 +17,7 @@ use super::head::{HeldOutScores, TrainingRows};
 use super::stance_pair::{pair_feature_matrix, train_stance_pair, StanceHead};
 use super::{TrainError, TrainOptions};
 use crate::codebook::STANCE_LABELS;
-use crate::encode::cached::{EmbedError, Embedder};
+use crate::encode::{Embed, EmbedError};
 use crate::evaluate::Confusion;
 
 /// Columns of a stance file (VAST's names by default).
@@ -134,7 +134,7 @@ pub struct TrainedStance {
 /// Embeds the distinct targets and texts, one pair-feature row per stance row.
 fn features(
     rows: &StanceRows,
-    embedder: &mut Embedder,
+    embedder: &mut dyn Embed,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Array2<f32>, StanceTrainError> {
     let mut all: Vec<&str> = rows.targets.iter().map(String::as_str).collect();
@@ -151,7 +151,7 @@ fn features(
 pub fn train_stance(
     train: &StanceRows,
     dev: Option<&StanceRows>,
-    embedder: &mut Embedder,
+    embedder: &mut dyn Embed,
     opts: &TrainOptions,
     progress: &mut dyn FnMut(usize),
 ) -> Result<TrainedStance, StanceTrainError> {

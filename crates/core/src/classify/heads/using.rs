@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::file::{HeadError, HeadFile, HeadKind, Layer};
 use super::{FrameScorer, StancePairHead, TargetStance};
 use crate::codebook::{LoadedCodebook, STANCE_LABELS};
-use crate::encode::cached::EmbedError;
 use crate::encode::Embed;
+use crate::encode::EmbedError;
 
 /// File names of the general stance heads shipped in `models/heads/`, one per encoder (trained on VAST with
 /// `framelens train-stance`; each head file names its encoder).
