@@ -13,7 +13,8 @@ use crate::run::labels::OTHER;
 pub struct Counts {
     /// Per label in `labels` order (codebook frames, then `other`).
     pub frames: Vec<u64>,
-    pub stance: [u64; 3],
+    pub(crate) stance: [u64; 3],
+    /// Body paragraphs (headings and boilerplate are not counted anywhere in `Counts`).
     pub body: u64,
 }
 
@@ -67,22 +68,27 @@ impl Counts {
     }
 }
 
+/// One document's counts and the metadata its `articles.csv` row repeats.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleAggregate {
-    pub doc_id: String,
+    pub(crate) doc_id: String,
     /// Position of the document in the corpus (ingest order); shards keep it, so merges restore the order.
     pub doc_seq: u64,
-    pub outlet: String,
-    pub published: String,
-    pub title: String,
-    pub paragraphs: u64,
-    pub counts: Counts,
+    pub(crate) outlet: String,
+    pub(crate) published: String,
+    pub(crate) title: String,
+    pub(crate) paragraphs: u64,
+    pub(crate) counts: Counts,
 }
 
+/// One outlet's counts: the sums of its articles' counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutletAggregate {
+    /// The outlet as the corpus spells it (its grouping key, not normalised).
     pub outlet: String,
+    /// Documents of the outlet with at least one record.
     pub articles: u64,
+    /// Body paragraph counts over all its articles.
     pub counts: Counts,
 }
 
@@ -91,7 +97,8 @@ pub struct OutletAggregate {
 pub struct Aggregates {
     /// Codebook frame ids followed by `other`.
     pub labels: Vec<String>,
-    pub articles: Vec<ArticleAggregate>,
+    pub(crate) articles: Vec<ArticleAggregate>,
+    /// Sorted by outlet name.
     pub outlets: Vec<OutletAggregate>,
 }
 
@@ -144,11 +151,11 @@ pub struct OutletTotals {
 }
 
 impl OutletTotals {
-    pub fn new(n_labels: usize) -> Self {
+    pub(crate) fn new(n_labels: usize) -> Self {
         OutletTotals { n_labels, outlets: BTreeMap::new() }
     }
 
-    pub fn add(&mut self, a: &ArticleAggregate) {
+    pub(crate) fn add(&mut self, a: &ArticleAggregate) {
         let n_labels = self.n_labels;
         let o = self.outlets.entry(a.outlet.clone()).or_insert_with(|| OutletAggregate {
             outlet: a.outlet.clone(),

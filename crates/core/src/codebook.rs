@@ -16,12 +16,15 @@ pub const NO_FRAME: &str = "none";
 /// folder's vocabulary, defined in [`crate::run::labels`].
 pub use crate::run::labels::{OTHER, STANCE_LABELS};
 
+/// A codebook file's content, as written (validated by [`Codebook::validate`], which [`load`] runs).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Codebook {
+    /// Short identifier, written into manifests; not what results are traced by (the file's sha256 is).
     pub name: String,
+    /// The analyst's version string (e.g. `1.0.0`), bumped when frames or examples change.
     pub version: String,
-    pub description: String,
+    pub(crate) description: String,
     /// Minimum centred cosine to the best frame prototype; below it a paragraph is `other`.
     #[serde(default)]
     pub other_threshold: Option<f32>,
@@ -37,38 +40,47 @@ pub struct Codebook {
     /// A frame joins `frames` (multi-label) when its probability is within this of the best one.
     #[serde(default)]
     pub multi_label_margin: Option<f32>,
+    /// At least two, with unique snake_case ids; their order is the label order of every output.
     pub frames: Vec<Frame>,
+    /// Zero or more; only the first is scored (the others are validated).
     #[serde(default)]
     pub stance_targets: Vec<StanceTarget>,
 }
 
+/// One frame: a way of presenting the topic that the classifier can assign to a paragraph.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Frame {
+    /// snake_case, unique in the codebook, never `other`: the label written in every output.
     pub id: String,
-    pub label: String,
-    pub definition: String,
+    pub(crate) label: String,
+    pub(crate) definition: String,
+    /// Phrases typical of the frame: whole-word matches are shown as evidence and, unless a calibrated head
+    /// scores, each of up to 3 adds the run's `cue_weight` to the frame's logit.
     #[serde(default)]
     pub cues: Vec<String>,
+    /// Paragraphs written for the codebook; with the definition, each weighing alike, they make the frame's
+    /// zero-shot prototype.
     #[serde(default)]
     pub examples: Vec<String>,
 }
 
+/// Something paragraphs take a stance toward, with example statements of each stance.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StanceTarget {
-    pub id: String,
-    pub description: String,
+    pub(crate) id: String,
+    pub(crate) description: String,
     #[serde(default)]
-    pub supportive: Vec<String>,
+    pub(crate) supportive: Vec<String>,
     #[serde(default)]
-    pub critical: Vec<String>,
+    pub(crate) critical: Vec<String>,
     #[serde(default)]
-    pub neutral: Vec<String>,
+    pub(crate) neutral: Vec<String>,
     #[serde(default)]
-    pub supportive_cues: Vec<String>,
+    pub(crate) supportive_cues: Vec<String>,
     #[serde(default)]
-    pub critical_cues: Vec<String>,
+    pub(crate) critical_cues: Vec<String>,
 }
 
 impl StanceTarget {
@@ -78,30 +90,48 @@ impl StanceTarget {
     }
 }
 
+/// Why a codebook file cannot be used; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum CodebookError {
     /// The cause (no such file, no permission) is the error's source, printed after the message.
     #[error("cannot read codebook {path}")]
     Io {
+        /// The codebook file.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
     /// TOML syntax errors and unknown or missing fields; the message carries line and column.
     #[error("codebook {path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The codebook file.
+        path: PathBuf,
+        /// `line L, column C: …`, or where the UTF-8 breaks.
+        message: String,
+    },
+    /// Parsed, but fails [`Codebook::validate`] (too few frames, a bad or duplicate id, an empty text, a
+    /// threshold out of range).
     #[error("codebook {path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The codebook file.
+        path: PathBuf,
+        /// Which frame or target and what is wrong with it.
+        message: String,
+    },
 }
 
 /// A loaded codebook with its origin and content hash (recorded in manifests, keyed on by trained heads).
 #[derive(Debug, Clone)]
 pub struct LoadedCodebook {
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
+    /// Hex sha256 of the file's bytes.
     pub sha256: String,
+    /// The parsed, validated content.
     pub codebook: Codebook,
 }
 
+/// Reads, parses and validates a codebook file, hashing the bytes read.
 pub fn load(path: &Path) -> Result<LoadedCodebook, CodebookError> {
     let bytes = std::fs::read(path).map_err(|source| CodebookError::Io { path: path.into(), source })?;
     let text = std::str::from_utf8(&bytes).map_err(|e| CodebookError::Parse {
@@ -187,6 +217,7 @@ impl Codebook {
         Ok(())
     }
 
+    /// Frame ids in codebook order (without `other`).
     pub fn frame_ids(&self) -> Vec<&str> {
         self.frames.iter().map(|f| f.id.as_str()).collect()
     }

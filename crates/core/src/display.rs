@@ -30,6 +30,7 @@ pub fn f32_as_written<T: F32AsWritten + ?Sized, S: serde::Serializer>(value: &T,
 
 /// What [`f32_as_written`] accepts.
 pub trait F32AsWritten {
+    /// Serialises each `f32` as [`f32_to_f64_as_written`] widens it, keeping the value's shape (option, sequence).
     fn serialize_as_written<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
 }
 

@@ -9,6 +9,9 @@
 //! builds and runs on any [`encode::Embed`] (the fake embedder in tests), with no ONNX Runtime, tokenizer,
 //! protobuf or SQLite in the build.
 
+// Every public item says why it exists (Cargo.toml [workspace.lints] keeps the rest of the lints).
+#![warn(missing_docs)]
+
 // The encode stage is its own crate (crates/encode, no dependency on the rest); re-exported under its
 // stage name so that every stage says `crate::encode::…` whichever crate holds it.
 pub use framelens_encode as encode;

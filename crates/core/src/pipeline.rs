@@ -34,26 +34,37 @@ use crate::run::labels::Stance;
 use crate::segment::{self, Kind, Paragraph};
 use crate::shard::Shard;
 
+/// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The corpus cannot be read at all (bad records are rejects, not errors).
     #[error(transparent)]
     Corpus(#[from] CorpusError),
+    /// The codebook cannot be read or is invalid.
     #[error(transparent)]
     Codebook(#[from] CodebookError),
+    /// The encoder or the embedding cache failed.
     #[error(transparent)]
     Embed(#[from] EmbedError),
+    /// A head given for the run (or the shipped stance head) cannot be used with this codebook or encoder.
     #[error(transparent)]
     Head(#[from] HeadUseError),
+    /// An output file or the output folder could not be written.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
     /// The thread reading and segmenting the corpus panicked: the outputs would be truncated, so the run
     /// fails (and leaves the folder as it found it) instead of finishing over part of the corpus.
     #[error("reading the corpus failed: the ingest thread panicked: {message}")]
-    IngestPanicked { message: String },
+    IngestPanicked {
+        /// The panic's message, or `(no message)` when its payload was not a string.
+        message: String,
+    },
     /// Writing the files that follow the run's tables (the comparison, workbook, report) failed; the caller
     /// that wrote them has the reason.
     #[error("writing the comparison failed")]
@@ -61,7 +72,12 @@ pub enum RunError {
     /// Every record was rejected, so there is nothing to classify; the most common reasons usually name the
     /// cause (a wrong field, a wrong encoding).
     #[error("read no documents: every record was rejected ({rejects} rejects; most common: {})", reason_list(.reasons))]
-    NothingRead { rejects: usize, reasons: Vec<(String, usize)> },
+    NothingRead {
+        /// Records rejected (all of them).
+        rejects: usize,
+        /// The three most common reject reasons with their counts ([`top_reject_reasons`]).
+        reasons: Vec<(String, usize)>,
+    },
 }
 
 fn reason_list(reasons: &[(String, usize)]) -> String {
@@ -71,12 +87,19 @@ fn reason_list(reasons: &[(String, usize)]) -> String {
 /// Everything a run needs besides the model.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// A folder, JSONL or CSV file (see [`crate::corpus::read_corpus`]).
     pub corpus: PathBuf,
+    /// The corpus layout; `Auto` detects it from the path.
     pub format: Format,
+    /// Field names of JSONL keys, CSV columns and front matter.
     pub fields: Fields,
+    /// The codebook TOML file.
     pub codebook: PathBuf,
+    /// The output folder, created with any missing parents.
     pub out: PathBuf,
+    /// Recorded in the manifest only: the embedder passed to [`run`] was opened with its own options.
     pub encode: EncodeOptions,
+    /// The classifier's tuning, before the codebook's own settings override it.
     pub classify: ClassifyOptions,
     /// Add `score_<frame>` columns to `paragraphs.csv`.
     pub scores: bool,
@@ -97,12 +120,15 @@ pub struct RunOptions {
 
 /// What a run reports while it works (for progress bars); the library never prints.
 pub enum Event<'a> {
+    /// A stage begins (`export`), for verbose output.
     Stage(&'a str),
     /// Documents in the corpus, when cheaply known (for an ETA).
     DocumentsTotal(usize),
     /// Documents finished (all stages) since the last event, and their body paragraphs.
     Done {
+        /// Documents finished.
         documents: usize,
+        /// Their body paragraphs.
         paragraphs: usize,
     },
     /// Something went wrong and was worked around (also recorded in the manifest).
@@ -111,8 +137,11 @@ pub enum Event<'a> {
 
 /// What a finished run leaves for its caller to summarise.
 pub struct RunSummary {
+    /// As written to `manifest.json`.
     pub manifest: Manifest,
+    /// Labels and outlet totals; per-article counts went to `articles.csv` as the run streamed and are not kept.
     pub aggregates: Aggregates,
+    /// The files written, `manifest.json` last.
     pub files: Vec<PathBuf>,
     /// The three most common kinds of reject reason with their counts (see [`top_reject_reasons`]).
     pub top_rejects: Vec<(String, usize)>,

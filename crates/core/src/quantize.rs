@@ -37,12 +37,17 @@ pub const CODEBOOKS: [(&str, &str); 2] = [
 /// The shipped sample corpus (`corpora/sample`) as JSON Lines, compiled in (a test keeps it in sync).
 pub const SAMPLE_CORPUS: &str = include_str!("../../../models/calibration/sample-corpus.jsonl");
 
+/// Why int8 graphs could not be written or their quality gate measured.
 #[derive(Debug, thiserror::Error)]
 pub enum QuantizeError {
+    /// Writing a graph, or embedding the calibration texts, failed.
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    /// Running the sample corpus through the pipeline (the label part of the gate) failed.
     #[error("running the sample corpus for the label gate: {0}")]
     Run(#[from] RunError),
+    /// A temporary file could not be written or read back, or the fp32 and int8 runs found different
+    /// body paragraphs.
     #[error("{0}")]
     Other(String),
 }
@@ -87,7 +92,9 @@ pub fn calibration_texts() -> Vec<String> {
 /// Settings of a quantize run.
 #[derive(Debug, Clone)]
 pub struct QuantizeOptions {
+    /// Schemes to write and gate, one graph each.
     pub schemes: Vec<Int8Scheme>,
+    /// Encoder threads for the calibration texts and the sample corpus runs; 0 counts as 1.
     pub threads: usize,
 }
 

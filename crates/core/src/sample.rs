@@ -32,24 +32,34 @@ pub enum Strategy {
 /// One paragraph to code.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleRow {
-    pub doc_id: String,
-    pub outlet: String,
-    pub para_index: String,
-    pub frame: String,
-    pub frame_score: String,
-    pub frame_margin: String,
+    pub(crate) doc_id: String,
+    pub(crate) outlet: String,
+    pub(crate) para_index: String,
+    pub(crate) frame: String,
+    pub(crate) frame_score: String,
+    pub(crate) frame_margin: String,
     /// The model's stance (empty when the run had no stance target or the CSV has no `stance` column).
     pub stance: String,
-    pub text: String,
+    pub(crate) text: String,
 }
 
+/// Why a sample could not be drawn or its coding sheet written.
 #[derive(Debug, thiserror::Error)]
 pub enum SampleError {
+    /// The run's `paragraphs.csv` or an earlier coding sheet cannot be read or lacks a column it needs.
     #[error("{path}: {message}")]
-    Read { path: PathBuf, message: String },
+    Read {
+        /// The CSV read.
+        path: PathBuf,
+        /// What went wrong, as text.
+        message: String,
+    },
+    /// The coding sheet could not be written.
     #[error("{path}: {source}")]
     Write {
+        /// The sheet's path.
         path: PathBuf,
+        /// Why the write failed.
         #[source]
         source: std::io::Error,
     },

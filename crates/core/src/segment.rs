@@ -24,6 +24,7 @@ pub struct Paragraph {
     /// 0-based position among *all* blocks of the document (headings and boilerplate included),
     /// so indices stay stable whatever later stages filter out.
     pub para_index: usize,
+    /// Decides whether later stages classify the block (only `Body` is).
     pub kind: Kind,
     /// The latest heading at or above this block (a heading's own section is itself), with
     /// Markdown `#` and emphasis markers removed; `None` before the first heading.
@@ -32,6 +33,7 @@ pub struct Paragraph {
     /// its first to its last non-blank character: char offsets survive any re-encoding of the
     /// output, byte offsets would not.
     pub char_start: usize,
+    /// See `char_start`: one past the block's last non-blank char.
     pub char_end: usize,
     /// The block's lines, each trimmed, joined by single spaces (line endings normalised here and
     /// only here).

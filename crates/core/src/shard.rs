@@ -10,18 +10,18 @@ use std::str::FromStr;
 /// Shard `index` (0-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
-    pub index: u32,
-    pub count: u32,
+    pub(crate) index: u32,
+    pub(crate) count: u32,
 }
 
 pub use crate::stats::random::fnv1a64;
 
 impl Shard {
-    pub fn of(id: &str, count: u32) -> u32 {
+    pub(crate) fn of(id: &str, count: u32) -> u32 {
         (fnv1a64(id.as_bytes()) % count as u64) as u32
     }
 
-    pub fn owns(&self, doc_id: &str) -> bool {
+    pub(crate) fn owns(&self, doc_id: &str) -> bool {
         Shard::of(doc_id, self.count) == self.index
     }
 }

@@ -24,6 +24,7 @@ pub struct Material {
 }
 
 impl Material {
+    /// Reads and segments a corpus (any format, default field names): body paragraphs give sentences.
     pub fn from_corpus(path: &Path) -> Result<Self, crate::corpus::CorpusError> {
         let corpus = read_corpus(path, Format::Auto, &Fields::default())?;
         let mut m =

@@ -1,6 +1,6 @@
 //! Tokenized windows and the batches they are run in.
 //!
-//! A paragraph becomes one or more *windows* of at most `max_seq_length` tokens ([CLS] … [SEP]). Windows
+//! A paragraph becomes one or more *windows* of at most `max_seq_length` tokens (`[CLS]` … `[SEP]`). Windows
 //! are sorted by length and packed into batches under a token budget, so little compute goes to padding.
 //! The rule that makes shards, resumes and re-ordered corpora bit-identical: a window's padded length
 //! depends on the window alone, in every precision. Each window is padded up to a multiple of [`BUCKET`]
@@ -20,14 +20,16 @@ fn padded(len: usize) -> usize {
 /// One window of one input: its token ids, special tokens included.
 #[derive(Debug, Clone)]
 pub struct Window {
+    /// Index of the input (its row in the output) this window's vector is averaged into.
     pub input: usize,
     /// Whether this is the input's first window (counts inputs for progress).
     pub first: bool,
+    /// `[CLS]`, up to `max_len - 2` content tokens, `[SEP]`; unpadded.
     pub ids: Vec<u32>,
 }
 
 /// Splits a paragraph's content tokens (no special tokens) into windows of at most `max_len` tokens
-/// including [CLS] and [SEP]. With `truncate`, only the first window is kept, which is what
+/// including `[CLS]` and `[SEP]`. With `truncate`, only the first window is kept, which is what
 /// sentence-transformers does; otherwise windows overlap by a quarter so that no sentence is cut off from
 /// all of its context, and the last window ends at the paragraph's end.
 pub fn windows(content: &[u32], max_len: usize, truncate: bool, cls: u32, sep: u32) -> Vec<Vec<u32>> {
@@ -59,7 +61,9 @@ pub fn windows(content: &[u32], max_len: usize, truncate: bool, cls: u32, sep: u
 /// A batch: indices into the window list and the padded length every row of it has.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
+    /// Indices into the window slice given to [`plan`], shortest first.
     pub rows: Vec<usize>,
+    /// Tokens per row after padding: each row's length rounded up to a multiple of [`BUCKET`], equal for all.
     pub padded_len: usize,
 }
 

@@ -29,7 +29,7 @@ const TABLE: &str = "vectors";
 
 /// A cached embedding with the counters the outputs report.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cached {
+pub(crate) struct Cached {
     pub vector: Vec<f32>,
     pub n_tokens: usize,
     pub windows: usize,
@@ -50,25 +50,38 @@ pub struct CacheKey {
     pub mode: String,
 }
 
+/// Why the embedding cache could not be used (a damaged file is rebuilt with a warning, not an error).
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
+    /// SQLite failed to open, upgrade, read or write the file (a lock held past the 30 s busy timeout, too).
     #[error("embedding cache {path}: {source}")]
     Sqlite {
+        /// The cache file.
         path: PathBuf,
+        /// SQLite's error.
         #[source]
         source: rusqlite::Error,
     },
+    /// A damaged cache file could not be moved aside.
     #[error("embedding cache {path}: {source}")]
     Io {
+        /// The cache file.
         path: PathBuf,
+        /// The OS error of the rename.
         #[source]
         source: std::io::Error,
     },
+    /// The file was written by a newer framelens; it is left untouched (a run then encodes without it).
     #[error(
         "embedding cache {path} has format {found}, newer than this framelens reads ({CACHE_FORMAT}); \
          upgrade framelens or pass another --cache"
     )]
-    NewerFormat { path: PathBuf, found: i64 },
+    NewerFormat {
+        /// The cache file.
+        path: PathBuf,
+        /// Its `user_version`, above [`CACHE_FORMAT`].
+        found: i64,
+    },
 }
 
 /// Collapses whitespace runs and trims. BERT tokenizers split on whitespace and ignore its kind and amount,
@@ -85,7 +98,7 @@ pub fn text_key(normalised: &str) -> [u8; 16] {
     k
 }
 
-pub struct EmbeddingCache {
+pub(crate) struct EmbeddingCache {
     conn: Connection,
     path: PathBuf,
     key: CacheKey,
@@ -94,10 +107,15 @@ pub struct EmbeddingCache {
 /// Per-(model, graph, mode) entry counts, for `framelens cache stats`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CacheStats {
+    /// Weights sha256, as in [`CacheKey::model`].
     pub model: String,
+    /// Graph file sha256, as in [`CacheKey::graph`].
     pub graph: String,
+    /// Encoding mode, as in [`CacheKey::mode`].
     pub mode: String,
+    /// Cached texts.
     pub entries: u64,
+    /// Bytes of vector data (4 per dimension), keys and SQLite overhead excluded.
     pub bytes: u64,
 }
 
@@ -342,7 +360,7 @@ impl EmbeddingCache {
     }
 }
 
-/// Brings a cache file to the current format (see [`EmbeddingCache::open`]) and returns the warning when
+/// Brings a cache file to the current format (see `EmbeddingCache::open`) and returns the warning when
 /// that dropped entries, so that `cache stats` and `cache prune` report an upgrade as a run would.
 pub fn upgrade(path: &Path) -> Result<Option<String>, CacheError> {
     open_db(path).map(|(_, w)| w)

@@ -13,12 +13,15 @@ use super::error::EncodeError;
 use super::model::{file_sha256, ModelDir};
 use super::runtime::ResolvedPrecision;
 
+/// The [`Embed`](crate::Embed) a run uses: the embedding cache (when given) first, the encoder, opened on the
+/// first miss, for the rest.
 pub struct Embedder {
     model: ModelDir,
     opts: EncodeOptions,
     precision: ResolvedPrecision,
     encoder: Option<Encoder>,
     cache: Option<EmbeddingCache>,
+    /// Texts requested, served from the cache and encoded over the embedder's life.
     pub counters: EmbedCounters,
     /// Problems met and worked around (a damaged cache rebuilt, an old-format cache emptied, cached vectors
     /// of another graph not used), for the caller to show.
@@ -56,10 +59,10 @@ impl Embedder {
         })
     }
 
-    pub fn precision(&self) -> &ResolvedPrecision {
+    pub(crate) fn precision(&self) -> &ResolvedPrecision {
         &self.precision
     }
-    pub fn model(&self) -> &ModelDir {
+    pub(crate) fn model(&self) -> &ModelDir {
         &self.model
     }
 

@@ -33,23 +33,23 @@ impl Architecture {
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 pub struct EncoderConfig {
     #[serde(default)]
-    pub architectures: Vec<String>,
+    pub(crate) architectures: Vec<String>,
     #[serde(default)]
-    pub model_type: String,
-    pub hidden_size: usize,
-    pub num_hidden_layers: usize,
-    pub num_attention_heads: usize,
-    pub intermediate_size: usize,
+    pub(crate) model_type: String,
+    pub(crate) hidden_size: usize,
+    pub(crate) num_hidden_layers: usize,
+    pub(crate) num_attention_heads: usize,
+    pub(crate) intermediate_size: usize,
     #[serde(default = "default_act")]
-    pub hidden_act: String,
+    pub(crate) hidden_act: String,
     #[serde(default = "default_eps")]
-    pub layer_norm_eps: f64,
-    pub vocab_size: usize,
-    pub max_position_embeddings: usize,
+    pub(crate) layer_norm_eps: f64,
+    pub(crate) vocab_size: usize,
+    pub(crate) max_position_embeddings: usize,
     #[serde(default = "default_type_vocab")]
-    pub type_vocab_size: usize,
+    pub(crate) type_vocab_size: usize,
     #[serde(default = "default_pos")]
-    pub position_embedding_type: String,
+    pub(crate) position_embedding_type: String,
     /// MPNet's relative position buckets (32 in every released MPNet).
     #[serde(default)]
     pub relative_attention_num_buckets: Option<usize>,
@@ -73,6 +73,7 @@ const SUPPORTED: &[(&str, Architecture)] =
     &[("bert", Architecture::Bert), ("minilm", Architecture::Bert), ("mpnet", Architecture::MPNet)];
 
 impl EncoderConfig {
+    /// Reads `config.json` and refuses, as [`EncodeError::Unsupported`], what the importer cannot build.
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join("config.json");
         let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
@@ -106,11 +107,11 @@ impl EncoderConfig {
         Ok(())
     }
 
-    pub fn head_dim(&self) -> usize {
+    pub(crate) fn head_dim(&self) -> usize {
         self.hidden_size / self.num_attention_heads
     }
 
-    pub fn architecture(&self) -> Architecture {
+    pub(crate) fn architecture(&self) -> Architecture {
         SUPPORTED.iter().find(|(t, _)| *t == self.model_type).map(|(_, a)| *a).unwrap_or(Architecture::Bert)
     }
 
@@ -129,13 +130,13 @@ impl EncoderConfig {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PoolingConfig {
     #[serde(default)]
-    pub pooling_mode_mean_tokens: bool,
+    pub(crate) pooling_mode_mean_tokens: bool,
     #[serde(default)]
-    pub pooling_mode_cls_token: bool,
+    pub(crate) pooling_mode_cls_token: bool,
     #[serde(default)]
-    pub pooling_mode_max_tokens: bool,
+    pub(crate) pooling_mode_max_tokens: bool,
     #[serde(default)]
-    pub pooling_mode_mean_sqrt_len_tokens: bool,
+    pub(crate) pooling_mode_mean_sqrt_len_tokens: bool,
 }
 
 impl PoolingConfig {
@@ -181,9 +182,9 @@ pub fn max_seq_length(dir: &Path, cfg: &EncoderConfig) -> Result<usize> {
 /// The tokens a window starts with, ends with and is padded with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecialTokens {
-    pub cls: String,
-    pub sep: String,
-    pub pad: String,
+    pub(crate) cls: String,
+    pub(crate) sep: String,
+    pub(crate) pad: String,
 }
 
 impl SpecialTokens {

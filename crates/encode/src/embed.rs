@@ -9,10 +9,13 @@ use super::error::EncodeError;
 use super::model::ModelManifest;
 use super::runtime::ResolvedPrecision;
 
+/// Why [`Embed::embed`] failed: the encoder, or (with the `cache` feature) the embedding cache.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
+    /// The model could not be loaded or run, or an input was rejected (an empty text).
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    /// The SQLite cache could not be opened, read or written.
     #[cfg(feature = "cache")]
     #[error(transparent)]
     Cache(#[from] crate::cache::CacheError),
@@ -20,8 +23,11 @@ pub enum EmbedError {
 
 /// Embeddings of a list of texts, row `i` for text `i`.
 pub struct Embedded {
+    /// `[texts, hidden_size]`, each row L2-normalised.
     pub vectors: Array2<f32>,
+    /// Tokens per text, `[CLS]` and `[SEP]` included, before windowing (so above the max length for long texts).
     pub n_tokens: Vec<usize>,
+    /// Windows each text was encoded in (1 unless it was longer than the max length and not truncated).
     pub windows: Vec<usize>,
 }
 
@@ -34,6 +40,7 @@ pub struct EmbedCounters {
     pub cache_hits: u64,
     /// Texts the encoder ran on.
     pub encoded: u64,
+    /// The encoder's own counters, summed over its calls (cache hits add nothing).
     pub encoder: crate::options::EncodeStats,
 }
 
@@ -82,8 +89,9 @@ pub mod fake {
     use crate::model::ModelManifest;
     use crate::runtime::{Precision, ResolvedPrecision};
 
-    pub const DIM: usize = 16;
+    pub(crate) const DIM: usize = 16;
 
+    /// The fake [`Embed`]: 16 dimensions, a manifest with id `fake-hashing`, fp32; counts every text as encoded.
     pub struct FakeEmbedder {
         manifest: ModelManifest,
         precision: ResolvedPrecision,
@@ -94,6 +102,7 @@ pub mod fake {
     }
 
     impl FakeEmbedder {
+        /// One that never fails (set `fail_after_calls` to make it).
         pub fn new() -> Self {
             FakeEmbedder {
                 manifest: ModelManifest {

@@ -25,14 +25,17 @@ const CHUNK: usize = 1024;
 /// Embeddings of a list of inputs, row `i` for input `i`.
 #[derive(Debug, Clone)]
 pub struct Encoded {
+    /// `[inputs, hidden_size]`, each row L2-normalised (the direction of the mean of its windows' vectors).
     pub vectors: Array2<f32>,
     /// Token count of each input (special tokens included, before windowing or truncation).
     pub n_tokens: Vec<usize>,
     /// Windows each input was split into (1 unless longer than the model's max length).
     pub windows: Vec<usize>,
+    /// Work and inference time of this call alone.
     pub stats: EncodeStats,
 }
 
+/// An ONNX Runtime session on one model folder's graph, with its tokenizer; not cached (see `cached::Embedder`).
 pub struct Encoder {
     session: Session,
     tokenizer: Tokenizer,
@@ -88,16 +91,19 @@ impl Encoder {
         Ok(Encoder { session, tokenizer, manifest: model.manifest.clone(), precision, opts })
     }
 
+    /// The manifest of the model folder it was opened on, as read then.
     pub fn manifest(&self) -> &ModelManifest {
         &self.manifest
     }
+    /// The precision the session runs, and why (its `warning` says when it fell back from the one asked for).
     pub fn precision(&self) -> &ResolvedPrecision {
         &self.precision
     }
+    /// The options it was opened with (threads, batch limits, truncation).
     pub fn options(&self) -> &EncodeOptions {
         &self.opts
     }
-    pub fn dim(&self) -> usize {
+    pub(crate) fn dim(&self) -> usize {
         self.manifest.hidden_size
     }
 

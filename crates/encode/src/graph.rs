@@ -57,8 +57,8 @@ pub type Probes = Vec<(String, String)>;
 /// Calibrated range of each input channel of a Linear's input.
 #[derive(Debug, Clone, Default)]
 pub struct ChannelRange {
-    pub min: Vec<f32>,
-    pub max: Vec<f32>,
+    pub(crate) min: Vec<f32>,
+    pub(crate) max: Vec<f32>,
 }
 
 /// Calibrated input ranges of the Linears, by Linear name.

@@ -72,8 +72,11 @@ pub fn source_dir(model: &ModelDir) -> Option<std::path::PathBuf> {
 /// An int8 graph written into a model folder (not yet in its manifest: the quality gate decides that).
 #[derive(Debug, Clone)]
 pub struct WrittenGraph {
+    /// The scheme it was built in.
     pub scheme: Int8Scheme,
+    /// Its file name inside the model folder ([`int8_graph_file`] of the scheme).
     pub file: String,
+    /// Hex sha256 of the file as written, for the manifest's `graph_sha256`.
     pub sha256: String,
 }
 

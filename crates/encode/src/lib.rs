@@ -9,6 +9,9 @@
 //! one for `--model`; [`runtime`] loads ONNX Runtime and picks the precision; [`batch`] turns tokens into
 //! windows and batches; [`encoder`] runs them.
 
+// Every public item says why it exists (Cargo.toml [workspace.lints] keeps the rest of the lints).
+#![warn(missing_docs)]
+
 //!
 //! Features (all on by default): `runtime` runs a model (ONNX Runtime, the tokenizer), `import` writes one
 //! (protobuf, safetensors, the hub client), `cache` keeps its vectors (SQLite). Without them the crate is

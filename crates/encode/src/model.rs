@@ -8,14 +8,17 @@ use serde::{Deserialize, Serialize};
 use super::error::{EncodeError, Result};
 use super::quant::Int8Scheme;
 
-pub const MANIFEST: &str = "model.toml";
+pub(crate) const MANIFEST: &str = "model.toml";
+/// The fp32 graph, which bf16 runs too (on OpenVINO); always present in a model folder.
 pub const GRAPH: &str = "model.onnx";
-pub const TOKENIZER: &str = "tokenizer.json";
-/// The int8 graph of the default scheme; other schemes' graphs are `model.int8.<scheme>.onnx`.
+pub(crate) const TOKENIZER: &str = "tokenizer.json";
 /// The graph's input and output names: the importer writes them, the encoder feeds and reads them.
 pub const INPUT_IDS: &str = "input_ids";
+/// Input `[batch, seq]`, int64: 1 for a real token, 0 for padding (which gets no attention or pooling weight).
 pub const ATTENTION_MASK: &str = "attention_mask";
+/// Output `[batch, hidden]`, float32: mean-pooled, not yet normalised.
 pub const OUTPUT: &str = "sentence_embedding";
+/// The int8 graph of the default scheme; other schemes' graphs are `model.int8.<scheme>.onnx`.
 pub const INT8_GRAPH: &str = "model.int8.onnx";
 /// The int8 scheme `--precision int8` runs unless `--int8-scheme` says otherwise, and the one `auto` may
 /// pick: the fastest batch-independent scheme measured (docs/int8.md).
@@ -46,19 +49,27 @@ pub struct ModelManifest {
     pub id: String,
     /// Where it was imported from (a folder path or a hub id).
     pub source: String,
+    /// Hex sha256 of `model.safetensors` as imported: the model's identity for heads, caches and manifests.
     pub weights_sha256: String,
+    /// `bert` or `mpnet`, the graph family it was written as (MiniLM is `bert`).
     pub architecture: String,
+    /// Embedding dimension (384 for MiniLM, 768 for MPNet).
     pub hidden_size: usize,
+    /// Transformer layers in the graph.
     pub num_layers: usize,
     /// Tokens per window, special tokens included (sentence-transformers' `max_seq_length`).
     pub max_seq_length: usize,
-    pub pooling: String,
-    pub normalize: bool,
+    pub(crate) pooling: String,
+    pub(crate) normalize: bool,
+    /// Vocabulary id every window starts with (`[CLS]`, `<s>` for MPNet).
     pub cls_token_id: u32,
+    /// Vocabulary id every window ends with (`[SEP]`, `</s>` for MPNet).
     pub sep_token_id: u32,
+    /// Vocabulary id of the padding token, as recorded at import (the encoder pads with zeros under the mask).
     pub pad_token_id: u32,
+    /// Hex sha256 of `model.onnx` when written; the cache hashes the file itself instead of trusting this.
     pub graph_sha256: String,
-    pub import_version: String,
+    pub(crate) import_version: String,
     /// int8 graphs written by `framelens model quantize` (or `import --precision int8`), each with its
     /// quality gate. Absent in manifests written before int8 existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -69,15 +80,18 @@ pub struct ModelManifest {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Int8Graph {
+    /// How its Linears are quantized, and thereby which provider runs it.
     pub scheme: Int8Scheme,
     /// File name inside the model folder.
     pub file: String,
+    /// Hex sha256 of the graph file when it was written.
     pub graph_sha256: String,
     /// Texts of the calibration set: the shipped codebooks' definitions and examples and the body
     /// paragraphs of the shipped sample corpus.
     pub calibration_texts: usize,
     /// Cosine of each calibration text's int8 embedding to its fp32 embedding: mean and minimum.
     pub cosine_mean: f64,
+    /// The lowest of those cosines (reported; the gate looks at the mean only).
     pub cosine_min: f64,
     /// Share of the sample corpus' body paragraphs whose frame label (zero-shot, as `framelens run --no-cache`
     /// labels them) is the same in int8 as in fp32: the lowest over the shipped codebooks.
@@ -85,7 +99,9 @@ pub struct Int8Graph {
     /// The same share per shipped codebook (file name).
     #[serde(default)]
     pub label_agreement_by_codebook: std::collections::BTreeMap<String, f64>,
+    /// Sample corpus body paragraphs the label agreement is over.
     pub label_paragraphs: usize,
+    /// framelens version that ran the quantization and its gate.
     pub quantize_version: String,
 }
 
@@ -138,11 +154,15 @@ impl ModelManifest {
 /// A loadable model folder.
 #[derive(Debug, Clone)]
 pub struct ModelDir {
+    /// The folder, as given to [`ModelDir::open`].
     pub dir: PathBuf,
+    /// Its `model.toml`, read at open.
     pub manifest: ModelManifest,
 }
 
 impl ModelDir {
+    /// Reads the manifest and checks that the graph, the tokenizer and every listed int8 graph are there;
+    /// each failure says which file is missing and the command that makes it.
     pub fn open(dir: &Path) -> Result<Self> {
         if !dir.is_dir() {
             return Err(EncodeError::bad(dir, "model folder does not exist"));
@@ -176,9 +196,11 @@ impl ModelDir {
         Ok(ModelDir { dir: dir.to_path_buf(), manifest })
     }
 
+    /// The fp32 graph's path (int8 graphs: [`ModelManifest::int8_graph`]'s `file` in `dir`).
     pub fn graph_path(&self) -> PathBuf {
         self.dir.join(GRAPH)
     }
+    /// The `tokenizer.json` copied from the source folder at import.
     pub fn tokenizer_path(&self) -> PathBuf {
         self.dir.join(TOKENIZER)
     }

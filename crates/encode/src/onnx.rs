@@ -13,10 +13,13 @@ pub const IR_VERSION: i64 = 8;
 /// ONNX Runtime's contrib-op domain (`MatMulNBits`), imported at version 1 when a node uses it.
 pub const MS_DOMAIN: &str = "com.microsoft";
 
-/// An attribute value for [`GraphBuilder::op_with`].
+/// An attribute value of a graph node (`GraphBuilder::op_with`).
 pub enum Attr<'a> {
+    /// An `INT` attribute (`axis`, `to`, `keepdims`).
     Int(i64),
+    /// An `INTS` attribute (`perm`, `axes`).
     Ints(&'a [i64]),
+    /// A `FLOAT` attribute (`epsilon`).
     Float(f32),
 }
 
@@ -29,7 +32,7 @@ pub struct GraphBuilder {
 }
 
 impl GraphBuilder {
-    pub fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let mut graph = GraphProto::new();
         graph.name = name.to_string();
         GraphBuilder { graph, counter: 0, uses_ms_domain: false }
@@ -46,7 +49,7 @@ impl GraphBuilder {
         name.to_string()
     }
 
-    pub fn output(&mut self, name: &str, dtype: DataType, dims: &[Result<i64, &str>]) {
+    pub(crate) fn output(&mut self, name: &str, dtype: DataType, dims: &[Result<i64, &str>]) {
         self.graph.output.push(value_info(name, dtype, dims));
     }
 
@@ -83,7 +86,7 @@ impl GraphBuilder {
         name.to_string()
     }
 
-    pub fn init_i64(&mut self, name: &str, data: &[i64]) -> String {
+    pub(crate) fn init_i64(&mut self, name: &str, data: &[i64]) -> String {
         let mut t = TensorProto::new();
         t.name = name.to_string();
         t.data_type = DataType::INT64 as i32;
@@ -118,7 +121,7 @@ impl GraphBuilder {
         self.op_with(op_type, inputs, &[])
     }
 
-    pub fn op_with(&mut self, op_type: &str, inputs: &[&str], attrs: &[(&str, Attr)]) -> String {
+    pub(crate) fn op_with(&mut self, op_type: &str, inputs: &[&str], attrs: &[(&str, Attr)]) -> String {
         let out = self.fresh(op_type);
         self.node_into(op_type, inputs, attrs, &out);
         out

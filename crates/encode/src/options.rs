@@ -9,6 +9,7 @@ use super::runtime::{Precision, PrecisionChoice, ResolvedPrecision};
 /// Encoder settings.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EncodeOptions {
+    /// `--precision`, resolved against the CPU and the model when a session opens ([`Self::resolve_precision`]).
     pub precision: PrecisionChoice,
     /// The int8 scheme for `--precision int8` (and `auto`); None: the model's default int8 graph.
     pub int8_scheme: Option<Int8Scheme>,
@@ -20,6 +21,7 @@ pub struct EncodeOptions {
     pub truncate: bool,
     /// Padded tokens per batch: 32 rows of 256 tokens by default.
     pub token_budget: usize,
+    /// Upper bound on rows per batch whatever the budget (64 by default).
     pub max_batch_rows: usize,
 }
 
@@ -59,12 +61,16 @@ impl EncodeOptions {
 /// Work counters of one `encode` call, for benchmarks and manifests.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct EncodeStats {
+    /// Texts given to `encode`.
     pub inputs: usize,
+    /// Windows run (at least `inputs`: long inputs are split unless truncated).
     pub windows: usize,
+    /// ONNX Runtime calls.
     pub batches: usize,
     /// Tokens the model saw, special tokens included.
     pub tokens: usize,
     /// Tokens including padding; `padded_tokens / tokens - 1` is the padding overhead.
     pub padded_tokens: usize,
+    /// Wall seconds of the batches' session runs (tokenization excluded: it overlaps them on another thread).
     pub inference_secs: f64,
 }

@@ -34,9 +34,11 @@ pub enum Int8Scheme {
 }
 
 impl Int8Scheme {
+    /// Every scheme, in the order manifests list them (`model quantize --all-schemes` writes them all).
     pub const ALL: [Int8Scheme; 4] =
         [Int8Scheme::Nbits, Int8Scheme::WeightOnly, Int8Scheme::PerRow, Int8Scheme::Static];
 
+    /// The kebab-case name of `--int8-scheme`, manifests and graph file names (as serde writes it).
     pub fn as_str(self) -> &'static str {
         match self {
             Int8Scheme::Nbits => "nbits",
@@ -91,10 +93,13 @@ pub fn asymmetric_u8(lo: f32, hi: f32) -> (f32, u8) {
 /// channel: `w[i, o] ≈ codes[i, o] * scales[o]`.
 #[derive(Debug, Clone)]
 pub struct PerChannel {
+    /// `[n_in, n_out]`, row-major like the weight, in [-127, 127].
     pub codes: Vec<i8>,
+    /// `[n_out]`: the channel's largest magnitude / 127 (1 for an all-zero channel).
     pub scales: Vec<f32>,
 }
 
+/// Symmetric per-output-channel quantization of `w` (`[n_in, n_out]`, row-major); panics on a length mismatch.
 pub fn per_channel(w: &[f32], n_in: usize, n_out: usize) -> PerChannel {
     assert_eq!(w.len(), n_in * n_out);
     let mut max_abs = vec![0f32; n_out];
@@ -114,14 +119,19 @@ pub fn per_channel(w: &[f32], n_in: usize, n_out: usize) -> PerChannel {
 /// Inputs past `n_in` in the last block are zero.
 #[derive(Debug, Clone)]
 pub struct NBits {
+    /// `[n_out, n_blocks, block]` bytes: code + 128.
     pub b: Vec<u8>,
+    /// `[n_out * n_blocks]`, output channel major.
     pub scales: Vec<f32>,
+    /// Blocks per output channel: `n_in` / `block`, rounded up.
     pub n_blocks: usize,
 }
 
 /// The zero point `MatMulNBits` assumes for 8-bit codes when none is given.
 pub const NBITS_ZERO_POINT: i32 = 128;
 
+/// Quantizes `w` (`[n_in, n_out]`, row-major) into [`NBits`] blocks of `block` inputs; panics on a length
+/// mismatch.
 pub fn nbits(w: &[f32], n_in: usize, n_out: usize, block: usize) -> NBits {
     assert_eq!(w.len(), n_in * n_out);
     let n_blocks = n_in.div_ceil(block);

@@ -33,6 +33,8 @@ const HUB_FILES: &[&str] = &[
     "1_Pooling/config.json",
 ];
 
+/// The model folder for `--model` (None: [`DEFAULT_MODEL`]); may import, or download then import, a
+/// Hugging Face model into `$FRAMELENS_HOME/models` (once per weights hash).
 pub fn resolve_model(arg: Option<&str>) -> Result<ModelDir> {
     let models = framelens_home().join("models");
     let Some(arg) = arg else {

@@ -71,6 +71,7 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// The lowercase name manifests and `--precision` use (as serde writes it).
     pub fn as_str(self) -> &'static str {
         match self {
             Precision::Fp32 => "fp32",
@@ -84,10 +85,16 @@ impl Precision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PrecisionChoice {
+    /// An int8 graph that passed its gate where the CPU has int8 units, else bf16 where it has bf16 units,
+    /// else fp32.
     #[default]
     Auto,
+    /// Always fp32.
     Fp32,
+    /// bf16, or fp32 with a warning on a CPU without bf16 units.
     Bf16,
+    /// The model's int8 graph (an error if it has none), or fp32 with a warning where its gate failed or it
+    /// needs bf16 units the CPU lacks.
     Int8,
 }
 
@@ -105,7 +112,9 @@ impl std::fmt::Display for PrecisionChoice {
 /// The precision that will run and the reason, recorded in manifests and printed by `--verbose`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ResolvedPrecision {
+    /// What runs, which may differ from what was asked (see `warning`).
     pub precision: Precision,
+    /// One sentence on why this precision, for `--verbose` and the run manifest.
     pub reason: String,
     /// The int8 scheme, when `precision` is int8.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,8 @@ pub struct Weights<'a> {
 }
 
 impl<'a> Weights<'a> {
+    /// Borrows `bytes` (the file's contents, read by the caller); `path` is for error messages only. Detects
+    /// the `bert.` prefix.
     pub fn parse(path: &Path, bytes: &'a [u8]) -> Result<Self> {
         let tensors = SafeTensors::deserialize(bytes)
             .map_err(|e| EncodeError::bad(path, format!("not a valid safetensors file: {e}")))?;

@@ -8,7 +8,7 @@ pub struct CueSet {
 }
 
 impl CueSet {
-    pub fn new(cues: &[String]) -> Self {
+    pub(crate) fn new(cues: &[String]) -> Self {
         CueSet { cues: cues.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect() }
     }
 

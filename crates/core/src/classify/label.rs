@@ -13,6 +13,7 @@ use crate::encode::EmbedError;
 
 /// One text to label: a body paragraph of a run, or a row of coded data.
 pub struct LabelInput<'a> {
+    /// The paragraph or row; `sentences` index into it.
     pub text: &'a str,
     /// Byte ranges of the text's sentences ([`crate::segment::sentences`]).
     pub sentences: &'a [(usize, usize)],
@@ -22,11 +23,12 @@ pub struct LabelInput<'a> {
 
 /// Labels of each input, in input order, with what embedding them cost.
 pub struct Labelled {
+    /// One per input.
     pub frames: Vec<FrameLabel>,
-    pub stances: Option<Vec<StanceLabel>>,
+    pub(crate) stances: Option<Vec<StanceLabel>>,
     /// Tokens of each input's text and the windows it was encoded in.
     pub n_tokens: Vec<usize>,
-    pub windows: Vec<usize>,
+    pub(crate) windows: Vec<usize>,
     /// Seconds spent embedding.
     pub encode_secs: f64,
 }

@@ -58,16 +58,19 @@ pub fn stance_caveat(model_id: &str) -> String {
 /// `0.05000000074505806`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ClassifyOptions {
+    /// Softmax temperature over prototype cosines (`--temperature`); trained heads use 1, being calibrated.
     #[serde(serialize_with = "f32_as_written")]
     pub temperature: f32,
+    /// Weight of the mean sentence logits against the paragraph's own, in [0, 1]; zero-shot scorers only.
     #[serde(serialize_with = "f32_as_written")]
     pub sentence_weight: f32,
+    /// Logit bonus per distinct cue hit (at most 3 count); not applied to trained heads (cues are evidence only).
     #[serde(serialize_with = "f32_as_written")]
     pub cue_weight: f32,
     #[serde(serialize_with = "f32_as_written")]
-    pub multi_label_margin: f32,
+    pub(crate) multi_label_margin: f32,
     #[serde(serialize_with = "f32_as_written")]
-    pub other_threshold: Option<f32>,
+    pub(crate) other_threshold: Option<f32>,
     /// Topic relevance below which a body paragraph is `other` (off-topic); `None` = the codebook's
     /// `relevance_threshold`, else [`relevance::DEFAULT_THRESHOLD`].
     #[serde(default, serialize_with = "f32_as_written")]
@@ -122,8 +125,8 @@ impl ClassifyOptions {
 
 /// One body paragraph, as the classifier sees it.
 pub struct Unit<'a> {
-    pub text: &'a str,
-    pub embedding: ArrayView1<'a, f32>,
+    pub(crate) text: &'a str,
+    pub(crate) embedding: ArrayView1<'a, f32>,
     /// Byte ranges of the paragraph's sentences in `text`.
     pub sentences: &'a [(usize, usize)],
     /// One row per sentence when the paragraph has two or more; empty otherwise.
@@ -133,18 +136,19 @@ pub struct Unit<'a> {
     pub article: usize,
 }
 
+/// The frame reading of one paragraph.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameLabel {
     /// Best frame id, or `other`.
     pub frame: String,
-    pub score: f32,
+    pub(crate) score: f32,
     /// Probability of the best frame minus that of the runner-up: small means contested.
     pub margin: f32,
     /// Every frame within `multi_label_margin` of the best (multi-label reading).
     pub frames: Vec<String>,
     /// Probabilities in codebook frame order.
     pub probs: Vec<f32>,
-    pub cues: Vec<String>,
+    pub(crate) cues: Vec<String>,
     /// The sentence that scores highest for the chosen frame.
     pub evidence: String,
     /// Closeness to the codebook's topic against ordinary news ([`relevance`]); `None` without a
@@ -155,14 +159,15 @@ pub struct FrameLabel {
     pub uncertain: bool,
 }
 
+/// The stance reading of one paragraph toward the codebook's first stance target.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StanceLabel {
     /// A label of [`STANCE_LABELS`], or empty for an off-topic (`other`) paragraph: a stance toward the
     /// target means nothing there, and it is not counted.
     pub stance: &'static str,
-    pub score: f32,
-    pub probs: [f32; 3],
-    pub cues: Vec<String>,
+    pub(crate) score: f32,
+    pub(crate) probs: [f32; 3],
+    pub(crate) cues: Vec<String>,
 }
 
 /// Frame and stance scorers plus their cue sets.
@@ -176,7 +181,12 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    pub fn new(cb: &Codebook, frames: Box<dyn Scorer>, stance: Option<Box<dyn Scorer>>, opts: ClassifyOptions) -> Self {
+    pub(crate) fn new(
+        cb: &Codebook,
+        frames: Box<dyn Scorer>,
+        stance: Option<Box<dyn Scorer>>,
+        opts: ClassifyOptions,
+    ) -> Self {
         let frame_cues = cb.frames.iter().map(|f| CueSet::new(&f.cues)).collect();
         let stance_cues = match cb.stance_targets.first() {
             Some(t) => [CueSet::new(&t.supportive_cues), CueSet::new(&t.critical_cues), CueSet::new(&[])],
@@ -196,9 +206,12 @@ impl Classifier {
         self.relevance.is_some() && !self.frames.labels().iter().any(|l| l == OTHER)
     }
 
+    /// The frame scorer's labels, in its output order: the codebook's frames, plus `other` for a head
+    /// trained with coded `other` rows.
     pub fn frame_ids(&self) -> &[String] {
         self.frames.labels()
     }
+    /// Whether [`Classifier::classify`] returns stance labels (the codebook has a stance target).
     pub fn has_stance(&self) -> bool {
         self.stance.is_some()
     }

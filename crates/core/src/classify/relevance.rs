@@ -26,7 +26,7 @@ pub const BACKGROUND: &str = include_str!("../../../../models/relevance/backgrou
 /// Neighbours averaged on the topic side and on the background side (chosen on the dev split of
 /// `eval/relevance/`: docs/evaluation.md).
 pub const TOPIC_NEIGHBOURS: usize = 10;
-pub const BACKGROUND_NEIGHBOURS: usize = 20;
+pub(crate) const BACKGROUND_NEIGHBOURS: usize = 20;
 
 /// Default threshold below which a body paragraph is `other` (chosen on the dev split; docs/evaluation.md).
 pub const DEFAULT_THRESHOLD: f32 = 0.04;

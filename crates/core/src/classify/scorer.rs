@@ -5,6 +5,7 @@ use ndarray::{Array1, Array2, ArrayView1, Axis};
 
 /// Scores embeddings against a fixed label set.
 pub trait Scorer: Send + Sync {
+    /// Label ids in logit order (codebook frames, possibly with `other`; or the three stance labels).
     fn labels(&self) -> &[String];
     /// One logit per label; the classify stage turns them into probabilities with a softmax.
     fn logits(&self, x: ArrayView1<f32>) -> Vec<f32>;
@@ -65,7 +66,7 @@ impl Scorer for PrototypeScorer {
     }
 }
 
-pub fn normalized(v: &Array1<f32>) -> Array1<f32> {
+pub(crate) fn normalized(v: &Array1<f32>) -> Array1<f32> {
     let n = v.dot(v).sqrt().max(1e-12);
     v / n
 }

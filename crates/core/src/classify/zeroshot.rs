@@ -9,6 +9,7 @@ use crate::codebook::{Codebook, StanceTarget, STANCE_LABELS};
 /// Texts whose embeddings the zero-shot scorers need, in a fixed order; embed them with the run's encoder
 /// and pass the rows to [`ZeroShotTexts::build`].
 pub struct ZeroShotTexts {
+    /// Each frame's definition then examples, then the first stance target's statements per stance label.
     pub texts: Vec<String>,
     /// `(label, range of rows in texts)` for frames, then for the stance labels of the first target.
     frame_groups: Vec<(String, std::ops::Range<usize>)>,
@@ -16,6 +17,7 @@ pub struct ZeroShotTexts {
 }
 
 impl ZeroShotTexts {
+    /// Collects the texts; nothing is embedded yet.
     pub fn new(codebook: &Codebook) -> Self {
         let mut texts = Vec::new();
         let mut group = |label: &str, items: Vec<&String>| {
@@ -60,6 +62,7 @@ fn stance_groups(
 /// What `framelens codebook check` reports about a codebook's frames.
 #[derive(Debug, Clone)]
 pub struct CodebookCheck {
+    /// Frame ids in codebook order: the rows and columns of `similarity`, the entries of `leave_one_out`.
     pub labels: Vec<String>,
     /// Cosine between centred frame prototypes.
     pub similarity: Array2<f32>,

@@ -26,8 +26,8 @@ pub const EMPTY_VALUE: &str = "(none)";
 /// One group: its articles (sampling units) in `doc_id` order.
 #[derive(Debug, Clone)]
 pub struct Group {
-    pub name: String,
-    pub doc_ids: Vec<String>,
+    pub(crate) name: String,
+    pub(crate) doc_ids: Vec<String>,
     /// Per article: counts of frames (codebook order, then `other`) followed by the three stances.
     pub units: Vec<Unit>,
 }
@@ -58,9 +58,9 @@ impl Group {
 /// A run reduced to groups.
 #[derive(Debug, Clone)]
 pub struct GroupedRun {
-    pub group_by: String,
-    pub n_frames: usize,
-    pub groups: Vec<Group>,
+    pub(crate) group_by: String,
+    pub(crate) n_frames: usize,
+    pub(crate) groups: Vec<Group>,
 }
 
 /// Frame labels of the run: `manifest.json` → `codebook.frames`, then `other`. Read from the manifest, not

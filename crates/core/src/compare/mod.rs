@@ -84,6 +84,7 @@ impl GroupBy {
 /// Options of [`compare`]. The defaults are what a user gets without flags.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
+    /// `--by`: outlet (the default), month or any column.
     pub by: GroupBy,
     /// Seed of the bootstrap; the same seed and inputs give byte-identical outputs on every platform.
     pub seed: u64,
@@ -104,14 +105,19 @@ impl Default for CompareOptions {
 /// The result of [`compare`]: typed rows of the four output tables, in output order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
+    /// [`GroupBy::name`] of the grouping, repeated in every table's `group_by` column.
     pub group_by: String,
     /// Frame labels in output order: the codebook's frames, then `other`.
     pub frames: Vec<String>,
     /// Group names in output order (sorted; for months, `unknown` last).
     pub groups: Vec<String>,
-    pub shares: Vec<ComparisonRow>,
-    pub distances: Vec<DistanceRow>,
-    pub differences: Vec<DifferenceRow>,
+    /// Per group (in `groups` order), one row per frame, then per stance label when the run has stance labels.
+    pub(crate) shares: Vec<ComparisonRow>,
+    /// Every ordered pair of groups, a group with itself included (distance 0).
+    pub(crate) distances: Vec<DistanceRow>,
+    /// Group-vs-rest rows as [`differences::differences`] sorts them; empty with a single group.
+    pub(crate) differences: Vec<DifferenceRow>,
+    /// Two rows: the frame test, then the stance test.
     pub independence: Vec<IndependenceRow>,
 }
 
@@ -121,42 +127,87 @@ pub struct Comparison {
 pub enum CompareError {
     /// A run file is absent: usually the wrong folder, or a run that did not finish.
     #[error("{}: file not found (is this the output folder of a finished framelens run?)", path.display())]
-    MissingFile { path: PathBuf },
+    MissingFile {
+        /// The run file that was looked for.
+        path: PathBuf,
+    },
     /// The file exists but cannot be read (permissions, I/O).
     #[error("{}: cannot read: {source}", path.display())]
     Io {
+        /// The run file that could not be read.
         path: PathBuf,
+        /// Why the read failed.
         #[source]
         source: std::io::Error,
     },
     /// Malformed CSV or a row that does not fit `ParagraphRecord`; the csv error carries the line.
     #[error("{}: {source}", path.display())]
     Csv {
+        /// The CSV file that failed to parse.
         path: PathBuf,
+        /// What is malformed, with its line.
         #[source]
         source: csv::Error,
     },
     /// `manifest.json` is not JSON or has no usable `codebook.frames` (the frame order comes from it).
     #[error("{}: bad manifest: {reason}", path.display())]
-    Manifest { path: PathBuf, reason: String },
+    Manifest {
+        /// The `manifest.json` that was read.
+        path: PathBuf,
+        /// What is wrong with it, for the message.
+        reason: String,
+    },
     /// A required column, or the `--by` column, is in neither `paragraphs.csv` nor `articles.csv`; the
     /// message lists the columns that do exist.
     #[error("{}: missing column `{column}`: {reason}", path.display())]
-    MissingColumn { path: PathBuf, column: String, reason: String },
+    MissingColumn {
+        /// `paragraphs.csv`, or `articles.csv` when the join was tried.
+        path: PathBuf,
+        /// The required column, or the `--by` column.
+        column: String,
+        /// Why it is needed, or which columns the files do have.
+        reason: String,
+    },
     /// A body paragraph's frame or stance is not a known label: counting it anywhere would be wrong,
     /// and dropping it silently would change the denominators, so the run is refused.
     #[error("{}: line {line}: {field} `{value}` is not one of: {expected}", path.display())]
-    BadLabel { path: PathBuf, line: u64, field: &'static str, value: String, expected: String },
+    BadLabel {
+        /// The `paragraphs.csv` read.
+        path: PathBuf,
+        /// 1-based line of the row in the file.
+        line: u64,
+        /// `"frame"` or `"stance"`.
+        field: &'static str,
+        /// The cell as written.
+        value: String,
+        /// The accepted labels, listed for the message.
+        expected: String,
+    },
     /// Grouping by an `articles.csv` column, but a paragraph's article is not in `articles.csv`: the
     /// files do not belong to one run.
     #[error("{}: no row for article `{doc_id}` (needed to group by `{column}`)", path.display())]
-    MissingArticle { path: PathBuf, doc_id: String, column: String },
+    MissingArticle {
+        /// The `articles.csv` joined.
+        path: PathBuf,
+        /// The paragraph's article, absent from `articles.csv`.
+        doc_id: String,
+        /// The `--by` column being joined.
+        column: String,
+    },
     /// Nothing was labelled, so there is nothing to compare.
     #[error("{}: no body paragraphs, so there is nothing to compare", path.display())]
-    NoBodyParagraphs { path: PathBuf },
+    NoBodyParagraphs {
+        /// The `paragraphs.csv` read.
+        path: PathBuf,
+    },
     /// Every body paragraph is off-topic (`other`): there are no frame or stance shares to compare.
     #[error("{}: all {off_topic} body paragraph(s) are off-topic (`other`), so there is nothing to compare", path.display())]
-    AllOffTopic { path: PathBuf, off_topic: u64 },
+    AllOffTopic {
+        /// The `paragraphs.csv` read.
+        path: PathBuf,
+        /// Body paragraphs labelled `other`: all of them.
+        off_topic: u64,
+    },
     /// An option value that cannot work (e.g. zero resamples).
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -16,8 +16,11 @@ pub struct Document {
     /// `YYYY-MM-DD` when the source date could be read, otherwise the source value verbatim, so that
     /// nothing the user supplied is silently dropped.
     pub published: Option<String>,
+    /// Metadata carried through to the outputs as found; `None` when absent or blank.
     pub title: Option<String>,
+    /// As `title`: the article's address, not checked.
     pub url: Option<String>,
+    /// As `title`: the byline as given (several authors stay one string).
     pub author: Option<String>,
     /// The body exactly as found (BOM and front matter removed, line endings untouched), because
     /// paragraph offsets point into this string.
@@ -29,6 +32,7 @@ pub struct Document {
 /// The place a document was read from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
+    /// The file read (the corpus path itself for JSONL and CSV, one article file of a folder).
     pub file: PathBuf,
     /// 1-based line of the record (JSONL/CSV) or of the first body line (folder files), so an
     /// offset within the text can be turned into a line of the original file.
@@ -39,9 +43,13 @@ pub struct Source {
 /// cost a whole overnight run. Later stages reuse it for paragraph-level problems (`para_index`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reject {
+    /// The file the record was read from, as in [`Source::file`].
     pub file: PathBuf,
+    /// 1-based line of the record, when the problem has one (not for an empty file).
     pub line: Option<u64>,
+    /// The record's id, when it could be read.
     pub doc_id: Option<String>,
+    /// Set only for paragraph-level rejects of later stages; `None` from ingest.
     pub para_index: Option<usize>,
     /// A sentence a user can act on (what is wrong and where).
     pub reason: String,
@@ -63,6 +71,8 @@ impl Reject {
 /// can both process and report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Corpus {
+    /// Input order (sorted paths for a folder), ids unique.
     pub documents: Vec<Document>,
+    /// In the order met; each names its file and, where it can, line and id.
     pub rejects: Vec<Reject>,
 }

@@ -9,12 +9,19 @@ use serde::{Deserialize, Serialize};
 /// has that exact name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fields {
+    /// Document id (`id`); a record without one gets an id made from where it was read.
     pub id: String,
+    /// Body text (`text`): the one field whose absence rejects a record.
     pub text: String,
+    /// Outlet (`outlet`); missing outlets become `unknown`.
     pub outlet: String,
+    /// Publication date (`date`), read into [`crate::corpus::Document::published`].
     pub date: String,
+    /// Headline (`title`).
     pub title: String,
+    /// Article address (`url`).
     pub url: String,
+    /// Byline (`author`).
     pub author: String,
 }
 
@@ -36,9 +43,13 @@ impl Default for Fields {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// A folder, else by extension: `.jsonl`/`.ndjson`, `.csv`, or a `.txt`/`.md` article file.
     #[default]
     Auto,
+    /// A folder of `.txt`/`.md` articles (optional front matter), or one such file.
     Folder,
+    /// One JSON object per line.
     Jsonl,
+    /// A CSV file with a header row.
     Csv,
 }

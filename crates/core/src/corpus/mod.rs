@@ -40,7 +40,9 @@ pub fn read_corpus(path: &Path, format: Format, fields: &Fields) -> Result<Corpu
 /// One item of a streamed corpus, in input order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
+    /// A record that made it.
     Document(Document),
+    /// A record that did not, with the reason.
     Reject(Reject),
 }
 

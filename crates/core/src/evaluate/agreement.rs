@@ -22,14 +22,18 @@ pub use crate::stats::random::{shuffle, uniform_below};
 /// Agreement between gold and predicted labels with bootstrap 95% percentile intervals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgreementIntervals {
-    pub n: usize,
-    pub accuracy: Option<Interval>,
-    pub macro_f1: Option<Interval>,
-    pub kappa: Option<Interval>,
+    /// (gold, predicted) pairs scored, whatever the resampling unit.
+    pub(crate) n: usize,
+    /// `None` when there are no pairs or no replicates; likewise `macro_f1` and `kappa`.
+    pub(crate) accuracy: Option<Interval>,
+    pub(crate) macro_f1: Option<Interval>,
+    pub(crate) kappa: Option<Interval>,
     /// `None` when alpha is undefined on the full sample (all values identical).
     pub alpha: Option<Interval>,
-    pub replicates: usize,
-    pub seed: u64,
+    /// Bootstrap resamples asked for; [`Interval::replicates`] says how many were usable.
+    pub(crate) replicates: usize,
+    /// Seed of the resampling, kept so that the intervals can be reproduced exactly.
+    pub(crate) seed: u64,
 }
 
 /// Accuracy, macro-F1, Cohen's kappa and Krippendorff's alpha of `(gold, pred)` pairs, each with a
@@ -90,28 +94,49 @@ pub fn bootstrap_agreement_by_unit(
 pub enum LabelSetError {
     /// The scorer requires a prediction (possibly empty) for every gold article.
     #[error("{count} article(s) of the gold data have no prediction, e.g. `{example}`")]
-    MissingPrediction { count: usize, example: String },
+    MissingPrediction {
+        /// Gold articles without a prediction.
+        count: usize,
+        /// One of them (the first in sorted order), for the message.
+        example: String,
+    },
     /// Predictions for articles the gold data does not have.
     #[error("{count} predicted article(s) are not in the gold data, e.g. `{example}`")]
-    ExtraPrediction { count: usize, example: String },
+    ExtraPrediction {
+        /// Predicted articles not in the gold data.
+        count: usize,
+        /// One of them (the first in sorted order), for the message.
+        example: String,
+    },
     /// A label outside the task's label list.
     #[error("label `{label}` (article `{article}`) is not one of the {n} task labels")]
-    UnknownLabel { label: String, article: String, n: usize },
+    UnknownLabel {
+        /// The label as given, in gold or predictions.
+        label: String,
+        /// The article that carries it.
+        article: String,
+        /// Size of the task's label list.
+        n: usize,
+    },
 }
 
 /// Multi-label scores over a fixed label list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MultiLabelScores {
-    pub articles: usize,
+    /// Gold articles scored (the predictions cover exactly these).
+    pub(crate) articles: usize,
     /// 2·ΣTP / (2·ΣTP + ΣFP + ΣFN) over all (article, label) cells; 1 when there is nothing to find and
     /// nothing was predicted (scikit-learn's `zero_division=1`, as the SemEval scorer sets it).
     pub micro_f1: f64,
-    pub micro_precision: f64,
-    pub micro_recall: f64,
+    /// ΣTP / (ΣTP + ΣFP); 1 when nothing was predicted.
+    pub(crate) micro_precision: f64,
+    /// ΣTP / (ΣTP + ΣFN); 1 when the gold data has no labels.
+    pub(crate) micro_recall: f64,
     /// Mean of per-label F1 over all task labels, a label absent from gold and predictions counting 1
     /// (`zero_division=1`, as in the SemEval scorer).
     pub macro_f1: f64,
-    pub labels: Vec<ClassScore>,
+    /// Per task label, in the order of the label list; support is the gold articles with the label.
+    pub(crate) labels: Vec<ClassScore>,
 }
 
 /// Micro- and macro-F1 of per-article label sets, exactly as the official SemEval-2023 Task 3 subtask 2

@@ -10,7 +10,9 @@ use super::article::ArticleSets;
 /// Gold articles that have no body paragraph in the run: `count` of them, `first` in id order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingArticles {
+    /// Gold articles missing from the run.
     pub count: usize,
+    /// The first of them by id, to name in the message.
     pub first: String,
 }
 

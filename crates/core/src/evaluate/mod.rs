@@ -19,14 +19,31 @@ use serde::Deserialize;
 
 use crate::export::spreadsheet_safe::{self, restore};
 
+/// Why gold rows could not be paired with a run's paragraphs.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
+    /// A gold CSV or `paragraphs.csv` cannot be opened, or a row does not parse.
     #[error("{path}: {message}")]
-    Read { path: PathBuf, message: String },
+    Read {
+        /// The gold CSV or the run's `paragraphs.csv`.
+        path: PathBuf,
+        /// The CSV reader's error, as text.
+        message: String,
+    },
+    /// A gold row names no body paragraph of the run: another run, or a paragraph edited since coding.
     #[error(
         "{path} line {line}: gold paragraph not found in the predictions (doc_id `{doc_id}`, text starting `{prefix}`)"
     )]
-    Unmatched { path: PathBuf, line: u64, doc_id: String, prefix: String },
+    Unmatched {
+        /// The gold CSV.
+        path: PathBuf,
+        /// Line of the gold row, the header being line 1 (off when a cell holds a line break).
+        line: u64,
+        /// The row's article, as restored from a spreadsheet-safe cell.
+        doc_id: String,
+        /// The first 40 characters of the row's `text_prefix`.
+        prefix: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,14 +69,18 @@ struct PredRow {
 /// Gold and predicted labels of the matched paragraphs.
 #[derive(Debug, Clone, Default)]
 pub struct Pairs {
+    /// (gold, predicted) frame of every gold row whose frame cell is not empty, in gold-file order.
     pub frame: Vec<(String, String)>,
+    /// (gold, predicted) stance of every gold row whose stance cell is not empty, in gold-file order.
     pub stance: Vec<(String, String)>,
     /// Document id of each frame pair / stance pair (for bootstrap resampling by article).
     pub frame_docs: Vec<String>,
+    /// Article of each stance pair, the bootstrap's resampling unit.
     pub stance_docs: Vec<String>,
     /// Text of the predicted paragraph of each frame pair / stance pair (to check it against a head's
     /// training rows).
     pub frame_texts: Vec<String>,
+    /// Predicted paragraph text of each stance pair, for the training-overlap check.
     pub stance_texts: Vec<String>,
 }
 
@@ -123,26 +144,39 @@ pub fn match_gold(gold_path: &Path, paragraphs_csv: &Path) -> Result<Pairs, Eval
     Ok(pairs)
 }
 
+/// One label's line of a [`Report`]; a score whose denominator is 0 is 0.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LabelScore {
-    pub label: String,
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
-    pub support: usize,
+    /// A gold or predicted label.
+    pub(crate) label: String,
+    /// Share of the label's predictions that the gold data confirms.
+    pub(crate) precision: f64,
+    /// Share of the label's gold occurrences that were predicted.
+    pub(crate) recall: f64,
+    /// 0 when there is no true positive.
+    pub(crate) f1: f64,
+    /// Gold occurrences.
+    pub(crate) support: usize,
 }
 
+/// Agreement of one kind of label (frame or stance) with the hand coding, as [`score`] computes it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
-    pub n: usize,
-    pub accuracy: f64,
+    /// Pairs scored: the matched gold rows that have this kind of label.
+    pub(crate) n: usize,
+    /// Share of pairs whose two labels are equal; 0 when there are no pairs.
+    pub(crate) accuracy: f64,
+    /// Mean F1 over the union of gold and predicted labels (see [`score`]).
     pub macro_f1: f64,
-    pub kappa: f64,
+    /// Cohen's kappa; 0 when chance agreement is 1 or there are no pairs.
+    pub(crate) kappa: f64,
     /// Every gold or predicted label, in `label_order` (a label only predicted has support 0 and F1 0).
     pub labels: Vec<LabelScore>,
     /// `confusion[gold][pred]` over `label_order`.
     pub confusion: Vec<Vec<usize>>,
-    pub label_order: Vec<String>,
+    /// Gold labels sorted, then labels only predicted in order of first appearance: the order of `labels`
+    /// and `confusion`.
+    pub(crate) label_order: Vec<String>,
 }
 
 /// Scores `(gold, predicted)` pairs. Macro-F1 averages over the union of gold and predicted labels, as

@@ -18,7 +18,9 @@ use super::{score, Report};
 /// Bootstrap replicates and seed used by `eval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bootstrap {
+    /// Resamples per interval (`eval --replicates`).
     pub replicates: usize,
+    /// Seed of the resampling: the same seed and data give the same intervals.
     pub seed: u64,
 }
 
@@ -37,11 +39,11 @@ pub const CSV_HEADER: [&str; 9] =
 /// Agreement of single-label codings.
 #[derive(Debug, Clone)]
 pub struct Agreement {
-    pub title: String,
+    pub(crate) title: String,
     /// What a unit is (`paragraphs`, `rows`).
     pub unit: String,
-    pub report: Report,
-    pub intervals: AgreementIntervals,
+    pub(crate) report: Report,
+    pub(crate) intervals: AgreementIntervals,
     /// What the bootstrap resampled, e.g. `24 articles` or `152 paragraphs`.
     pub resampled: String,
 }
@@ -90,6 +92,8 @@ fn iv_cells(i: &Option<Interval>) -> [String; 3] {
 }
 
 impl Agreement {
+    /// The terminal's and docs/evaluation.md's form: summary measures with intervals, per-label scores and
+    /// the confusion matrix (labels never in the gold data get no row).
     pub fn markdown(&self) -> String {
         let r = &self.report;
         let i = &self.intervals;
@@ -187,14 +191,14 @@ impl Agreement {
 /// Agreement of label sets (multi-label rows or articles).
 #[derive(Debug, Clone)]
 pub struct SetAgreement {
-    pub title: String,
-    pub unit: String,
-    pub scores: MultiLabelScores,
-    pub micro_f1: Option<Interval>,
-    pub macro_f1: Option<Interval>,
+    pub(crate) title: String,
+    pub(crate) unit: String,
+    pub(crate) scores: MultiLabelScores,
+    pub(crate) micro_f1: Option<Interval>,
+    pub(crate) macro_f1: Option<Interval>,
     /// Share of units whose predicted set equals the gold set.
     pub exact_match: f64,
-    pub boot: Bootstrap,
+    pub(crate) boot: Bootstrap,
     /// Notes for the reader (e.g. predictions outside the task labels that were dropped).
     pub notes: Vec<String>,
 }
@@ -268,6 +272,8 @@ pub fn set_agreement(
 }
 
 impl SetAgreement {
+    /// The terminal's and docs/evaluation.md's form: micro- and macro-F1 with intervals, exact match,
+    /// per-label scores and the notes.
     pub fn markdown(&self) -> String {
         let s0 = &self.scores;
         let mut s = format!("### {}\n\n", self.title);
@@ -292,6 +298,7 @@ impl SetAgreement {
         s
     }
 
+    /// Rows for `eval --csv` (see [`CSV_HEADER`]); `n` counts the gold units.
     pub fn csv_rows(&self, task: &str) -> Vec<Vec<String>> {
         let mut rows = Vec::new();
         for (metric, v) in [("micro_f1", &self.micro_f1), ("macro_f1", &self.macro_f1)] {

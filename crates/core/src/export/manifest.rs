@@ -9,25 +9,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::run::Stance;
 
+/// The contents of `manifest.json`: how a run was made, what went in and out, and a hash of every output;
+/// `merge` reads it back from every shard.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
-    pub framelens_version: String,
-    pub created: String,
-    pub corpus: String,
+    pub(crate) framelens_version: String,
+    pub(crate) created: String,
+    pub(crate) corpus: String,
     /// What the corpus was, independent of where it lies ([`crate::corpus::fingerprint`]), so that `merge` can
     /// refuse shards of different corpora. Absent in manifests written before framelens recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corpus_fingerprint: Option<String>,
+    /// The encoder that embedded the paragraphs, and in which precision.
     pub model: ModelInfo,
+    /// The codebook the paragraphs were labelled with, identified by hash.
     pub codebook: CodebookInfo,
-    pub options: serde_json::Value,
+    pub(crate) options: serde_json::Value,
     /// `K/N` when the run processed one shard of the corpus.
     #[serde(default)]
     pub shard: Option<String>,
+    /// What went in and came out; `merge` sums the shards'.
     pub counts: crate::run::counts::Counts,
     /// Seconds per stage, plus `total`.
     pub timings: BTreeMap<String, f64>,
-    pub encode: serde_json::Value,
+    pub(crate) encode: serde_json::Value,
     /// Problems the run met and worked around (e.g. a damaged cache rebuilt).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -42,22 +47,27 @@ pub struct Manifest {
     pub heads: Vec<crate::classify::heads::HeadUse>,
 }
 
+/// The encoder of a run, as `manifest.json` records it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ModelInfo {
+    /// The model manifest's short name (its folder's or hub id's last component).
     pub id: String,
-    pub source: String,
-    pub weights_sha256: String,
+    pub(crate) source: String,
+    pub(crate) weights_sha256: String,
+    /// `fp32`, `bf16` or `int8-<scheme>`: the precision the encoder ran in.
     pub precision: String,
-    pub precision_reason: String,
+    pub(crate) precision_reason: String,
 }
 
+/// The codebook of a run, as `manifest.json` records it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CodebookInfo {
-    pub path: String,
-    pub sha256: String,
-    pub name: String,
-    pub version: String,
-    pub frames: Vec<String>,
+    pub(crate) path: String,
+    pub(crate) sha256: String,
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) frames: Vec<String>,
+    /// Id of the codebook's first stance target; `None` when it has none and the run labelled frames only.
     pub stance_target: Option<String>,
     /// The codebook's cue phrases, so that the report can show which frame or stance each cue found in a
     /// paragraph belongs to without the codebook file (which may have moved or changed since the run).
@@ -69,8 +79,10 @@ pub struct CodebookInfo {
 /// as the codebook lists them.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct CodebookCues {
+    /// Frame id → its cue phrases; frames without cues are left out.
     #[serde(default)]
     pub frames: BTreeMap<String, Vec<String>>,
+    /// `supportive` or `critical` → the first stance target's cue phrases for that label.
     #[serde(default)]
     pub stance: BTreeMap<String, Vec<String>>,
 }
@@ -93,13 +105,13 @@ impl CodebookCues {
         CodebookCues { frames, stance }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.frames.is_empty() && self.stance.is_empty()
     }
 }
 
 impl Manifest {
-    pub fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
+    pub(crate) fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         crate::atomic::write_atomic(path, &json)
     }

@@ -16,19 +16,42 @@ use crate::export::{Manifest, RejectRow};
 use crate::record::ParagraphRecord;
 use crate::shard::Shard;
 
+/// Why shard folders could not be merged into one run.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
+    /// A folder is not a finished shard run, or a file of it does not match its manifest.
     #[error("{path}: {message}")]
-    Shard { path: PathBuf, message: String },
+    Shard {
+        /// The shard folder or the file in it.
+        path: PathBuf,
+        /// What is wrong, and what to do about it.
+        message: String,
+    },
+    /// The set of shards does not make a run: none given, one given twice, some missing, or tables whose
+    /// columns differ.
     #[error("shards disagree: {0}")]
     Mismatch(String),
     /// Two shards record different values of a field that must agree for their outputs to combine; the
     /// folders holding each value are named so the odd one out can be rerun.
     #[error("shards disagree on {field}: {first} in {first_in}, but {other} in {other_in}")]
-    Disagree { field: String, first: String, first_in: String, other: String, other_in: String },
+    Disagree {
+        /// What differs, e.g. `shard count` or `corpus fingerprint`.
+        field: String,
+        /// The first shard's value.
+        first: String,
+        /// Every folder holding `first`, comma-separated.
+        first_in: String,
+        /// The first value that differs from it.
+        other: String,
+        /// Every folder holding `other`, comma-separated.
+        other_in: String,
+    },
+    /// A shard file could not be read or an output file written.
     #[error("{path}: {source}")]
     Io {
+        /// The file read or written.
         path: PathBuf,
+        /// Why it failed.
         #[source]
         source: std::io::Error,
     },
@@ -37,7 +60,9 @@ pub enum MergeError {
 /// A finished merge: the merged manifest, and what could not be checked (also in the manifest's `warnings`).
 #[derive(Debug)]
 pub struct Merged {
+    /// The merged run's manifest, as written to the output folder.
     pub manifest: Manifest,
+    /// Checks that could not be made (e.g. shards without a corpus fingerprint), one sentence each.
     pub warnings: Vec<String>,
 }
 

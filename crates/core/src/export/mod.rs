@@ -13,7 +13,7 @@ pub mod tables;
 pub mod xlsx;
 
 pub use manifest::Manifest;
-pub use out_dir::OutDir;
+pub(crate) use out_dir::OutDir;
 pub use report::write_report;
 pub use run_tables::ReportError;
 pub use tables::{CsvSink, RejectRow};

@@ -5,7 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
-pub struct OutDir {
+pub(crate) struct OutDir {
     /// Folders this run created, deepest first.
     created: Vec<PathBuf>,
 }

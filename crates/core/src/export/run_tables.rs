@@ -29,16 +29,36 @@ use crate::run::tables::{OUTLET_COLUMNS, SHARE_PREFIX, STANCE_PREFIX};
 pub enum ReportError {
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file read or written.
+        path: PathBuf,
+        /// Why it failed.
+        source: io::Error,
+    },
     /// A CSV file is malformed or a value does not fit its column.
     #[error("{}: {source}", path.display())]
-    Csv { path: PathBuf, source: csv::Error },
+    Csv {
+        /// The CSV file.
+        path: PathBuf,
+        /// What is malformed, with its line.
+        source: csv::Error,
+    },
     /// `manifest.json` is not valid JSON.
     #[error("{}: {source}", path.display())]
-    Json { path: PathBuf, source: serde_json::Error },
+    Json {
+        /// The `manifest.json` read.
+        path: PathBuf,
+        /// Where the JSON is malformed.
+        source: serde_json::Error,
+    },
     /// A required column is absent (e.g. an `outlets.csv` from another tool).
     #[error("{}: missing column `{column}`", path.display())]
-    MissingColumn { path: PathBuf, column: String },
+    MissingColumn {
+        /// The CSV file.
+        path: PathBuf,
+        /// The column it lacks.
+        column: String,
+    },
     /// rust_xlsxwriter refused a value or a sheet setting.
     #[error("building the workbook: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
@@ -57,9 +77,9 @@ impl ReportError {
 /// column (including optional `score_<frame>` and metadata columns) exactly as the CSV has it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsvTable {
-    pub path: PathBuf,
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub(crate) path: PathBuf,
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 impl CsvTable {
@@ -135,10 +155,10 @@ impl<T: DeserializeOwned> Loaded<T> {
 /// One row of `outlets.csv`, with the `share_<frame>` columns gathered in frame order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutletRow {
-    pub outlet: String,
-    pub articles: u64,
-    pub body_paragraphs: u64,
-    pub top_frame: String,
+    pub(crate) outlet: String,
+    pub(crate) articles: u64,
+    pub(crate) body_paragraphs: u64,
+    pub(crate) top_frame: String,
     /// `(frame, share)` in [`RunTables::frames`] order; frames without a column are left out.
     pub shares: Vec<(String, f64)>,
     /// `(stance, paragraph count)` from the `stance_<label>` columns, in CSV order.
@@ -150,20 +170,20 @@ pub struct OutletRow {
 /// Everything the workbook and the report need from a run folder, except the paragraphs themselves.
 #[derive(Debug, Clone)]
 pub struct RunTables {
-    pub dir: PathBuf,
-    pub manifest: serde_json::Value,
+    pub(crate) dir: PathBuf,
+    pub(crate) manifest: serde_json::Value,
     /// The manifest flattened to `(dotted.key, scalar)` pairs in the file's own order (`model.id`,
     /// `codebook.frames[0]`, …), for key/value listings that read like the manifest.
     pub manifest_entries: Vec<(String, serde_json::Value)>,
     /// Frame order for every output: the codebook's frames (manifest `codebook.frames`), then `other`.
     pub frames: Vec<String>,
-    pub articles: CsvTable,
-    pub outlets: Loaded<OutletRow>,
-    pub rejects: CsvTable,
-    pub comparison: Option<Loaded<ComparisonRow>>,
-    pub distances: Option<Loaded<DistanceRow>>,
-    pub differences: Option<Loaded<DifferenceRow>>,
-    pub independence: Option<Loaded<IndependenceRow>>,
+    pub(crate) articles: CsvTable,
+    pub(crate) outlets: Loaded<OutletRow>,
+    pub(crate) rejects: CsvTable,
+    pub(crate) comparison: Option<Loaded<ComparisonRow>>,
+    pub(crate) distances: Option<Loaded<DistanceRow>>,
+    pub(crate) differences: Option<Loaded<DifferenceRow>>,
+    pub(crate) independence: Option<Loaded<IndependenceRow>>,
     /// Which comparison's files were read (whether or not they exist).
     pub compare_files: ComparisonFiles,
 }

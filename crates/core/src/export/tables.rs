@@ -35,7 +35,7 @@ pub struct CsvSink {
 }
 
 impl CsvSink {
-    pub fn create(path: &Path, header: &[String]) -> io::Result<Self> {
+    pub(crate) fn create(path: &Path, header: &[String]) -> io::Result<Self> {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let part = path.with_file_name(format!(".{name}.part"));
         // The header is written here, from the table's column list; `serialize` never adds one.
@@ -44,7 +44,7 @@ impl CsvSink {
         Ok(CsvSink { part, path: path.to_path_buf(), w })
     }
 
-    pub fn row(&mut self, fields: &[String]) -> io::Result<()> {
+    pub(crate) fn row(&mut self, fields: &[String]) -> io::Result<()> {
         self.w.write_record(fields).map_err(io::Error::other)
     }
 
@@ -148,7 +148,7 @@ fn count_values(c: &Counts) -> Vec<String> {
     v
 }
 
-pub fn article_row(a: &ArticleAggregate, labels: &[String]) -> Vec<String> {
+pub(crate) fn article_row(a: &ArticleAggregate, labels: &[String]) -> Vec<String> {
     let mut row = vec![
         a.doc_id.clone(),
         a.doc_seq.to_string(),
@@ -163,7 +163,7 @@ pub fn article_row(a: &ArticleAggregate, labels: &[String]) -> Vec<String> {
     row
 }
 
-pub fn outlet_row(o: &OutletAggregate, labels: &[String]) -> Vec<String> {
+pub(crate) fn outlet_row(o: &OutletAggregate, labels: &[String]) -> Vec<String> {
     let mut row = vec![
         o.outlet.clone(),
         o.articles.to_string(),
@@ -187,9 +187,9 @@ pub fn write_table(path: &Path, header: &[String], rows: impl IntoIterator<Item 
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {source}")]
 pub struct FileError {
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     #[source]
-    pub source: io::Error,
+    pub(crate) source: io::Error,
 }
 
 fn at(path: &Path) -> impl FnOnce(io::Error) -> FileError + '_ {

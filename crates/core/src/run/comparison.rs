@@ -38,21 +38,21 @@ pub const INDEPENDENCE_COLUMNS: [&str; 7] =
 /// One row of `comparison.csv`: a group's share of one frame or stance label, with its 95% interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonRow {
-    pub group_by: String,
-    pub group: String,
-    pub measure: Measure,
-    pub label: String,
+    pub(crate) group_by: String,
+    pub(crate) group: String,
+    pub(crate) measure: Measure,
+    pub(crate) label: String,
     /// Body paragraphs with this label in the group. Kept in memory (not written) so that shares can be
     /// merged exactly from counts, never from rounded shares; 0 in rows read back from a file.
     #[serde(skip)]
     pub count: u64,
     #[serde(serialize_with = "fixed4_cell")]
-    pub share: f64,
+    pub(crate) share: f64,
     /// The 95% percentile-bootstrap interval (zero width for a single article).
     #[serde(serialize_with = "fixed4_cell")]
     pub ci_low: f64,
     #[serde(serialize_with = "fixed4_cell")]
-    pub ci_high: f64,
+    pub(crate) ci_high: f64,
     /// Articles with at least one body paragraph in the group: the bootstrap's sampling units.
     pub n_articles: u64,
     /// Body paragraphs in the group: the share's denominator.
@@ -65,33 +65,34 @@ pub struct ComparisonRow {
 /// distributions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistanceRow {
-    pub group_a: String,
-    pub group_b: String,
+    pub(crate) group_a: String,
+    pub(crate) group_b: String,
     #[serde(serialize_with = "fixed4_cell")]
-    pub jsd: f64,
+    pub(crate) jsd: f64,
 }
 
 /// One row of `differences.csv`: a group's share of a frame against all other groups pooled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DifferenceRow {
-    pub label: String,
-    pub group: String,
+    pub(crate) label: String,
+    pub(crate) group: String,
     #[serde(serialize_with = "fixed4_cell")]
-    pub share: f64,
+    pub(crate) share: f64,
     #[serde(serialize_with = "fixed4_cell")]
-    pub rest_share: f64,
+    pub(crate) rest_share: f64,
     #[serde(serialize_with = "fixed4_cell")]
-    pub diff: f64,
+    pub(crate) diff: f64,
     #[serde(serialize_with = "fixed4_cell")]
-    pub ci_low: f64,
+    pub(crate) ci_low: f64,
     #[serde(serialize_with = "fixed4_cell")]
-    pub ci_high: f64,
-    pub n_articles: u64,
+    pub(crate) ci_high: f64,
+    pub(crate) n_articles: u64,
 }
 
 /// One row of `independence.csv`: the chi-square test of group × label over paragraphs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndependenceRow {
+    /// Frames or stance: the test's label columns.
     pub measure: Measure,
     /// 0 when the test is undefined.
     #[serde(serialize_with = "fixed4_cell")]
@@ -101,10 +102,11 @@ pub struct IndependenceRow {
     /// `None` when the test is undefined (fewer than two groups or two non-empty labels).
     #[serde(serialize_with = "optional_p_value_cell")]
     pub p_value: Option<f64>,
+    /// Cramér's V in [0, 1], how strongly the groups differ; `None` when the test is undefined.
     #[serde(serialize_with = "optional_fixed4_cell")]
     pub cramers_v: Option<f64>,
-    pub n_paragraphs: u64,
-    pub n_groups: u64,
+    pub(crate) n_paragraphs: u64,
+    pub(crate) n_groups: u64,
 }
 
 /// Writes `rows` as CSV with the header `columns` (written even when there are no rows).

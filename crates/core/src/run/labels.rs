@@ -19,8 +19,11 @@ pub const STANCE_DISPLAY_ORDER: [&str; 3] = ["supportive", "neutral", "critical"
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stance {
+    /// Argues for the target, as the codebook's `supportive` statements do.
     Supportive,
+    /// Argues against it, as the `critical` statements do.
     Critical,
+    /// Takes no side, or leans to one too weakly to count (below the classifier's stance threshold).
     Neutral,
 }
 
@@ -89,7 +92,9 @@ impl std::fmt::Display for Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Measure {
+    /// The codebook's frames.
     Frame,
+    /// The three stances of [`STANCE_LABELS`].
     Stance,
 }
 

@@ -60,10 +60,15 @@ pub const SCORE_PREFIX: &str = "score_";
 /// of `rejects.csv`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RejectRow {
+    /// The input file the record came from.
     pub file: String,
+    /// Its 1-based line (JSON Lines, CSV) where the format has lines.
     pub line: Option<u64>,
+    /// The document id, when it could be read.
     pub doc_id: String,
+    /// The paragraph's position, when a single paragraph (not the whole record) was rejected.
     pub para_index: Option<usize>,
+    /// Why, in words a user can act on.
     pub reason: String,
 }
 

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 /// Precision, recall and F1 of one label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassScore {
-    pub label: String,
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
+    pub(crate) label: String,
+    pub(crate) precision: f64,
+    pub(crate) recall: f64,
+    pub(crate) f1: f64,
     /// Gold occurrences.
     pub support: usize,
 }
@@ -26,7 +26,7 @@ pub struct ClassScore {
 /// A `k × k` confusion matrix, `counts[gold][pred]`, over label indices `0..k`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confusion {
-    pub counts: Vec<Vec<usize>>,
+    pub(crate) counts: Vec<Vec<usize>>,
 }
 
 /// Precision, recall and F1 from true positives, false positives and false negatives; each 0 when its

@@ -35,12 +35,12 @@ impl Default for LbfgsOptions {
 /// What the minimiser did; kept in training reports so a non-converged fit is visible.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LbfgsReport {
-    pub iterations: usize,
-    pub evaluations: usize,
-    pub value: f64,
+    pub(crate) iterations: usize,
+    pub(crate) evaluations: usize,
+    pub(crate) value: f64,
     /// Largest absolute gradient component at the returned point.
     pub grad_max: f64,
-    pub converged: bool,
+    pub(crate) converged: bool,
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

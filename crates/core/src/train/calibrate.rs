@@ -179,14 +179,14 @@ pub struct CalibrationReport {
     pub temperature: f64,
     /// Fitted on all out-of-fold logits (its `f32`, widened).
     pub fitted_temperature: f64,
-    pub bins: usize,
+    pub(crate) bins: usize,
     /// Out-of-fold NLL / ECE at T = 1.
     pub nll_uncalibrated: f64,
-    pub ece_uncalibrated: f64,
+    pub(crate) ece_uncalibrated: f64,
     /// Out-of-fold NLL / ECE after scaling, cross-fitted: each fold's logits are scaled by a temperature
     /// fitted on the other folds, so these are honest held-out figures for the scaled head.
     pub nll_calibrated: f64,
-    pub ece_calibrated: f64,
+    pub(crate) ece_calibrated: f64,
 }
 
 impl CalibrationReport {

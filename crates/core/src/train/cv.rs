@@ -72,10 +72,10 @@ pub fn split(folds: &[usize], f: usize) -> (Vec<usize>, Vec<usize>) {
 /// Cross-validated quality of one L2 strength.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridPoint {
-    pub l2: f64,
+    pub(crate) l2: f64,
     /// Mean over folds of each fold's macro-F1 (the selection criterion).
     pub mean_macro_f1: f64,
-    pub fold_macro_f1: Vec<f64>,
+    pub(crate) fold_macro_f1: Vec<f64>,
 }
 
 /// Result of [`cross_validate_l2`].

@@ -29,7 +29,9 @@ pub use crate::codebook::NO_FRAME;
 /// Which columns hold what.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DataFields {
+    /// Column of the texts (`--text-field`).
     pub text: String,
+    /// Column of the label cell (`--label-field`); a row whose cell is empty is uncoded and skipped.
     pub label: String,
     /// Optional id column (a document or article id): keys the train/dev split and groups bootstrap
     /// resampling in `eval`.
@@ -49,7 +51,9 @@ impl Default for DataFields {
 pub struct LabelledRow {
     /// Line of the row's first character in the file (the header is line 1).
     pub line: u64,
+    /// The `id` column's cell, restored and trimmed; `None` without an id column.
     pub id: Option<String>,
+    /// Restored and trimmed; never empty.
     pub text: String,
     /// Label indices into [`LabelledData::labels`], in the order written, without repeats.
     pub labels: Vec<usize>,
@@ -58,9 +62,10 @@ pub struct LabelledRow {
 /// A labelled CSV resolved against a codebook's frames.
 #[derive(Debug, Clone)]
 pub struct LabelledData {
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The codebook's frame ids, in codebook order: the label order of every head trained on these data.
     pub labels: Vec<String>,
+    /// The coded rows, in file order.
     pub rows: Vec<LabelledRow>,
     /// Some row carries more than one label (or the caller asked for multi-label).
     pub multi_label: bool,
@@ -70,34 +75,100 @@ pub struct LabelledData {
     pub sha256: String,
 }
 
+/// Why a coded CSV cannot be used. Each variant names the file, and most the line, so the user can fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
+    /// The file cannot be read.
     #[error("{path}: {source}")]
     Io {
+        /// The coded CSV.
         path: PathBuf,
+        /// Why the read failed.
         #[source]
         source: std::io::Error,
     },
+    /// The CSV reader rejects the header or a record, e.g. one that is not UTF-8.
     #[error("{path} line {line}: unreadable CSV: {message}")]
-    Csv { path: PathBuf, line: u64, message: String },
+    Csv {
+        /// The coded CSV.
+        path: PathBuf,
+        /// Line of the record (1 when the reader cannot say).
+        line: u64,
+        /// The reader's error, as text.
+        message: String,
+    },
+    /// A column named by an option (or its default) is not in the header.
     #[error("{path}: no column `{column}` (set it with {option}); the header has: {}", found.join(", "))]
-    MissingColumn { path: PathBuf, column: String, option: &'static str, found: Vec<String> },
+    MissingColumn {
+        /// The coded CSV.
+        path: PathBuf,
+        /// The column looked for.
+        column: String,
+        /// The flag that names another column, e.g. `--text-field`.
+        option: &'static str,
+        /// The header's columns, for the message.
+        found: Vec<String>,
+    },
+    /// A coded row has an empty text (or, in a stance file, an empty target).
     #[error("{path} line {line}: the text (column `{column}`) is empty but the row is labelled `{label}`")]
-    EmptyText { path: PathBuf, line: u64, column: String, label: String },
+    EmptyText {
+        /// The coded CSV.
+        path: PathBuf,
+        /// Line of the row.
+        line: u64,
+        /// The empty column.
+        column: String,
+        /// The row's label cell, to help find the row.
+        label: String,
+    },
+    /// A label is neither a frame of the codebook (by id or human label) nor `other`.
     #[error(
         "{path} line {line}: label `{label}` is not a frame of the codebook; its labels are: {}",
         known.join(", ")
     )]
-    UnknownLabel { path: PathBuf, line: u64, label: String, known: Vec<String> },
+    UnknownLabel {
+        /// The coded CSV.
+        path: PathBuf,
+        /// Line of the row.
+        line: u64,
+        /// The label as written.
+        label: String,
+        /// `id (label)` of every frame, for the message.
+        known: Vec<String>,
+    },
+    /// A stance cell is none of the spellings a stance file accepts.
     #[error(
         "{path} line {line}: stance label `{label}` is not one of 0/con/against (critical), 1/pro/favor \
          (supportive), 2/neutral/none (neutral)"
     )]
-    UnknownStance { path: PathBuf, line: u64, label: String },
+    UnknownStance {
+        /// The stance file.
+        path: PathBuf,
+        /// Line of the row.
+        line: u64,
+        /// The cell as written.
+        label: String,
+    },
+    /// A cell combines [`NO_FRAME`] with frames: an article cannot have no frame and some.
     #[error("{path} line {line}: `{NO_FRAME}` (no frame) cannot be combined with other labels: `{cell}`")]
-    NoFrameWithLabels { path: PathBuf, line: u64, cell: String },
+    NoFrameWithLabels {
+        /// The coded CSV.
+        path: PathBuf,
+        /// Line of the row.
+        line: u64,
+        /// The whole label cell.
+        cell: String,
+    },
+    /// No row is coded: the file has no rows, or every label cell is empty.
     #[error("{path}: no coded rows ({uncoded} rows have an empty `{column}` column)")]
-    NoRows { path: PathBuf, uncoded: usize, column: String },
+    NoRows {
+        /// The file read.
+        path: PathBuf,
+        /// Rows skipped for an empty label cell (0 for a stance file, which skips none).
+        uncoded: usize,
+        /// The label column.
+        column: String,
+    },
 }
 
 /// Lower-cased, with every run of characters other than letters and digits turned into one `_`.
@@ -124,10 +195,13 @@ pub struct LabelMatcher {
     index: BTreeMap<String, usize>,
     /// `id (label)` of every frame, for messages.
     pub known: Vec<String>,
+    /// Frame ids in codebook order: [`get`](Self::get)'s index `i` is the frame `ids[i]`.
     pub ids: Vec<String>,
 }
 
 impl LabelMatcher {
+    /// Matches ids and human labels after [`normalise_label`]; where one frame's id and another's label
+    /// normalise alike, the id wins.
     pub fn new(frames: &[Frame]) -> Self {
         let mut index = BTreeMap::new();
         for (i, f) in frames.iter().enumerate() {
@@ -144,6 +218,7 @@ impl LabelMatcher {
         }
     }
 
+    /// The index of the frame `label` names, by id or human label; `None` when it names none.
     pub fn get(&self, label: &str) -> Option<usize> {
         self.index.get(&normalise_label(label)).copied()
     }

@@ -39,24 +39,34 @@ impl Default for FrameTrainOptions {
     }
 }
 
+/// Why a frame head could not be trained.
 #[derive(Debug, thiserror::Error)]
 pub enum FrameTrainError {
+    /// Embedding the rows or the codebook examples failed.
     #[error(transparent)]
     Embed(#[from] EmbedError),
+    /// The head could not be fitted, e.g. too few rows for the folds.
     #[error(transparent)]
     Train(#[from] TrainError),
+    /// The options do not fit the data: `per_class` on multi-label data, or no row left to train on after
+    /// the hold-out split.
     #[error("{0}")]
     Data(String),
 }
 
 /// A trained head and what it took.
 pub struct TrainedFrames {
+    /// The head, with the held-out part's scores in its report when `holdout` was set.
     pub head: Head,
     /// Labelled rows used for training (after holdout and subsampling), and codebook examples added.
     pub rows: usize,
+    /// Codebook example paragraphs added as training rows (`with_codebook_examples`).
     pub examples_added: usize,
+    /// Held-out rows scored; 0 without `holdout`.
     pub dev_rows: usize,
+    /// Wall-clock seconds spent embedding the training, held-out and example texts.
     pub embed_secs: f64,
+    /// Wall-clock seconds spent fitting the head, cross-validation included.
     pub train_secs: f64,
 }
 

@@ -26,47 +26,47 @@ pub type Head = HeadFile<TrainOptions, TrainingReport, TrainingRows>;
 /// Cross-validated (out-of-fold) scores of the training data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CvScores {
-    pub accuracy: f64,
-    pub macro_f1: f64,
+    pub(crate) accuracy: f64,
+    pub(crate) macro_f1: f64,
     /// Multi-label heads: micro-F1 over all (row, label) cells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub micro_f1: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kappa: Option<f64>,
+    pub(crate) kappa: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alpha: Option<f64>,
-    pub labels: Vec<ClassScore>,
+    pub(crate) alpha: Option<f64>,
+    pub(crate) labels: Vec<ClassScore>,
 }
 
 /// Scores on data kept out of training (e.g. VAST dev, zero-shot and few-shot topics).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeldOutScores {
-    pub name: String,
-    pub rows: usize,
-    pub accuracy: f64,
-    pub macro_f1: f64,
+    pub(crate) name: String,
+    pub(crate) rows: usize,
+    pub(crate) accuracy: f64,
+    pub(crate) macro_f1: f64,
     /// Multi-label heads: micro-F1 over all (row, label) cells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub micro_f1: Option<f64>,
-    pub labels: Vec<ClassScore>,
+    pub(crate) labels: Vec<ClassScore>,
 }
 
 /// The training report stored in the head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingReport {
-    pub rows: usize,
+    pub(crate) rows: usize,
     /// Training rows per label (label order); for multi-label heads, rows carrying the label.
     pub label_counts: Vec<usize>,
-    pub folds: usize,
+    pub(crate) folds: usize,
     /// Every L2 strength tried, with its cross-validated score.
     pub grid: Vec<GridPoint>,
-    pub chosen_l2: f64,
-    pub cv: CvScores,
-    pub calibration: CalibrationReport,
+    pub(crate) chosen_l2: f64,
+    pub(crate) cv: CvScores,
+    pub(crate) calibration: CalibrationReport,
     /// The solver's outcome on the final fit (all rows, chosen λ); for one-vs-rest heads the worst label.
     pub final_fit: LbfgsReport,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub held_out: Vec<HeldOutScores>,
+    pub(crate) held_out: Vec<HeldOutScores>,
     /// Warnings for the user (e.g. labels with fewer rows than folds).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,

@@ -48,7 +48,10 @@ pub enum TrainError {
     Shape(String),
     /// NaN or infinity in a feature row (a broken embedding).
     #[error("row {row}: the embedding has a non-finite value")]
-    NonFinite { row: usize },
+    NonFinite {
+        /// 0-based index of the row in the feature matrix.
+        row: usize,
+    },
     /// Invalid training options.
     #[error("{0}")]
     Options(String),
@@ -77,7 +80,9 @@ pub struct TrainOptions {
     pub seed: u64,
     /// Candidate L2 strengths λ; the one with the best mean cross-validated macro-F1 is used.
     pub l2_grid: Vec<f64>,
+    /// Balanced by default, so that rare frames count as much as common ones.
     pub class_weight: ClassWeight,
+    /// Stopping rules of every fit: each fold's, for each λ, and the final one.
     pub solver: LbfgsOptions,
     /// Bins of the expected calibration error.
     pub ece_bins: usize,

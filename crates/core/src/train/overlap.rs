@@ -41,9 +41,17 @@ pub enum Verdict {
     /// No evaluated row was used for training.
     Clean,
     /// The head records no training rows: say so and go on.
-    Unchecked { warning: String },
+    Unchecked {
+        /// The sentence to show the user: the overlap cannot be checked.
+        warning: String,
+    },
     /// Overlap allowed by [`ALLOW_FLAG`]: warn loudly and mark every figure with `marker`.
-    Marked { warning: String, marker: String },
+    Marked {
+        /// The sentence to show the user: how many evaluated rows the head was trained on.
+        warning: String,
+        /// What each affected figure is marked with, e.g. in the `train_overlap` column of `eval --csv`.
+        marker: String,
+    },
 }
 
 /// Scoring training rows without [`ALLOW_FLAG`].

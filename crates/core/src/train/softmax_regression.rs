@@ -36,8 +36,8 @@ pub enum ClassWeight {
 pub struct SoftmaxOptions {
     /// λ in the objective above (per mean-loss unit).
     pub l2: f64,
-    pub class_weight: ClassWeight,
-    pub solver: LbfgsOptions,
+    pub(crate) class_weight: ClassWeight,
+    pub(crate) solver: LbfgsOptions,
 }
 
 impl Default for SoftmaxOptions {

@@ -18,17 +18,21 @@ use super::data::LabelledRow;
 pub struct Holdout {
     /// Share of rows in dev, in (0, 1).
     pub fraction: f64,
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 /// Which side of a [`Holdout`] to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
+    /// The rows a head is fitted on.
     Train,
+    /// The rows held out to score it.
     Dev,
 }
 
 impl Holdout {
+    /// A split putting `fraction` of the rows in dev; fails with a message for the user unless
+    /// 0 < `fraction` < 1.
     pub fn new(fraction: f64, seed: u64) -> Result<Self, String> {
         if fraction > 0.0 && fraction < 1.0 {
             Ok(Holdout { fraction, seed })

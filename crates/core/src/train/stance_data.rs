@@ -23,8 +23,11 @@ use crate::evaluate::Confusion;
 /// Columns of a stance file (VAST's names by default).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StanceFields {
+    /// Column of the texts (VAST's `post`).
     pub text: String,
+    /// Column of the target each text takes a stance on (VAST's `topic_str`).
     pub target: String,
+    /// Column of the stance: VAST's `0`/`1`/`2` or a word the module doc lists.
     pub label: String,
     /// 1 = the target occurs in the training data (few-shot), 0 = it does not (zero-shot); optional.
     pub seen: String,
@@ -39,16 +42,18 @@ impl Default for StanceFields {
 /// Stance rows with texts and targets stored once each.
 #[derive(Debug, Clone, Default)]
 pub struct StanceRows {
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
+    /// Each distinct target once, in order of first appearance (a row's is `targets[target_of[row]]`).
     pub targets: Vec<String>,
+    /// Each distinct text once, in order of first appearance (a row's is `texts[text_of[row]]`).
     pub texts: Vec<String>,
-    pub target_of: Vec<usize>,
-    pub text_of: Vec<usize>,
+    pub(crate) target_of: Vec<usize>,
+    pub(crate) text_of: Vec<usize>,
     /// Index into [`STANCE_LABELS`].
     pub y: Vec<usize>,
     /// Per row: `Some(true)` few-shot target, `Some(false)` zero-shot, `None` unknown.
     pub seen: Vec<Option<bool>>,
-    pub sha256: String,
+    pub(crate) sha256: String,
 }
 
 /// Maps a written stance label to an index into [`STANCE_LABELS`].
@@ -61,6 +66,8 @@ pub fn stance_label(s: &str) -> Option<usize> {
     }
 }
 
+/// Reads a stance file, storing each distinct text and target once; every row must carry a text, a
+/// target and a known stance label.
 pub fn read_stance_rows(path: &Path, fields: &StanceFields) -> Result<StanceRows, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
@@ -117,17 +124,25 @@ pub fn read_stance_rows(path: &Path, fields: &StanceFields) -> Result<StanceRows
     Ok(out)
 }
 
+/// Why a stance head could not be trained.
 #[derive(Debug, thiserror::Error)]
 pub enum StanceTrainError {
+    /// Embedding the texts or targets failed.
     #[error(transparent)]
     Embed(#[from] EmbedError),
+    /// The head could not be fitted, e.g. too few targets for the folds.
     #[error(transparent)]
     Train(#[from] TrainError),
 }
 
+/// A trained stance head, with the time each step took for the caller to report (timings stay out of
+/// the head file, which must be reproducible).
 pub struct TrainedStance {
+    /// The head, with its dev scores when a dev file was given.
     pub head: StanceHead,
+    /// Wall-clock seconds spent embedding the training and dev texts and targets.
     pub embed_secs: f64,
+    /// Wall-clock seconds spent fitting the head, cross-validation included.
     pub train_secs: f64,
 }
 

@@ -106,7 +106,7 @@ impl StanceHead {
         self.head.probabilities(pair_features(target, text).view())
     }
 
-    /// A [`Scorer`] of text embeddings toward one fixed target (e.g. a codebook stance target's embedded
+    /// A [`Scorer`](crate::classify::scorer::Scorer) of text embeddings toward one fixed target (e.g. a codebook stance target's embedded
     /// description), to drop into the classify stage like any other scorer.
     pub fn toward(&self, target: ArrayView1<f32>) -> TargetStance {
         StancePairHead::from_file((*self.head).clone(), None).toward(target)

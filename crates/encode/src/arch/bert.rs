@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::onnx::{Attr, GraphBuilder};
 use crate::weights::Weights;
 
-pub fn embeddings(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, ids: &str) -> Result<String> {
+pub(crate) fn embeddings(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, ids: &str) -> Result<String> {
     let h = cfg.hidden_size;
     let word = w.get_shaped("embeddings.word_embeddings.weight", &[cfg.vocab_size, h])?;
     let mut pos = w.get_shaped("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, h])?;
@@ -28,7 +28,7 @@ pub fn embeddings(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, ids: &
     Ok(g.op("Add", &[&tok, &pos_slice]))
 }
 
-pub fn layer_names(l: usize) -> LayerNames {
+pub(crate) fn layer_names(l: usize) -> LayerNames {
     let p = format!("encoder.layer.{l}");
     LayerNames {
         qkv: ["query", "key", "value"].map(|n| format!("{p}.attention.self.{n}")),

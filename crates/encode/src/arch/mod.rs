@@ -11,7 +11,7 @@ use super::onnx::GraphBuilder;
 use super::weights::Weights;
 
 /// The weight names of one encoder layer.
-pub struct LayerNames {
+pub(crate) struct LayerNames {
     /// Query, key and value Linears.
     pub qkv: [String; 3],
     /// The attention output Linear and the LayerNorm after its residual.
@@ -40,7 +40,7 @@ pub fn attention_bias(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, id
     }
 }
 
-pub fn layer_names(cfg: &EncoderConfig, layer: usize) -> LayerNames {
+pub(crate) fn layer_names(cfg: &EncoderConfig, layer: usize) -> LayerNames {
     match cfg.architecture() {
         Architecture::Bert => bert::layer_names(layer),
         Architecture::MPNet => mpnet::layer_names(layer),

@@ -22,7 +22,7 @@ const POSITION_OFFSET: usize = 2;
 const MAX_DISTANCE: i64 = 128;
 const DEFAULT_BUCKETS: usize = 32;
 
-pub fn embeddings(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, ids: &str) -> Result<String> {
+pub(crate) fn embeddings(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, ids: &str) -> Result<String> {
     let h = cfg.hidden_size;
     let word = w.get_shaped("embeddings.word_embeddings.weight", &[cfg.vocab_size, h])?;
     let pos = w.get_shaped("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, h])?;
@@ -82,7 +82,7 @@ pub fn bucket(relative_position: i64, num_buckets: i64) -> i64 {
     ret
 }
 
-pub fn layer_names(l: usize) -> LayerNames {
+pub(crate) fn layer_names(l: usize) -> LayerNames {
     let p = format!("encoder.layer.{l}");
     LayerNames {
         qkv: ["q", "k", "v"].map(|n| format!("{p}.attention.attn.{n}")),

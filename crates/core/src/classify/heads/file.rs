@@ -66,7 +66,7 @@ pub struct Layer {
     #[serde(with = "matrix_f32")]
     pub weights: Array2<f32>,
     #[serde(with = "vec_f32")]
-    pub bias: Vec<f32>,
+    pub(crate) bias: Vec<f32>,
 }
 
 impl Layer {
@@ -82,11 +82,12 @@ impl Layer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "Training: Deserialize<'de>, Report: Deserialize<'de>, Rows: Deserialize<'de>"))]
 pub struct HeadFile<Training = IgnoredAny, Report = IgnoredAny, Rows = IgnoredAny> {
-    pub format: String,
-    pub format_version: u32,
-    pub kind: HeadKind,
+    pub(crate) format: String,
+    pub(crate) format_version: u32,
+    pub(crate) kind: HeadKind,
     /// Label order of the outputs.
     pub labels: Vec<String>,
+    /// The encoder whose embedding space the head was trained in; checked before scoring.
     pub encoder: EncoderRef,
     /// sha256 of the codebook the labels come from, if any.
     #[serde(default)]
@@ -97,11 +98,11 @@ pub struct HeadFile<Training = IgnoredAny, Report = IgnoredAny, Rows = IgnoredAn
     /// Multi-label heads: per-label probability thresholds (on the temperature-scaled sigmoid).
     #[serde(default, with = "opt_vec_f32", skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<Vec<f32>>,
-    pub training: Training,
+    pub(crate) training: Training,
     /// Free-form provenance from the caller (data file hash, `--with-codebook-examples`, …), sorted.
     #[serde(default)]
     pub context: BTreeMap<String, String>,
-    pub report: Report,
+    pub(crate) report: Report,
     /// The linear layer: one row of weights and one bias per label.
     pub output: Layer,
     /// The rows the head was fitted on; absent in heads trained before framelens recorded them (their
@@ -117,23 +118,46 @@ pub enum HeadError {
     /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The head file.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
     /// Not JSON, not a head, an unsupported format version, or inconsistent sizes.
     #[error("{path}: not a valid head file: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The head file.
+        path: PathBuf,
+        /// What is wrong (serde's message with line and column, or the sizes that disagree).
+        message: String,
+    },
     /// The head was trained on another encoder's embeddings (both hashes are named).
     #[error(
         "{path}: this head was trained on embeddings of encoder `{head_model}` with weights sha256 {head_sha256}, \
          but the encoder in use has weights sha256 {expected_sha256}; a head only works in the embedding space \
          it was trained in — retrain it for this encoder (`framelens train`) or run with the encoder it names"
     )]
-    EncoderMismatch { path: PathBuf, head_model: String, head_sha256: String, expected_sha256: String },
+    EncoderMismatch {
+        /// The head file.
+        path: PathBuf,
+        /// The model id the head records.
+        head_model: String,
+        /// The weights sha256 the head records.
+        head_sha256: String,
+        /// The weights sha256 of the encoder in use.
+        expected_sha256: String,
+    },
     /// E.g. a stance head passed where a frame head is expected.
     #[error("{path}: expected a {expected:?} head, found a {found:?} head")]
-    WrongKind { path: PathBuf, expected: HeadKind, found: HeadKind },
+    WrongKind {
+        /// The head file.
+        path: PathBuf,
+        /// The kind the caller needs.
+        expected: HeadKind,
+        /// The kind the file says it is.
+        found: HeadKind,
+    },
 }
 
 impl<T, R, W> HeadFile<T, R, W> {

@@ -1,4 +1,4 @@
-//! Trained heads at inference time: the head file format ([`file`]), one scorer per head kind (a frame
+//! Trained heads at inference time: the head file format ([`file`](mod@file)), one scorer per head kind (a frame
 //! head's softmax, a multi-label head's per-label sigmoids and thresholds, the stance head's target/text
 //! pairs), and loading a head for a codebook and an encoder ([`using`]). It lives in the classify stage so
 //! that `run` and `eval` label paragraphs without depending on the trainer; `train` writes the same file
@@ -74,7 +74,9 @@ pub struct StancePairHead {
 
 /// A frame head of either kind, as a scorer for the classifier.
 pub enum FrameScorer {
+    /// One softmax over the labels: exactly one frame per paragraph.
     Single(FrameHead),
+    /// A sigmoid and threshold per label: any number of frames per paragraph.
     Multi(MultiLabelHead),
 }
 
@@ -92,7 +94,7 @@ impl FrameScorer {
         }
     }
 
-    pub fn boxed(self) -> Box<dyn Scorer> {
+    pub(crate) fn boxed(self) -> Box<dyn Scorer> {
         match self {
             FrameScorer::Single(h) => Box::new(h),
             FrameScorer::Multi(h) => Box::new(h),

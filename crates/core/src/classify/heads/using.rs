@@ -35,16 +35,17 @@ pub fn stance_validated<'a>(heads: impl IntoIterator<Item = (&'a str, &'a str)>)
 pub struct HeadUse {
     /// `frames` or `stance`.
     pub role: String,
+    /// The head file as given (`--head`, `--stance-head`) or found among the shipped heads.
     pub path: String,
     /// sha256 of the head file's bytes.
     pub sha256: String,
-    pub kind: HeadKind,
-    pub labels: Vec<String>,
+    pub(crate) kind: HeadKind,
+    pub(crate) labels: Vec<String>,
     /// Stance: the codebook target the head scores toward, and how many codebook examples refined it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refined_on: Option<usize>,
+    pub(crate) refined_on: Option<usize>,
 }
 
 /// Why refitting the stance head failed (the trainer's error, kept for its message).
@@ -67,24 +68,50 @@ pub trait RefineStance {
     ) -> Result<Layer, RefineError>;
 }
 
+/// Why a head given for a run (or the shipped stance head) cannot label it.
 #[derive(Debug, thiserror::Error)]
 pub enum HeadUseError {
+    /// The file is unreadable, invalid, of the wrong kind or for another encoder.
     #[error(transparent)]
     Head(#[from] HeadError),
+    /// Embedding the stance target's description and example statements (for the stance head) failed.
     #[error(transparent)]
     Embed(#[from] EmbedError),
+    /// Refitting the stance head on the codebook's examples failed.
     #[error("refining the stance head on the codebook's examples: {0}")]
     Refine(RefineError),
+    /// A frame head whose labels are not the codebook's frames in order (optionally plus `other`).
     #[error(
         "{path}: the head's labels ({}) are not the frames of codebook {codebook} ({}); train a head for this \
          codebook with `framelens train --codebook {codebook} --data ...`",
         head.join(", "), codebook_frames.join(", ")
     )]
-    Labels { path: PathBuf, head: Vec<String>, codebook: String, codebook_frames: Vec<String> },
+    Labels {
+        /// The head file.
+        path: PathBuf,
+        /// The head's labels, in its output order.
+        head: Vec<String>,
+        /// The codebook file's path, as displayed.
+        codebook: String,
+        /// The codebook's frame ids, in order.
+        codebook_frames: Vec<String>,
+    },
+    /// A stance head whose labels are not [`crate::codebook::STANCE_LABELS`] in order.
     #[error("{path}: a stance head must have the labels supportive, critical, neutral (in that order); it has {}", .labels.join(", "))]
-    StanceLabels { path: PathBuf, labels: Vec<String> },
+    StanceLabels {
+        /// The head file.
+        path: PathBuf,
+        /// The head's labels.
+        labels: Vec<String>,
+    },
+    /// A stance head given where a frame head is expected (`--head`).
     #[error("{path}: a {found:?} head cannot label frames; pass it as --stance-head")]
-    NotAFrameHead { path: PathBuf, found: HeadKind },
+    NotAFrameHead {
+        /// The head file.
+        path: PathBuf,
+        /// The kind the file says it is.
+        found: HeadKind,
+    },
 }
 
 /// Loads a frame head for `cb` and the encoder with weights sha256 `encoder_sha256`: refuses a head for

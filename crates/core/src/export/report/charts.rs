@@ -25,9 +25,9 @@ const WARN: &str = "#B34700";
 /// A group's size, shown beside its bar so small groups are seen as such.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
-    pub name: String,
-    pub n_articles: Option<u64>,
-    pub n_paragraphs: Option<u64>,
+    pub(crate) name: String,
+    pub(crate) n_articles: Option<u64>,
+    pub(crate) n_paragraphs: Option<u64>,
     /// Fewer than five articles: its intervals are too unreliable to compare (flagged, not hidden).
     pub small: bool,
 }
@@ -35,21 +35,21 @@ pub struct Group {
 /// One share with its interval, as in the CSV.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Share {
-    pub share: f64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    pub(crate) share: f64,
+    pub(crate) ci_low: Option<f64>,
+    pub(crate) ci_high: Option<f64>,
 }
 
 /// Shares of each label per group, laid out for drawing: `cells[group][label]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareTable {
-    pub group_by: String,
+    pub(crate) group_by: String,
     /// `frame` or `stance`.
     pub measure: String,
-    pub groups: Vec<Group>,
-    pub labels: Vec<String>,
-    pub colours: Vec<&'static str>,
-    pub cells: Vec<Vec<Option<Share>>>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) labels: Vec<String>,
+    pub(crate) colours: Vec<&'static str>,
+    pub(crate) cells: Vec<Vec<Option<Share>>>,
 }
 
 impl ShareTable {
@@ -406,8 +406,8 @@ pub fn interval_panels(id: &str, title: &str, t: &ShareTable) -> String {
 /// in CSV order; and how many it leaves out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopGroups {
-    pub kept: Vec<String>,
-    pub left_out: usize,
+    pub(crate) kept: Vec<String>,
+    pub(crate) left_out: usize,
 }
 
 /// Chooses the heat map's groups from the groups of `rows`, by `articles` per group (unknown: 0).

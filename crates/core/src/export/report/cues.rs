@@ -35,8 +35,8 @@ impl Owner {
 /// A paragraph's cues under one owner (`None`: listed by no frame or stance of the codebook).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CueGroup<'e> {
-    pub owner: Option<Owner>,
-    pub cues: Vec<&'e str>,
+    pub(crate) owner: Option<Owner>,
+    pub(crate) cues: Vec<&'e str>,
 }
 
 /// The codebook's cue lists in display order: frames in codebook order, then supportive, critical.
