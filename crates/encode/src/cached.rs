@@ -7,10 +7,11 @@
 use ndarray::Array2;
 
 use super::cache::{normalise, text_key, CacheError, CacheKey, Cached, EmbeddingCache};
-pub use super::embed::{EmbedCounters, EmbedError, Embedded};
-use super::encoder::{graph_file, EncodeOptions, EncodeStats, Encoder};
+use super::embed::{EmbedCounters, EmbedError, Embedded};
+use super::encoder::{graph_file, Encoder};
 use super::error::EncodeError;
 use super::model::{file_sha256, ModelDir};
+use super::options::{EncodeOptions, EncodeStats};
 use super::runtime::ResolvedPrecision;
 
 /// The [`Embed`](crate::Embed) a run uses: the embedding cache (when given) first, the encoder, opened on the

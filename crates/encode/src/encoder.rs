@@ -15,7 +15,7 @@ use tokenizers::Tokenizer;
 use super::batch::{self, Window};
 use super::error::{EncodeError, Result};
 use super::model::{int8_graph_file, ModelDir, ModelManifest, ATTENTION_MASK, INPUT_IDS, OUTPUT};
-pub use super::options::{EncodeOptions, EncodeStats};
+use super::options::{EncodeOptions, EncodeStats};
 use super::quant::Int8Scheme;
 use super::runtime::{environment, Precision, ResolvedPrecision};
 

@@ -13,9 +13,12 @@ use crate::run::Stance;
 /// `merge` reads it back from every shard.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
-    pub(crate) framelens_version: String,
-    pub(crate) created: String,
-    pub(crate) corpus: String,
+    /// Version of the framelens that wrote the run.
+    pub framelens_version: String,
+    /// When the manifest was written, RFC 3339 UTC to the second.
+    pub created: String,
+    /// The corpus path as given to `run` (where it lay then; `corpus_fingerprint` says what it was).
+    pub corpus: String,
     /// What the corpus was, independent of where it lies ([`crate::corpus::fingerprint`]), so that `merge` can
     /// refuse shards of different corpora. Absent in manifests written before framelens recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24,7 +27,9 @@ pub struct Manifest {
     pub model: ModelInfo,
     /// The codebook the paragraphs were labelled with, identified by hash.
     pub codebook: CodebookInfo,
-    pub(crate) options: serde_json::Value,
+    /// Every option the run was made with (format, fields, encode, classify, heads, …): `merge` refuses
+    /// shards whose result-changing options differ.
+    pub options: serde_json::Value,
     /// `K/N` when the run processed one shard of the corpus.
     #[serde(default)]
     pub shard: Option<String>,
@@ -32,7 +37,8 @@ pub struct Manifest {
     pub counts: crate::run::counts::Counts,
     /// Seconds per stage, plus `total`.
     pub timings: BTreeMap<String, f64>,
-    pub(crate) encode: serde_json::Value,
+    /// The embedder's counters: texts requested, cache hits, texts encoded and the encoder's work.
+    pub encode: serde_json::Value,
     /// Problems the run met and worked around (e.g. a damaged cache rebuilt).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -52,21 +58,29 @@ pub struct Manifest {
 pub struct ModelInfo {
     /// The model manifest's short name (its folder's or hub id's last component).
     pub id: String,
-    pub(crate) source: String,
-    pub(crate) weights_sha256: String,
+    /// Where the model was imported from (a folder or a hub id).
+    pub source: String,
+    /// sha256 of the weights: what trained heads and the cache are checked against.
+    pub weights_sha256: String,
     /// `fp32`, `bf16` or `int8-<scheme>`: the precision the encoder ran in.
     pub precision: String,
-    pub(crate) precision_reason: String,
+    /// Why that precision ran (requested, or what `auto` found on the CPU), with any fallback.
+    pub precision_reason: String,
 }
 
 /// The codebook of a run, as `manifest.json` records it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CodebookInfo {
-    pub(crate) path: String,
-    pub(crate) sha256: String,
-    pub(crate) name: String,
-    pub(crate) version: String,
-    pub(crate) frames: Vec<String>,
+    /// The codebook file as given to `run`.
+    pub path: String,
+    /// sha256 of its bytes: `merge` refuses shards of different codebooks by it.
+    pub sha256: String,
+    /// The codebook's own name.
+    pub name: String,
+    /// The codebook's own version string.
+    pub version: String,
+    /// Frame ids in codebook order: the order of `score_<frame>` columns and of the report.
+    pub frames: Vec<String>,
     /// Id of the codebook's first stance target; `None` when it has none and the run labelled frames only.
     pub stance_target: Option<String>,
     /// The codebook's cue phrases, so that the report can show which frame or stance each cue found in a

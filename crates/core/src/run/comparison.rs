@@ -38,21 +38,27 @@ pub const INDEPENDENCE_COLUMNS: [&str; 7] =
 /// One row of `comparison.csv`: a group's share of one frame or stance label, with its 95% interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonRow {
-    pub(crate) group_by: String,
-    pub(crate) group: String,
-    pub(crate) measure: Measure,
-    pub(crate) label: String,
+    /// How the run was grouped (`outlet`, `month` or a metadata column), so the file says it.
+    pub group_by: String,
+    /// The group: an outlet, a `YYYY-MM` month or a column value.
+    pub group: String,
+    /// Whether `label` is a frame or a stance.
+    pub measure: Measure,
+    /// A frame id or a stance label.
+    pub label: String,
     /// Body paragraphs with this label in the group. Kept in memory (not written) so that shares can be
     /// merged exactly from counts, never from rounded shares; 0 in rows read back from a file.
     #[serde(skip)]
     pub count: u64,
+    /// `count` over `n_paragraphs`.
     #[serde(serialize_with = "fixed4_cell")]
-    pub(crate) share: f64,
+    pub share: f64,
     /// The 95% percentile-bootstrap interval (zero width for a single article).
     #[serde(serialize_with = "fixed4_cell")]
     pub ci_low: f64,
+    /// Upper end of that interval.
     #[serde(serialize_with = "fixed4_cell")]
-    pub(crate) ci_high: f64,
+    pub ci_high: f64,
     /// Articles with at least one body paragraph in the group: the bootstrap's sampling units.
     pub n_articles: u64,
     /// Body paragraphs in the group: the share's denominator.
@@ -65,28 +71,39 @@ pub struct ComparisonRow {
 /// distributions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistanceRow {
-    pub(crate) group_a: String,
-    pub(crate) group_b: String,
+    /// Row of the distance matrix: every ordered pair of groups is written, a group with itself included.
+    pub group_a: String,
+    /// Column of the matrix.
+    pub group_b: String,
+    /// 0: the same frame distribution; 1: no frame in common.
     #[serde(serialize_with = "fixed4_cell")]
-    pub(crate) jsd: f64,
+    pub jsd: f64,
 }
 
 /// One row of `differences.csv`: a group's share of a frame against all other groups pooled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DifferenceRow {
-    pub(crate) label: String,
-    pub(crate) group: String,
+    /// The frame id.
+    pub label: String,
+    /// The group set against all others pooled.
+    pub group: String,
+    /// The group's share of body paragraphs with this frame.
     #[serde(serialize_with = "fixed4_cell")]
-    pub(crate) share: f64,
+    pub share: f64,
+    /// The same share over all other groups pooled.
     #[serde(serialize_with = "fixed4_cell")]
-    pub(crate) rest_share: f64,
+    pub rest_share: f64,
+    /// `share - rest_share`: above 0 the group uses the frame more than the rest.
     #[serde(serialize_with = "fixed4_cell")]
-    pub(crate) diff: f64,
+    pub diff: f64,
+    /// Lower end of the 95% bootstrap interval of `diff` (articles resampled in both sides).
     #[serde(serialize_with = "fixed4_cell")]
-    pub(crate) ci_low: f64,
+    pub ci_low: f64,
+    /// Upper end of that interval.
     #[serde(serialize_with = "fixed4_cell")]
-    pub(crate) ci_high: f64,
-    pub(crate) n_articles: u64,
+    pub ci_high: f64,
+    /// The group's articles: the bootstrap's sampling units on its side.
+    pub n_articles: u64,
 }
 
 /// One row of `independence.csv`: the chi-square test of group × label over paragraphs.
@@ -105,8 +122,10 @@ pub struct IndependenceRow {
     /// Cramér's V in [0, 1], how strongly the groups differ; `None` when the test is undefined.
     #[serde(serialize_with = "optional_fixed4_cell")]
     pub cramers_v: Option<f64>,
-    pub(crate) n_paragraphs: u64,
-    pub(crate) n_groups: u64,
+    /// Body paragraphs in the table the test ran on.
+    pub n_paragraphs: u64,
+    /// Groups (rows) of that table.
+    pub n_groups: u64,
 }
 
 /// Writes `rows` as CSV with the header `columns` (written even when there are no rows).
