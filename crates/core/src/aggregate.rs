@@ -206,6 +206,7 @@ mod tests {
             uncertain: None,
             evidence: String::new(),
             text: String::new(),
+            lang: String::new(),
             scores: vec![],
         }
     }

@@ -487,6 +487,7 @@ fn record(
         n_tokens,
         windows,
         text: p.text.clone(),
+        lang: segment::language(&p.text).to_string(),
         ..ParagraphRecord::default()
     };
     if let Some((f, s)) = label {

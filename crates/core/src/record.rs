@@ -55,6 +55,11 @@ pub struct ParagraphRecord {
     pub evidence: String,
     /// The paragraph, inner line breaks joined by spaces.
     pub text: String,
+    /// The paragraph's language (`en`, `zh`, …, or `und`; [`crate::segment::language`]), so runs that mix
+    /// outlets in several languages can be compared within one (`compare --by lang`). The last fixed
+    /// column, so every older column keeps its position; empty when read from a run made before it.
+    #[serde(default)]
+    pub lang: String,
     /// Probability per codebook frame (written as `score_<frame>` columns with `--scores`).
     #[serde(skip)]
     pub scores: Vec<f32>,

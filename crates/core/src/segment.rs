@@ -3,8 +3,11 @@
 //! the original text.
 
 mod boilerplate;
+mod boilerplate_zh;
+mod cjk;
 mod classify;
 mod heading;
+mod lang;
 mod lines;
 mod sentences;
 mod split;
@@ -12,6 +15,7 @@ mod split;
 use serde::{Deserialize, Serialize};
 
 use classify::BlockInfo;
+pub use lang::{language, UNDETERMINED};
 use lines::Line;
 pub use sentences::sentences;
 

@@ -140,10 +140,15 @@ impl Embedder {
 /// rewritten from the same weights (an importer fix, a re-quantization) never inherits the old one's vectors.
 fn cache_key(opts: &EncodeOptions, p: &ResolvedPrecision, model: &ModelDir) -> Result<CacheKey, EncodeError> {
     let cut = if opts.truncate { "truncate" } else { "windows" };
+    // The prompt changes every vector; models without one keep the keys they always had.
+    let prompt = match model.manifest.prompt.as_str() {
+        "" => String::new(),
+        p => format!("/prompt={p:?}"),
+    };
     Ok(CacheKey {
         model: model.manifest.weights_sha256.clone(),
         graph: file_sha256(&graph_file(model, p)?)?,
-        mode: format!("{}/{cut}/{}/pad{}", p.label(), model.manifest.max_seq_length, super::batch::BUCKET),
+        mode: format!("{}/{cut}/{}/pad{}{prompt}", p.label(), model.manifest.max_seq_length, super::batch::BUCKET),
     })
 }
 

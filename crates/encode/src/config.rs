@@ -179,6 +179,27 @@ pub fn max_seq_length(dir: &Path, cfg: &EncoderConfig) -> Result<usize> {
     Ok(n.min(cfg.usable_positions()))
 }
 
+/// The prompt sentence-transformers puts before every text by default (`config_sentence_transformers.json`:
+/// `prompts[default_prompt_name]`), empty when the model has none. e5 models are trained with `query: ` and
+/// `passage: ` and embed worse without them.
+pub fn default_prompt(dir: &Path) -> Result<String> {
+    let path = dir.join("config_sentence_transformers.json");
+    if !path.exists() {
+        return Ok(String::new());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| EncodeError::io(&path, e))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid JSON: {e}")))?;
+    let Some(name) = v.get("default_prompt_name").and_then(|n| n.as_str()) else {
+        return Ok(String::new());
+    };
+    v.get("prompts")
+        .and_then(|p| p.get(name))
+        .and_then(|p| p.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| EncodeError::bad(&path, format!("default_prompt_name `{name}` names no entry of `prompts`")))
+}
+
 /// The tokens a window starts with, ends with and is padded with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecialTokens {

@@ -121,6 +121,7 @@ pub mod fake {
                     graph_sha256: "0".repeat(64),
                     import_version: "test".into(),
                     int8: Vec::new(),
+                    prompt: String::new(),
                 },
                 precision: ResolvedPrecision {
                     precision: Precision::Fp32,

@@ -195,8 +195,15 @@ fn tokenize_chunk(
             if text.trim().is_empty() {
                 return Err(EncodeError::BadInput { row, message: "empty text".into() });
             }
+            let prompted;
+            let input = if manifest.prompt.is_empty() {
+                *text
+            } else {
+                prompted = format!("{}{text}", manifest.prompt);
+                prompted.as_str()
+            };
             let enc = tokenizer
-                .encode(*text, false)
+                .encode(input, false)
                 .map_err(|e| EncodeError::BadInput { row, message: format!("tokenizer: {e}") })?;
             Ok(enc.get_ids().to_vec())
         })

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::config::{max_seq_length, EncoderConfig, PoolingConfig, SpecialTokens};
+use super::config::{default_prompt, max_seq_length, EncoderConfig, PoolingConfig, SpecialTokens};
 use super::error::{EncodeError, Result};
 use super::graph;
 use super::model::{int8_graph_file, sha256_hex, ModelDir, ModelManifest, GRAPH, MANIFEST, TOKENIZER};
@@ -52,6 +52,7 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
         graph_sha256: sha256_hex(&onnx),
         import_version: env!("CARGO_PKG_VERSION").into(),
         int8: Vec::new(),
+        prompt: default_prompt(src)?,
     };
 
     std::fs::create_dir_all(out).map_err(|e| EncodeError::io(out, e))?;
@@ -138,7 +139,7 @@ fn calibrate(cfg: &EncoderConfig, weights: &Weights, model: &ModelDir, texts: &[
     let mut values: std::collections::BTreeMap<String, graph::ChannelRange> = std::collections::BTreeMap::new();
     for (row, text) in texts.iter().enumerate() {
         let enc = tokenizer
-            .encode(text.as_str(), false)
+            .encode(format!("{}{text}", m.prompt), false)
             .map_err(|e| EncodeError::BadInput { row, message: format!("tokenizer: {e}") })?;
         let content = enc.get_ids();
         let mut ids = vec![m.cls_token_id as i64];

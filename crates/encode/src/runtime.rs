@@ -318,6 +318,7 @@ mod tests {
             graph_sha256: "0".repeat(64),
             import_version: "0".into(),
             int8,
+            prompt: String::new(),
         };
         ModelDir { dir: "/models/m".into(), manifest }
     }

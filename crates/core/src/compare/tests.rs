@@ -422,3 +422,46 @@ fn off_topic_paragraphs_are_left_out_of_every_share() {
     assert_eq!(plain.shares, gated.shares);
     assert_eq!(plain.independence, gated.independence);
 }
+
+/// The fixture's run with a `lang` column, as runs write it since paragraphs carry their language: X and
+/// z1 write English, Y and z2 Chinese, and x1's last body paragraph (row 3) quotes a Chinese statement.
+fn fixture_with_lang() -> tempfile::TempDir {
+    let base = paragraphs_csv(&rows());
+    let mut lines = base.lines();
+    let mut csv = format!("{},lang\n", lines.next().unwrap());
+    for line in lines {
+        let chinese = line.starts_with('y') || line.starts_with("z2,") || line.contains(",3,body,");
+        let lang = match (line.contains(",body,"), chinese) {
+            (false, _) => "und",
+            (true, true) => "zh",
+            (true, false) => "en",
+        };
+        csv.push_str(&format!("{line},{lang}\n"));
+    }
+    let dir = fixture();
+    std::fs::write(dir.path().join("paragraphs.csv"), csv).unwrap();
+    dir
+}
+
+#[test]
+fn by_lang_groups_paragraphs_by_their_language() {
+    let by = GroupBy::parse("lang");
+    assert_eq!(by.name(), "lang");
+    let c = run(fixture_with_lang().path(), by);
+    assert_eq!(c.group_by, "lang");
+    // Headings and boilerplate (`und`) are not compared; x1 counts in both languages, one paragraph each way.
+    assert_eq!(c.groups, ["en", "zh"]);
+    // en: x1 (a a), x2 (a a b), z1 (a a b b); zh: x1 (b), y1 (a b b b), y2 (b b), z2 (a b).
+    let en = share(&c, "en", Measure::Frame, "a");
+    assert_eq!((en.n_articles, en.n_paragraphs, en.count), (3, 9, 6));
+    let zh = share(&c, "zh", Measure::Frame, "a");
+    assert_eq!((zh.n_articles, zh.n_paragraphs, zh.count), (4, 9, 2));
+}
+
+#[test]
+fn by_lang_on_a_run_without_the_column_says_to_run_again() {
+    let err = compare(fixture().path(), &CompareOptions { by: GroupBy::parse("lang"), ..CompareOptions::default() })
+        .unwrap_err();
+    assert!(matches!(&err, CompareError::MissingColumn { column, .. } if column == "lang"));
+    assert!(err.to_string().contains("run it again"), "{err}");
+}

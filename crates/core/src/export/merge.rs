@@ -415,6 +415,7 @@ mod tests {
                 uncertain: None,
                 evidence: String::new(),
                 text: format!("Paragraph {i} of {id}."),
+                lang: "en".into(),
                 scores: Vec::new(),
             })
             .collect()

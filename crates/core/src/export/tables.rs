@@ -109,6 +109,7 @@ pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool, spreads
         r.uncertain.map(|u| u.to_string()).unwrap_or_default(),
         r.evidence.clone(),
         r.text.clone(),
+        r.lang.clone(),
     ];
     if spreadsheet_safe {
         neutralise_text_cells(&mut row);
@@ -264,6 +265,7 @@ mod tests {
             uncertain: None,
             evidence: format!("{cell} evidence"),
             text: format!("{cell} text"),
+            lang: "en".into(),
             scores: vec![],
         }
     }

@@ -11,7 +11,7 @@ pub use crate::record::ParagraphRecord;
 
 /// Columns of `paragraphs.csv` before the optional `score_<frame>` columns (the fields of
 /// [`ParagraphRecord`]).
-pub const PARAGRAPH_COLUMNS: [&str; 21] = [
+pub const PARAGRAPH_COLUMNS: [&str; 22] = [
     "doc_id",
     "outlet",
     "published",
@@ -33,6 +33,8 @@ pub const PARAGRAPH_COLUMNS: [&str; 21] = [
     "uncertain",
     "evidence",
     "text",
+    // Appended last (after `text`), so readers that index the older columns by position are undisturbed.
+    "lang",
 ];
 
 /// Columns of `paragraphs.csv` holding corpus text, which `framelens run --spreadsheet-safe` writes

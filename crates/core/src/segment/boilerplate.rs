@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::boilerplate_zh::is_chinese_furniture;
+use super::cjk;
 use crate::corpus::date::parse_date;
 
 /// Furniture is short; longer blocks are only boilerplate through position (bios, trailing zone).
@@ -390,14 +392,19 @@ fn starts_with_word(s: &str, prefix: &str) -> bool {
     !prefix_ends_in_word || !rest.chars().next().is_some_and(char::is_alphanumeric)
 }
 
+/// Words, with Han text counted by [`cjk::word_count`] so the length limits below hold for Chinese
+/// lines too (the same count as `split_whitespace` for text without Han characters).
 fn word_count(s: &str) -> usize {
-    s.split_whitespace().count()
+    cjk::word_count(s)
 }
 
 /// Furniture recognisable from the text alone: credits, bylines, prompts, date lines, separators.
 pub(super) fn is_boilerplate_text(s: &str) -> bool {
     if !s.chars().any(char::is_alphanumeric) {
         // `---`, `* * *`, `•`: separators, never content.
+        return true;
+    }
+    if is_chinese_furniture(s) {
         return true;
     }
     if word_count(s) > MAX_PATTERN_WORDS {

@@ -2,6 +2,7 @@
 //! furniture near the end, and a heading needs content under it.
 
 use super::boilerplate::{is_author_header, is_boilerplate_text, is_zone_start, looks_like_bio};
+use super::cjk;
 use super::heading::{ends_with_terminal, heading_like};
 use crate::segment::Kind;
 
@@ -23,7 +24,9 @@ pub(super) struct BlockInfo {
 /// The kind of every block, in order.
 pub(super) fn classify(blocks: &[BlockInfo]) -> Vec<Kind> {
     let n = blocks.len();
-    let words: Vec<usize> = blocks.iter().map(|b| b.text.split_whitespace().count()).collect();
+    // Han text has no spaces: counted in words of about two characters, a Chinese paragraph is as long
+    // here as its English translation, so it is not mistaken for a short trailing line.
+    let words: Vec<usize> = blocks.iter().map(|b| cjk::word_count(&b.text)).collect();
     let pattern: Vec<bool> = blocks.iter().map(|b| is_boilerplate_text(&b.text)).collect();
     let after_author: Vec<bool> = (0..n).map(|i| i > 0 && is_author_header(&blocks[i - 1].text)).collect();
     let bio_like: Vec<bool> = blocks.iter().map(|b| looks_like_bio(&b.text)).collect();

@@ -1,20 +1,29 @@
 //! What a heading looks like on a single line: short, no closing punctuation. Kept apart from the
 //! document-level decision (which also needs to know what follows) in `classify`.
 
+use super::cjk;
+
 /// Headings are short: longer lines without punctuation are more likely truncated paragraphs.
 const MAX_WORDS: usize = 12;
 const MAX_CHARS: usize = 90;
+/// A Chinese heading is measured in characters, since it has no spaces: commentary subheads and
+/// headlines rarely run past 30, while a paragraph's first sentence alone usually does.
+const MAX_CHINESE_CHARS: usize = 30;
 
 /// Marks that end a sentence or clause; a line ending in one reads as prose, not as a title.
 const TERMINAL: &[char] = &['.', '!', '?', ':', ';', '…', ','];
+/// Chinese clause marks that end a line of prose but not a sentence (full-width colon and comma,
+/// the enumeration comma), as `:` and `,` do in [`TERMINAL`].
+const CHINESE_CLAUSE: &[char] = &['：', '，', '、'];
 
 /// Closing quotes and brackets that may follow terminal punctuation (`…he said.”`).
 const CLOSERS: &[char] = &['"', '\'', '”', '’', '»', '›', ')', ']'];
 
-/// True when the line ends like a sentence, looking through closing quotes and brackets.
+/// True when the line ends like a sentence, looking through closing quotes and brackets (Chinese
+/// ones included: `……他说。」`).
 pub(super) fn ends_with_terminal(s: &str) -> bool {
-    let core = strip_emphasis(s.trim()).trim_end_matches(CLOSERS);
-    core.ends_with(TERMINAL)
+    let core = strip_emphasis(s.trim()).trim_end_matches(|c| CLOSERS.contains(&c) || cjk::ZH_CLOSERS.contains(&c));
+    core.ends_with(TERMINAL) || core.ends_with(cjk::ZH_TERMINAL) || core.ends_with(CHINESE_CLAUSE)
 }
 
 /// A Markdown ATX heading (`## Title`) gives its title text.
@@ -43,7 +52,12 @@ pub(super) fn heading_like(s: &str) -> bool {
     if core.is_empty() || core.chars().count() > MAX_CHARS {
         return false;
     }
-    if core.split_whitespace().count() > MAX_WORDS || ends_with_terminal(core) {
+    let too_long = if cjk::is_chinese(core) {
+        core.chars().count() > MAX_CHINESE_CHARS
+    } else {
+        core.split_whitespace().count() > MAX_WORDS
+    };
+    if too_long || ends_with_terminal(core) {
         return false;
     }
     match core.chars().find(|c| c.is_alphabetic()) {
@@ -70,9 +84,10 @@ pub(super) fn title_case(s: &str) -> bool {
     caps * 4 >= long.len() * 3
 }
 
-/// Whether the first letter-or-digit is uppercase or a digit (a new sentence or paragraph).
+/// Whether the first letter-or-digit is uppercase or a digit (a new sentence or paragraph), or a Han
+/// character: Chinese has no letter case, so any Chinese line may open a sentence.
 pub(super) fn starts_like_sentence(s: &str) -> bool {
-    s.chars().find(|c| c.is_alphanumeric()).is_some_and(|c| c.is_uppercase() || c.is_numeric())
+    s.chars().find(|c| c.is_alphanumeric()).is_some_and(|c| c.is_uppercase() || c.is_numeric() || cjk::is_han(c))
 }
 
 /// `**Title**` / `_Title_` → `Title`.
@@ -96,6 +111,21 @@ mod tests {
         assert!(!heading_like("and then the ministry"));
         assert!(!heading_like("---"));
         assert!(!heading_like("One two three four five six seven eight nine ten eleven twelve thirteen"));
+    }
+
+    #[test]
+    fn chinese_heading_shapes() {
+        // Short lines without a stop are titles, simplified or traditional.
+        assert!(heading_like("边境执法的新阶段"));
+        assert!(heading_like("跨境電詐的結構性根源"));
+        assert!(heading_like("## 多边合作为何迟迟没有落实"));
+        // A sentence, a clause, a quote closing a sentence, or a long line is not.
+        assert!(!heading_like("警方拒绝置评。"));
+        assert!(!heading_like("他接着说："));
+        assert!(!heading_like("她说：「我们不会退让。」"));
+        assert!(!heading_like("这一轮打击行动表面上声势浩大但真正受到追究的始终只是底层的执行者而非幕后组织者"));
+        assert!(starts_like_sentence("警方周五公布了调查结果。"));
+        assert!(ends_with_terminal("调查仍在进行中。”"));
     }
 
     #[test]

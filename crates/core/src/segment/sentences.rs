@@ -14,15 +14,26 @@
 //! - an ellipsis followed by a sentence opener ends a sentence (`… for a long time… Then she …`);
 //! - a full stop inside a closing bracket followed by a capital ends one (`(Never published.) Analysts …`);
 //! - a piece too short to be a real sentence (a stray `ET.`, `Why?`) is joined to its neighbour.
+//!
+//! Chinese sentences end at `。！？；…` (and `!`/`?` right after a Han character) with no space after
+//! them, which sentencex's English rules do not see; [`chinese_cuts`] adds those ends, each after the
+//! closing quotes and brackets (`」』”’）`) that belong to the sentence. Text without Chinese punctuation
+//! gets no such cut, so English splitting is unchanged.
 
 use std::ops::Range;
 
 use sentencex::languages::{English, Language};
 
+use super::cjk::{self, ZH_CLOSERS, ZH_TERMINAL};
+
 /// A piece with fewer words than this is never quoted alone (`ET.`, `No.`, `Again.`).
 const MIN_WORDS: usize = 3;
 /// Nor is one shorter than this many chars (`It is so.`).
 const MIN_CHARS: usize = 15;
+/// A mostly Chinese piece with fewer Han characters than this (`是的。`, `他拒绝了。`) is too short: it
+/// has no spaces, so the word and char limits above, written for English, would find every Chinese
+/// sentence short.
+const MIN_CHINESE_CHARS: usize = 5;
 
 /// Time zones written after a clock time in news copy (`10:30 a.m. ET`).
 const TIME_ZONES: &[&str] = &[
@@ -33,8 +44,14 @@ const TIME_ZONES: &[&str] = &[
 /// Byte ranges of the sentences of `text`, trimmed, in order, non-overlapping, and together
 /// holding every non-whitespace character of `text`.
 pub fn sentences(text: &str) -> Vec<(usize, usize)> {
-    let mut cuts: Vec<usize> = sentencex_cuts(text).into_iter().filter(|&c| !splits_time_zone(text, c)).collect();
+    let mut cuts: Vec<usize> = sentencex_cuts(text)
+        .into_iter()
+        .filter(|&c| !splits_time_zone(text, c))
+        .map(|c| past_chinese_closers(text, c))
+        .filter(|&c| c < text.len())
+        .collect();
     cuts.extend(extra_cuts(text));
+    cuts.extend(chinese_cuts(text));
     cuts.sort_unstable();
     cuts.dedup();
     let pieces = pieces_between(text, &cuts);
@@ -86,6 +103,47 @@ fn extra_cuts(text: &str) -> Vec<usize> {
     cuts
 }
 
+/// Where Chinese sentences end: after a run of Chinese terminal marks and the closing quotes and
+/// brackets that follow it, when more text follows. `…`, `!` and `?` end a Chinese sentence only right
+/// after a Han character (or another mark of the run), so an English ellipsis or question is left to
+/// the rules above.
+fn chinese_cuts(text: &str) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut prev: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let after_han = prev.is_some_and(cjk::is_han);
+        let ends = matches!(c, '。' | '｡' | '！' | '？' | '；') || (after_han && matches!(c, '…' | '!' | '?'));
+        prev = Some(c);
+        if !ends {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = chars.peek() {
+            if !(ZH_TERMINAL.contains(&d) || ZH_CLOSERS.contains(&d) || matches!(d, '!' | '?')) {
+                break;
+            }
+            end = j + d.len_utf8();
+            prev = Some(d);
+            chars.next();
+        }
+        if !text[end..].trim().is_empty() {
+            cuts.push(end);
+        }
+    }
+    cuts
+}
+
+/// A cut right after a Chinese full stop, `！`, `？` or `；` moved past the closing quotes and brackets
+/// that follow it, so `「……。」` keeps its `」` (sentencex may cut between them). Other cuts are kept.
+fn past_chinese_closers(text: &str, cut: usize) -> usize {
+    if !text[..cut].ends_with(['。', '｡', '！', '？', '；']) {
+        return cut;
+    }
+    let rest = &text[cut..];
+    cut + (rest.len() - rest.trim_start_matches(ZH_CLOSERS).len())
+}
+
 /// `word` (with any trailing punctuation) is a common sentence opener (`The`, `Then`, `But`, ...),
 /// by sentencex's own English list.
 fn opens_sentence(word: &str) -> bool {
@@ -132,8 +190,12 @@ fn merge_short(text: &str, pieces: Vec<Range<usize>>) -> Vec<Range<usize>> {
     out
 }
 
-/// Fewer than `MIN_WORDS` words (tokens with a letter or digit) or `MIN_CHARS` chars.
+/// Fewer than `MIN_WORDS` words (tokens with a letter or digit) or `MIN_CHARS` chars; for mostly
+/// Chinese text, fewer than `MIN_CHINESE_CHARS` Han characters.
 pub(super) fn too_short(s: &str) -> bool {
+    if cjk::is_chinese(s) {
+        return cjk::han_count(s) < MIN_CHINESE_CHARS;
+    }
     let words = s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count();
     words < MIN_WORDS || s.chars().count() < MIN_CHARS
 }
@@ -187,6 +249,51 @@ mod tests {
         assert!(too_short("It is so."));
         assert!(too_short("— 4 p.m."));
         assert!(!too_short("Shares fell slightly."));
+    }
+
+    #[test]
+    fn simplified_chinese_sentences_need_no_space() {
+        assert_eq!(
+            split("警方周五宣布逮捕了十二名嫌疑人。此举是否足以遏制诈骗？分析人士并不乐观！"),
+            ["警方周五宣布逮捕了十二名嫌疑人。", "此举是否足以遏制诈骗？", "分析人士并不乐观！"]
+        );
+        // `；` and `……` end a sentence too; a too-short piece joins the one before it.
+        assert_eq!(
+            split("边境巡逻已经加强；但园区仍在运转……没有人愿意承担责任。是的。"),
+            ["边境巡逻已经加强；", "但园区仍在运转……", "没有人愿意承担责任。是的。"]
+        );
+    }
+
+    #[test]
+    fn closing_quotes_stay_with_their_sentence() {
+        assert_eq!(
+            split("部长说：「我们绝不会退让。」记者追问细节时，他没有回答。"),
+            ["部长说：「我们绝不会退让。」", "记者追问细节时，他没有回答。"]
+        );
+        assert_eq!(
+            split("一位居民告诉记者：“这里已经不安全了！”她随后搬回了老家。"),
+            ["一位居民告诉记者：“这里已经不安全了！”", "她随后搬回了老家。"]
+        );
+    }
+
+    #[test]
+    fn traditional_chinese_sentences() {
+        assert_eq!(
+            split("當局聲稱已經掌握全部線索。『這只是開始，』一名官員補充說。真正的幕後主使仍然逍遙法外？"),
+            ["當局聲稱已經掌握全部線索。", "『這只是開始，』一名官員補充說。", "真正的幕後主使仍然逍遙法外？"]
+        );
+        // Half-width `!`/`?` after a Han character, and a space after the stop, change nothing.
+        assert_eq!(split("這項協議能否落實? 各國態度並不一致。"), ["這項協議能否落實?", "各國態度並不一致。"]);
+    }
+
+    #[test]
+    fn english_beside_chinese_is_split_as_before() {
+        assert_eq!(
+            split("The summit ended on Friday. 峰会周五结束，各方未能达成共识。Officials said little afterwards."),
+            ["The summit ended on Friday.", "峰会周五结束，各方未能达成共识。", "Officials said little afterwards."]
+        );
+        assert!(too_short("是的。"));
+        assert!(!too_short("警方拒绝置评。"));
     }
 
     #[test]

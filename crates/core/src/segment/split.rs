@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use super::boilerplate::{is_boilerplate_text, is_duration};
+use super::cjk;
 use super::heading::{ends_with_terminal, heading_like, starts_like_sentence, title_case};
 use super::lines::Line;
 
@@ -12,6 +13,10 @@ const SHORT_LINE_WORDS: usize = 20;
 
 /// A line this long cannot come from hard wrapping, so it is a whole paragraph.
 const PARAGRAPH_LINE_CHARS: usize = 200;
+
+/// A Chinese line with at least this many Han characters that ends a sentence reads as a paragraph
+/// pasted on one line (a fragment such as `是的。` does not).
+const CHINESE_PARAGRAPH_LINE_HAN: usize = 10;
 
 /// Ranges of `lines` that form separate blocks (in order, covering all lines).
 pub(super) fn split_block(lines: &[Line<'_>]) -> Vec<Range<usize>> {
@@ -24,7 +29,7 @@ pub(super) fn split_block(lines: &[Line<'_>]) -> Vec<Range<usize>> {
     // A furniture line only splits off when it stands alone (ends like a sentence or a title);
     // otherwise a wrapped prose line that happens to mention a newsletter would cut a paragraph.
     let bp: Vec<bool> = texts.iter().map(|t| is_boilerplate_text(t) && standalone(t)).collect();
-    let all_short = texts.iter().all(|t| t.split_whitespace().count() <= SHORT_LINE_WORDS);
+    let all_short = texts.iter().all(|t| cjk::word_count(t) <= SHORT_LINE_WORDS);
     // A stack of short self-contained lines with furniture among them (a form, a credits list):
     // one row each.
     let stacked = all_short && bp.iter().any(|&b| b) && texts.iter().all(|t| standalone(t));
@@ -33,8 +38,14 @@ pub(super) fn split_block(lines: &[Line<'_>]) -> Vec<Range<usize>> {
     for i in 1..n {
         let prev = texts[i - 1];
         let after_bp = bp[i - 1] && starts_like_sentence(texts[i]);
-        let before_bp = bp[i] && (ends_with_terminal(prev) || bp[i - 1]);
-        breaks[i] = stacked || after_bp || before_bp || glued_heading(&texts, i - 1);
+        // A Chinese furniture line also splits from a title above it (`标题` / `来源：…`): Chinese
+        // sites print the source line directly under the headline.
+        let before_bp =
+            bp[i] && (ends_with_terminal(prev) || bp[i - 1] || cjk::is_chinese(texts[i]) && standalone(prev));
+        // A Chinese heading glued to its paragraph also splits from a whole Chinese paragraph above it,
+        // since single-newline layouts put every block on its own line.
+        let chinese_heading_below = chinese_paragraph_line(prev) && glued_heading(&texts, i);
+        breaks[i] = stacked || after_bp || before_bp || glued_heading(&texts, i - 1) || chinese_heading_below;
     }
     let mut parts = Vec::new();
     let mut start = 0;
@@ -76,16 +87,28 @@ fn glued_heading(texts: &[&str], i: usize) -> bool {
 /// Text pasted with one newline per paragraph: when every line ends a sentence and at least one
 /// is longer than any wrap width, each line is its own paragraph; otherwise the block is one
 /// hard-wrapped paragraph.
+///
+/// Chinese web text is usually laid out with single newlines between paragraphs, which are often
+/// shorter than 200 characters. Hard-wrapped Chinese breaks lines mid-sentence at a fixed width, so
+/// when *every* line is mostly Chinese, has at least [`CHINESE_PARAGRAPH_LINE_HAN`] Han characters and
+/// ends a Chinese sentence (`。！？…`, or a closing quote), the lines are paragraphs too. A line
+/// without Han characters never meets this, so English blocks are decided as before.
 fn one_paragraph_per_line(texts: &[&str], r: Range<usize>) -> Vec<Range<usize>> {
     let lines = &texts[r.clone()];
     let per_line = lines.len() > 1
-        && lines.iter().all(|t| ends_with_terminal(t))
-        && lines.iter().any(|t| t.chars().count() >= PARAGRAPH_LINE_CHARS);
+        && (lines.iter().all(|t| ends_with_terminal(t))
+            && lines.iter().any(|t| t.chars().count() >= PARAGRAPH_LINE_CHARS)
+            || lines.iter().all(|t| chinese_paragraph_line(t)));
     if per_line {
         r.map(|i| i..i + 1).collect()
     } else {
         vec![r]
     }
+}
+
+/// A line that is a whole Chinese paragraph on its own (see [`one_paragraph_per_line`]).
+fn chinese_paragraph_line(t: &str) -> bool {
+    cjk::is_chinese(t) && cjk::ends_chinese_sentence(t) && cjk::han_count(t) >= CHINESE_PARAGRAPH_LINE_HAN
 }
 
 #[cfg(test)]
@@ -154,5 +177,40 @@ mod tests {
         assert_eq!(split(&text).len(), 3);
         let wrapped = "Short line one.\nShort line two.";
         assert_eq!(split(wrapped).len(), 1);
+    }
+
+    #[test]
+    fn chinese_paragraphs_one_per_line() {
+        // Lines indented with ideographic spaces, as Chinese sites print paragraphs.
+        let text = "\u{3000}\u{3000}警方周五宣布，在边境地区逮捕了十二名涉嫌电信诈骗的嫌疑人。\n\
+                    \u{3000}\u{3000}分析人士指出，这类行动往往只触及底层人员，幕后组织者很少受到追究。\n\
+                    一位前受害者对记者说：「我们只是想回家。」";
+        assert_eq!(split(text).len(), 3);
+        let traditional = "當局表示，跨境合作機制將在明年全面啟動。\n各國對具體執行細節仍有明顯分歧？";
+        assert_eq!(split(traditional).len(), 2);
+    }
+
+    #[test]
+    fn hard_wrapped_chinese_stays_whole() {
+        // Wrapped at a fixed width: lines end mid-sentence, so the block is one paragraph.
+        let text = "警方周五宣布，在边境地区逮捕了十二名涉嫌电信诈骗\n\
+                    的嫌疑人，但分析人士指出，这类行动往往只触及底层\n\
+                    人员。";
+        assert_eq!(split(text).len(), 1);
+        // Short sentence fragments on their own lines are not paragraphs.
+        assert_eq!(split("是的。\n当然。").len(), 1);
+    }
+
+    #[test]
+    fn chinese_furniture_and_heading_split_off() {
+        let text = "边境执法的新阶段\n\
+                    来源：某某日报\n\
+                    警方周五宣布，在边境地区逮捕了十二名涉嫌电信诈骗的嫌疑人。\n\
+                    分析人士指出，这类行动往往只触及底层人员，幕后组织者很少受到追究。\n\
+                    责任编辑：王小明";
+        let parts = split(text);
+        assert_eq!(parts.len(), 5, "{parts:?}");
+        assert_eq!(parts[1], ["来源：某某日报"]);
+        assert_eq!(parts[4], ["责任编辑：王小明"]);
     }
 }

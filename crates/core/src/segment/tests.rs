@@ -248,3 +248,47 @@ fn sentence_gold_set() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(known <= 2, "known failures should stay rare");
 }
+
+#[test]
+fn chinese_web_article_without_blank_lines() {
+    // A Chinese news page as scrapers keep it: one newline between everything, paragraphs indented with
+    // ideographic spaces, furniture above and below.
+    let text = "边境执法的新阶段\n\
+                来源：某某日报\n\
+                \u{3000}\u{3000}警方周五宣布，在边境地区逮捕了十二名涉嫌电信诈骗的嫌疑人，其中多数是被招募来的底层人员。\n\
+                \u{3000}\u{3000}分析人士指出，这类行动往往只触及执行者，真正的组织者很少受到追究。一位研究人员说：「问题的根源在于监管缺位。」\n\
+                多边合作的难题\n\
+                \u{3000}\u{3000}各国对跨境执法的分工仍有分歧，联合巡逻的承诺迟迟没有落实。\n\
+                （作者：林小雨）\n\
+                责任编辑：王小明\n\
+                分享到：微信 微博";
+    assert_offsets(text);
+    let paras = segment(text);
+    let kinds: Vec<(Kind, &str)> = paras.iter().map(|p| (p.kind, p.text.as_str())).collect();
+    assert_eq!(
+        kinds.iter().map(|k| k.0).collect::<Vec<_>>(),
+        [
+            Kind::Heading,
+            Kind::Boilerplate,
+            Kind::Body,
+            Kind::Body,
+            Kind::Heading,
+            Kind::Body,
+            Kind::Boilerplate,
+            Kind::Boilerplate,
+            Kind::Boilerplate,
+        ],
+        "{kinds:#?}"
+    );
+    assert_eq!(paras[5].section.as_deref(), Some("多边合作的难题"));
+    // The paragraph with a quote has two sentences, the closing bracket kept with the second.
+    let p = &paras[3].text;
+    let s: Vec<&str> = sentences(p).iter().map(|&(a, b)| &p[a..b]).collect();
+    assert_eq!(
+        s,
+        [
+            "分析人士指出，这类行动往往只触及执行者，真正的组织者很少受到追究。",
+            "一位研究人员说：「问题的根源在于监管缺位。」"
+        ]
+    );
+}
