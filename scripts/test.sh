@@ -6,5 +6,8 @@ cd "$(dirname "$0")/.."
 # multilingual-e5-small too: its parity tests (tests/encoder_parity_e5.rs) fail, not skip, under CI without it.
 scripts/setup.sh minilm mpnet multilingual
 cargo test --all-targets "$@"
+# The workbench (framelens serve) in headless Chromium: keyboard coding, SIGKILL and restart, two coders,
+# markup shown as text, import, train and relabel from the page (tests/workbench/e2e.mjs).
+tests/workbench/run.sh
 target/release/framelens run corpora/sample --codebook models/codebooks/enforcement-discourse.toml --out out/sample --quiet
 notebooks/run_notebook.sh out/sample

@@ -167,8 +167,18 @@ fn crates_depend_one_way() {
     assert!(framelens.is_empty(), "framelens-encode depends on {framelens:?}");
     let core = dependencies("crates/core/Cargo.toml");
     assert!(core.iter().any(|d| d == "framelens-encode"));
-    for banned in ["clap", "anyhow", "ort", "indicatif"] {
+    for banned in ["clap", "anyhow", "ort", "indicatif", "framelens-serve"] {
         assert!(!core.iter().any(|d| d == banned), "framelens-core depends on {banned}");
+    }
+    // The workbench reads run folders through core without the encoder (training and relabelling run as
+    // the binary's own subcommands) and knows nothing of the command line.
+    let serve = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/serve/Cargo.toml")).unwrap();
+    assert!(serve.contains("framelens-core = { workspace = true, default-features = false }"));
+    for banned in ["clap", "anyhow", "ort", "indicatif", "framelens-encode"] {
+        assert!(
+            !dependencies("crates/serve/Cargo.toml").iter().any(|d| d == banned),
+            "framelens-serve depends on {banned}"
+        );
     }
 }
 

@@ -83,7 +83,29 @@ pub struct StanceTarget {
     pub(crate) critical_cues: Vec<String>,
 }
 
+impl Frame {
+    /// The frame's human-readable name (what coders see next to the id).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The frame's definition, the codebook entry coders decide by.
+    pub fn definition(&self) -> &str {
+        &self.definition
+    }
+}
+
 impl StanceTarget {
+    /// The target's id (e.g. `crackdown_narrative`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// What the target is, as the codebook describes it to coders.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
     /// Example statements per label, in [`STANCE_LABELS`] order.
     pub fn examples(&self) -> [&[String]; 3] {
         [&self.supportive, &self.critical, &self.neutral]
@@ -129,6 +151,13 @@ pub struct LoadedCodebook {
     pub sha256: String,
     /// The parsed, validated content.
     pub codebook: Codebook,
+}
+
+impl LoadedCodebook {
+    /// The file it was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 /// Reads, parses and validates a codebook file, hashing the bytes read.

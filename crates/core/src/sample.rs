@@ -122,30 +122,39 @@ pub fn sample_paragraphs(
             text,
         });
     }
+    let outlets: Vec<&str> = rows.iter().map(|r| r.outlet.as_str()).collect();
+    let margins: Vec<f64> = rows.iter().map(|r| r.frame_margin.parse::<f64>().unwrap_or(f64::INFINITY)).collect();
+    let chosen: Vec<usize> = draw_order(&outlets, &margins, strategy, seed).into_iter().take(n).collect();
+    let mut chosen = chosen;
+    chosen.sort_unstable();
+    Ok(chosen.into_iter().map(|i| rows[i].clone()).collect())
+}
+
+/// The order in which `strategy` draws rows (given each row's outlet and frame margin, an unknown margin
+/// being infinite): shuffled with `seed`; by outlet, one row of each outlet in turn; uncertain, smallest
+/// margin first with ties in shuffled order. `sample` takes the first n; the workbench's coding queue is
+/// the whole order, so two coders with the same seed get the same items.
+pub fn draw_order(outlets: &[&str], margins: &[f64], strategy: Strategy, seed: u64) -> Vec<usize> {
     let mut rng = seeded(seed);
-    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut order: Vec<usize> = (0..outlets.len()).collect();
     shuffle(&mut order, &mut rng);
-    let chosen: Vec<usize> = match strategy {
-        Strategy::Random => order.into_iter().take(n).collect(),
+    match strategy {
+        Strategy::Random => order,
         Strategy::Uncertain => {
-            let margin = |i: usize| rows[i].frame_margin.parse::<f64>().unwrap_or(f64::INFINITY);
             // Stable sort of the shuffled order: equal margins stay in random order.
-            order.sort_by(|&a, &b| margin(a).total_cmp(&margin(b)));
-            order.into_iter().take(n).collect()
+            order.sort_by(|&a, &b| margins[a].total_cmp(&margins[b]));
+            order
         }
         Strategy::ByOutlet => {
             let mut by: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
             for i in order {
-                by.entry(rows[i].outlet.as_str()).or_default().push(i);
+                by.entry(outlets[i]).or_default().push(i);
             }
             let mut queues: Vec<std::vec::IntoIter<usize>> = by.into_values().map(Vec::into_iter).collect();
-            let mut out = Vec::new();
-            while out.len() < n {
+            let mut out = Vec::with_capacity(outlets.len());
+            loop {
                 let before = out.len();
                 for q in queues.iter_mut() {
-                    if out.len() == n {
-                        break;
-                    }
                     if let Some(i) = q.next() {
                         out.push(i);
                     }
@@ -156,10 +165,7 @@ pub fn sample_paragraphs(
             }
             out
         }
-    };
-    let mut chosen = chosen;
-    chosen.sort_unstable();
-    Ok(chosen.into_iter().map(|i| rows[i].clone()).collect())
+    }
 }
 
 fn normalise(t: &str) -> String {
@@ -185,20 +191,115 @@ pub fn coded_texts(path: &Path) -> Result<HashSet<String>, SampleError> {
 /// text before neutralising, so it restores to the start of the restored text.
 pub fn write_sample(path: &Path, rows: &[SampleRow], show_predictions: bool) -> Result<(), SampleError> {
     let io = |source| SampleError::Write { path: path.to_path_buf(), source };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header(show_predictions)).map_err(|e| io(std::io::Error::other(e)))?;
-    for r in rows {
-        let prefix: String = r.text.chars().take(PREFIX_CHARS).collect();
-        let mut record: Vec<&str> = vec![&r.doc_id, &r.outlet, &r.para_index, &prefix];
-        if show_predictions {
-            record.extend([r.frame.as_str(), &r.frame_score, &r.frame_margin, &r.stance]);
-        }
-        record.extend([r.text.as_str(), "", ""]);
-        w.write_record(record.into_iter().map(|c| spreadsheet_safe::neutralise(c).into_owned()))
-            .map_err(|e| io(std::io::Error::other(e)))?;
-    }
-    let bytes = w.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    let bytes = sheet_bytes(
+        show_predictions,
+        rows.iter().map(|r| {
+            let mut record: Vec<&str> = vec![&r.doc_id, &r.outlet, &r.para_index];
+            if show_predictions {
+                record.extend([r.frame.as_str(), &r.frame_score, &r.frame_margin, &r.stance]);
+            }
+            (record, r.text.as_str(), ["", ""])
+        }),
+    )
+    .map_err(io)?;
     crate::atomic::write_atomic(path, &bytes).map_err(io)
+}
+
+/// A coded row of the coding sheet: what a coder decided for one paragraph (the workbench's export and
+/// import, in the file `train --data` and `eval --gold` read).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CodedRow {
+    /// The paragraph's article.
+    pub doc_id: String,
+    /// The article's outlet.
+    pub outlet: String,
+    /// The paragraph's `para_index` in the run (empty in sheets that lack the column).
+    pub para_index: String,
+    /// The whole paragraph, as the run wrote it.
+    pub text: String,
+    /// A frame id of the codebook, or `other`; empty when only the stance was coded.
+    pub label: String,
+    /// `supportive`, `critical` or `neutral`; empty when not coded.
+    pub stance: String,
+}
+
+/// The sheet's bytes: identity cells (and predictions), `text_prefix` cut from the text, the text and the
+/// two code cells, every cell neutralised.
+fn sheet_bytes<'a>(
+    show_predictions: bool,
+    rows: impl Iterator<Item = (Vec<&'a str>, &'a str, [&'a str; 2])>,
+) -> std::io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header(show_predictions)).map_err(std::io::Error::other)?;
+    for (mut record, text, codes) in rows {
+        let prefix: String = text.chars().take(PREFIX_CHARS).collect();
+        record.insert(3, &prefix);
+        record.push(text);
+        record.extend(codes);
+        w.write_record(record.into_iter().map(|c| spreadsheet_safe::neutralise(c).into_owned()))
+            .map_err(std::io::Error::other)?;
+    }
+    w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// Coded rows as a coding sheet's bytes (the columns of [`write_sample`] without predictions, `label` and
+/// `stance` filled): what the workbench's export button downloads.
+pub fn coded_sheet(rows: &[CodedRow]) -> std::io::Result<Vec<u8>> {
+    sheet_bytes(
+        false,
+        rows.iter().map(|r| {
+            (vec![r.doc_id.as_str(), &r.outlet, &r.para_index], r.text.as_str(), [r.label.as_str(), &r.stance])
+        }),
+    )
+}
+
+/// Writes [`coded_sheet`] to `path` atomically.
+pub fn write_coded(path: &Path, rows: &[CodedRow]) -> Result<(), SampleError> {
+    let io = |source| SampleError::Write { path: path.to_path_buf(), source };
+    let bytes = coded_sheet(rows).map_err(io)?;
+    crate::atomic::write_atomic(path, &bytes).map_err(io)
+}
+
+/// Reads a coded sheet back: `doc_id` and `text` (or `text_prefix`) identify the paragraph; `label` (or
+/// `frame`) and `stance` are the codes, either may be empty; `outlet` and `para_index` are optional. Rows
+/// with neither code are left out. Cells are restored from their spreadsheet-safe form.
+pub fn read_coded(path: &Path) -> Result<Vec<CodedRow>, SampleError> {
+    let err = |message: String| SampleError::Read { path: path.to_path_buf(), message };
+    let mut r = csv::Reader::from_path(path).map_err(|e| err(e.to_string()))?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| err(e.to_string()))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+    let doc = col(&["doc_id"]).ok_or_else(|| err("no column `doc_id`".into()))?;
+    let text = col(&["text", "text_prefix"]).ok_or_else(|| err("no column `text` or `text_prefix`".into()))?;
+    let label = col(&["label", "frame"]);
+    let stance = col(&["stance"]);
+    if label.is_none() && stance.is_none() {
+        return Err(err("no column `label`, `frame` or `stance`".into()));
+    }
+    let (outlet, para) = (col(&["outlet"]), col(&["para_index"]));
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| err(e.to_string()))?;
+        let cell = |c: Option<usize>| {
+            spreadsheet_safe::restore(c.and_then(|i| rec.get(i)).unwrap_or("").trim()).trim().to_string()
+        };
+        let row = CodedRow {
+            doc_id: cell(Some(doc)),
+            outlet: cell(outlet),
+            para_index: cell(para),
+            text: cell(Some(text)),
+            label: cell(label),
+            stance: cell(stance).to_lowercase(),
+        };
+        if !row.label.is_empty() || !row.stance.is_empty() {
+            out.push(row);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -219,6 +320,34 @@ mod tests {
         }
         std::fs::write(&p, s).unwrap();
         p
+    }
+
+    #[test]
+    fn a_coded_sheet_reads_back_as_written_and_as_train_and_eval_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coded.csv");
+        let rows = vec![
+            CodedRow {
+                doc_id: "a/doc".into(),
+                outlet: "A".into(),
+                para_index: "3".into(),
+                text: "=SUM(1) is not a formula here".into(),
+                label: "f1".into(),
+                stance: "critical".into(),
+            },
+            CodedRow {
+                doc_id: "b/doc".into(),
+                para_index: "0".into(),
+                text: "Only a stance".into(),
+                stance: "neutral".into(),
+                ..Default::default()
+            },
+        ];
+        write_coded(&path, &rows).unwrap();
+        assert_eq!(read_coded(&path).unwrap(), rows);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("doc_id,outlet,para_index,text_prefix,text,label,stance\n"));
+        assert!(text.contains("'=SUM(1)"), "neutralised for spreadsheets: {text}");
     }
 
     #[test]

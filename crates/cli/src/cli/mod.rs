@@ -11,6 +11,7 @@ mod model;
 mod progress;
 mod run;
 mod sample;
+mod serve;
 mod train;
 mod values;
 
@@ -39,6 +40,8 @@ enum Command {
     Eval(Box<eval::EvalArgs>),
     /// Draw paragraphs of a run for hand coding (at random, by outlet, or the least certain).
     Sample(sample::SampleArgs),
+    /// The local web workbench: read a run, code paragraphs, agreement, train and relabel.
+    Serve(Box<serve::ServeArgs>),
     /// Benchmarks (encoder throughput and memory).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -113,6 +116,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Run(a) => run::run(*a),
         Command::Eval(a) => eval::run(*a),
         Command::Sample(a) => sample::run(a),
+        Command::Serve(a) => serve::run(*a),
         Command::Train(a) => train::run(*a),
         Command::TrainStance(a) => train::run_stance(*a),
         Command::Bench(c) => bench::run(c),
