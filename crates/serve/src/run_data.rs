@@ -33,7 +33,7 @@ pub struct RunData {
     pub stance_target: Option<String>,
     /// The codebook (from `--codebook`, else the manifest's path when it still exists).
     pub codebook: Option<LoadedCodebook>,
-    /// Outlets in order of first appearance.
+    /// Outlets in alphabetical order.
     pub outlets: Vec<String>,
     /// Row of each `(doc_id, para_index)`.
     by_key: HashMap<Key, usize>,
@@ -94,6 +94,8 @@ impl RunData {
                 outlets.push(p.outlet.clone());
             }
         }
+        // Alphabetical: a corpus of many outlets is found by name in the filter's list.
+        outlets.sort_by_key(|o| o.to_lowercase());
         let lower = paragraphs.iter().map(|p| p.text.to_lowercase()).collect();
         RunData {
             dir: dir.to_path_buf(),

@@ -117,19 +117,21 @@ pub fn item(
                             @let entry = run.frame_entry(f);
                             (key_button(&(i + 1).to_string(), format!("frame:{f}"), html! {
                                 strong { (entry.map_or(f.as_str(), |e| e.0)) }
-                                @if let Some(e) = entry { br; span.definition { (e.1) } }
+                                @if let Some(e) = entry { br; span.definition title=(e.1) { (e.1) } }
                             }, code.frame == *f))
                         }
                         (key_button("0", "frame:other".into(), html! { strong { "none of them" } " (other)" }, code.frame == framelens::codebook::OTHER))
                         @if let Some(t) = &run.stance_target {
                             h2 { "Stance toward " code { (t) } }
-                            @for (key, s) in [("s", "supportive"), ("c", "critical"), ("n", "neutral")] {
+                            div.row { @for (key, s) in [("s", "supportive"), ("c", "critical"), ("n", "neutral")] {
                                 (key_button(key, format!("stance:{s}"), html! { strong { (s) } }, code.stance == s))
-                            }
+                            } }
                         }
                         h2 { "Other" }
-                        (key_button("x", "skip".into(), html! { "skip" }, code.skipped))
-                        (key_button("u", "undo".into(), html! { "undo the last code" }, false))
+                        div.row {
+                            (key_button("x", "skip".into(), html! { "skip" }, code.skipped))
+                            (key_button("u", "undo".into(), html! { "undo the last code" }, false))
+                        }
                     }
                 }
             }

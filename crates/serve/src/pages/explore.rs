@@ -54,7 +54,7 @@ pub fn overview(ctx: &Ctx, run: &RunData, tables: &Tables) -> Markup {
                 p.muted { "No comparison table in this run folder (run `framelens compare` on it)." }
             } @else {
                 div.scroll { table.shares {
-                    thead { tr { th { "outlet" } th.num { "paragraphs" } @for l in &labels { th { (l) } } } }
+                    thead { tr { th { "outlet" } th.num title="on-topic body paragraphs" { "n" } @for l in &labels { th { (l.replace('_', "_\u{200b}")) } } } }
                     tbody { @for (group, cells) in &by {
                         tr {
                             td { a href=(format!("/paragraphs?outlet={}", url_encode(group))) { (group) } }
@@ -75,8 +75,7 @@ pub fn overview(ctx: &Ctx, run: &RunData, tables: &Tables) -> Markup {
     let mut diffs: Vec<&DifferenceRow> =
         tables.differences.iter().filter(|d| d.ci_low > 0.0 || d.ci_high < 0.0).collect();
     diffs.sort_by(|a, b| b.diff.abs().total_cmp(&a.diff.abs()));
-    let mut frames = run.frames.clone();
-    frames.push(framelens::codebook::OTHER.to_string());
+    let off_topic = run.body.iter().filter(|&&r| run.paragraphs[r].frame == framelens::codebook::OTHER).count();
     let body = html! {
         h1 { "Overview" }
         p {
@@ -85,8 +84,12 @@ pub fn overview(ctx: &Ctx, run: &RunData, tables: &Tables) -> Markup {
             @if tables.has_report { " · " a href="/report" { "the full report" } }
         }
         h2 { "Frame shares by outlet" }
-        p.muted { "Bars: share of body paragraphs; whiskers: 95% bootstrap interval over articles. Click a share for its paragraphs." }
-        (share_table(Measure::Frame, frames))
+        p.muted {
+            "Bars: share of the on-topic body paragraphs (" (off_topic) " of " (run.body.len()) " body paragraphs are "
+            a href="/paragraphs?frame=other" { "other" } ", off-topic or no frame close enough, and left out of shares); "
+            "whiskers: 95% bootstrap interval over articles. Click a share for its paragraphs."
+        }
+        (share_table(Measure::Frame, run.frames.clone()))
         @if run.stance_target.is_some() {
             h2 { "Stance toward " code { (run.stance_target.as_deref().unwrap_or("")) } }
             (share_table(Measure::Stance, framelens::codebook::STANCE_LABELS.iter().map(|s| s.to_string()).collect()))
