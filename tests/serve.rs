@@ -13,15 +13,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CB: &str = "models/codebooks/enforcement-discourse.toml";
-const FRAMES: [&str; 7] = [
-    "performative_enforcement",
-    "structural_critique",
-    "multilateral_prescription",
-    "victim_protection",
-    "legitimacy_and_opinion",
-    "geopolitical_positioning",
-    "factual_report",
-];
 const STANCES: [&str; 3] = ["supportive", "critical", "neutral"];
 const MARKUP: &str = "<script>alert(1)</script>";
 
@@ -156,6 +147,9 @@ fn workbench_codes_survive_sigkill_and_agree_with_eval() {
     let run = make_run(dir.path());
     let paragraphs: Vec<csv::StringRecord> =
         csv::Reader::from_path(run.join("paragraphs.csv")).unwrap().records().map(Result::unwrap).collect();
+    let codebook = framelens::codebook::load(&root().join(CB)).unwrap();
+    let frames = codebook.codebook.frame_ids();
+    let n = frames.len();
     let server = Server::start(&run);
 
     // The token guards every request; a change is refused even with the cookie alone.
@@ -185,7 +179,7 @@ fn workbench_codes_survive_sigkill_and_agree_with_eval() {
     for i in 0..20 {
         let row = server.next_row("ana");
         assert!(!coded.contains(&row), "the queue moves on");
-        server.code("ana", row, FRAMES[(row + i) % 7], STANCES[row % 3]);
+        server.code("ana", row, frames[(row + i) % n], STANCES[row % 3]);
         coded.push(row);
     }
     drop(server); // SIGKILL (Child::kill), mid-session
@@ -196,7 +190,7 @@ fn workbench_codes_survive_sigkill_and_agree_with_eval() {
     // Coder ben codes 10 of the same paragraphs: the queue is shared.
     for (i, &row) in coded.iter().take(10).enumerate() {
         assert_eq!(server.next_row("ben"), row, "ben meets ana's paragraphs in the same order");
-        let frame = if i % 2 == 0 { FRAMES[(row + i) % 7] } else { FRAMES[(row + i + 1) % 7] };
+        let frame = if i % 2 == 0 { frames[(row + i) % n] } else { frames[(row + i + 1) % n] };
         server.code("ben", row, frame, STANCES[row % 3]);
     }
 

@@ -117,14 +117,7 @@ mod tests {
                 ..Default::default()
             })
             .collect();
-        let run = RunData::from_rows(
-            std::path::Path::new("."),
-            rows,
-            vec!["f1".into(), "f2".into()],
-            None,
-            None,
-            serde_json::Value::Null,
-        );
+        let run = crate::run_data::test_run(rows);
         let mut a = HashMap::new();
         let mut b = HashMap::new();
         for r in [4, 0, 1, 3] {

@@ -119,14 +119,7 @@ mod tests {
                 ..Default::default()
             })
             .collect();
-        RunData::from_rows(
-            std::path::Path::new("."),
-            rows,
-            vec!["f1".into(), "f2".into()],
-            None,
-            None,
-            serde_json::Value::Null,
-        )
+        crate::run_data::test_run(rows)
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct RunData {
     pub codebook: Option<LoadedCodebook>,
     /// Outlets in alphabetical order.
     pub outlets: Vec<String>,
+    /// Articles (counted once at load: the overview shows it on every visit).
+    pub articles: usize,
     /// Row of each `(doc_id, para_index)`.
     by_key: HashMap<Key, usize>,
     /// The manifest as written (model, options, corpus), for the overview and for relabelling.
@@ -85,7 +87,12 @@ impl RunData {
         let mut by_key = HashMap::with_capacity(paragraphs.len());
         let mut outlets: Vec<String> = Vec::new();
         let mut body = Vec::new();
+        let mut articles = 0;
         for (i, p) in paragraphs.iter().enumerate() {
+            // An article's rows are contiguous in paragraphs.csv (see `article`).
+            if i == 0 || paragraphs[i - 1].doc_id != p.doc_id {
+                articles += 1;
+            }
             by_key.insert((p.doc_id.clone(), p.para_index), i);
             if p.is_body() {
                 body.push(i);
@@ -106,6 +113,7 @@ impl RunData {
             stance_target,
             codebook,
             outlets,
+            articles,
             by_key,
             manifest,
         }
@@ -146,6 +154,12 @@ impl RunData {
     pub fn is_label(&self, label: &str) -> bool {
         label == framelens::codebook::OTHER || self.frames.iter().any(|f| f == label)
     }
+}
+
+/// A run of `rows` with frames `f1` and `f2`, no stance target, codebook or manifest: the unit tests' run.
+#[cfg(test)]
+pub(crate) fn test_run(rows: Vec<ParagraphRecord>) -> RunData {
+    RunData::from_rows(Path::new("."), rows, vec!["f1".into(), "f2".into()], None, None, serde_json::Value::Null)
 }
 
 /// Reads every row of a run's `paragraphs.csv` (restoring spreadsheet-safe cells), with the `score_<frame>`

@@ -299,7 +299,8 @@ async fn code_post(
     };
     let key = run.key(row);
     store.apply(coder, &key, &change)?;
-    let complete = store.coder(coder)?.get(&key).is_some_and(|c| c.is_complete(run.stance_target.is_some()));
+    let complete =
+        store.paragraph(&key)?.iter().any(|(who, c)| who == coder && c.is_complete(run.stance_target.is_some()));
     // Stay on the paragraph until it is finished (a frame still needs its stance), then the queue's next.
     Ok(back((!complete).then_some(row)))
 }

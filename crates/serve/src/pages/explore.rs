@@ -41,7 +41,6 @@ impl Tables {
 
 /// The overview page.
 pub fn overview(ctx: &Ctx, run: &RunData, tables: &Tables) -> Markup {
-    let articles = run.paragraphs.iter().map(|p| p.doc_id.as_str()).collect::<std::collections::HashSet<_>>().len();
     let model = run.manifest["model"]["id"].as_str().unwrap_or("?");
     let codebook = run.manifest["codebook"]["name"].as_str().unwrap_or("?");
     let share_table = |measure: Measure, labels: Vec<String>| {
@@ -79,7 +78,7 @@ pub fn overview(ctx: &Ctx, run: &RunData, tables: &Tables) -> Markup {
     let body = html! {
         h1 { "Overview" }
         p {
-            (run.paragraphs.len()) " paragraphs (" (run.body.len()) " body) in " (articles) " articles from "
+            (run.paragraphs.len()) " paragraphs (" (run.body.len()) " body) in " (run.articles) " articles from "
             (run.outlets.len()) " outlets · model " code { (model) } " · codebook " code { (codebook) }
             @if tables.has_report { " · " a href="/report" { "the full report" } }
         }
