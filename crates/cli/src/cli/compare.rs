@@ -13,7 +13,8 @@ use framelens::run::files::{ComparisonFiles, COMPARISON_CSV, DIFFERENCES_CSV, DI
 #[derive(Args, Clone)]
 pub struct CompareArgs {
     /// Group by: outlet, month, lang (each paragraph's language: en, zh, ..., und), or any column of
-    /// paragraphs.csv / articles.csv.
+    /// paragraphs.csv / articles.csv; several joined by commas combine (lang,outlet: each outlet within
+    /// each language, groups named "zh | Outlet").
     #[arg(long, default_value = "outlet")]
     pub by: String,
     /// Seed of the bootstrap (same seed, same intervals).

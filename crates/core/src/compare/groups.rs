@@ -23,6 +23,10 @@ pub const UNKNOWN_MONTH: &str = "unknown";
 /// heading have an empty `section`). Parenthesised so it cannot be mistaken for a real value.
 pub const EMPTY_VALUE: &str = "(none)";
 
+/// Joins the values of a combined grouping (`--by lang,outlet`) into one group name: `zh | Huaxia Review`.
+/// A vertical bar rarely occurs in outlet names or languages and reads as "and" in a table cell.
+pub const COMBINED_SEPARATOR: &str = " | ";
+
 /// The `paragraphs.csv` column `--by lang` groups by: each paragraph's language, so an article that
 /// quotes another language counts in both groups, once per paragraph, like any paragraph column.
 const LANG_COLUMN: &str = "lang";
@@ -130,24 +134,11 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
         }
     }
     let safe = crate::export::spreadsheet_safe::paragraphs_csv_is_safe(&path);
-    let key = match by {
-        GroupBy::Outlet => Key::Outlet,
-        GroupBy::Month => Key::Month,
-        GroupBy::Column(c) => match headers.iter().position(|h| h == c) {
-            // A text column of a run written `--spreadsheet-safe` groups by the text, not its quoted cell.
-            Some(i) if safe && SPREADSHEET_SAFE_COLUMNS.contains(&c.as_str()) => Key::QuotedColumn(i),
-            Some(i) => Key::ParagraphColumn(i),
-            None if c == LANG_COLUMN => {
-                return Err(CompareError::MissingColumn {
-                    path,
-                    column: c.clone(),
-                    reason: "this run was made before framelens wrote each paragraph's language; run it again \
-                             to compare by language"
-                        .into(),
-                })
-            }
-            None => article_column(run_dir, c, &headers)?,
-        },
+    let keys = match by {
+        GroupBy::Combined { parts, .. } => {
+            parts.iter().map(|p| key_for(run_dir, &path, &headers, safe, p)).collect::<Result<Vec<_>, _>>()?
+        }
+        single => vec![key_for(run_dir, &path, &headers, safe, single)?],
     };
 
     let frame_index: HashMap<&str, usize> = frames.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
@@ -201,22 +192,13 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
             });
         }
         let s = p.stance.map(Stance::index);
-        let group = match &key {
-            Key::Outlet => non_empty(&p.outlet),
-            Key::Month => month_of(&p.published).unwrap_or(UNKNOWN_MONTH).to_string(),
-            Key::ParagraphColumn(i) => non_empty(record.get(*i).unwrap_or("")),
-            Key::QuotedColumn(i) => non_empty(crate::export::spreadsheet_safe::restore(record.get(*i).unwrap_or(""))),
-            Key::ArticleColumn { column, values, path } => match values.get(&p.doc_id) {
-                Some(v) => non_empty(v),
-                None => {
-                    return Err(CompareError::MissingArticle {
-                        path: path.clone(),
-                        doc_id: p.doc_id.clone(),
-                        column: column.clone(),
-                    })
-                }
-            },
-        };
+        let mut group = String::new();
+        for (i, key) in keys.iter().enumerate() {
+            if i > 0 {
+                group.push_str(COMBINED_SEPARATOR);
+            }
+            group.push_str(&group_value(key, &record, &p)?);
+        }
         let unit =
             map.entry(group).or_default().entry(p.doc_id).or_insert_with(|| Unit { counts: vec![0; width], n: 0 });
         unit.counts[f] += 1;
@@ -247,6 +229,63 @@ pub fn read_groups(run_dir: &Path, by: &GroupBy, frames: &[String]) -> Result<Gr
         }
     }
     Ok(GroupedRun { group_by: by.name().to_string(), n_frames, groups })
+}
+
+/// Where the values of one grouping key come from in this run folder.
+fn key_for(
+    run_dir: &Path,
+    path: &Path,
+    headers: &csv::StringRecord,
+    safe: bool,
+    by: &GroupBy,
+) -> Result<Key, CompareError> {
+    Ok(match by {
+        GroupBy::Outlet => Key::Outlet,
+        GroupBy::Month => Key::Month,
+        GroupBy::Column(c) => match headers.iter().position(|h| h == c) {
+            // A text column of a run written `--spreadsheet-safe` groups by the text, not its quoted cell.
+            Some(i) if safe && SPREADSHEET_SAFE_COLUMNS.contains(&c.as_str()) => Key::QuotedColumn(i),
+            Some(i) => Key::ParagraphColumn(i),
+            None if c == LANG_COLUMN => {
+                return Err(CompareError::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: c.clone(),
+                    reason: "this run was made before framelens wrote each paragraph's language; run it again \
+                             to compare by language"
+                        .into(),
+                })
+            }
+            None => article_column(run_dir, c, headers)?,
+        },
+        // GroupBy::parse never nests combinations; only a hand-built value can get here.
+        GroupBy::Combined { name, .. } => {
+            return Err(CompareError::MissingColumn {
+                path: path.to_path_buf(),
+                column: name.clone(),
+                reason: "a combined grouping cannot be one key of another".into(),
+            })
+        }
+    })
+}
+
+/// One paragraph's value of one grouping key.
+fn group_value(key: &Key, record: &csv::StringRecord, p: &ParagraphRecord) -> Result<String, CompareError> {
+    Ok(match key {
+        Key::Outlet => non_empty(&p.outlet),
+        Key::Month => month_of(&p.published).unwrap_or(UNKNOWN_MONTH).to_string(),
+        Key::ParagraphColumn(i) => non_empty(record.get(*i).unwrap_or("")),
+        Key::QuotedColumn(i) => non_empty(crate::export::spreadsheet_safe::restore(record.get(*i).unwrap_or(""))),
+        Key::ArticleColumn { column, values, path } => match values.get(&p.doc_id) {
+            Some(v) => non_empty(v),
+            None => {
+                return Err(CompareError::MissingArticle {
+                    path: path.clone(),
+                    doc_id: p.doc_id.clone(),
+                    column: column.clone(),
+                })
+            }
+        },
+    })
 }
 
 fn non_empty(v: &str) -> String {

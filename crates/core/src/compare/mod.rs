@@ -58,12 +58,34 @@ pub enum GroupBy {
     /// column, any column of `articles.csv` joined on `doc_id` (e.g. `dominant_frame`). Paragraph columns
     /// win because they are the finer unit; an empty value forms the group `(none)`.
     Column(String),
+    /// Several keys at once, `--by lang,outlet`: one group per combination that occurs, named by the
+    /// values joined with [`groups::COMBINED_SEPARATOR`] (`zh | Huaxia Review`). This is how outlets are
+    /// compared within a language: an outlet that publishes in two languages becomes two groups, and each
+    /// group's shares come from paragraphs of one language only.
+    Combined {
+        /// The `--by` text as given, normalised (`lang,outlet`): the `group_by` column and file names.
+        name: String,
+        /// The keys in order; never itself `Combined`, never fewer than two.
+        parts: Vec<GroupBy>,
+    },
 }
 
 impl GroupBy {
     /// Parses a `--by` argument: `outlet`, `month`, or any other column name. Kept next to the type so the
     /// CLI and the library agree on the spelling.
+    /// A comma-separated list (`lang,outlet`) is a [`GroupBy::Combined`] grouping.
     pub fn parse(s: &str) -> GroupBy {
+        let parts: Vec<&str> = s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        if parts.len() > 1 {
+            return GroupBy::Combined {
+                name: parts.join(","),
+                parts: parts.into_iter().map(GroupBy::parse_one).collect(),
+            };
+        }
+        GroupBy::parse_one(parts.first().copied().unwrap_or(s))
+    }
+
+    fn parse_one(s: &str) -> GroupBy {
         match s {
             "outlet" => GroupBy::Outlet,
             "month" => GroupBy::Month,
@@ -77,6 +99,7 @@ impl GroupBy {
             GroupBy::Outlet => "outlet",
             GroupBy::Month => "month",
             GroupBy::Column(c) => c,
+            GroupBy::Combined { name, .. } => name,
         }
     }
 }

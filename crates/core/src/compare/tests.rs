@@ -465,3 +465,24 @@ fn by_lang_on_a_run_without_the_column_says_to_run_again() {
     assert!(matches!(&err, CompareError::MissingColumn { column, .. } if column == "lang"));
     assert!(err.to_string().contains("run it again"), "{err}");
 }
+
+#[test]
+fn by_lang_and_outlet_compares_outlets_within_each_language() {
+    let by = GroupBy::parse(" lang , outlet ");
+    assert_eq!(by.name(), "lang,outlet");
+    assert_eq!(GroupBy::parse("outlet,"), GroupBy::Outlet, "a trailing comma is not a second key");
+    let c = run(fixture_with_lang().path(), by);
+    assert_eq!(c.group_by, "lang,outlet");
+    // x1 quotes Chinese once, so X appears in both languages; z1 is English and z2 Chinese.
+    assert_eq!(c.groups, ["en | X", "en | Z", "zh | X", "zh | Y", "zh | Z"]);
+    // The language groups split exactly into their outlets: en = X (x1 a a, x2 a a b) + Z (z1 a a b b).
+    let en_x = share(&c, "en | X", Measure::Frame, "a");
+    assert_eq!((en_x.n_articles, en_x.n_paragraphs, en_x.count), (2, 5, 4));
+    let en_z = share(&c, "en | Z", Measure::Frame, "a");
+    assert_eq!((en_z.n_articles, en_z.n_paragraphs, en_z.count), (1, 4, 2));
+    let zh_x = share(&c, "zh | X", Measure::Frame, "a");
+    assert_eq!((zh_x.n_articles, zh_x.n_paragraphs, zh_x.count), (1, 1, 0));
+    let out = tempfile::tempdir().unwrap();
+    let files = write(out.path(), &c).unwrap();
+    assert!(files.comparison().ends_with("comparison_by_lang_outlet.csv"), "{}", files.comparison().display());
+}
