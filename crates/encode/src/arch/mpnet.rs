@@ -27,9 +27,8 @@ pub(crate) fn embeddings(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig,
     let word = w.get_shaped("embeddings.word_embeddings.weight", &[cfg.vocab_size, h])?;
     let pos = w.get_shaped("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, h])?;
     let rows = cfg.usable_positions();
-    let word = g.init_f32("word_embeddings", &[cfg.vocab_size, h], &word);
+    let tok = super::word_table::gather(g, &word, cfg.vocab_size, h, ids);
     let pos = g.init_f32("position_embeddings", &[rows, h], &pos[POSITION_OFFSET * h..]);
-    let tok = g.op_with("Gather", &[&word, ids], &[("axis", Attr::Int(0))]);
     let seq_len = g.op_with("Shape", &[ids], &[("start", Attr::Int(1)), ("end", Attr::Int(2))]);
     let zero = g.init_i64("zero_1d", &[0]);
     let pos_slice = g.op("Slice", &[&pos, &zero, &seq_len, &zero]);
