@@ -363,3 +363,31 @@ fn run_with_workbook_and_report_writes_both_and_hashes_them() {
         assert!(html.contains(&outlet), "the report does not name {outlet}");
     }
 }
+
+/// `codebook check` on a codebook whose examples are in two languages: one table row per frame and one per
+/// language of the examples, with counts that add up to the codebook's examples.
+#[test]
+fn codebook_check_reports_frames_and_each_language_of_the_examples() {
+    if common::minilm_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cb = tmp.path().join("bilingual.toml");
+    // The shipped codebook plus one Chinese example in its first frame.
+    let text = std::fs::read_to_string(root().join(CODEBOOK)).unwrap().replacen(
+        "\nexamples = [",
+        "\nexamples = [\n  \"边境口岸的移交仪式经过精心安排，直播镜头记录下每一名被押解回国的嫌疑人。\",",
+        1,
+    );
+    std::fs::write(&cb, text).unwrap();
+    let a = framelens().args(["codebook", "check"]).arg(&cb).args(["--model", "minilm"]).assert().success();
+    let out = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    let codebook = framelens::codebook::load(&cb).unwrap().codebook;
+    for f in &codebook.frames {
+        assert!(out.contains(&format!("| {} | {} |", f.id, f.examples.len())), "{out}");
+    }
+    let total: usize = codebook.frames.iter().map(|f| f.examples.len()).sum();
+    let en = total - 1;
+    assert!(out.contains(&format!("| en | {en} |")), "{out}");
+    assert!(out.contains("| zh | 1 |"), "{out}");
+}

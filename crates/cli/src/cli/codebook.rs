@@ -58,6 +58,13 @@ pub fn run(cmd: CodebookCommand) -> anyhow::Result<()> {
     for (frame, k, to) in &check.confusions {
         println!("example {k} of `{frame}` is nearer `{to}`");
     }
+    // Examples may be written in several languages (one English codebook can label Chinese outlets with a
+    // multilingual model): how distinct the frames are, per language of the examples.
+    println!("\n| examples in | count | nearest their own frame (leave-one-out) |");
+    println!("|---|---|---|");
+    for (lang, ok, n) in &check.by_language {
+        println!("| {lang} | {n} | {ok}/{n} ({:.0}%) |", 100.0 * *ok as f64 / (*n).max(1) as f64);
+    }
     if !close.is_empty() {
         bail!(
             "{}: frames too close to tell apart (centred prototype cosine > {max_similarity}): {}",

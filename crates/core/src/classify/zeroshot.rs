@@ -70,6 +70,10 @@ pub struct CodebookCheck {
     pub leave_one_out: Vec<(usize, usize)>,
     /// `(example's frame, example index, frame it fell to)` for every misplaced example.
     pub confusions: Vec<(String, usize, String)>,
+    /// Per language of the examples (`en`, `zh`, …, as the `lang` column detects it): examples nearest their
+    /// own frame and the count, most examples first. A codebook may give examples in several languages;
+    /// this says whether its frames are as distinct in each language as in the codebook overall.
+    pub by_language: Vec<(String, usize, usize)>,
 }
 
 impl ZeroShotTexts {
@@ -91,6 +95,7 @@ impl ZeroShotTexts {
         let full: Vec<Array1<f32>> = self.frame_groups.iter().map(|(_, r)| centred_sum(r, None)).collect();
         let mut leave_one_out = Vec::new();
         let mut confusions = Vec::new();
+        let mut by_language: std::collections::BTreeMap<&'static str, (usize, usize)> = Default::default();
         for (f, (label, r)) in self.frame_groups.iter().enumerate() {
             let mut ok = 0;
             // Row r.start is the definition; examples follow.
@@ -104,14 +109,72 @@ impl ZeroShotTexts {
                     .max_by(|a, b| a.1.total_cmp(&b.1))
                     .map(|(g, _)| g)
                     .unwrap_or(f);
+                let lang = by_language.entry(crate::segment::language(&self.texts[i])).or_default();
+                lang.1 += 1;
                 if best == f {
                     ok += 1;
+                    lang.0 += 1;
                 } else {
                     confusions.push((label.clone(), k + 1, labels[best].clone()));
                 }
             }
             leave_one_out.push((ok, examples.len()));
         }
-        CodebookCheck { labels, similarity: frames.prototype_similarities(), leave_one_out, confusions }
+        let mut by_language: Vec<(String, usize, usize)> =
+            by_language.into_iter().map(|(l, (ok, n))| (l.to_string(), ok, n)).collect();
+        by_language.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        CodebookCheck { labels, similarity: frames.prototype_similarities(), leave_one_out, confusions, by_language }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two frames, each with two English and two Chinese examples; a frame's English examples sit on its
+    /// own axis, its Chinese examples on the other frame's axis (the encoder "confuses" them).
+    #[test]
+    fn check_reports_each_language_of_the_examples() {
+        let toml = r#"
+            name = "t"
+            version = "1"
+            description = "test"
+            [[frames]]
+            id = "a"
+            label = "A"
+            definition = "Frame a is about enforcement operations and the arrests they make."
+            examples = ["Police arrested dozens of suspects in the raid on the compound.",
+                        "The operation ended with hundreds of suspects handed over at the border.",
+                        "警方在突击行动中逮捕了数十名嫌疑人。", "行动结束时数百名嫌疑人在边境被移交。"]
+            [[frames]]
+            id = "b"
+            label = "B"
+            definition = "Frame b is about the victims and the help they are given afterwards."
+            examples = ["The rescued workers were given shelter and legal advice by the charity.",
+                        "Victims said they had been beaten and forced to work without pay.",
+                        "获救的务工人员得到了慈善机构提供的住所和法律咨询。", "受害者说他们被殴打并被迫无偿工作。"]
+        "#;
+        let codebook: Codebook = toml::from_str(toml).unwrap();
+        codebook.validate().unwrap();
+        let texts = ZeroShotTexts::new(&codebook);
+        assert_eq!(texts.texts.len(), 10);
+        // Rows: a definition, a en, a en, a zh, a zh, b definition, b en, b en, b zh, b zh.
+        let axis = |x: f32, y: f32| [x, y, 0.1];
+        let rows = [
+            axis(1.0, 0.0),
+            axis(1.0, 0.05),
+            axis(0.95, 0.0),
+            axis(0.0, 1.0),
+            axis(0.05, 1.0),
+            axis(0.0, 1.0),
+            axis(0.0, 0.95),
+            axis(0.05, 1.0),
+            axis(1.0, 0.0),
+            axis(1.0, 0.05),
+        ];
+        let emb = Array2::from_shape_vec((10, 3), rows.iter().flatten().copied().collect()).unwrap();
+        let check = texts.check(&emb);
+        assert_eq!(check.by_language, [("en".to_string(), 4, 4), ("zh".to_string(), 0, 4)]);
+        assert_eq!(check.leave_one_out, [(2, 4), (2, 4)]);
     }
 }
