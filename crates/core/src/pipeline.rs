@@ -457,11 +457,12 @@ fn label_batch(
     let labelled = classify::label(&inputs, classifier, embedder, use_sentences, &mut |_| {})?;
     let mut records = Vec::new();
     for (di, d) in docs.iter().enumerate() {
-        for (pi, p) in d.paragraphs.iter().enumerate() {
+        let langs = segment::article_languages(d.paragraphs.iter().map(|p| p.text.as_str()));
+        for (pi, (p, lang)) in d.paragraphs.iter().zip(langs).enumerate() {
             let k = body.get(&(di, pi)).copied();
             let label = k.map(|k| (&labelled.frames[k], labelled.stances.as_ref().map(|s| &s[k])));
             let (n_tokens, windows) = k.map_or((0, 0), |k| (labelled.n_tokens[k], labelled.windows[k]));
-            records.push(record(&d.doc, p, n_tokens, windows, label));
+            records.push(record(&d.doc, p, lang, n_tokens, windows, label));
         }
     }
     Ok((records, labelled.encode_secs))
@@ -470,6 +471,7 @@ fn label_batch(
 fn record(
     doc: &Document,
     p: &Paragraph,
+    lang: &str,
     n_tokens: usize,
     windows: usize,
     label: Option<(&FrameLabel, Option<&StanceLabel>)>,
@@ -487,7 +489,7 @@ fn record(
         n_tokens,
         windows,
         text: p.text.clone(),
-        lang: segment::language(&p.text).to_string(),
+        lang: lang.to_string(),
         ..ParagraphRecord::default()
     };
     if let Some((f, s)) = label {
@@ -662,6 +664,27 @@ pub(crate) mod tests {
         for t in TABLES {
             assert_eq!(std::fs::read(out.join(t)).unwrap(), std::fs::read(again.join(t)).unwrap(), "{t}");
         }
+    }
+
+    #[test]
+    fn a_paragraph_too_short_to_tell_gets_its_articles_language() {
+        let tmp = tempfile::tempdir().unwrap();
+        let c = corpus(tmp.path(), &["alpha"], 1, &[]);
+        let out = tmp.path().join("out");
+        run_fake(&options(&c, &out)).unwrap();
+        let mut rdr = csv::Reader::from_path(out.join(PARAGRAPHS)).unwrap();
+        let rows: Vec<ParagraphRecord> = rdr.deserialize().map(Result::unwrap).collect();
+        let alone: Vec<&str> = rows
+            .iter()
+            .filter(|r| segment::language(&r.text) == segment::UNDETERMINED)
+            .map(|r| r.text.as_str())
+            .collect();
+        assert!(!alone.is_empty(), "the tiny article has a paragraph whatlang cannot tell on its own");
+        assert!(
+            rows.iter().all(|r| r.lang == "en"),
+            "{:?}",
+            rows.iter().map(|r| (&r.text, &r.lang)).collect::<Vec<_>>()
+        );
     }
 
     #[test]

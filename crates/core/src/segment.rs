@@ -15,7 +15,7 @@ mod split;
 use serde::{Deserialize, Serialize};
 
 use classify::BlockInfo;
-pub use lang::{language, UNDETERMINED};
+pub use lang::{article_languages, language, UNDETERMINED};
 use lines::Line;
 pub use sentences::sentences;
 

@@ -32,6 +32,36 @@ pub fn language(text: &str) -> &'static str {
     }
 }
 
+/// The languages of one article's paragraphs, in order. Each paragraph gets its own [`language`]; one that
+/// cannot tell on its own (a short or ambiguous paragraph: whatlang calls many two-line English paragraphs of
+/// news unreliable) takes its article's language, the most common among the article's paragraphs that could
+/// tell, when it is written in that language's script. Without this, `compare --by lang,outlet` split 7% of an
+/// English news outlet's body paragraphs into an `und` group (60 ABP articles, 107 of 1,482); a short Chinese
+/// quote in an English article (Han script, not Latin) still stays `und` rather than becoming `en`.
+pub fn article_languages<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<&'static str> {
+    let own: Vec<(&'static str, Option<whatlang::Script>)> =
+        paragraphs.into_iter().map(|t| (language(t), whatlang::detect_script(t))).collect();
+    // (language, script, count) in order of first appearance, so ties go to the language that comes first.
+    let mut counts: Vec<(&'static str, whatlang::Script, usize)> = Vec::new();
+    for &(lang, script) in &own {
+        let Some(script) = script.filter(|_| lang != UNDETERMINED) else { continue };
+        match counts.iter_mut().find(|(l, s, _)| *l == lang && *s == script) {
+            Some(c) => c.2 += 1,
+            None => counts.push((lang, script, 1)),
+        }
+    }
+    let main = counts.iter().fold(None::<&(&'static str, whatlang::Script, usize)>, |best, c| match best {
+        Some(b) if b.2 >= c.2 => Some(b),
+        _ => Some(c),
+    });
+    own.iter()
+        .map(|&(lang, script)| match (lang, main, script) {
+            (UNDETERMINED, Some(&(main, main_script, _)), Some(s)) if s == main_script => main,
+            _ => lang,
+        })
+        .collect()
+}
+
 /// ISO 639-1 codes of the languages news commentary in this project's corpora is written in (and of
 /// their neighbours), so that `lang` reads like the codes analysts use; `None` for the rest.
 fn iso_639_1(lang: Lang) -> Option<&'static str> {
@@ -93,6 +123,29 @@ mod tests {
         assert_eq!(language("2025-11-14"), UNDETERMINED);
         assert_eq!(language(""), UNDETERMINED);
         assert_eq!(language("边境执法的新阶段"), "zh");
+    }
+
+    #[test]
+    fn a_paragraph_too_short_to_tell_takes_its_articles_language_in_the_same_script() {
+        let langs = article_languages([
+            "The ministry announced on Friday that twelve suspects had been arrested near the border, \
+             but analysts said the raids rarely reach the people who run the compounds.",
+            "Some background.",
+            "分享",
+            "Officials in the capital have not commented on the figures, and neither has the embassy, \
+             which was asked twice by reporters this week.",
+            "2025-11-14",
+        ]);
+        // The Han-script share button stays undetermined in an English article; digits have no script.
+        assert_eq!(langs, ["en", "en", UNDETERMINED, "en", UNDETERMINED]);
+        // An article in which no paragraph can tell keeps every paragraph undetermined.
+        assert_eq!(article_languages(["Photo: Reuters", "Some background."]), [UNDETERMINED, UNDETERMINED]);
+        // A Chinese article: its short headline-like line in Han script takes `zh`.
+        let zh = article_languages([
+            "警方周五宣布，在边境地区逮捕了十二名涉嫌电信诈骗的嫌疑人，但分析人士认为幕后组织者很少受到追究。",
+            "责编",
+        ]);
+        assert_eq!(zh, ["zh", "zh"]);
     }
 
     #[test]
