@@ -20,15 +20,23 @@ const MIN_HAN: usize = 4;
 /// The language of `text`: an ISO 639-1 code (`en`, `zh`, …), whatlang's ISO 639-3 code for a
 /// language without one, or [`UNDETERMINED`].
 pub fn language(text: &str) -> &'static str {
+    language_and_script(text).0
+}
+
+/// [`language`] and the text's script, from one whatlang pass where the text is long enough to detect.
+fn language_and_script(text: &str) -> (&'static str, Option<whatlang::Script>) {
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let han = super::cjk::han_count(text);
     let enough = if han * 2 >= letters { han >= MIN_HAN } else { letters >= MIN_LETTERS };
     if !enough {
-        return UNDETERMINED;
+        return (UNDETERMINED, whatlang::detect_script(text));
     }
     match whatlang::detect(text) {
-        Some(info) if info.is_reliable() => iso_639_1(info.lang()).unwrap_or_else(|| info.lang().code()),
-        _ => UNDETERMINED,
+        Some(info) if info.is_reliable() => {
+            (iso_639_1(info.lang()).unwrap_or_else(|| info.lang().code()), Some(info.script()))
+        }
+        Some(info) => (UNDETERMINED, Some(info.script())),
+        None => (UNDETERMINED, whatlang::detect_script(text)),
     }
 }
 
@@ -39,8 +47,7 @@ pub fn language(text: &str) -> &'static str {
 /// English news outlet's body paragraphs into an `und` group (60 ABP articles, 107 of 1,482); a short Chinese
 /// quote in an English article (Han script, not Latin) still stays `und` rather than becoming `en`.
 pub fn article_languages<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<&'static str> {
-    let own: Vec<(&'static str, Option<whatlang::Script>)> =
-        paragraphs.into_iter().map(|t| (language(t), whatlang::detect_script(t))).collect();
+    let own: Vec<(&'static str, Option<whatlang::Script>)> = paragraphs.into_iter().map(language_and_script).collect();
     // (language, script, count) in order of first appearance, so ties go to the language that comes first.
     let mut counts: Vec<(&'static str, whatlang::Script, usize)> = Vec::new();
     for &(lang, script) in &own {
