@@ -322,3 +322,78 @@ fn a_tiny_mpnet_without_its_relative_attention_bias_is_refused_by_name() {
     let err = import(&src, &tmp.path().join("imported"), "tiny-mpnet").unwrap_err().to_string();
     assert!(err.contains("encoder.relative_attention_bias.weight"), "{err}");
 }
+
+#[test]
+fn auto_measures_each_candidate_once_per_cpu_and_runs_what_it_recorded() {
+    use framelens::encode::runtime::{auto_candidates, cpu_flags, cpu_id, ResolvedPrecision};
+    if !common::runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    let opts = EncodeOptions { precision: PrecisionChoice::Auto, threads: 2, ..Default::default() };
+    let chosen = opts.resolve_precision(&m).expect("resolve");
+    let cpu = cpu_id();
+    let mine = |m: &ModelDir| -> Vec<String> {
+        m.manifest.speed.iter().filter(|r| r.cpu == cpu).map(|r| r.precision.clone()).collect()
+    };
+    let on_disk = ModelDir::open(&m.dir).unwrap();
+    let candidates: Vec<String> =
+        auto_candidates(&cpu_flags(), &m, None).iter().map(ResolvedPrecision::label).collect();
+    if candidates.len() < 2 {
+        // Nothing to choose between (a CPU without bf16 units): nothing measured.
+        assert!(mine(&on_disk).is_empty());
+        assert_eq!(chosen.label(), "fp32");
+        return;
+    }
+    assert_eq!(mine(&on_disk), candidates, "one record per candidate, in model.toml");
+    for r in &on_disk.manifest.speed {
+        assert!(r.paragraphs_per_second > 0.0 && r.open_secs > 0.0, "{r:?}");
+        assert_eq!(r.graph_sha256, m.manifest.graph_sha256);
+    }
+    assert!(chosen.reason.contains("measured on this CPU"), "{}", chosen.reason);
+    // A later run reads the records: the same choice, nothing measured again.
+    let again = opts.resolve_precision(&on_disk).unwrap();
+    assert_eq!((again.label(), again.reason), (chosen.label(), chosen.reason));
+    assert_eq!(ModelDir::open(&m.dir).unwrap().manifest.speed, on_disk.manifest.speed);
+    // Measuring again replaces this CPU's records instead of adding to them.
+    let remeasured = framelens::encode::speed::measure_all(&on_disk, 1, &mut |_| {}).unwrap();
+    assert_eq!(mine(&remeasured), candidates);
+    assert!(remeasured.manifest.speed.iter().all(|r| r.threads == 1));
+    assert_eq!(ModelDir::open(&m.dir).unwrap().manifest, remeasured.manifest);
+    // Without measuring, explicit requests never measure.
+    let fp32 = EncodeOptions { precision: PrecisionChoice::Fp32, ..opts.clone() };
+    let fresh = tiny_model(&tmp.path().join("second"));
+    fp32.resolve_precision(&fresh).unwrap();
+    assert!(ModelDir::open(&fresh.dir).unwrap().manifest.speed.is_empty());
+}
+
+#[test]
+fn model_speed_prints_and_records_the_figures_and_model_info_shows_what_auto_runs() {
+    if !common::runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    let framelens = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_framelens"))
+            .args(args)
+            .arg(&m.dir)
+            .env("FRAMELENS_AUTO_MEASURE", "0")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (info, _) = framelens(&["model", "info"]);
+    assert!(info.contains("auto runs") && !info.contains("[[speed]]"), "{info}");
+    let (_, err) = framelens(&["model", "speed", "--threads", "1"]);
+    assert!(err.contains("fp32") && err.contains("paragraphs/s") && err.contains("auto runs"), "{err}");
+    let recorded = ModelDir::open(&m.dir).unwrap().manifest.speed;
+    assert!(!recorded.is_empty() && recorded.iter().all(|r| r.threads == 1), "{recorded:?}");
+    let (info, _) = framelens(&["model", "info"]);
+    assert!(info.contains("[[speed]]") && info.contains("paragraphs_per_second"), "{info}");
+    if recorded.len() > 1 {
+        assert!(info.contains("measured on this CPU"), "{info}");
+    }
+}

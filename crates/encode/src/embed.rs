@@ -122,6 +122,7 @@ pub mod fake {
                     import_version: "test".into(),
                     int8: Vec::new(),
                     prompt: String::new(),
+                    speed: Vec::new(),
                 },
                 precision: ResolvedPrecision {
                     precision: Precision::Fp32,

@@ -53,6 +53,7 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
         import_version: env!("CARGO_PKG_VERSION").into(),
         int8: Vec::new(),
         prompt: default_prompt(src)?,
+        speed: Vec::new(),
     };
 
     std::fs::create_dir_all(out).map_err(|e| EncodeError::io(out, e))?;
@@ -173,9 +174,7 @@ fn calibrate(cfg: &EncoderConfig, weights: &Weights, model: &ModelDir, texts: &[
 
 /// Rewrites a model folder's manifest (atomically).
 pub fn write_manifest(model: &ModelDir) -> Result<()> {
-    let path = model.dir.join(MANIFEST);
-    let text = toml::to_string_pretty(&model.manifest).map_err(|e| EncodeError::bad(&path, e.to_string()))?;
-    write_atomic(&path, text.as_bytes())
+    model.write_manifest()
 }
 
 fn model_id(src: &Path, source: &str) -> String {

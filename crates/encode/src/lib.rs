@@ -6,7 +6,7 @@
 //!
 //! Read top-down: [`config`] and [`weights`] read a Hugging Face sentence-transformer, [`graph`] writes its
 //! ONNX graph (with [`onnx`], and [`arch`] for what differs between BERT and MPNet), [`import`] makes a framelens model folder ([`model`]) and [`resolve`] finds
-//! one for `--model`; [`runtime`] loads ONNX Runtime and picks the precision; [`batch`] turns tokens into
+//! one for `--model`; [`runtime`] loads ONNX Runtime and picks the precision ([`speed`]: measured per CPU); [`batch`] turns tokens into
 //! windows and batches; [`encoder`] runs them.
 
 // Every public item says why it exists (Cargo.toml [workspace.lints] keeps the rest of the lints).
@@ -46,6 +46,8 @@ pub mod quant;
 #[cfg(feature = "import")]
 pub mod resolve;
 pub mod runtime;
+#[cfg(feature = "runtime")]
+pub mod speed;
 #[cfg(feature = "import")]
 pub mod weights;
 

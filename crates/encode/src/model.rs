@@ -78,6 +78,32 @@ pub struct ModelManifest {
     /// sentence-transformers' default prompt). Empty for models without one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub prompt: String,
+    /// Throughput of each precision measured on a CPU (`framelens model speed`, or `auto`'s first use on a
+    /// CPU): what `auto` chooses by. Absent in manifests written before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub speed: Vec<SpeedRecord>,
+}
+
+/// One precision's measured speed on one CPU: `auto` runs the fastest faithful precision measured on the
+/// CPU it runs on, since CPU flags alone chose wrong (int8 ran at 0.65× bf16 on an Intel Xeon with AMX
+/// where it ran at 1.3× on an AMD EPYC; issue #19).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpeedRecord {
+    /// The CPU it was measured on ([`crate::runtime::cpu_id`]: model name and its bf16/int8 unit flags).
+    pub cpu: String,
+    /// `fp32`, `bf16` or `int8-<scheme>` ([`crate::runtime::ResolvedPrecision::label`]).
+    pub precision: String,
+    /// sha256 of the graph that ran: a record of a graph since replaced (a new quantization) is ignored.
+    pub graph_sha256: String,
+    /// Texts per second on the fixed speed batch, best of the timed repetitions.
+    pub paragraphs_per_second: f64,
+    /// Seconds to open the session (load and compile the graph), paid once per process.
+    pub open_secs: f64,
+    /// Inference threads it ran with.
+    pub threads: usize,
+    /// framelens version that measured it.
+    pub measured_by: String,
 }
 
 /// One int8 graph of a model and what its quality gate measured against the fp32 graph.
@@ -207,6 +233,13 @@ impl ModelDir {
     /// The `tokenizer.json` copied from the source folder at import.
     pub fn tokenizer_path(&self) -> PathBuf {
         self.dir.join(TOKENIZER)
+    }
+
+    /// Rewrites `model.toml` from `manifest` (atomically).
+    pub fn write_manifest(&self) -> Result<()> {
+        let path = self.dir.join(MANIFEST);
+        let text = toml::to_string_pretty(&self.manifest).map_err(|e| EncodeError::bad(&path, e.to_string()))?;
+        crate::atomic::write_atomic(&path, text.as_bytes()).map_err(|e| EncodeError::io(&path, e))
     }
 }
 

@@ -41,7 +41,15 @@ impl Default for EncodeOptions {
 
 impl EncodeOptions {
     /// The precision these options run `model` in (see [`PrecisionChoice::resolve`]).
+    /// `auto` measures the precisions it may choose between on first use on a CPU (crate::speed).
     pub fn resolve_precision(&self, model: &ModelDir) -> Result<ResolvedPrecision> {
+        #[cfg(feature = "runtime")]
+        let measured = match self.precision == PrecisionChoice::Auto && crate::speed::auto_measure_enabled() {
+            true => crate::speed::ensure_measured(model, self.threads.max(1))?,
+            false => None,
+        };
+        #[cfg(feature = "runtime")]
+        let model = measured.as_ref().unwrap_or(model);
         let mut r = self.precision.resolve(model, self.int8_scheme)?;
         if self.ignore_int8_gate && self.precision == PrecisionChoice::Int8 && r.precision != Precision::Int8 {
             let g = model.manifest.int8_graph(self.int8_scheme).expect("resolve checked that the graph exists");

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use ort::environment::Environment;
 
 use super::error::{EncodeError, Result};
-use super::model::ModelDir;
+use super::model::{ModelDir, SpeedRecord};
 use super::quant::Int8Scheme;
 
 /// File name of the runtime inside `$FRAMELENS_HOME/runtime`.
@@ -139,10 +139,15 @@ impl ResolvedPrecision {
     }
 }
 
-/// Whether `auto` may prefer an eligible int8 graph over bf16 where the CPU has bf16 units, i.e. whether the
-/// default int8 scheme measured faster than bf16 on such a CPU: `static` ran 1.34–1.40× bf16 on this
-/// machine kind (AMD EPYC, avx512_bf16 + avx512_vnni; docs/int8.md).
-pub const AUTO_INT8_OVER_BF16: bool = true;
+/// Without a measurement on this CPU (`FRAMELENS_AUTO_MEASURE=0`), whether `auto` prefers an eligible int8
+/// graph over bf16 where the CPU has both kinds of units. It does not: int8 ran at 1.28× bf16 on an AMD EPYC
+/// but at 0.65× on an Intel Xeon with AMX (MiniLM, 2,000 news paragraphs; issue #19), and 0.37× for
+/// multilingual-e5, so only a measurement may trade bf16's fidelity for int8.
+pub const AUTO_INT8_OVER_BF16: bool = false;
+
+/// How much faster a less faithful precision must have measured than the most faithful faster one before
+/// `auto` runs it (fp32 > bf16 > int8 in fidelity): a gain inside timing noise is not worth the fidelity.
+pub const AUTO_MIN_GAIN: f64 = 1.15;
 
 /// CPU flags of int8 dot-product units, which the int8 schemes need to be fast.
 const INT8_FLAGS: &[&str] = &["avx512_vnni", "avx_vnni", "amx_int8"];
@@ -151,14 +156,20 @@ const BF16_FLAGS: &[&str] = &["avx512_bf16", "amx_bf16"];
 impl PrecisionChoice {
     /// Resolves against this machine's CPU and the model's int8 graphs (`scheme`: `--int8-scheme`, None for
     /// the model's default). Fails only for an explicit int8 request on a model without that int8 graph.
+    /// `auto` runs the fastest faithful precision measured on this CPU ([`SpeedRecord`]s in the manifest)
+    /// when every candidate was measured, else it decides by CPU flags.
     pub fn resolve(self, model: &ModelDir, scheme: Option<Int8Scheme>) -> Result<ResolvedPrecision> {
-        self.resolve_with(&cpu_flags(), model, scheme)
+        let cpu = cpu_id();
+        let speeds: Vec<SpeedRecord> = model.manifest.speed.iter().filter(|r| r.cpu == cpu).cloned().collect();
+        self.resolve_with(&cpu_flags(), &speeds, model, scheme)
     }
 
-    /// Resolution against an explicit flag list (testable without the machine's `/proc/cpuinfo`).
+    /// Resolution against an explicit flag list and this CPU's speed records (testable without the
+    /// machine's `/proc/cpuinfo`).
     pub fn resolve_with(
         self,
         flags: &[String],
+        speeds: &[SpeedRecord],
         model: &ModelDir,
         scheme: Option<Int8Scheme>,
     ) -> Result<ResolvedPrecision> {
@@ -210,6 +221,14 @@ impl PrecisionChoice {
                 }
             }
             PrecisionChoice::Auto => {
+                let candidates = auto_candidates(flags, model, scheme);
+                if let Some(r) = pick_measured(&candidates, speeds, model) {
+                    return Ok(r);
+                }
+                let unmeasured_note = match candidates.len() {
+                    0 | 1 => "",
+                    _ => "; not measured on this CPU, so chosen by its flags",
+                };
                 let vnni = has(INT8_FLAGS);
                 let bf16 = has(BF16_FLAGS);
                 let gated =
@@ -244,16 +263,119 @@ impl PrecisionChoice {
                     (Some(_), Some(_)) => "; int8 not preferred over bf16 on this CPU".into(),
                 };
                 Ok(match bf16 {
-                    Some(f) => {
-                        ResolvedPrecision::new(Precision::Bf16, format!("auto: the CPU has bf16 units ({f}){not_int8}"))
-                    }
+                    Some(f) => ResolvedPrecision::new(
+                        Precision::Bf16,
+                        format!("auto: the CPU has bf16 units ({f}){not_int8}{unmeasured_note}"),
+                    ),
                     None => ResolvedPrecision::new(
                         Precision::Fp32,
-                        format!("auto: the CPU has no bf16 units (no avx512_bf16 or amx_bf16 flag){not_int8}"),
+                        format!(
+                            "auto: the CPU has no bf16 units (no avx512_bf16 or amx_bf16 flag){not_int8}{unmeasured_note}"
+                        ),
                     ),
                 })
             }
         }
+    }
+}
+
+/// The precisions `auto` may run on a CPU with these flags, most faithful first: fp32; bf16 where the CPU
+/// has bf16 units; the model's int8 graph where it passed its gate and label agreement, the CPU has int8
+/// units and, for the OpenVINO schemes, bf16 units. These are what `framelens model speed` measures.
+pub fn auto_candidates(flags: &[String], model: &ModelDir, scheme: Option<Int8Scheme>) -> Vec<ResolvedPrecision> {
+    let has = |set: &[&str]| flags.iter().find(|f| set.contains(&f.as_str())).cloned();
+    let bf16 = has(BF16_FLAGS);
+    let mut out = vec![ResolvedPrecision::new(Precision::Fp32, "auto")];
+    if bf16.is_some() {
+        out.push(ResolvedPrecision::new(Precision::Bf16, "auto"));
+    }
+    let int8 = model.manifest.int8_graph(scheme).filter(|g| {
+        g.auto_failure().is_none() && has(INT8_FLAGS).is_some() && openvino_without_bf16(g.scheme, &bf16).is_none()
+    });
+    if let Some(g) = int8 {
+        out.push(ResolvedPrecision { int8_scheme: Some(g.scheme), ..ResolvedPrecision::new(Precision::Int8, "auto") });
+    }
+    out
+}
+
+/// The sha256 of the graph a precision runs: what a [`SpeedRecord`] must match to count.
+pub fn graph_sha256(model: &ModelDir, p: &ResolvedPrecision) -> String {
+    match (p.precision, p.int8_scheme) {
+        (Precision::Int8, Some(s)) => {
+            model.manifest.int8_graph(Some(s)).map(|g| g.graph_sha256.clone()).unwrap_or_default()
+        }
+        _ => model.manifest.graph_sha256.clone(),
+    }
+}
+
+/// The candidates that have no speed record (for this graph) among `speeds`.
+pub fn unmeasured(
+    candidates: &[ResolvedPrecision],
+    speeds: &[SpeedRecord],
+    model: &ModelDir,
+) -> Vec<ResolvedPrecision> {
+    candidates.iter().filter(|c| find_speed(c, speeds, model).is_none()).cloned().collect()
+}
+
+fn find_speed<'a>(c: &ResolvedPrecision, speeds: &'a [SpeedRecord], model: &ModelDir) -> Option<&'a SpeedRecord> {
+    let sha = graph_sha256(model, c);
+    speeds.iter().rev().find(|r| r.precision == c.label() && r.graph_sha256 == sha)
+}
+
+/// `auto`'s choice by measurement: walking from the most faithful candidate, a less faithful one replaces
+/// the choice only when it measured at least [`AUTO_MIN_GAIN`] times as fast. None when a candidate has no
+/// record (the flag rule decides) or there is nothing to choose between.
+fn pick_measured(
+    candidates: &[ResolvedPrecision],
+    speeds: &[SpeedRecord],
+    model: &ModelDir,
+) -> Option<ResolvedPrecision> {
+    if candidates.len() < 2 {
+        return None;
+    }
+    let measured: Vec<(&ResolvedPrecision, &SpeedRecord)> =
+        candidates.iter().map(|c| find_speed(c, speeds, model).map(|r| (c, r))).collect::<Option<_>>()?;
+    let mut best = measured[0];
+    for m in &measured[1..] {
+        if m.1.paragraphs_per_second >= AUTO_MIN_GAIN * best.1.paragraphs_per_second {
+            best = *m;
+        }
+    }
+    let figures = measured
+        .iter()
+        .map(|(c, r)| format!("{} {:.0}/s", c.label(), r.paragraphs_per_second))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(ResolvedPrecision {
+        reason: format!(
+            "auto: fastest measured on this CPU ({figures}; a less faithful precision must be {AUTO_MIN_GAIN}× \
+             faster; `framelens model speed` measures again)"
+        ),
+        ..best.0.clone()
+    })
+}
+
+/// The CPU a speed record belongs to: `/proc/cpuinfo`'s model name with the bf16 and int8 unit flags it
+/// has, since a generic model name (\"Intel(R) Xeon(R) Processor\") covers CPUs with and without AMX.
+pub fn cpu_id() -> String {
+    let text = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    cpu_id_from(&text)
+}
+
+fn cpu_id_from(cpuinfo: &str) -> String {
+    let name = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let flags = flags_from(cpuinfo);
+    let units: Vec<&str> =
+        BF16_FLAGS.iter().chain(INT8_FLAGS).copied().filter(|u| flags.iter().any(|f| f == u)).collect();
+    if units.is_empty() {
+        name
+    } else {
+        format!("{name} [{}]", units.join(" "))
     }
 }
 
@@ -286,9 +408,10 @@ pub fn cpu_flags() -> Vec<String> {
 }
 
 fn cpu_flags_from(path: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
+    std::fs::read_to_string(path).map(|t| flags_from(&t)).unwrap_or_default()
+}
+
+fn flags_from(text: &str) -> Vec<String> {
     text.lines()
         .find(|l| l.starts_with("flags"))
         .and_then(|l| l.split_once(':'))
@@ -319,6 +442,7 @@ mod tests {
             import_version: "0".into(),
             int8,
             prompt: String::new(),
+            speed: Vec::new(),
         };
         ModelDir { dir: "/models/m".into(), manifest }
     }
@@ -348,7 +472,7 @@ mod tests {
         let m = model(vec![]);
         let with = flags(&["avx2", "avx512_bf16"]);
         let without = flags(&["avx2", "avx512f"]);
-        let r = |c: PrecisionChoice, f: &[String]| c.resolve_with(f, &m, None).unwrap();
+        let r = |c: PrecisionChoice, f: &[String]| c.resolve_with(f, &[], &m, None).unwrap();
         assert_eq!(r(PrecisionChoice::Auto, &with).precision, Precision::Bf16);
         assert_eq!(r(PrecisionChoice::Auto, &without).precision, Precision::Fp32);
         assert_eq!(r(PrecisionChoice::Fp32, &with).precision, Precision::Fp32);
@@ -360,69 +484,118 @@ mod tests {
         let g = Int8Graph { scheme: Int8Scheme::Static, ..graph(0.998, 0.99) };
         let m = model(vec![g]);
         let vnni_only = flags(&["avx2", "avx512_vnni"]);
-        let r = PrecisionChoice::Int8.resolve_with(&vnni_only, &m, Some(Int8Scheme::Static)).unwrap();
+        let r = PrecisionChoice::Int8.resolve_with(&vnni_only, &[], &m, Some(Int8Scheme::Static)).unwrap();
         assert_eq!(r.precision, Precision::Fp32);
         assert!(r.warning.expect("a warning").contains("needs bf16 units"));
-        let auto = PrecisionChoice::Auto.resolve_with(&vnni_only, &m, None).unwrap();
+        let auto = PrecisionChoice::Auto.resolve_with(&vnni_only, &[], &m, None).unwrap();
         assert_eq!(auto.precision, Precision::Fp32);
         assert!(auto.reason.contains("OpenVINO"), "{}", auto.reason);
         let both = flags(&["avx512_vnni", "avx512_bf16"]);
-        let r = PrecisionChoice::Int8.resolve_with(&both, &m, Some(Int8Scheme::Static)).unwrap();
+        let r = PrecisionChoice::Int8.resolve_with(&both, &[], &m, Some(Int8Scheme::Static)).unwrap();
         assert_eq!(r.precision, Precision::Int8);
     }
 
     #[test]
     fn a_bf16_request_without_bf16_units_runs_fp32_and_says_so() {
         let m = model(vec![]);
-        let with = PrecisionChoice::Bf16.resolve_with(&flags(&["avx2", "amx_bf16"]), &m, None).unwrap();
+        let with = PrecisionChoice::Bf16.resolve_with(&flags(&["avx2", "amx_bf16"]), &[], &m, None).unwrap();
         assert_eq!((with.precision, with.warning), (Precision::Bf16, None));
-        let without = PrecisionChoice::Bf16.resolve_with(&flags(&["avx2", "avx512f"]), &m, None).unwrap();
+        let without = PrecisionChoice::Bf16.resolve_with(&flags(&["avx2", "avx512f"]), &[], &m, None).unwrap();
         assert_eq!(without.precision, Precision::Fp32);
         assert!(without.warning.expect("a warning").contains("no bf16 units"));
     }
 
+    fn rec(precision: &str, per_sec: f64, sha: &str) -> SpeedRecord {
+        SpeedRecord {
+            cpu: "test CPU".into(),
+            precision: precision.into(),
+            graph_sha256: sha.repeat(64),
+            paragraphs_per_second: per_sec,
+            open_secs: 0.5,
+            threads: 2,
+            measured_by: "test".into(),
+        }
+    }
+
     #[test]
-    fn auto_picks_int8_only_when_its_gate_passed_and_the_cpu_has_int8_units() {
+    fn auto_picks_int8_only_when_its_gate_passed_the_cpu_has_int8_units_and_it_measured_faster() {
         // bf16 units too: the default scheme (static) runs on OpenVINO, which needs them.
-        let vnni = flags(&["avx2", "avx512_vnni", "amx_bf16"]);
-        let plain = flags(&["avx2"]);
+        let units = flags(&["avx2", "avx512_vnni", "amx_bf16"]);
         let passed = model(vec![graph(0.998, 0.99)]);
-        let r = |m: &ModelDir, f: &[String]| PrecisionChoice::Auto.resolve_with(f, m, None).unwrap();
-        assert_eq!(r(&passed, &vnni).precision, Precision::Int8);
-        assert_eq!(r(&passed, &vnni).label(), format!("int8-{}", crate::model::DEFAULT_INT8_SCHEME));
-        assert_eq!(r(&passed, &plain).precision, Precision::Fp32);
-        // Without a passing int8 graph, the bf16 units give bf16.
-        assert_eq!(r(&model(vec![graph(0.990, 0.99)]), &vnni).precision, Precision::Bf16);
-        assert_eq!(r(&model(vec![graph(0.998, 0.95)]), &vnni).precision, Precision::Bf16);
-        assert_eq!(r(&model(vec![]), &vnni).precision, Precision::Bf16);
-        let both = flags(&["avx512_vnni", "avx512_bf16"]);
+        let int8 = format!("int8-{}", crate::model::DEFAULT_INT8_SCHEME);
+        let speeds =
+            |int8_per_sec: f64| vec![rec("fp32", 100.0, "0"), rec("bf16", 300.0, "0"), rec(&int8, int8_per_sec, "0")];
+        let r =
+            |m: &ModelDir, f: &[String], s: &[SpeedRecord]| PrecisionChoice::Auto.resolve_with(f, s, m, None).unwrap();
+        // Measured 1.33× bf16 (an AMD EPYC): int8, and the reason gives the figures.
+        let fast = r(&passed, &units, &speeds(400.0));
+        assert_eq!(fast.label(), int8);
+        assert!(fast.reason.contains("bf16 300/s") && fast.reason.contains("/s"), "{}", fast.reason);
+        // Slower than bf16 (an Intel Xeon with AMX), or faster by less than the margin: bf16.
+        assert_eq!(r(&passed, &units, &speeds(200.0)).precision, Precision::Bf16);
+        assert_eq!(r(&passed, &units, &speeds(300.0 * AUTO_MIN_GAIN - 1.0)).precision, Precision::Bf16);
+        // Not measured: the flag rule, which does not trade bf16 for int8.
         let expect = if AUTO_INT8_OVER_BF16 { Precision::Int8 } else { Precision::Bf16 };
-        assert_eq!(r(&passed, &both).precision, expect);
+        assert_eq!(r(&passed, &units, &[]).precision, expect);
+        // A record of a graph since replaced does not count.
+        let stale = vec![rec("fp32", 100.0, "0"), rec("bf16", 300.0, "0"), rec(&int8, 900.0, "1")];
+        assert_eq!(r(&passed, &units, &stale).precision, expect);
+        // However fast it measured, int8 needs its gate, its label agreement and int8 units.
+        assert_eq!(r(&model(vec![graph(0.990, 0.99)]), &units, &speeds(900.0)).precision, Precision::Bf16);
+        assert_eq!(r(&model(vec![graph(0.998, 0.95)]), &units, &speeds(900.0)).precision, Precision::Bf16);
+        assert_eq!(r(&passed, &flags(&["avx2", "amx_bf16"]), &speeds(900.0)).precision, Precision::Bf16);
+        assert_eq!(r(&passed, &flags(&["avx2"]), &speeds(900.0)).precision, Precision::Fp32);
+        // bf16 that measured slower than fp32 is not run.
+        let slow_bf16 = vec![rec("fp32", 100.0, "0"), rec("bf16", 90.0, "0")];
+        assert_eq!(r(&model(vec![]), &units, &slow_bf16).precision, Precision::Fp32);
+    }
+
+    #[test]
+    fn candidates_are_what_auto_may_run_here_most_faithful_first() {
+        let passed = model(vec![graph(0.998, 0.99)]);
+        let labels = |f: &[&str]| -> Vec<String> {
+            auto_candidates(&flags(f), &passed, None).iter().map(ResolvedPrecision::label).collect()
+        };
+        let int8 = format!("int8-{}", crate::model::DEFAULT_INT8_SCHEME);
+        assert_eq!(labels(&["avx512_vnni", "amx_bf16"]), ["fp32", "bf16", int8.as_str()]);
+        assert_eq!(labels(&["amx_bf16"]), ["fp32", "bf16"]);
+        assert_eq!(labels(&["avx2"]), ["fp32"]);
+        let c = auto_candidates(&flags(&["avx512_vnni", "amx_bf16"]), &passed, None);
+        let some = [rec("fp32", 1.0, "0"), rec("bf16", 2.0, "0")];
+        assert_eq!(unmeasured(&c, &some, &passed).iter().map(ResolvedPrecision::label).collect::<Vec<_>>(), [int8]);
+    }
+
+    #[test]
+    fn cpu_id_names_the_model_and_its_bf16_and_int8_units() {
+        let info = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu avx2 avx512_bf16 amx_bf16 amx_int8 avx512_vnni\n";
+        assert_eq!(cpu_id_from(info), "Intel(R) Xeon(R) Processor [avx512_bf16 amx_bf16 avx512_vnni amx_int8]");
+        assert_eq!(cpu_id_from("model name : Some laptop\nflags : avx2\n"), "Some laptop");
+        assert_eq!(cpu_id_from(""), "unknown CPU");
     }
 
     #[test]
     fn int8_request_falls_back_to_fp32_with_a_warning_when_the_gate_failed() {
         let bf16 = flags(&["avx512_bf16"]);
         let failed = model(vec![graph(0.990, 0.99)]);
-        let r = PrecisionChoice::Int8.resolve_with(&bf16, &failed, None).unwrap();
+        let r = PrecisionChoice::Int8.resolve_with(&bf16, &[], &failed, None).unwrap();
         assert_eq!(r.precision, Precision::Fp32);
         let w = r.warning.expect("a warning");
         assert!(w.contains("quality gate") && w.contains("0.9900"), "{w}");
-        let ok = PrecisionChoice::Int8.resolve_with(&bf16, &model(vec![graph(0.998, 0.99)]), None).unwrap();
+        let ok = PrecisionChoice::Int8.resolve_with(&bf16, &[], &model(vec![graph(0.998, 0.99)]), None).unwrap();
         assert_eq!((ok.precision, ok.warning), (Precision::Int8, None));
         // Label agreement below the bar keeps `auto` away, but an explicit request runs int8.
         let low_labels = model(vec![graph(0.998, 0.95)]);
-        let r = PrecisionChoice::Int8.resolve_with(&bf16, &low_labels, None).unwrap();
+        let r = PrecisionChoice::Int8.resolve_with(&bf16, &[], &low_labels, None).unwrap();
         assert_eq!((r.precision, r.warning), (Precision::Int8, None));
     }
 
     #[test]
     fn int8_request_without_an_int8_graph_names_the_command() {
-        let err = PrecisionChoice::Int8.resolve_with(&[], &model(vec![]), None).unwrap_err().to_string();
+        let err = PrecisionChoice::Int8.resolve_with(&[], &[], &model(vec![]), None).unwrap_err().to_string();
         assert!(err.contains("framelens model quantize /models/m"), "{err}");
         let other = *Int8Scheme::ALL.iter().find(|s| **s != crate::model::DEFAULT_INT8_SCHEME).unwrap();
         let err = PrecisionChoice::Int8
-            .resolve_with(&[], &model(vec![graph(0.998, 0.99)]), Some(other))
+            .resolve_with(&[], &[], &model(vec![graph(0.998, 0.99)]), Some(other))
             .unwrap_err()
             .to_string();
         assert!(err.contains(&format!("--scheme {other}")), "{err}");

