@@ -174,5 +174,8 @@ for m in "${wanted[@]}"; do
   else
     "$bin" model quantize "$model" --from "$hf" "${missing[@]}"
   fi
+  # What `auto` runs is chosen by each precision's speed on this CPU (docs/encoder.md); measured here once
+  # rather than by the first run.
+  "$bin" model speed "$model" --if-unmeasured
 done
 log "ready: FRAMELENS_HOME=$home"

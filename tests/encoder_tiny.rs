@@ -397,3 +397,25 @@ fn model_speed_prints_and_records_the_figures_and_model_info_shows_what_auto_run
         assert!(info.contains("measured on this CPU"), "{info}");
     }
 }
+
+#[test]
+fn model_speed_if_unmeasured_measures_only_what_auto_would() {
+    if !common::runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    let speed = || {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_framelens"))
+            .args(["model", "speed", "--if-unmeasured"])
+            .arg(&m.dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        ModelDir::open(&m.dir).unwrap().manifest.speed
+    };
+    let first = speed();
+    assert_eq!(first.is_empty(), !framelens::encode::speed::needs_measuring(&m));
+    assert!(!framelens::encode::speed::needs_measuring(&ModelDir::open(&m.dir).unwrap()));
+    assert_eq!(speed(), first, "a second call measures nothing");
+}

@@ -108,17 +108,26 @@ fn memo() -> &'static Mutex<HashMap<PathBuf, Vec<SpeedRecord>>> {
     MEMO.get_or_init(Default::default)
 }
 
+/// Whether `auto` would measure `model` on this CPU: it has more than one candidate here and one of them
+/// has no record (for its current graph).
+pub fn needs_measuring(model: &ModelDir) -> bool {
+    let cpu = cpu_id();
+    let candidates = auto_candidates(&cpu_flags(), model, None);
+    let mine: Vec<SpeedRecord> = model.manifest.speed.iter().filter(|r| r.cpu == cpu).cloned().collect();
+    candidates.len() > 1 && !unmeasured(&candidates, &mine, model).is_empty()
+}
+
 /// `model` with speed records for every `auto` candidate on this CPU: as it is when they are there (or there
 /// is only one candidate), else after measuring the missing ones (`auto`'s first use on this CPU). The
 /// records are added to `model.toml` unless another process added some for this CPU meanwhile (then those
 /// count, so that concurrent first runs agree); a folder that cannot be written keeps them for this process.
 pub fn ensure_measured(model: &ModelDir, threads: usize) -> Result<Option<ModelDir>> {
+    if !needs_measuring(model) {
+        return Ok(None);
+    }
     let cpu = cpu_id();
     let candidates = auto_candidates(&cpu_flags(), model, None);
     let mine = |m: &ModelDir| m.manifest.speed.iter().filter(|r| r.cpu == cpu).cloned().collect::<Vec<_>>();
-    if candidates.len() < 2 || unmeasured(&candidates, &mine(model), model).is_empty() {
-        return Ok(None);
-    }
     let mut memo = memo().lock().unwrap_or_else(|e| e.into_inner());
     let with = |records: &[SpeedRecord]| {
         let mut m = model.clone();

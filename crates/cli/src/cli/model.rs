@@ -73,6 +73,10 @@ pub enum ModelCommand {
         /// Inference threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Only where `auto` would measure (a candidate without a record on this CPU); `scripts/setup.sh`
+        /// uses it so that the first run, and tests running in parallel, do not.
+        #[arg(long)]
+        if_unmeasured: bool,
     },
     /// Print the manifest of the model that --model (or the default) resolves to, and what `auto` runs
     /// here and why.
@@ -137,8 +141,12 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
             let schemes = if all_schemes { Int8Scheme::ALL.to_vec() } else { schemes_or_default(scheme) };
             run_quantize(&model, &src, schemes, threads)
         }
-        ModelCommand::Speed { model, threads } => {
+        ModelCommand::Speed { model, threads, if_unmeasured } => {
             let model = resolve_model(model.as_deref())?;
+            if if_unmeasured && !framelens::encode::speed::needs_measuring(&model) {
+                eprintln!("{}: nothing to measure on this CPU", model.dir.display());
+                return Ok(());
+            }
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
             eprintln!("measuring on {} with {threads} threads", framelens::encode::runtime::cpu_id());
             let done = framelens::encode::speed::measure_all(&model, threads, &mut |r| {
