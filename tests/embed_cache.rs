@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use framelens::encode::cached::Embedder;
 use framelens::encode::config::EncoderConfig;
-use framelens::encode::import::{import, write_manifest};
+use framelens::encode::import::import;
 use framelens::encode::model::{file_sha256, GRAPH};
 use framelens::encode::quant::Int8Scheme;
 use framelens::encode::weights::Weights;
@@ -34,7 +34,7 @@ fn rewrite_graph(model: &ModelDir, src: &Path) -> ModelDir {
     std::fs::write(model.dir.join(GRAPH), &onnx).unwrap();
     let mut m = model.clone();
     m.manifest.graph_sha256 = file_sha256(&m.graph_path()).unwrap();
-    write_manifest(&m).unwrap();
+    m.write_manifest().unwrap();
     let reopened = ModelDir::open(&m.dir).unwrap();
     assert_eq!(reopened.manifest.weights_sha256, model.manifest.weights_sha256, "same weights");
     assert_ne!(reopened.manifest.graph_sha256, model.manifest.graph_sha256, "another graph");

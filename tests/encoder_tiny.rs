@@ -273,7 +273,7 @@ fn int8_whose_gate_failed_falls_back_to_fp32_with_a_warning() {
     for g in &mut m.manifest.int8 {
         g.cosine_mean = 0.98;
     }
-    framelens::encode::import::write_manifest(&m).unwrap();
+    m.write_manifest().unwrap();
     let m = ModelDir::open(&m.dir).unwrap();
     // nbits runs on the CPU provider, so the gate (not the OpenVINO bf16 rule) decides on any CPU.
     let opts = EncodeOptions {
@@ -368,6 +368,19 @@ fn auto_measures_each_candidate_once_per_cpu_and_runs_what_it_recorded() {
     assert!(ModelDir::open(&fresh.dir).unwrap().manifest.speed.is_empty());
 }
 
+/// Runs `framelens ARGS MODEL_DIR` (with `auto`'s measuring off) and returns stdout and stderr; panics
+/// unless it succeeded.
+fn framelens_model(args: &[&str], dir: &std::path::Path) -> (String, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_framelens"))
+        .args(args)
+        .arg(dir)
+        .env("FRAMELENS_AUTO_MEASURE", "0")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
 #[test]
 fn model_speed_prints_and_records_the_figures_and_model_info_shows_what_auto_runs() {
     if !common::runtime_available() {
@@ -375,16 +388,7 @@ fn model_speed_prints_and_records_the_figures_and_model_info_shows_what_auto_run
     }
     let tmp = tempfile::tempdir().unwrap();
     let m = tiny_model(tmp.path());
-    let framelens = |args: &[&str]| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_framelens"))
-            .args(args)
-            .arg(&m.dir)
-            .env("FRAMELENS_AUTO_MEASURE", "0")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-    };
+    let framelens = |args: &[&str]| framelens_model(args, &m.dir);
     let (info, _) = framelens(&["model", "info"]);
     assert!(info.contains("auto runs") && !info.contains("[[speed]]"), "{info}");
     let (_, err) = framelens(&["model", "speed", "--threads", "1"]);
@@ -406,12 +410,7 @@ fn model_speed_if_unmeasured_measures_only_what_auto_would() {
     let tmp = tempfile::tempdir().unwrap();
     let m = tiny_model(tmp.path());
     let speed = || {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_framelens"))
-            .args(["model", "speed", "--if-unmeasured"])
-            .arg(&m.dir)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        framelens_model(&["model", "speed", "--if-unmeasured"], &m.dir);
         ModelDir::open(&m.dir).unwrap().manifest.speed
     };
     let first = speed();

@@ -20,7 +20,7 @@ use ndarray::Array2;
 
 use crate::classify::ClassifyOptions;
 use crate::corpus::{Fields, Format};
-use crate::encode::import::{write_int8_graphs, write_manifest};
+use crate::encode::import::write_int8_graphs;
 use crate::encode::model::{Int8Graph, GATE_MIN_LABEL_AGREEMENT, GATE_MIN_MEAN_COSINE};
 use crate::encode::quant::Int8Scheme;
 use crate::encode::runtime::{Precision, ResolvedPrecision};
@@ -178,7 +178,7 @@ pub fn quantize(
         updated.manifest.int8.push(entry);
     }
     updated.manifest.int8.sort_by_key(|g| Int8Scheme::ALL.iter().position(|s| *s == g.scheme));
-    write_manifest(&updated)?;
+    updated.write_manifest()?;
     Ok(updated)
 }
 

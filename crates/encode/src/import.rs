@@ -6,7 +6,7 @@ use std::path::Path;
 use super::config::{default_prompt, max_seq_length, EncoderConfig, PoolingConfig, SpecialTokens};
 use super::error::{EncodeError, Result};
 use super::graph;
-use super::model::{int8_graph_file, sha256_hex, ModelDir, ModelManifest, GRAPH, MANIFEST, TOKENIZER};
+use super::model::{int8_graph_file, sha256_hex, ModelDir, ModelManifest, GRAPH, TOKENIZER};
 use super::quant::Int8Scheme;
 use super::weights::Weights;
 
@@ -60,8 +60,7 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
     write_atomic(&out.join(GRAPH), &onnx)?;
     let tok_bytes = std::fs::read(&tok_path).map_err(|e| EncodeError::io(&tok_path, e))?;
     write_atomic(&out.join(TOKENIZER), &tok_bytes)?;
-    let text = toml::to_string_pretty(&manifest).map_err(|e| EncodeError::bad(out.join(MANIFEST), e.to_string()))?;
-    write_atomic(&out.join(MANIFEST), text.as_bytes())?;
+    ModelDir { dir: out.to_path_buf(), manifest }.write_manifest()?;
     ModelDir::open(out)
 }
 
@@ -170,11 +169,6 @@ fn calibrate(cfg: &EncoderConfig, weights: &Weights, model: &ModelDir, texts: &[
         }
     }
     Ok(probes.into_iter().map(|(name, value)| (name, values[&value].clone())).collect())
-}
-
-/// Rewrites a model folder's manifest (atomically).
-pub fn write_manifest(model: &ModelDir) -> Result<()> {
-    model.write_manifest()
 }
 
 fn model_id(src: &Path, source: &str) -> String {

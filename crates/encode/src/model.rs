@@ -172,6 +172,11 @@ impl Int8Graph {
 }
 
 impl ModelManifest {
+    /// The speed records measured on `cpu` ([`crate::runtime::cpu_id`]).
+    pub fn speeds_on(&self, cpu: &str) -> Vec<SpeedRecord> {
+        self.speed.iter().filter(|r| r.cpu == cpu).cloned().collect()
+    }
+
     /// The int8 graph of `scheme`, or of the default scheme (else the first one written) for None.
     pub fn int8_graph(&self, scheme: Option<Int8Scheme>) -> Option<&Int8Graph> {
         match scheme {

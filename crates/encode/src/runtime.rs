@@ -159,9 +159,7 @@ impl PrecisionChoice {
     /// `auto` runs the fastest faithful precision measured on this CPU ([`SpeedRecord`]s in the manifest)
     /// when every candidate was measured, else it decides by CPU flags.
     pub fn resolve(self, model: &ModelDir, scheme: Option<Int8Scheme>) -> Result<ResolvedPrecision> {
-        let cpu = cpu_id();
-        let speeds: Vec<SpeedRecord> = model.manifest.speed.iter().filter(|r| r.cpu == cpu).cloned().collect();
-        self.resolve_with(&cpu_flags(), &speeds, model, scheme)
+        self.resolve_with(&cpu_flags(), &model.manifest.speeds_on(&cpu_id()), model, scheme)
     }
 
     /// Resolution against an explicit flag list and this CPU's speed records (testable without the
@@ -231,8 +229,7 @@ impl PrecisionChoice {
                 };
                 let vnni = has(INT8_FLAGS);
                 let bf16 = has(BF16_FLAGS);
-                let gated =
-                    int8.filter(|g| g.auto_failure().is_none() && openvino_without_bf16(g.scheme, &bf16).is_none());
+                let gated = int8.filter(|_| candidates.iter().any(|c| c.precision == Precision::Int8));
                 if let (Some(g), Some(v)) = (gated, &vnni) {
                     if bf16.is_none() || AUTO_INT8_OVER_BF16 {
                         return Ok(ResolvedPrecision {

@@ -111,10 +111,16 @@ fn memo() -> &'static Mutex<HashMap<PathBuf, Vec<SpeedRecord>>> {
 /// Whether `auto` would measure `model` on this CPU: it has more than one candidate here and one of them
 /// has no record (for its current graph).
 pub fn needs_measuring(model: &ModelDir) -> bool {
-    let cpu = cpu_id();
+    !to_measure(model).is_empty()
+}
+
+/// The candidates `auto` would measure: those without a record on this CPU, none where there is only one.
+fn to_measure(model: &ModelDir) -> Vec<ResolvedPrecision> {
     let candidates = auto_candidates(&cpu_flags(), model, None);
-    let mine: Vec<SpeedRecord> = model.manifest.speed.iter().filter(|r| r.cpu == cpu).cloned().collect();
-    candidates.len() > 1 && !unmeasured(&candidates, &mine, model).is_empty()
+    match candidates.len() {
+        0 | 1 => Vec::new(),
+        _ => unmeasured(&candidates, &model.manifest.speeds_on(&cpu_id()), model),
+    }
 }
 
 /// `model` with speed records for every `auto` candidate on this CPU: as it is when they are there (or there
@@ -122,12 +128,10 @@ pub fn needs_measuring(model: &ModelDir) -> bool {
 /// records are added to `model.toml` unless another process added some for this CPU meanwhile (then those
 /// count, so that concurrent first runs agree); a folder that cannot be written keeps them for this process.
 pub fn ensure_measured(model: &ModelDir, threads: usize) -> Result<Option<ModelDir>> {
-    if !needs_measuring(model) {
+    let missing = to_measure(model);
+    if missing.is_empty() {
         return Ok(None);
     }
-    let cpu = cpu_id();
-    let candidates = auto_candidates(&cpu_flags(), model, None);
-    let mine = |m: &ModelDir| m.manifest.speed.iter().filter(|r| r.cpu == cpu).cloned().collect::<Vec<_>>();
     let mut memo = memo().lock().unwrap_or_else(|e| e.into_inner());
     let with = |records: &[SpeedRecord]| {
         let mut m = model.clone();
@@ -138,13 +142,12 @@ pub fn ensure_measured(model: &ModelDir, threads: usize) -> Result<Option<ModelD
         return Ok(Some(with(records)));
     }
     let mut records = Vec::new();
-    for c in unmeasured(&candidates, &mine(model), model) {
-        records.push(measure(model, &c, threads)?);
+    for c in &missing {
+        records.push(measure(model, c, threads)?);
     }
     let mut on_disk = ModelDir::open(&model.dir)?;
-    let theirs = mine(&on_disk);
-    if !theirs.is_empty() && unmeasured(&candidates, &theirs, model).is_empty() {
-        records = theirs;
+    if to_measure(&on_disk).is_empty() {
+        records = on_disk.manifest.speeds_on(&cpu_id());
     } else {
         on_disk.manifest.speed.extend(records.iter().cloned());
         // A read-only model folder: the figures serve this process only.

@@ -6,7 +6,9 @@ use anyhow::{bail, Context};
 use clap::{Subcommand, ValueEnum};
 use framelens::encode::model::DEFAULT_INT8_SCHEME;
 use framelens::encode::quant::Int8Scheme;
-use framelens::encode::{import::import, resolve_model, runtime::framelens_home, ModelDir, PrecisionChoice};
+use framelens::encode::{
+    import::import, resolve_model, runtime::framelens_home, EncodeOptions, ModelDir, PrecisionChoice,
+};
 use framelens::quantize::{self, QuantizeOptions};
 
 /// What `model import` writes besides the fp32 graph.
@@ -147,7 +149,7 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
                 eprintln!("{}: nothing to measure on this CPU", model.dir.display());
                 return Ok(());
             }
-            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+            let threads = threads.unwrap_or_else(|| EncodeOptions::default().threads);
             eprintln!("measuring on {} with {threads} threads", framelens::encode::runtime::cpu_id());
             let done = framelens::encode::speed::measure_all(&model, threads, &mut |r| {
                 eprintln!(
@@ -192,7 +194,7 @@ fn run_quantize(
     threads: Option<usize>,
 ) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
-    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = threads.unwrap_or_else(|| EncodeOptions::default().threads);
     let opts = QuantizeOptions { schemes: schemes.clone(), threads };
     let done = quantize::quantize(model, src, &opts, &mut |step| eprintln!("quantize: {step}"))
         .with_context(|| format!("quantizing {}", model.dir.display()))?;
