@@ -167,8 +167,14 @@ fn crates_depend_one_way() {
     assert!(framelens.is_empty(), "framelens-encode depends on {framelens:?}");
     let core = dependencies("crates/core/Cargo.toml");
     assert!(core.iter().any(|d| d == "framelens-encode"));
-    for banned in ["clap", "anyhow", "ort", "indicatif", "framelens-serve"] {
+    for banned in ["clap", "anyhow", "ort", "indicatif", "framelens-serve", "framelens-tune", "candle-core"] {
         assert!(!core.iter().any(|d| d == banned), "framelens-core depends on {banned}");
+    }
+    // Fine-tuning sits beside core: it reads models through encode and never sees corpora, runs or the CLI.
+    let tune = dependencies("crates/tune/Cargo.toml");
+    assert!(tune.iter().any(|d| d == "framelens-encode"));
+    for banned in ["framelens-core", "framelens-serve", "clap", "anyhow", "indicatif"] {
+        assert!(!tune.iter().any(|d| d == banned), "framelens-tune depends on {banned}");
     }
     // The workbench reads run folders through core without the encoder (training and relabelling run as
     // the binary's own subcommands) and knows nothing of the command line.

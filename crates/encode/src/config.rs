@@ -36,18 +36,27 @@ pub struct EncoderConfig {
     pub(crate) architectures: Vec<String>,
     #[serde(default)]
     pub(crate) model_type: String,
-    pub(crate) hidden_size: usize,
-    pub(crate) num_hidden_layers: usize,
-    pub(crate) num_attention_heads: usize,
-    pub(crate) intermediate_size: usize,
+    /// Width of every hidden state and of the embedding.
+    pub hidden_size: usize,
+    /// Transformer layers.
+    pub num_hidden_layers: usize,
+    /// Attention heads per layer.
+    pub num_attention_heads: usize,
+    /// Width of the feed-forward layer.
+    pub intermediate_size: usize,
     #[serde(default = "default_act")]
-    pub(crate) hidden_act: String,
+    /// Feed-forward activation (`gelu`: the exact, erf-based one).
+    pub hidden_act: String,
     #[serde(default = "default_eps")]
-    pub(crate) layer_norm_eps: f64,
-    pub(crate) vocab_size: usize,
-    pub(crate) max_position_embeddings: usize,
+    /// Epsilon of every LayerNorm.
+    pub layer_norm_eps: f64,
+    /// Rows of the word embedding table.
+    pub vocab_size: usize,
+    /// Rows of the position embedding table.
+    pub max_position_embeddings: usize,
     #[serde(default = "default_type_vocab")]
-    pub(crate) type_vocab_size: usize,
+    /// Rows of the token-type embedding table (BERT).
+    pub type_vocab_size: usize,
     #[serde(default = "default_pos")]
     pub(crate) position_embedding_type: String,
     /// MPNet's relative position buckets (32 in every released MPNet).
@@ -111,7 +120,8 @@ impl EncoderConfig {
         self.hidden_size / self.num_attention_heads
     }
 
-    pub(crate) fn architecture(&self) -> Architecture {
+    /// The graph family `model_type` names.
+    pub fn architecture(&self) -> Architecture {
         SUPPORTED.iter().find(|(t, _)| *t == self.model_type).map(|(_, a)| *a).unwrap_or(Architecture::Bert)
     }
 

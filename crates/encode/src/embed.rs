@@ -123,6 +123,7 @@ pub mod fake {
                     int8: Vec::new(),
                     prompt: String::new(),
                     speed: Vec::new(),
+                    tuned: None,
                 },
                 precision: ResolvedPrecision {
                     precision: Precision::Fp32,

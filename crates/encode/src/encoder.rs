@@ -81,13 +81,7 @@ impl Encoder {
         let session = builder
             .commit_from_file(&graph)
             .map_err(|e| EncodeError::Runtime(format!("loading {}: {e}", graph.display())))?;
-        let tok_path = model.tokenizer_path();
-        let mut tokenizer = Tokenizer::from_file(&tok_path)
-            .map_err(|e| EncodeError::Tokenizer { path: tok_path.clone(), message: e.to_string() })?;
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(None)
-            .map_err(|e| EncodeError::Tokenizer { path: tok_path, message: e.to_string() })?;
+        let tokenizer = load_tokenizer(model)?;
         Ok(Encoder { session, tokenizer, manifest: model.manifest.clone(), precision, opts })
     }
 
@@ -195,17 +189,7 @@ fn tokenize_chunk(
             if text.trim().is_empty() {
                 return Err(EncodeError::BadInput { row, message: "empty text".into() });
             }
-            let prompted;
-            let input = if manifest.prompt.is_empty() {
-                *text
-            } else {
-                prompted = format!("{}{text}", manifest.prompt);
-                prompted.as_str()
-            };
-            let enc = tokenizer
-                .encode(input, false)
-                .map_err(|e| EncodeError::BadInput { row, message: format!("tokenizer: {e}") })?;
-            Ok(enc.get_ids().to_vec())
+            content_ids(tokenizer, manifest, text).map_err(|message| EncodeError::BadInput { row, message })
         })
         .collect::<Result<_>>()?;
     let lens = toks.iter().map(|t| t.len() + 2).collect();
@@ -217,6 +201,35 @@ fn tokenize_chunk(
         }
     }
     Ok(Tokenized { start, windows, lens })
+}
+
+/// A model's tokenizer with the padding and truncation its tokenizer.json may carry switched off: framelens
+/// windows and pads by itself ([`batch`]).
+pub fn load_tokenizer(model: &ModelDir) -> Result<Tokenizer> {
+    let tok_path = model.tokenizer_path();
+    let mut tokenizer = Tokenizer::from_file(&tok_path)
+        .map_err(|e| EncodeError::Tokenizer { path: tok_path.clone(), message: e.to_string() })?;
+    tokenizer.with_padding(None);
+    tokenizer.with_truncation(None).map_err(|e| EncodeError::Tokenizer { path: tok_path, message: e.to_string() })?;
+    Ok(tokenizer)
+}
+
+/// A text's token ids as the model sees them, the model's prompt put first, no special tokens. The one place
+/// a text becomes ids, so that fine-tuning (crates/tune) trains on exactly what inference will run.
+pub fn content_ids(
+    tokenizer: &Tokenizer,
+    manifest: &ModelManifest,
+    text: &str,
+) -> std::result::Result<Vec<u32>, String> {
+    let prompted;
+    let input = if manifest.prompt.is_empty() {
+        text
+    } else {
+        prompted = format!("{}{text}", manifest.prompt);
+        prompted.as_str()
+    };
+    let enc = tokenizer.encode(input, false).map_err(|e| format!("tokenizer: {e}"))?;
+    Ok(enc.get_ids().to_vec())
 }
 
 /// Runs every batch of a chunk; returns one (unnormalised, mean-pooled) vector per window.

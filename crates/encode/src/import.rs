@@ -54,6 +54,7 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
         int8: Vec::new(),
         prompt: default_prompt(src)?,
         speed: Vec::new(),
+        tuned: None,
     };
 
     std::fs::create_dir_all(out).map_err(|e| EncodeError::io(out, e))?;

@@ -82,6 +82,43 @@ pub struct ModelManifest {
     /// CPU): what `auto` chooses by. Absent in manifests written before it existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub speed: Vec<SpeedRecord>,
+    /// Set when the weights are a fine-tuned copy of another model (`framelens train --finetune`): what they
+    /// were tuned from and on, so a head trained on them can be traced back to its parent and its data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuned: Option<Tuning>,
+}
+
+/// How a fine-tuned model was made (`framelens train --finetune`, crates/tune).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tuning {
+    /// The model it was tuned from: its id and the sha256 of its weights.
+    pub parent_id: String,
+    /// sha256 of the parent's `model.safetensors`.
+    pub parent_weights_sha256: String,
+    /// sha256 of the labelled data file the training rows came from.
+    pub data_sha256: String,
+    /// Rows the encoder was tuned on (after any hold-out split: the held-out rows are never seen).
+    pub rows: usize,
+    /// `contrastive` (SetFit-style pairs) or `cross-entropy` (encoder plus a linear head).
+    pub recipe: String,
+    /// Seed of pair sampling and batch order.
+    pub seed: u64,
+    /// Passes over the training rows (or pairs).
+    pub epochs: usize,
+    /// Peak learning rate of the encoder's weights.
+    pub learning_rate: f64,
+    /// Rows (or pairs) per optimizer step.
+    pub batch_size: usize,
+    /// The rest of the recipe's settings, as `name = value` text (pairs per row, head learning rate...).
+    #[serde(default)]
+    pub settings: std::collections::BTreeMap<String, String>,
+    /// Wall-clock seconds the tuning took, and the threads it ran on.
+    pub seconds: f64,
+    /// Threads of the training engine.
+    pub threads: usize,
+    /// framelens version that tuned it.
+    pub tuned_by: String,
 }
 
 /// One precision's measured speed on one CPU: `auto` runs the fastest faithful precision measured on the

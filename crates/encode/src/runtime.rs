@@ -440,6 +440,7 @@ mod tests {
             int8,
             prompt: String::new(),
             speed: Vec::new(),
+            tuned: None,
         };
         ModelDir { dir: "/models/m".into(), manifest }
     }

@@ -10,7 +10,6 @@ use framelens::classify::{build_classifier, label, LabelInput};
 use framelens::codebook::LoadedCodebook;
 use framelens::encode::cached::Embedder;
 use framelens::encode::model::sha256_hex;
-use framelens::encode::resolve_model;
 use framelens::evaluate::article::{article_sets_from_run, read_article_gold, ArticleSets};
 use framelens::evaluate::match_gold;
 use framelens::evaluate::matching::{match_articles, task_labels, ArticleMatch};
@@ -226,7 +225,7 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
         }
         None => None,
     };
-    let model = resolve_model(a.encoder.model.as_deref())?;
+    let model = a.heads.model(a.encoder.model.as_deref(), false)?;
     let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
     for w in &embedder.warnings {
         eprintln!("warning: {w}");

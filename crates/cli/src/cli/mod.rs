@@ -6,6 +6,7 @@ mod codebook;
 mod compare;
 mod embed;
 mod eval;
+mod finetune;
 mod merge;
 mod model;
 mod progress;

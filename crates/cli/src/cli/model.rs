@@ -91,6 +91,15 @@ pub enum ModelCommand {
         #[arg(long)]
         model: Option<String>,
     },
+    /// List the models in $FRAMELENS_HOME/models: id, parent (fine-tuned models), size on disk.
+    #[command(alias = "ls")]
+    List,
+    /// Delete a model folder from $FRAMELENS_HOME/models (e.g. a fine-tuned model no head uses any more).
+    #[command(alias = "rm")]
+    Remove {
+        /// The model's folder name under $FRAMELENS_HOME/models.
+        name: String,
+    },
 }
 
 pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
@@ -167,6 +176,37 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        ModelCommand::List => {
+            let root = framelens_home().join("models");
+            let mut entries: Vec<_> = std::fs::read_dir(&root)
+                .with_context(|| format!("reading {}", root.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect();
+            entries.sort();
+            println!("{:<48} {:>9}  parent", "model", "size");
+            for dir in entries {
+                let Ok(m) = ModelDir::open(&dir) else { continue };
+                let parent = m.manifest.tuned.as_ref().map_or_else(
+                    || "-".to_string(),
+                    |t| format!("{} (tuned on {} rows, {})", t.parent_id, t.rows, t.recipe),
+                );
+                let mb = dir_bytes(&dir) as f64 / 1e6;
+                println!("{:<48} {:>6.0} MB  {parent}", dir.file_name().unwrap_or_default().to_string_lossy(), mb);
+            }
+            Ok(())
+        }
+        ModelCommand::Remove { name } => {
+            let root = framelens_home().join("models");
+            if name.contains('/') || name.contains('\\') || name.starts_with('.') {
+                bail!("`{name}` is not a model name: give the folder name under {}", root.display());
+            }
+            let dir = root.join(&name);
+            ModelDir::open(&dir).with_context(|| format!("{} is not a framelens model", dir.display()))?;
+            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+            eprintln!("removed {}", dir.display());
+            Ok(())
+        }
         ModelCommand::Show { name, model } => {
             let m = resolve_model(name.or(model).as_deref())?;
             println!("# {}", m.dir.display());
@@ -177,6 +217,22 @@ pub fn run(cmd: ModelCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Bytes of the files under `dir`.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |rd| {
+        rd.filter_map(Result::ok)
+            .map(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    dir_bytes(&p)
+                } else {
+                    e.metadata().map_or(0, |m| m.len())
+                }
+            })
+            .sum()
+    })
 }
 
 fn schemes_or_default(mut s: Vec<Int8Scheme>) -> Vec<Int8Scheme> {

@@ -145,7 +145,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     // The corpus's warnings (a missing outlet or date field) are left to the pipeline, which records them.
     let cb = framelens::codebook::load(&a.codebook)?;
     framelens::corpus::check_fields(&opts.corpus, opts.format, &opts.fields)?;
-    let model = resolve_model(a.encoder.model.as_deref())?;
+    let model = a.heads.model(a.encoder.model.as_deref(), a.quiet)?;
     opts.stance_head = a.heads.stance_head(&cb, &model, a.quiet)?;
     // Fail on an unusable precision request (int8 graph missing) before reading the corpus; its warning, if
     // any, is printed once by the pipeline and recorded in the manifest.
@@ -310,6 +310,25 @@ pub struct HeadArgs {
 }
 
 impl HeadArgs {
+    /// The encoder to run: `--model` when given; without it, the model a `--head` was trained for when that
+    /// model is in $FRAMELENS_HOME/models with the same weights (a fine-tuned model needs no `--model`);
+    /// else the default model.
+    pub fn model(&self, model: Option<&str>, quiet: bool) -> anyhow::Result<framelens::encode::ModelDir> {
+        if let (None, Some(head)) = (model, &self.head) {
+            let file: framelens::classify::heads::HeadFile = framelens::classify::heads::HeadFile::read(head)?;
+            let dir = framelens::encode::runtime::framelens_home().join("models").join(&file.encoder.model_id);
+            if let Ok(m) = framelens::encode::ModelDir::open(&dir) {
+                if m.manifest.weights_sha256.eq_ignore_ascii_case(&file.encoder.weights_sha256) {
+                    if !quiet {
+                        eprintln!("encoder: {} (the model {} was trained for)", dir.display(), head.display());
+                    }
+                    return Ok(m);
+                }
+            }
+        }
+        Ok(resolve_model(model)?)
+    }
+
     pub fn apply_to(&self, c: &mut ClassifyOptions) {
         if let Some(s) = self.stance_refine {
             c.stance_refine_strength = s.max(0.0);

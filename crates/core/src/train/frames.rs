@@ -76,6 +76,30 @@ pub fn encoder_ref(embedder: &dyn Embed) -> EncoderRef {
     EncoderRef { model_id: m.id.clone(), weights_sha256: m.weights_sha256.clone(), dim: m.hidden_size }
 }
 
+/// The rows `train_frames` fits on and the held-out rows it scores (indices into `data.rows`), after the
+/// hold-out split and any per-label subsample. Fine-tuning (`train --finetune`) tunes on exactly the former.
+pub fn split_rows(data: &LabelledData, opts: &FrameTrainOptions) -> Result<(Vec<usize>, Vec<usize>), FrameTrainError> {
+    let (mut train_rows, mut dev_rows): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    for (i, r) in data.rows.iter().enumerate() {
+        match opts.holdout.map_or(Part::Train, |h| h.part_of(r)) {
+            Part::Train => train_rows.push(i),
+            Part::Dev => dev_rows.push(i),
+        }
+    }
+    if let Some((n, seed)) = opts.per_class {
+        if data.multi_label {
+            return Err(FrameTrainError::Data("--per-class applies to single-label data only".into()));
+        }
+        let y: Vec<usize> = train_rows.iter().map(|&i| data.rows[i].labels[0]).collect();
+        train_rows = per_class_subsample(&y, n, seed).into_iter().map(|k| train_rows[k]).collect();
+    }
+    if train_rows.is_empty() {
+        return Err(FrameTrainError::Data("no rows left to train on after the hold-out split".into()));
+    }
+
+    Ok((train_rows, dev_rows))
+}
+
 /// Trains a frame head on `data` (labels resolved against `cb`'s frames).
 pub fn train_frames(
     cb: &LoadedCodebook,
@@ -85,23 +109,7 @@ pub fn train_frames(
     progress: &mut dyn FnMut(usize),
 ) -> Result<TrainedFrames, FrameTrainError> {
     let multi = data.multi_label;
-    let (mut train_rows, mut dev_rows): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
-    for (i, r) in data.rows.iter().enumerate() {
-        match opts.holdout.map_or(Part::Train, |h| h.part_of(r)) {
-            Part::Train => train_rows.push(i),
-            Part::Dev => dev_rows.push(i),
-        }
-    }
-    if let Some((n, seed)) = opts.per_class {
-        if multi {
-            return Err(FrameTrainError::Data("--per-class applies to single-label data only".into()));
-        }
-        let y: Vec<usize> = train_rows.iter().map(|&i| data.rows[i].labels[0]).collect();
-        train_rows = per_class_subsample(&y, n, seed).into_iter().map(|k| train_rows[k]).collect();
-    }
-    if train_rows.is_empty() {
-        return Err(FrameTrainError::Data("no rows left to train on after the hold-out split".into()));
-    }
+    let (train_rows, dev_rows) = split_rows(data, opts)?;
 
     // Texts: training rows, dev rows, codebook examples (with their frame).
     let mut texts: Vec<&str> = Vec::new();

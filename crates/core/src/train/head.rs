@@ -72,6 +72,18 @@ pub struct TrainingReport {
     pub notes: Vec<String>,
 }
 
+impl TrainingReport {
+    /// Cross-validated accuracy and macro-F1 at the chosen λ.
+    pub fn cv_scores(&self) -> (f64, f64) {
+        (self.cv.accuracy, self.cv.macro_f1)
+    }
+
+    /// Each held-out set's name, accuracy and macro-F1 (`train --holdout`, VAST dev).
+    pub fn held_out_scores(&self) -> Vec<(String, f64, f64)> {
+        self.held_out.iter().map(|h| (h.name.clone(), h.accuracy, h.macro_f1)).collect()
+    }
+}
+
 /// What a head was fitted on, so that `eval` can refuse to score a head on its own training rows (which
 /// printed 1.000 everywhere in a trial without a word). Only short hashes are kept: the texts themselves
 /// may be licensed data that must not travel with a head, and the file stays small.
@@ -113,6 +125,18 @@ impl TrainingRows {
     pub fn overlap<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> usize {
         let known: BTreeSet<&str> = self.hashes.split_whitespace().collect();
         texts.into_iter().filter(|t| known.contains(row_hash(t).as_str())).count()
+    }
+}
+
+impl Head {
+    /// The trainer's report: cross-validated and held-out scores, notes.
+    pub fn training_report(&self) -> &TrainingReport {
+        &self.report
+    }
+
+    /// Adds a note for the user to the report (printed with it, stored in the file).
+    pub fn add_note(&mut self, note: String) {
+        self.report.notes.push(note);
     }
 }
 

@@ -1,0 +1,108 @@
+//! `framelens train --finetune` end to end on a tiny random BERT (CI time): the tuned model is written into
+//! $FRAMELENS_HOME/models with its provenance, the head names it, `eval --head` finds it without `--model`,
+//! `model list` shows its parent and `model remove` deletes it.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const CODEBOOK: &str = "models/codebooks/enforcement-discourse.toml";
+
+fn framelens(home: &Path) -> Command {
+    let mut c = Command::cargo_bin("framelens").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    // A home of the test's own (models, cache), the real ONNX Runtime.
+    c.env("ORT_DYLIB_PATH", framelens::encode::runtime::runtime_path());
+    c.env("FRAMELENS_HOME", home);
+    c
+}
+
+/// Coded rows: the sample corpus' gold paragraphs (`doc_id,text,label`).
+fn labelled(dir: &Path) -> std::path::PathBuf {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/sample");
+    let docs = framelens::corpus::read_corpus(&corpus, Default::default(), &Default::default()).unwrap();
+    let mut gold = csv::Reader::from_path(corpus.join("gold.csv")).unwrap();
+    let headers = gold.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let path = dir.join("labelled.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(["doc_id", "text", "label"]).unwrap();
+    for rec in gold.records() {
+        let rec = rec.unwrap();
+        let d = docs.documents.iter().find(|d| d.id == rec[col("doc_id")]).unwrap();
+        let p = framelens::segment::segment(&d.text)
+            .into_iter()
+            .find(|p| p.text.starts_with(rec[col("text_prefix")].trim()))
+            .unwrap();
+        w.write_record([&rec[col("doc_id")], p.text.as_str(), &rec[col("frame")]]).unwrap();
+    }
+    w.flush().unwrap();
+    path
+}
+
+#[test]
+fn finetune_writes_a_model_the_head_finds_and_model_list_and_remove_manage_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(tiny) = common::imported_tiny_model(tmp.path()) else { return };
+    // The tiny model's manifest must name its Hugging Face folder for fine-tuning to find the weights.
+    let mut m = framelens::encode::ModelDir::open(&tiny).unwrap();
+    m.manifest.source = tmp.path().join("hf").display().to_string();
+    m.write_manifest().unwrap();
+    let home = tmp.path().join("home");
+    let data = labelled(tmp.path());
+    let head = tmp.path().join("tuned.head.json");
+    let common_args = ["--codebook", CODEBOOK, "--id-field", "doc_id", "--holdout", "0.3", "--split-seed", "13"];
+    let out = framelens(&home)
+        .arg("train")
+        .args(common_args)
+        .arg("--data")
+        .arg(&data)
+        .arg("--model")
+        .arg(&tiny)
+        .args(["--finetune", "--epochs", "2", "--folds", "3", "--l2", "1e-3", "--out"])
+        .arg(&head)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("Frozen encoder → tuned"), "{stdout}");
+    assert!(stdout.contains("rows never seen in tuning"), "{stdout}");
+
+    let h = framelens::train::Head::read(&head).unwrap();
+    assert!(h.encoder.model_id.contains("-tuned-"), "{}", h.encoder.model_id);
+    let dir = home.join("models").join(&h.encoder.model_id);
+    let tuned = framelens::encode::ModelDir::open(&dir).unwrap();
+    assert_eq!(tuned.manifest.weights_sha256, h.encoder.weights_sha256);
+    let t = tuned.manifest.tuned.as_ref().expect("[tuned] in model.toml");
+    assert_eq!(
+        (t.parent_weights_sha256.as_str(), t.recipe.as_str(), t.epochs),
+        (m.manifest.weights_sha256.as_str(), "cross-entropy", 2)
+    );
+    assert!(dir.join("source/model.safetensors").is_file());
+    assert!(!dir.with_file_name(format!("{}.checkpoint", h.encoder.model_id)).exists(), "checkpoint removed");
+
+    // eval without --model runs the tuned encoder the head names.
+    let ev = framelens(&home)
+        .arg("eval")
+        .args(common_args)
+        .arg("--data")
+        .arg(&data)
+        .arg("--head")
+        .arg(&head)
+        .args(["--replicates", "20", "--no-cache"])
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&ev.get_output().stderr).into_owned();
+    assert!(err.contains(&format!("encoder: {}", dir.display())), "{err}");
+
+    let list = framelens(&home).args(["model", "list"]).assert().success();
+    let listed = String::from_utf8_lossy(&list.get_output().stdout).into_owned();
+    assert!(
+        listed.contains(&h.encoder.model_id) && listed.contains(&format!("{} (tuned on", m.manifest.id)),
+        "{listed}"
+    );
+    framelens(&home).args(["model", "remove", &h.encoder.model_id]).assert().success();
+    assert!(!dir.exists());
+    framelens(&home).args(["model", "remove", "../escape"]).assert().failure();
+}
