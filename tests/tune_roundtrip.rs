@@ -110,13 +110,18 @@ fn both_recipes_lower_their_loss_and_repeat_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let model = parent(tmp.path());
     for recipe in [Recipe::Contrastive, Recipe::CrossEntropy] {
+        let texts = rows().texts;
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let run = || {
             let engine = Engine::load(&model, &candle_core::Device::Cpu).expect("load");
-            tune(&engine, &rows(), &options(recipe), None, false, &mut |_| {}).expect("tune").epoch_loss
+            let loss = tune(&engine, &rows(), &options(recipe), None, false, &mut |_| {}).expect("tune").epoch_loss;
+            (loss, engine.embed(&refs).expect("embed"))
         };
-        let a = run();
+        let (a, va) = run();
         assert!(a[2].1 < a[0].1, "{recipe:?}: loss must fall over epochs: {a:?}");
-        assert_eq!(a, run(), "{recipe:?}: same seed, same losses");
+        let (b, vb) = run();
+        assert_eq!(a, b, "{recipe:?}: same seed, same losses");
+        assert_eq!(va, vb, "{recipe:?}: same seed, bit-identical tuned embeddings");
     }
 }
 
