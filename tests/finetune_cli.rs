@@ -19,29 +19,6 @@ fn framelens(home: &Path) -> Command {
     c
 }
 
-/// Coded rows: the sample corpus' gold paragraphs (`doc_id,text,label`).
-fn labelled(dir: &Path) -> std::path::PathBuf {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/sample");
-    let docs = framelens::corpus::read_corpus(&corpus, Default::default(), &Default::default()).unwrap();
-    let mut gold = csv::Reader::from_path(corpus.join("gold.csv")).unwrap();
-    let headers = gold.headers().unwrap().clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let path = dir.join("labelled.csv");
-    let mut w = csv::Writer::from_path(&path).unwrap();
-    w.write_record(["doc_id", "text", "label"]).unwrap();
-    for rec in gold.records() {
-        let rec = rec.unwrap();
-        let d = docs.documents.iter().find(|d| d.id == rec[col("doc_id")]).unwrap();
-        let p = framelens::segment::segment(&d.text)
-            .into_iter()
-            .find(|p| p.text.starts_with(rec[col("text_prefix")].trim()))
-            .unwrap();
-        w.write_record([&rec[col("doc_id")], p.text.as_str(), &rec[col("frame")]]).unwrap();
-    }
-    w.flush().unwrap();
-    path
-}
-
 #[test]
 fn finetune_writes_a_model_the_head_finds_and_model_list_and_remove_manage_it() {
     let tmp = tempfile::tempdir().unwrap();
@@ -51,7 +28,7 @@ fn finetune_writes_a_model_the_head_finds_and_model_list_and_remove_manage_it() 
     m.manifest.source = tmp.path().join("hf").display().to_string();
     m.write_manifest().unwrap();
     let home = tmp.path().join("home");
-    let data = labelled(tmp.path());
+    let data = common::sample_labelled(tmp.path());
     let head = tmp.path().join("tuned.head.json");
     let common_args = ["--codebook", CODEBOOK, "--id-field", "doc_id", "--holdout", "0.3", "--split-seed", "13"];
     let out = framelens(&home)

@@ -36,25 +36,6 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
-/// The sample corpus' gold paragraphs as a labelled CSV (`doc_id,text,label`).
-fn sample_labelled(dir: &Path) -> PathBuf {
-    let corpus = root().join("corpora/sample");
-    let docs = framelens::corpus::read_corpus(&corpus, Default::default(), &Default::default()).unwrap();
-    let gold = read_csv(&corpus.join("gold.csv"));
-    let mut w = csv::Writer::from_path(dir.join("labelled.csv")).unwrap();
-    w.write_record(["doc_id", "text", "label"]).unwrap();
-    for g in &gold {
-        let d = docs.documents.iter().find(|d| d.id == g["doc_id"]).unwrap();
-        let p = framelens::segment::segment(&d.text)
-            .into_iter()
-            .find(|p| p.text.starts_with(g["text_prefix"].trim()))
-            .unwrap();
-        w.write_record([g["doc_id"].as_str(), p.text.as_str(), g["frame"].as_str()]).unwrap();
-    }
-    w.flush().unwrap();
-    dir.join("labelled.csv")
-}
-
 fn train(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     framelens()
         .args(["train", "--codebook", CODEBOOK, "--data"])
@@ -71,7 +52,7 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert 
 fn train_save_load_predict_is_bit_identical_through_the_cli() {
     let Some(model) = common::real_model() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_labelled(tmp.path());
+    let data = common::sample_labelled(tmp.path());
     let file = tmp.path().join("enforcement.head.json");
     train(&data, &file, &["--id-field", "doc_id"]).success();
 
@@ -134,7 +115,7 @@ fn train_save_load_predict_is_bit_identical_through_the_cli() {
 fn a_head_for_another_encoder_is_refused() {
     let Some(model) = common::real_model() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_labelled(tmp.path());
+    let data = common::sample_labelled(tmp.path());
     // Without --out the head goes next to the codebook as `<codebook stem>.head.json`.
     let cb_copy = tmp.path().join("my-codebook.toml");
     std::fs::copy(root().join(CODEBOOK), &cb_copy).unwrap();
@@ -309,7 +290,7 @@ fn eval_on_labelled_data_and_at_article_level() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_labelled(tmp.path());
+    let data = common::sample_labelled(tmp.path());
     // Zero-shot on the labelled rows, with a hold-out part.
     let out = framelens()
         .args(["eval", "--codebook", CODEBOOK, "--data"])
@@ -457,7 +438,7 @@ fn eval_refuses_a_heads_training_rows_unless_allowed_and_then_marks_them() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_labelled(tmp.path());
+    let data = common::sample_labelled(tmp.path());
     let head = tmp.path().join("all.head.json");
     train(&data, &head, &["--id-field", "doc_id"]).success();
     let h = Head::read(&head).unwrap();
@@ -501,7 +482,7 @@ fn eval_scores_a_holdout_dev_part_and_refuses_another_split() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_labelled(tmp.path());
+    let data = common::sample_labelled(tmp.path());
     let head = tmp.path().join("split.head.json");
     train(&data, &head, &["--id-field", "doc_id", "--holdout", "0.3", "--split-seed", "13"]).success();
     let h = Head::read(&head).unwrap();
@@ -527,7 +508,7 @@ fn eval_of_a_run_with_a_head_refuses_overlap_and_its_figures_recompute() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_labelled(tmp.path());
+    let data = common::sample_labelled(tmp.path());
     let head = tmp.path().join("all.head.json");
     train(&data, &head, &["--id-field", "doc_id"]).success();
     let run = tmp.path().join("run");

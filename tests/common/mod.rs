@@ -306,3 +306,28 @@ pub fn imported_tiny_model(tmp: &Path) -> Option<std::path::PathBuf> {
     framelens::encode::import::import(&src, &dir, "tiny").expect("import the tiny model");
     Some(dir)
 }
+
+/// The sample corpus' gold paragraphs as a labelled CSV (`doc_id,text,label`) in `dir`: real coded rows for the
+/// training commands' tests.
+#[allow(dead_code)]
+pub fn sample_labelled(dir: &Path) -> PathBuf {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/sample");
+    let docs = framelens::corpus::read_corpus(&corpus, Default::default(), &Default::default()).unwrap();
+    let mut gold = csv::Reader::from_path(corpus.join("gold.csv")).unwrap();
+    let headers = gold.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let path = dir.join("labelled.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(["doc_id", "text", "label"]).unwrap();
+    for rec in gold.records() {
+        let rec = rec.unwrap();
+        let d = docs.documents.iter().find(|d| d.id == rec[col("doc_id")]).unwrap();
+        let p = framelens::segment::segment(&d.text)
+            .into_iter()
+            .find(|p| p.text.starts_with(rec[col("text_prefix")].trim()))
+            .unwrap();
+        w.write_record([&rec[col("doc_id")], p.text.as_str(), &rec[col("frame")]]).unwrap();
+    }
+    w.flush().unwrap();
+    path
+}
