@@ -49,12 +49,7 @@ impl Engine {
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
         let vb = if prefix.is_empty() { vb } else { vb.pp("bert") };
         let network = Transformer::new(&cfg, vb)?;
-        for (name, var) in varmap.data().lock().expect("varmap lock").iter() {
-            let t = stored
-                .get(name)
-                .ok_or_else(|| TuneError::Invalid(format!("{}: no tensor `{name}`", weights_path.display())))?;
-            var.set(&t.to_dtype(DType::F32)?.to_device(device)?)?;
-        }
+        set_vars(&varmap, &stored, &weights_path, device)?;
         let tokenizer = load_tokenizer(model)?;
         Ok(Engine { manifest: model.manifest.clone(), source, varmap, network, device: device.clone(), tokenizer })
     }
@@ -128,13 +123,7 @@ impl Engine {
 
     /// Overwrites the weights with `tensors` (a checkpoint): every variable must be there.
     pub(crate) fn set(&self, tensors: &HashMap<String, Tensor>, from: &Path) -> Result<()> {
-        for (name, var) in self.varmap.data().lock().expect("varmap lock").iter() {
-            let t = tensors
-                .get(name)
-                .ok_or_else(|| TuneError::Invalid(format!("{}: no tensor `{name}`", from.display())))?;
-            var.set(&t.to_device(&self.device)?)?;
-        }
-        Ok(())
+        set_vars(&self.varmap, tensors, from, &self.device)
     }
 
     /// The parent's weights file with every tuned tensor replaced (in the file's own dtype); tensors the
@@ -146,9 +135,25 @@ impl Engine {
             let dtype = all.get(&name).map_or(DType::F32, |o| o.dtype());
             all.insert(name, t.to_device(&Device::Cpu)?.to_dtype(dtype)?);
         }
-        let tmp = out.with_extension("safetensors.part");
-        candle_core::safetensors::save(&all, &tmp)?;
-        std::fs::rename(&tmp, out).map_err(|e| TuneError::io(out, e))?;
-        Ok(())
+        save_tensors(&all, out)
     }
+}
+
+/// Sets every variable of `varmap` from the tensor of its name in `tensors` (read from `from`), as float32 on
+/// `device`: the parent's weights at load, a checkpoint at resume.
+fn set_vars(varmap: &VarMap, tensors: &HashMap<String, Tensor>, from: &Path, device: &Device) -> Result<()> {
+    for (name, var) in varmap.data().lock().expect("varmap lock").iter() {
+        let t =
+            tensors.get(name).ok_or_else(|| TuneError::Invalid(format!("{}: no tensor `{name}`", from.display())))?;
+        var.set(&t.to_dtype(DType::F32)?.to_device(device)?)?;
+    }
+    Ok(())
+}
+
+/// Writes `tensors` as a safetensors file at `path` through a temporary file beside it, so that a file under
+/// the final name is always complete (tuned weights, checkpoints).
+pub(crate) fn save_tensors(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<()> {
+    let tmp = path.with_extension("safetensors.part");
+    candle_core::safetensors::save(tensors, &tmp)?;
+    std::fs::rename(&tmp, path).map_err(|e| TuneError::io(path, e))
 }

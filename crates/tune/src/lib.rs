@@ -20,7 +20,7 @@ pub use engine::Engine;
 pub use error::{Result, TuneError};
 pub use export::write_model;
 pub use recipe::{Recipe, TuneOptions, TuneRows};
-pub use train::{tune, Step, TuneReport};
+pub use train::{run_key, tune, Step, TuneReport};
 
 /// The device training runs on: the first CUDA GPU when asked and built with the `cuda` feature, else the CPU.
 pub fn device(cuda: bool) -> Result<candle_core::Device> {

@@ -12,9 +12,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::engine::Engine;
+use crate::engine::{save_tensors, Engine};
 use crate::error::{Result, TuneError};
 use crate::recipe::{draw_pairs, shuffle, Recipe, TuneOptions, TuneRows, WEIGHT_DECAY};
+use framelens_encode::atomic::write_atomic;
 
 /// Where a step stands, for a progress bar.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +75,7 @@ pub fn tune(
     // The cross-entropy head starts at zero (no random init: runs are deterministic for a seed).
     let head_w = Var::zeros((k, hidden), DType::F32, &dev)?;
     let head_b = Var::zeros(k, DType::F32, &dev)?;
-    let fingerprint = fingerprint(engine, rows, opts);
+    let fingerprint = run_key(&engine.manifest.weights_sha256, rows, opts);
 
     let mut start_epoch = 0;
     if let (Some(w), true) = (work, resume) {
@@ -229,9 +230,11 @@ fn binary_cross_entropy(logits: &Tensor, batch: &[usize], labels: &[Vec<usize>],
     Ok(loss.mean_all()?)
 }
 
-fn fingerprint(engine: &Engine, rows: &TuneRows, opts: &TuneOptions) -> String {
+/// Hash of everything a tuning run's outcome depends on: the parent's weights, the settings and the rows. It
+/// keys checkpoints (one of another run is never resumed) and names the tuned model.
+pub fn run_key(parent_weights_sha256: &str, rows: &TuneRows, opts: &TuneOptions) -> String {
     let mut h = Sha256::new();
-    h.update(engine.manifest.weights_sha256.as_bytes());
+    h.update(parent_weights_sha256.as_bytes());
     h.update(format!("{opts:?}").as_bytes());
     for (t, l) in rows.texts.iter().zip(&rows.labels) {
         h.update(t.as_bytes());
@@ -245,15 +248,10 @@ fn save_checkpoint(engine: &Engine, w: &Var, b: &Var, dir: &Path, fingerprint: &
     let mut all = engine.tensors();
     all.insert(HEAD_W.into(), w.as_tensor().clone());
     all.insert(HEAD_B.into(), b.as_tensor().clone());
-    let path = dir.join(CHECKPOINT);
-    let tmp = path.with_extension("part");
-    candle_core::safetensors::save(&all, &tmp)?;
-    std::fs::rename(&tmp, &path).map_err(|e| TuneError::io(&path, e))?;
+    save_tensors(&all, &dir.join(CHECKPOINT))?;
     let meta = CheckpointMeta { fingerprint: fingerprint.into(), epochs_done };
     let mpath = dir.join(CHECKPOINT_META);
-    let mtmp = mpath.with_extension("part");
-    std::fs::write(&mtmp, serde_json::to_vec(&meta).expect("plain struct")).map_err(|e| TuneError::io(&mtmp, e))?;
-    std::fs::rename(&mtmp, &mpath).map_err(|e| TuneError::io(&mpath, e))
+    write_atomic(&mpath, &serde_json::to_vec(&meta).expect("plain struct")).map_err(|e| TuneError::io(&mpath, e))
 }
 
 const HEAD_W: &str = "framelens_tune_head.weight";

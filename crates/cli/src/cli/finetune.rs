@@ -9,7 +9,6 @@ use framelens::encode::model::Tuning;
 use framelens::encode::runtime::framelens_home;
 use framelens::encode::ModelDir;
 use framelens_tune::{Engine, Recipe, TuneOptions, TuneRows};
-use sha2::{Digest, Sha256};
 
 use super::progress::Progress;
 
@@ -72,17 +71,7 @@ pub fn finetune(
     quiet: bool,
 ) -> anyhow::Result<(ModelDir, String)> {
     let opts = args.options();
-    let key = {
-        let mut h = Sha256::new();
-        h.update(parent.manifest.weights_sha256.as_bytes());
-        h.update(data_sha256.as_bytes());
-        h.update(format!("{opts:?}").as_bytes());
-        for (t, l) in rows.texts.iter().zip(&rows.labels) {
-            h.update(t.as_bytes());
-            h.update(format!("{l:?}").as_bytes());
-        }
-        hex::encode(h.finalize())
-    };
+    let key = framelens_tune::run_key(&parent.manifest.weights_sha256, rows, &opts);
     let id = format!("{}-tuned-{}", parent.manifest.id, &key[..10]);
     let out = args.tuned_model.clone().unwrap_or_else(|| framelens_home().join("models").join(&id));
     let work = out.with_file_name(format!(
