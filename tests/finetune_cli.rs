@@ -83,3 +83,64 @@ fn finetune_writes_a_model_the_head_finds_and_model_list_and_remove_manage_it() 
     assert!(!dir.exists());
     framelens(&home).args(["model", "remove", "../escape"]).assert().failure();
 }
+
+/// A VAST-shaped stance file (post, topic_str, label, seen?) from the tiny sentences: each post toward two
+/// of five targets.
+fn stance_file(path: &Path, posts: std::ops::Range<usize>) {
+    let texts = common::tiny_sentences();
+    let targets = ["the crackdown", "regional cooperation", "the casinos", "border police", "victims"];
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(["post", "topic_str", "label", "seen?"]).unwrap();
+    for s in posts {
+        for t in [s % 5, (s + 2) % 5] {
+            w.write_record([texts[s % texts.len()].as_str(), targets[t], &((s + t) % 3).to_string(), "1"]).unwrap();
+        }
+    }
+    w.flush().unwrap();
+}
+
+#[test]
+fn train_stance_finetune_tunes_on_pairs_and_reports_frozen_against_tuned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(tiny) = common::imported_tiny_model(tmp.path()) else { return };
+    let mut m = framelens::encode::ModelDir::open(&tiny).unwrap();
+    m.manifest.source = tmp.path().join("hf").display().to_string();
+    m.write_manifest().unwrap();
+    let home = tmp.path().join("home");
+    let (train, dev) = (tmp.path().join("train.csv"), tmp.path().join("dev.csv"));
+    stance_file(&train, 0..18);
+    stance_file(&dev, 18..24);
+    let head = tmp.path().join("stance.json");
+    let args = ["--folds", "3", "--l2", "1e-3", "--finetune", "--epochs", "2", "--tune-batch", "4", "--no-cache"];
+    let out = framelens(&home)
+        .args(["train-stance", "--data"])
+        .arg(&train)
+        .arg("--dev")
+        .arg(&dev)
+        .arg("--model")
+        .arg(&tiny)
+        .args(args)
+        .arg("--out")
+        .arg(&head)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("--finetune") && stdout.contains("Frozen encoder → tuned"), "{stdout}");
+    assert!(stdout.contains("dev.csv, all rows: accuracy") && stdout.contains("rows never seen in tuning"), "{stdout}");
+    let h = framelens::train::Head::read(&head).unwrap();
+    assert!(h.encoder.model_id.contains("-tuned-"), "{}", h.encoder.model_id);
+    let tuned = framelens::encode::ModelDir::open(&home.join("models").join(&h.encoder.model_id)).unwrap();
+    let t = tuned.manifest.tuned.as_ref().expect("[tuned] in model.toml");
+    assert_eq!((t.rows, t.epochs, t.parent_id.as_str()), (36, 2, m.manifest.id.as_str()));
+    // The contrastive recipe has no stance form: refused before anything is trained.
+    let bad = framelens(&home)
+        .args(["train-stance", "--data"])
+        .arg(&train)
+        .arg("--model")
+        .arg(&tiny)
+        .args(["--finetune", "--recipe", "contrastive", "--no-cache", "--out"])
+        .arg(tmp.path().join("x.json"))
+        .assert()
+        .failure();
+    assert!(String::from_utf8_lossy(&bad.get_output().stderr).contains("cross-entropy only"));
+}

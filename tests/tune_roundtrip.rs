@@ -6,7 +6,7 @@ mod common;
 
 use framelens::encode::import::import;
 use framelens::encode::{EncodeOptions, Encoder, ModelDir, PrecisionChoice};
-use framelens_tune::{tune, Engine, Recipe, TuneOptions, TuneRows};
+use framelens_tune::{tune, tune_pairs, Engine, PairRows, Recipe, TuneOptions, TuneRows};
 
 fn parent(tmp: &std::path::Path) -> ModelDir {
     let src = tmp.join("hf");
@@ -123,6 +123,57 @@ fn both_recipes_lower_their_loss_and_repeat_exactly() {
         assert_eq!(a, b, "{recipe:?}: same seed, same losses");
         assert_eq!(va, vb, "{recipe:?}: same seed, bit-identical tuned embeddings");
     }
+}
+
+/// Stance rows: every text toward two of three targets, the label a function of both (so only the pair
+/// features can fit it).
+fn stance_pairs() -> PairRows {
+    let texts = common::tiny_sentences();
+    let targets: Vec<String> = ["the crackdown", "regional cooperation", "the casinos"].map(String::from).to_vec();
+    let mut rows = Vec::new();
+    for s in 0..texts.len() {
+        for t in [s % 3, (s + 1) % 3] {
+            rows.push((t, s, (s + 2 * t) % 3));
+        }
+    }
+    PairRows { targets, texts, rows, n_labels: 3 }
+}
+
+#[test]
+fn stance_pairs_lower_their_loss_repeat_exactly_and_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = parent(tmp.path());
+    let texts = common::tiny_sentences();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mut o = options(Recipe::CrossEntropy);
+    o.batch_size = 4;
+    let run = |work: Option<&std::path::Path>| {
+        let engine = Engine::load(&model, &candle_core::Device::Cpu).expect("load");
+        let r = tune_pairs(&engine, &stance_pairs(), &o, work, false, &mut |_| {}).expect("tune pairs");
+        (r, engine.embed(&refs).expect("embed"))
+    };
+    let (a, va) = run(None);
+    // Every row counted once per epoch: the step's units are the rows of its texts, not the texts.
+    assert_eq!(a.epoch_loss.len(), 3);
+    assert!(a.epoch_loss[2].1 < a.epoch_loss[0].1, "loss must fall over epochs: {:?}", a.epoch_loss);
+    let work = tmp.path().join("work");
+    let (b, vb) = run(Some(&work));
+    assert_eq!(a.epoch_loss, b.epoch_loss, "same seed, same losses");
+    assert_eq!(va, vb, "same seed, bit-identical tuned embeddings");
+    // Its checkpoint resumes (3 epochs done); other rows are another run.
+    let again = Engine::load(&model, &candle_core::Device::Cpu).expect("load");
+    let r = tune_pairs(&again, &stance_pairs(), &o, Some(&work), true, &mut |_| {}).expect("resume");
+    assert_eq!((r.resumed_epochs, again.embed(&refs).unwrap() == vb), (3, true));
+    let mut other = stance_pairs();
+    other.rows[0].2 = (other.rows[0].2 + 1) % 3;
+    let fresh = Engine::load(&model, &candle_core::Device::Cpu).expect("load");
+    assert_eq!(tune_pairs(&fresh, &other, &o, Some(&work), true, &mut |_| {}).unwrap().resumed_epochs, 0);
+    // The contrastive recipe has no pair form; rows pointing past the texts are refused.
+    let e = tune_pairs(&fresh, &stance_pairs(), &options(Recipe::Contrastive), None, false, &mut |_| {});
+    assert!(e.unwrap_err().to_string().contains("cross-entropy"));
+    let mut bad = stance_pairs();
+    bad.rows[1].1 = 99;
+    assert!(tune_pairs(&fresh, &bad, &o, None, false, &mut |_| {}).is_err());
 }
 
 #[test]

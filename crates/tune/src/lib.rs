@@ -19,8 +19,8 @@ pub mod transformer;
 pub use engine::Engine;
 pub use error::{Result, TuneError};
 pub use export::write_model;
-pub use recipe::{Recipe, TuneOptions, TuneRows};
-pub use train::{run_key, tune, Step, TuneReport};
+pub use recipe::{Fingerprint, PairRows, Recipe, TuneOptions, TuneRows};
+pub use train::{run_key, tune, tune_pairs, Step, TuneReport};
 
 /// The device training runs on: the first CUDA GPU when asked and built with the `cuda` feature, else the CPU.
 pub fn device(cuda: bool) -> Result<candle_core::Device> {

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::{save_tensors, Engine};
 use crate::error::{Result, TuneError};
-use crate::recipe::{draw_pairs, shuffle, Recipe, TuneOptions, TuneRows, WEIGHT_DECAY};
+use crate::recipe::{draw_pairs, shuffle, Fingerprint, PairRows, Recipe, TuneOptions, TuneRows, WEIGHT_DECAY};
 use framelens_encode::atomic::write_atomic;
 
 /// Where a step stands, for a progress bar.
@@ -67,98 +67,203 @@ pub fn tune(
     progress: &mut dyn FnMut(Step),
 ) -> Result<TuneReport> {
     validate(rows, opts)?;
-    let started = Instant::now();
     let ids = rows.texts.iter().map(|t| engine.ids(t)).collect::<Result<Vec<_>>>()?;
     let dev = engine.device.clone();
-    let hidden = engine.manifest.hidden_size;
     let k = rows.n_labels;
-    // The cross-entropy head starts at zero (no random init: runs are deterministic for a seed).
-    let head_w = Var::zeros((k, hidden), DType::F32, &dev)?;
-    let head_b = Var::zeros(k, DType::F32, &dev)?;
-    let fingerprint = run_key(&engine.manifest.weights_sha256, rows, opts);
-
-    let mut start_epoch = 0;
-    if let (Some(w), true) = (work, resume) {
-        start_epoch = restore(engine, &head_w, &head_b, w, &fingerprint)?;
-    }
-
-    let enc_vars = engine.trainable();
-    let adam = |lr: f64, wd: f64| ParamsAdamW { lr, weight_decay: wd, ..Default::default() };
-    let mut enc_opt = AdamW::new(enc_vars, adam(opts.learning_rate, WEIGHT_DECAY))?;
-    let mut head_opt = AdamW::new(vec![head_w.clone(), head_b.clone()], adam(opts.head_learning_rate, 0.0))?;
-    let class_weights = balanced_weights(&rows.labels, k);
-
-    let units = match opts.recipe {
-        Recipe::Contrastive => rows.texts.len() * opts.pairs_per_row,
-        Recipe::CrossEntropy => rows.texts.len(),
-    };
-    let steps = units.div_ceil(opts.batch_size);
-    let total = steps * opts.epochs;
-    let warmup = (total / 10).max(1);
-    let lr_at = |s: usize| {
-        let f = if s < warmup {
-            (s + 1) as f64 / warmup as f64
-        } else {
-            (total - s) as f64 / (total - warmup).max(1) as f64
-        };
-        f.max(0.0)
-    };
-
-    let mut report = TuneReport { epoch_loss: Vec::new(), resumed_epochs: start_epoch, seconds: 0.0 };
-    for epoch in start_epoch..opts.epochs {
-        let mut rng = ChaCha8Rng::seed_from_u64(opts.seed.wrapping_add(epoch as u64));
-        let mut loss_sum = 0.0f64;
-        let mut seen = 0usize;
-        match opts.recipe {
-            Recipe::Contrastive => {
-                let pairs = draw_pairs(&rows.labels, opts.pairs_per_row, opts.seed.wrapping_add(epoch as u64));
-                for (s, batch) in pairs.chunks(opts.batch_size).enumerate() {
+    let class_weights = balanced_weights(rows.labels.iter().filter_map(|l| l.first().copied()), k);
+    let run = Run { engine, opts, fingerprint: run_key(&engine.manifest.weights_sha256, rows, opts), work, resume };
+    let head = (k, engine.manifest.hidden_size);
+    match opts.recipe {
+        Recipe::Contrastive => run.drive(
+            Objective {
+                head,
+                trains_head: false,
+                steps: (rows.texts.len() * opts.pairs_per_row).div_ceil(opts.batch_size),
+                batches: |epoch: usize, _: &mut ChaCha8Rng| {
+                    let pairs = draw_pairs(&rows.labels, opts.pairs_per_row, opts.seed.wrapping_add(epoch as u64));
+                    pairs.chunks(opts.batch_size).map(<[_]>::to_vec).collect()
+                },
+                loss: |batch: &Vec<crate::recipe::Pair>, _: &Var, _: &Var| {
                     let mut seqs: Vec<&[u32]> = batch.iter().map(|p| ids[p.a].as_slice()).collect();
                     seqs.extend(batch.iter().map(|p| ids[p.b].as_slice()));
                     let v = engine.forward(&seqs)?;
                     let n = batch.len();
                     let cos = (v.narrow(0, 0, n)? * v.narrow(0, n, n)?)?.sum(1)?;
                     let target = Tensor::from_vec(batch.iter().map(|p| p.target).collect::<Vec<_>>(), n, &dev)?;
-                    let loss = (cos - target)?.sqr()?.mean_all()?;
-                    let l = step_with(&loss, &mut enc_opt, None, opts.learning_rate * lr_at(epoch * steps + s))?;
-                    loss_sum += l as f64 * n as f64;
-                    seen += n;
-                    progress(Step { epoch: epoch + 1, epochs: opts.epochs, step: s + 1, steps, loss: l });
-                }
-            }
-            Recipe::CrossEntropy => {
-                let mut order: Vec<usize> = (0..rows.texts.len()).collect();
-                shuffle(&mut order, &mut rng);
-                for (s, batch) in order.chunks(opts.batch_size).enumerate() {
+                    Ok(((cos - target)?.sqr()?.mean_all()?, n))
+                },
+            },
+            progress,
+        ),
+        Recipe::CrossEntropy => run.drive(
+            Objective {
+                head,
+                trains_head: true,
+                steps: rows.texts.len().div_ceil(opts.batch_size),
+                batches: |_: usize, rng: &mut ChaCha8Rng| shuffled_chunks(rows.texts.len(), opts.batch_size, rng),
+                loss: |batch: &Vec<usize>, w: &Var, b: &Var| {
                     let seqs: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
-                    let v = engine.forward(&seqs)?;
-                    let logits =
-                        (v.matmul(&head_w.as_tensor().t()?)?.broadcast_add(head_b.as_tensor())? * LOGIT_SCALE)?;
+                    let logits = logits(&engine.forward(&seqs)?, w, b)?;
                     let loss = if rows.multi_label {
                         binary_cross_entropy(&logits, batch, &rows.labels, k)?
                     } else {
-                        weighted_cross_entropy(&logits, batch, &rows.labels, &class_weights)?
+                        let y: Vec<usize> = batch.iter().map(|&i| rows.labels[i][0]).collect();
+                        weighted_cross_entropy(&logits, &y, &class_weights)?
                     };
-                    let f = lr_at(epoch * steps + s);
-                    let l = step_with(
-                        &loss,
-                        &mut enc_opt,
-                        Some((&mut head_opt, opts.head_learning_rate * f)),
-                        opts.learning_rate * f,
-                    )?;
-                    loss_sum += l as f64 * batch.len() as f64;
-                    seen += batch.len();
-                    progress(Step { epoch: epoch + 1, epochs: opts.epochs, step: s + 1, steps, loss: l });
+                    Ok((loss, batch.len()))
+                },
+            },
+            progress,
+        ),
+    }
+}
+
+/// Fine-tunes `engine` for stance toward a target (`train-stance --finetune`): the target and the text are
+/// embedded by the same encoder, their pair features `[t, s, |t − s|, t ∘ s]` (the stance head's, so the head
+/// fitted afterwards sees the features it was tuned through) go into a linear layer trained end to end on
+/// class-weighted cross-entropy. A step takes `batch_size` texts with every row of theirs, so each text is
+/// encoded once per epoch however many targets it has. Only the cross-entropy recipe applies; checkpoints and
+/// `resume` as in [`tune`].
+pub fn tune_pairs(
+    engine: &Engine,
+    rows: &PairRows,
+    opts: &TuneOptions,
+    work: Option<&Path>,
+    resume: bool,
+    progress: &mut dyn FnMut(Step),
+) -> Result<TuneReport> {
+    validate_pairs(rows, opts)?;
+    let text_ids = rows.texts.iter().map(|t| engine.ids(t)).collect::<Result<Vec<_>>>()?;
+    let target_ids = rows.targets.iter().map(|t| engine.ids(t)).collect::<Result<Vec<_>>>()?;
+    let mut rows_of_text = vec![Vec::new(); rows.texts.len()];
+    for (r, &(_, s, _)) in rows.rows.iter().enumerate() {
+        rows_of_text[s].push(r);
+    }
+    let dev = engine.device.clone();
+    let k = rows.n_labels;
+    let class_weights = balanced_weights(rows.rows.iter().map(|r| r.2), k);
+    let run = Run { engine, opts, fingerprint: run_key(&engine.manifest.weights_sha256, rows, opts), work, resume };
+    run.drive(
+        Objective {
+            head: (k, 4 * engine.manifest.hidden_size),
+            trains_head: true,
+            steps: rows.texts.len().div_ceil(opts.batch_size),
+            batches: |_: usize, rng: &mut ChaCha8Rng| shuffled_chunks(rows.texts.len(), opts.batch_size, rng),
+            loss: |batch: &Vec<usize>, w: &Var, b: &Var| {
+                let picked: Vec<usize> = batch.iter().flat_map(|&s| rows_of_text[s].iter().copied()).collect();
+                // Each distinct target of the batch once; texts are distinct by construction.
+                let mut slot: HashMap<usize, u32> = HashMap::new();
+                let mut targets: Vec<&[u32]> = Vec::new();
+                let mut t_at = Vec::with_capacity(picked.len());
+                let mut s_at = Vec::with_capacity(picked.len());
+                let text_slot: HashMap<usize, u32> = batch.iter().enumerate().map(|(i, &s)| (s, i as u32)).collect();
+                for &r in &picked {
+                    let (t, s, _) = rows.rows[r];
+                    let next = slot.len() as u32;
+                    let at = *slot.entry(t).or_insert_with(|| {
+                        targets.push(target_ids[t].as_slice());
+                        next
+                    });
+                    t_at.push(at);
+                    s_at.push(text_slot[&s]);
                 }
+                let texts: Vec<&[u32]> = batch.iter().map(|&s| text_ids[s].as_slice()).collect();
+                let n = picked.len();
+                let t = engine.forward(&targets)?.index_select(&Tensor::from_vec(t_at, n, &dev)?, 0)?;
+                let s = engine.forward(&texts)?.index_select(&Tensor::from_vec(s_at, n, &dev)?, 0)?;
+                let features = Tensor::cat(&[&t, &s, &(&t - &s)?.abs()?, &(&t * &s)?], 1)?;
+                let y: Vec<usize> = picked.iter().map(|&r| rows.rows[r].2).collect();
+                Ok((weighted_cross_entropy(&logits(&features, w, b)?, &y, &class_weights)?, n))
+            },
+        },
+        progress,
+    )
+}
+
+/// What one recipe trains: the shape of its throw-away linear head, its batches per epoch and a batch's loss.
+struct Objective<FB, FL> {
+    /// `(labels, input width)` of the linear head (unused by a recipe that trains none).
+    head: (usize, usize),
+    trains_head: bool,
+    /// Batches per epoch (the schedule's length is known before the first batch is drawn).
+    steps: usize,
+    /// The epoch's batches, from the epoch's seeded generator.
+    batches: FB,
+    /// A batch's loss and how many units it averaged over.
+    loss: FL,
+}
+
+/// The part of a run every recipe shares: optimizers, the learning-rate schedule, progress, checkpoints.
+struct Run<'a> {
+    engine: &'a Engine,
+    opts: &'a TuneOptions,
+    fingerprint: String,
+    work: Option<&'a Path>,
+    resume: bool,
+}
+
+impl Run<'_> {
+    fn drive<B, FB, FL>(&self, mut o: Objective<FB, FL>, progress: &mut dyn FnMut(Step)) -> Result<TuneReport>
+    where
+        FB: FnMut(usize, &mut ChaCha8Rng) -> Vec<B>,
+        FL: FnMut(&B, &Var, &Var) -> Result<(Tensor, usize)>,
+    {
+        let (engine, opts) = (self.engine, self.opts);
+        let started = Instant::now();
+        // The head starts at zero (no random init: runs are deterministic for a seed).
+        let head_w = Var::zeros(o.head, DType::F32, &engine.device)?;
+        let head_b = Var::zeros(o.head.0, DType::F32, &engine.device)?;
+        let mut start_epoch = 0;
+        if let (Some(w), true) = (self.work, self.resume) {
+            start_epoch = restore(engine, &head_w, &head_b, w, &self.fingerprint)?;
+        }
+        let adam = |lr: f64, wd: f64| ParamsAdamW { lr, weight_decay: wd, ..Default::default() };
+        let mut enc_opt = AdamW::new(engine.trainable(), adam(opts.learning_rate, WEIGHT_DECAY))?;
+        let mut head_opt = AdamW::new(vec![head_w.clone(), head_b.clone()], adam(opts.head_learning_rate, 0.0))?;
+        let steps = o.steps;
+        let total = steps * opts.epochs;
+        let warmup = (total / 10).max(1);
+        let lr_at = |s: usize| {
+            let f = if s < warmup {
+                (s + 1) as f64 / warmup as f64
+            } else {
+                (total - s) as f64 / (total - warmup).max(1) as f64
+            };
+            f.max(0.0)
+        };
+        let mut report = TuneReport { epoch_loss: Vec::new(), resumed_epochs: start_epoch, seconds: 0.0 };
+        for epoch in start_epoch..opts.epochs {
+            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed.wrapping_add(epoch as u64));
+            let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+            for (s, batch) in (o.batches)(epoch, &mut rng).iter().enumerate() {
+                let (loss, n) = (o.loss)(batch, &head_w, &head_b)?;
+                let f = lr_at(epoch * steps + s);
+                let head = o.trains_head.then_some((&mut head_opt, opts.head_learning_rate * f));
+                let l = step_with(&loss, &mut enc_opt, head, opts.learning_rate * f)?;
+                loss_sum += l as f64 * n as f64;
+                seen += n;
+                progress(Step { epoch: epoch + 1, epochs: opts.epochs, step: s + 1, steps, loss: l });
+            }
+            report.epoch_loss.push((epoch + 1, (loss_sum / seen.max(1) as f64) as f32));
+            if let Some(w) = self.work {
+                save_checkpoint(engine, &head_w, &head_b, w, &self.fingerprint, epoch + 1)?;
             }
         }
-        report.epoch_loss.push((epoch + 1, (loss_sum / seen.max(1) as f64) as f32));
-        if let Some(w) = work {
-            save_checkpoint(engine, &head_w, &head_b, w, &fingerprint, epoch + 1)?;
-        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
     }
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+}
+
+/// `0..n` shuffled and cut into batches.
+fn shuffled_chunks(n: usize, batch: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..n).collect();
+    shuffle(&mut order, rng);
+    order.chunks(batch).map(<[_]>::to_vec).collect()
+}
+
+/// `scale · (x Wᵀ + b)`.
+fn logits(x: &Tensor, w: &Var, b: &Var) -> Result<Tensor> {
+    Ok((x.matmul(&w.as_tensor().t()?)?.broadcast_add(b.as_tensor())? * LOGIT_SCALE)?)
 }
 
 /// Logits are `scale · head(v)` on unit-length `v`: without a scale the head's weights would need many steps
@@ -181,6 +286,27 @@ fn validate(rows: &TuneRows, opts: &TuneOptions) -> Result<()> {
     Ok(())
 }
 
+fn validate_pairs(rows: &PairRows, opts: &TuneOptions) -> Result<()> {
+    if rows.rows.len() < 2 {
+        return Err(TuneError::Invalid(format!("need at least 2 stance rows to fine-tune, got {}", rows.rows.len())));
+    }
+    if let Some(r) =
+        rows.rows.iter().find(|r| r.0 >= rows.targets.len() || r.1 >= rows.texts.len() || r.2 >= rows.n_labels)
+    {
+        return Err(TuneError::Invalid(format!("stance row {r:?} points past its targets, texts or labels")));
+    }
+    if opts.recipe != Recipe::CrossEntropy {
+        return Err(TuneError::Invalid(format!(
+            "stance fine-tuning takes the cross-entropy recipe only (got {})",
+            opts.recipe.as_str()
+        )));
+    }
+    if opts.batch_size == 0 || opts.epochs == 0 {
+        return Err(TuneError::Invalid("batch size and epochs must be at least 1".into()));
+    }
+    Ok(())
+}
+
 fn step_with(loss: &Tensor, enc: &mut AdamW, head: Option<(&mut AdamW, f64)>, lr: f64) -> Result<f32> {
     let grads = loss.backward()?;
     enc.set_learning_rate(lr);
@@ -193,24 +319,24 @@ fn step_with(loss: &Tensor, enc: &mut AdamW, head: Option<(&mut AdamW, f64)>, lr
 }
 
 /// `n / (k · n_c)` per class (1 for a class with no row): rare frames weigh as much as common ones in all.
-fn balanced_weights(labels: &[Vec<usize>], k: usize) -> Vec<f32> {
+fn balanced_weights(labels: impl Iterator<Item = usize>, k: usize) -> Vec<f32> {
     let mut counts = vec![0usize; k];
-    for l in labels {
-        if let Some(&c) = l.first() {
-            counts[c] += 1;
-        }
+    for c in labels {
+        counts[c] += 1;
     }
-    let n = labels.len() as f32;
+    let n = counts.iter().sum::<usize>() as f32;
     counts.iter().map(|&c| if c == 0 { 1.0 } else { n / (k as f32 * c as f32) }).collect()
 }
 
-fn weighted_cross_entropy(logits: &Tensor, batch: &[usize], labels: &[Vec<usize>], w: &[f32]) -> Result<Tensor> {
+/// Class-weighted mean cross-entropy of `logits` `[n, k]` against labels `y`.
+fn weighted_cross_entropy(logits: &Tensor, y: &[usize], w: &[f32]) -> Result<Tensor> {
     let dev = logits.device();
-    let y: Vec<u32> = batch.iter().map(|&i| labels[i][0] as u32).collect();
-    let wy: Vec<f32> = y.iter().map(|&c| w[c as usize]).collect();
+    let n = y.len();
+    let wy: Vec<f32> = y.iter().map(|&c| w[c]).collect();
+    let y: Vec<u32> = y.iter().map(|&c| c as u32).collect();
     let log_p = candle_nn::ops::log_softmax(logits, D::Minus1)?;
-    let picked = log_p.gather(&Tensor::from_vec(y, (batch.len(), 1), dev)?, 1)?.squeeze(1)?;
-    let wt = Tensor::from_vec(wy.clone(), batch.len(), dev)?;
+    let picked = log_p.gather(&Tensor::from_vec(y, (n, 1), dev)?, 1)?.squeeze(1)?;
+    let wt = Tensor::from_vec(wy.clone(), n, dev)?;
     let total: f32 = wy.iter().sum();
     Ok(((picked * wt)?.sum_all()? / (-(total as f64)))?)
 }
@@ -232,14 +358,11 @@ fn binary_cross_entropy(logits: &Tensor, batch: &[usize], labels: &[Vec<usize>],
 
 /// Hash of everything a tuning run's outcome depends on: the parent's weights, the settings and the rows. It
 /// keys checkpoints (one of another run is never resumed) and names the tuned model.
-pub fn run_key(parent_weights_sha256: &str, rows: &TuneRows, opts: &TuneOptions) -> String {
+pub fn run_key(parent_weights_sha256: &str, rows: &impl Fingerprint, opts: &TuneOptions) -> String {
     let mut h = Sha256::new();
     h.update(parent_weights_sha256.as_bytes());
     h.update(format!("{opts:?}").as_bytes());
-    for (t, l) in rows.texts.iter().zip(&rows.labels) {
-        h.update(t.as_bytes());
-        h.update(format!("{l:?}\n").as_bytes());
-    }
+    rows.fingerprint(&mut h);
     hex::encode(h.finalize())
 }
 

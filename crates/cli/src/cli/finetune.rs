@@ -8,7 +8,7 @@ use clap::Args;
 use framelens::encode::model::Tuning;
 use framelens::encode::runtime::framelens_home;
 use framelens::encode::ModelDir;
-use framelens_tune::{Engine, Recipe, TuneOptions, TuneRows};
+use framelens_tune::{Engine, PairRows, Recipe, TuneOptions, TuneRows};
 
 use super::progress::Progress;
 
@@ -62,16 +62,39 @@ impl FinetuneArgs {
     }
 }
 
-/// Tunes `parent` on `rows` and writes the tuned model; returns it and a one-line summary.
+/// What the encoder is tuned on: coded rows (`train`) or stance rows toward targets (`train-stance`).
+pub enum TuneData<'a> {
+    Rows(&'a TuneRows),
+    Pairs(&'a PairRows),
+}
+
+impl TuneData<'_> {
+    fn len(&self) -> usize {
+        match self {
+            TuneData::Rows(r) => r.texts.len(),
+            TuneData::Pairs(p) => p.rows.len(),
+        }
+    }
+
+    fn key(&self, parent: &ModelDir, opts: &TuneOptions) -> String {
+        let sha = &parent.manifest.weights_sha256;
+        match self {
+            TuneData::Rows(r) => framelens_tune::run_key(sha, *r, opts),
+            TuneData::Pairs(p) => framelens_tune::run_key(sha, *p, opts),
+        }
+    }
+}
+
+/// Tunes `parent` on `data` and writes the tuned model; returns it and a one-line summary.
 pub fn finetune(
     parent: &ModelDir,
-    rows: &TuneRows,
+    data: TuneData<'_>,
     data_sha256: &str,
     args: &FinetuneArgs,
     quiet: bool,
 ) -> anyhow::Result<(ModelDir, String)> {
     let opts = args.options();
-    let key = framelens_tune::run_key(&parent.manifest.weights_sha256, rows, &opts);
+    let key = data.key(parent, &opts);
     let id = format!("{}-tuned-{}", parent.manifest.id, &key[..10]);
     let out = args.tuned_model.clone().unwrap_or_else(|| framelens_home().join("models").join(&id));
     let work = out.with_file_name(format!(
@@ -83,7 +106,7 @@ pub fn finetune(
         Engine::load(parent, &device).with_context(|| format!("loading {} for fine-tuning", parent.dir.display()))?;
     let mut bar: Option<Progress> = None;
     let started = std::time::Instant::now();
-    let report = framelens_tune::tune(&engine, rows, &opts, Some(&work), args.resume, &mut |s| {
+    let mut on_step = |s: framelens_tune::Step| {
         let b = bar.get_or_insert_with(|| Progress::new((s.steps * s.epochs) as u64, "steps", quiet));
         b.set_message(format!("epoch {}/{} · loss {:.4}", s.epoch, s.epochs, s.loss));
         b.inc(1);
@@ -99,7 +122,11 @@ pub fn finetune(
                 work.display()
             );
         }
-    })
+    };
+    let report = match data {
+        TuneData::Rows(r) => framelens_tune::tune(&engine, r, &opts, Some(&work), args.resume, &mut on_step),
+        TuneData::Pairs(p) => framelens_tune::tune_pairs(&engine, p, &opts, Some(&work), args.resume, &mut on_step),
+    }
     .context("fine-tuning the encoder")?;
     if let Some(b) = bar {
         b.finish();
@@ -108,7 +135,7 @@ pub fn finetune(
         parent_id: parent.manifest.id.clone(),
         parent_weights_sha256: parent.manifest.weights_sha256.clone(),
         data_sha256: data_sha256.to_string(),
-        rows: rows.texts.len(),
+        rows: data.len(),
         recipe: opts.recipe.as_str().into(),
         seed: opts.seed,
         epochs: opts.epochs,
@@ -126,7 +153,7 @@ pub fn finetune(
     let summary = format!(
         "fine-tuned {} on {} rows ({}, {} epochs{}, {:.0} s on {} threads; mean loss by epoch {}) → {}",
         parent.manifest.id,
-        rows.texts.len(),
+        data.len(),
         opts.recipe.as_str(),
         opts.epochs,
         if report.resumed_epochs > 0 { format!(", {} resumed", report.resumed_epochs) } else { String::new() },

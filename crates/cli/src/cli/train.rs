@@ -5,16 +5,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use framelens::codebook::STANCE_LABELS;
 use framelens::encode::cached::Embedder;
 use framelens::encode::resolve_model;
 use framelens::train::data::{read_labelled, DataFields};
 use framelens::train::frames::{split_rows, train_frames, FrameTrainOptions, TrainedFrames};
 use framelens::train::split::Holdout;
-use framelens::train::stance_data::{read_stance_rows, train_stance, StanceFields};
+use framelens::train::stance_data::{read_stance_rows, train_stance, StanceFields, StanceRows, TrainedStance};
 use framelens::train::{report, TrainOptions};
-use framelens_tune::TuneRows;
+use framelens_tune::{PairRows, TuneRows};
 
-use super::finetune::{finetune, FinetuneArgs};
+use super::finetune::{finetune, FinetuneArgs, TuneData};
 use super::progress::Progress;
 use super::EncoderArgs;
 
@@ -211,7 +212,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
                 rows.labels.extend(f.examples.iter().map(|_| vec![k]));
             }
         }
-        let (tuned, summary) = finetune(&model, &rows, &data.sha256, &a.finetune, a.quiet)?;
+        let (tuned, summary) = finetune(&model, TuneData::Rows(&rows), &data.sha256, &a.finetune, a.quiet)?;
         if !a.quiet {
             eprintln!("{summary}");
         }
@@ -293,8 +294,33 @@ pub struct TrainStanceArgs {
     pub encoder: EncoderArgs,
     #[command(flatten)]
     pub cache: CacheArgs,
+    #[command(flatten)]
+    pub finetune: FinetuneArgs,
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The stance head fitted in `model`'s embedding space.
+fn fit_stance(
+    a: &TrainStanceArgs,
+    train: &StanceRows,
+    dev: Option<&StanceRows>,
+    model: &framelens::encode::ModelDir,
+    unit: &str,
+) -> anyhow::Result<TrainedStance> {
+    let mut embedder = Embedder::new(model, a.encoder.options(), a.cache.path().as_deref())?;
+    for w in &embedder.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut opts = a.cv.options();
+    if opts.l2_grid.is_empty() {
+        opts.l2_grid = TrainOptions::default().l2_grid;
+    }
+    let total = train.targets.len() + train.texts.len() + dev.map_or(0, |d| d.targets.len() + d.texts.len());
+    let mut bar = Progress::with_total(Some(total as u64), unit, a.quiet);
+    let trained = train_stance(train, dev, &mut embedder, &opts, &mut |n| bar.inc(n as u64))?;
+    bar.finish();
+    Ok(trained)
 }
 
 pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
@@ -311,23 +337,49 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
         (None, _) => Some(a.data.with_file_name("vast_dev.csv")).filter(|p| p.is_file()),
     };
     let dev = dev_path.as_deref().map(|p| read_stance_rows(p, &fields)).transpose()?;
-    let model = resolve_model(a.encoder.model.as_deref())?;
-    let mut embedder = Embedder::new(&model, a.encoder.options(), a.cache.path().as_deref())?;
-    for w in &embedder.warnings {
-        eprintln!("warning: {w}");
+    let mut model = resolve_model(a.encoder.model.as_deref())?;
+    let mut finetuned = None;
+    if a.finetune.finetune {
+        if a.finetune.recipe != "cross-entropy" {
+            anyhow::bail!("train-stance --finetune takes --recipe cross-entropy only (the pair features' head)");
+        }
+        // The frozen encoder's head first: the report puts what fine-tuning bought beside it.
+        let frozen = fit_stance(&a, &train, dev.as_ref(), &model, "texts embedded (frozen encoder)")?;
+        let pairs = PairRows {
+            targets: train.targets.clone(),
+            texts: train.texts.clone(),
+            rows: train.rows().collect(),
+            n_labels: STANCE_LABELS.len(),
+        };
+        let (tuned, summary) = finetune(&model, TuneData::Pairs(&pairs), train.sha256(), &a.finetune, a.quiet)?;
+        if !a.quiet {
+            eprintln!("{summary}");
+        }
+        model = tuned;
+        finetuned = Some((frozen, summary));
     }
-    let mut opts = a.cv.options();
-    if opts.l2_grid.is_empty() {
-        opts.l2_grid = TrainOptions::default().l2_grid;
+    let trained = fit_stance(&a, &train, dev.as_ref(), &model, "texts embedded")?;
+    let mut head = trained.head.head().clone();
+    if let Some((frozen, summary)) = finetuned {
+        let fr = frozen.head.head().training_report();
+        let tr = head.training_report();
+        let mut note = format!(
+            "{summary}. Frozen encoder → tuned: CV macro-F1 {:.3} → {:.3} (the tuned figure is optimistic: the \
+             encoder was tuned on every fold's rows)",
+            fr.cv_scores().1,
+            tr.cv_scores().1
+        );
+        for ((name, acc0, f0), (_, acc1, f1)) in fr.held_out_scores().iter().zip(tr.held_out_scores()) {
+            note.push_str(&format!(
+                "; {name}: accuracy {acc0:.3} → {acc1:.3}, macro-F1 {f0:.3} → {f1:.3} (rows never seen in tuning)"
+            ));
+        }
+        head.add_note(note);
+        head.context.insert("finetuned_from".into(), frozen.head.head().encoder.model_id.clone());
     }
-    let total = train.targets.len() + train.texts.len() + dev.as_ref().map_or(0, |d| d.targets.len() + d.texts.len());
-    let mut bar = Progress::with_total(Some(total as u64), "texts embedded", a.quiet);
-    let trained = train_stance(&train, dev.as_ref(), &mut embedder, &opts, &mut |n| bar.inc(n as u64))?;
-    bar.finish();
-    let head = trained.head.head();
     head.save(&a.out)?;
     let mut md = format!(
-        "# General stance head `{}`\n\nReproduce: `framelens train-stance --data {}{} --out {}`\n\n\
+        "# General stance head `{}`\n\nReproduce: `framelens train-stance --data {}{}{} --out {}`\n\n\
          Features `[t, s, |t−s|, t∘s]` of the target's and the text's embeddings; labels pro → supportive, \
          con → critical, neutral → neutral; cross-validation folds grouped by target. {} rows, {} distinct \
          targets, {} distinct texts; embedding {:.1}s, training {:.1}s.\n\n",
@@ -338,6 +390,7 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
             (None, true) => " --no-dev".into(),
             _ => String::new(),
         },
+        if a.finetune.finetune { " --finetune" } else { "" },
         a.out.display(),
         train.y.len(),
         train.targets.len(),
@@ -345,7 +398,7 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
         trained.embed_secs,
         trained.train_secs
     );
-    md += &report::markdown(head, "Training report");
+    md += &report::markdown(&head, "Training report");
     let report_path = a.out.with_extension("report.md");
     std::fs::write(&report_path, &md).with_context(|| format!("writing {}", report_path.display()))?;
     if !a.quiet {

@@ -56,6 +56,18 @@ pub struct StanceRows {
     pub(crate) sha256: String,
 }
 
+impl StanceRows {
+    /// Each row as (index into `targets`, index into `texts`, index into [`STANCE_LABELS`]).
+    pub fn rows(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        self.target_of.iter().zip(&self.text_of).zip(&self.y).map(|((&t, &s), &y)| (t, s, y))
+    }
+
+    /// sha256 of the file the rows were read from.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+}
+
 /// Maps a written stance label to an index into [`STANCE_LABELS`].
 pub fn stance_label(s: &str) -> Option<usize> {
     match s.trim().to_ascii_lowercase().as_str() {
