@@ -45,6 +45,13 @@ fn finetune_writes_a_model_the_head_finds_and_model_list_and_remove_manage_it() 
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains("Frozen encoder → tuned"), "{stdout}");
     assert!(stdout.contains("rows never seen in tuning"), "{stdout}");
+    // The default calibration slice: some training rows kept out of tuning, the temperature fitted on them.
+    let kept = stdout.split("temperature fitted on the ").nth(1).and_then(|r| r.split(' ').next());
+    let kept: usize = kept.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no calibration slice: {stdout}"));
+    let tuned_on =
+        stdout.split("fine-tuned ").nth(1).and_then(|r| r.split(" on ").nth(1)).and_then(|r| r.split(' ').next());
+    let tuned_on: usize = tuned_on.and_then(|n| n.parse().ok()).unwrap();
+    assert!(kept > 0 && tuned_on > kept, "{kept} kept, {tuned_on} tuned: {stdout}");
 
     let h = framelens::train::Head::read(&head).unwrap();
     assert!(h.encoder.model_id.contains("-tuned-"), "{}", h.encoder.model_id);
@@ -53,9 +60,12 @@ fn finetune_writes_a_model_the_head_finds_and_model_list_and_remove_manage_it() 
     assert_eq!(tuned.manifest.weights_sha256, h.encoder.weights_sha256);
     let t = tuned.manifest.tuned.as_ref().expect("[tuned] in model.toml");
     assert_eq!(
-        (t.parent_weights_sha256.as_str(), t.recipe.as_str(), t.epochs),
-        (m.manifest.weights_sha256.as_str(), "cross-entropy", 2)
+        (t.parent_weights_sha256.as_str(), t.recipe.as_str(), t.epochs, t.rows),
+        (m.manifest.weights_sha256.as_str(), "cross-entropy", 2, tuned_on)
     );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&head).unwrap()).unwrap();
+    let recorded = common::find_key(&json, "calibration_rows").and_then(|v| v.as_array().map(Vec::len));
+    assert_eq!(recorded, Some(kept), "the head records the rows its temperature was fitted on");
     assert!(dir.join("source/model.safetensors").is_file());
     assert!(!dir.with_file_name(format!("{}.checkpoint", h.encoder.model_id)).exists(), "checkpoint removed");
 
@@ -72,6 +82,11 @@ fn finetune_writes_a_model_the_head_finds_and_model_list_and_remove_manage_it() 
         .success();
     let err = String::from_utf8_lossy(&ev.get_output().stderr).into_owned();
     assert!(err.contains(&format!("encoder: {}", dir.display())), "{err}");
+    let report = String::from_utf8_lossy(&ev.get_output().stdout).into_owned();
+    assert!(
+        report.contains("Scores: mean top-frame score") && report.contains("expected calibration error"),
+        "{report}"
+    );
 
     let list = framelens(&home).args(["model", "list"]).assert().success();
     let listed = String::from_utf8_lossy(&list.get_output().stdout).into_owned();

@@ -331,3 +331,13 @@ pub fn sample_labelled(dir: &Path) -> PathBuf {
     w.flush().unwrap();
     path
 }
+
+/// The first value under `key` anywhere in a JSON document (depth first).
+#[allow(dead_code)]
+pub fn find_key<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+    match v {
+        serde_json::Value::Object(m) => m.get(key).or_else(|| m.values().find_map(|x| find_key(x, key))),
+        serde_json::Value::Array(a) => a.iter().find_map(|x| find_key(x, key)),
+        _ => None,
+    }
+}

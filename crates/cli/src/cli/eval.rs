@@ -14,6 +14,7 @@ use framelens::evaluate::article::{article_sets_from_run, read_article_gold, Art
 use framelens::evaluate::match_gold;
 use framelens::evaluate::matching::{match_articles, task_labels, ArticleMatch};
 use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement, CSV_HEADER};
+use framelens::train::calibrate::confidence_ece;
 use framelens::train::data::{read_labelled, LabelMatcher};
 use framelens::train::head::Head;
 use framelens::train::overlap::{EvalSplit, OverlapCheck, Verdict};
@@ -271,6 +272,21 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
             a.data_args.id_field.as_ref().map(|_| data.rows.iter().map(|r| r.id.clone().unwrap_or_default()).collect());
         let r = agreement(&title, "rows", &pairs, groups.as_deref(), boot);
         println!("{}", r.markdown());
+        if !used.is_empty() {
+            // Is a score a probability? Mean top score against accuracy, and the binned gap between them.
+            let conf: Vec<(f64, bool)> = frames
+                .iter()
+                .zip(&pairs)
+                .map(|(f, (gold, pred))| (f64::from(f.probs.iter().copied().fold(0.0, f32::max)), gold == pred))
+                .collect();
+            let mean = conf.iter().map(|c| c.0).sum::<f64>() / conf.len().max(1) as f64;
+            let acc = conf.iter().filter(|c| c.1).count() as f64 / conf.len().max(1) as f64;
+            println!(
+                "Scores: mean top-frame score {mean:.3} at accuracy {acc:.3}; expected calibration error {:.3} \
+                 (10 bins; a calibrated head has a mean score near its accuracy and a small error)\n",
+                confidence_ece(&conf, 10)
+            );
+        }
         csv_rows.extend(marked(r.csv_rows("frames"), &mark));
     }
     Ok(())

@@ -1,5 +1,5 @@
-//! `--finetune` of `framelens train`: the encoder tuned on the training rows (framelens-tune), written as a
-//! model folder, before the head is fitted on its embeddings.
+//! `--finetune` of `framelens train` and `train-stance`: the encoder tuned on the training rows
+//! (framelens-tune), written as a model folder, before the head is fitted on its embeddings.
 
 use std::path::PathBuf;
 
@@ -22,7 +22,7 @@ pub struct FinetuneArgs {
     /// (SetFit-style pairs).
     #[arg(long, default_value = "cross-entropy", value_parser = ["cross-entropy", "contrastive"])]
     pub recipe: String,
-    /// Passes over the rows (default: the recipe's, 1 contrastive, 4 cross-entropy).
+    /// Passes over the rows (default: the recipe's, 1 contrastive, 4 cross-entropy; 1 for train-stance).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Peak learning rate of the encoder (default: the recipe's).
@@ -34,6 +34,11 @@ pub struct FinetuneArgs {
     /// Contrastive pairs per row and epoch (default 10).
     #[arg(long)]
     pub pairs_per_row: Option<usize>,
+    /// Share of the training rows kept out of tuning (drawn by document id, else text, with --tune-seed) to
+    /// calibrate the tuned head's scores on: out-of-fold scores of rows the encoder was tuned on are
+    /// overconfident. 0 tunes on every row and calibrates on them (docs/finetune.md). Frames only.
+    #[arg(long, default_value_t = 0.2, value_name = "FRACTION")]
+    pub calibration_slice: f64,
     /// Seed of pair drawing and row order.
     #[arg(long, default_value_t = 13)]
     pub tune_seed: u64,
@@ -110,8 +115,17 @@ pub fn finetune(
         let b = bar.get_or_insert_with(|| Progress::new((s.steps * s.epochs) as u64, "steps", quiet));
         b.set_message(format!("epoch {}/{} · loss {:.4}", s.epoch, s.epochs, s.loss));
         b.inc(1);
-        // A line per epoch also where the bar is hidden (logs, batch jobs): where it got to, and that a
-        // checkpoint now exists to --resume from.
+        // Lines also where the bar is hidden (logs, batch jobs): an estimate once the first steps are timed,
+        // then one per epoch with where it got to and that a checkpoint now exists to --resume from.
+        let (done, total) = ((s.epoch - 1) * s.steps + s.step, s.steps * s.epochs);
+        if s.epoch == 1 && s.step == 5.min(s.steps) && !quiet {
+            let per_step = started.elapsed().as_secs_f64() / done as f64;
+            eprintln!(
+                "fine-tuning: {total} steps ({} per epoch), about {per_step:.1} s each: ~{:.0} min to go",
+                s.steps,
+                per_step * (total - done) as f64 / 60.0
+            );
+        }
         if s.step == s.steps && !quiet {
             eprintln!(
                 "fine-tuning: epoch {}/{} done ({} steps, {:.0} s so far); checkpoint in {}",

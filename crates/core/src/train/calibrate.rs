@@ -123,27 +123,36 @@ fn bin_of(p: f64, bins: usize) -> usize {
 /// Expected calibration error of softmax(logits / T) with `bins` equal-width confidence bins:
 /// Σ_b (n_b / n) · |accuracy_b − mean confidence_b|, confidence = the top probability (Guo et al. 2017).
 pub fn expected_calibration_error(logits: ArrayView2<f32>, y: &[usize], temperature: f64, bins: usize) -> f64 {
-    let mut count = vec![0usize; bins];
+    let pairs: Vec<(f64, bool)> = logits
+        .rows()
+        .into_iter()
+        .zip(y)
+        .map(|(row, &t)| {
+            let z: Vec<f64> = row.iter().map(|v| f64::from(*v)).collect();
+            let mut top = 0;
+            for (i, v) in z.iter().enumerate() {
+                if *v > z[top] {
+                    top = i;
+                }
+            }
+            (log_softmax_at(&z, 1.0 / temperature, top).0.exp(), top == t)
+        })
+        .collect();
+    confidence_ece(&pairs, bins)
+}
+
+/// Expected calibration error of (confidence, was the prediction right) pairs in `bins` equal-width bins:
+/// Σ_b (n_b / n) · |accuracy_b − mean confidence_b|. Also what `eval` reports for a head's scores on coded rows.
+pub fn confidence_ece(pairs: &[(f64, bool)], bins: usize) -> f64 {
     let mut conf = vec![0.0; bins];
     let mut correct = vec![0.0; bins];
-    for (row, &t) in logits.rows().into_iter().zip(y) {
-        let z: Vec<f64> = row.iter().map(|v| f64::from(*v)).collect();
-        let mut top = 0;
-        for (i, v) in z.iter().enumerate() {
-            if *v > z[top] {
-                top = i;
-            }
-        }
-        let p = log_softmax_at(&z, 1.0 / temperature, top).0.exp();
+    for &(p, right) in pairs {
         let b = bin_of(p, bins);
-        count[b] += 1;
         conf[b] += p;
-        if top == t {
-            correct[b] += 1.0;
-        }
+        correct[b] += f64::from(u8::from(right));
     }
-    let n = y.len().max(1) as f64;
-    (0..bins).filter(|&b| count[b] > 0).map(|b| (correct[b] - conf[b]).abs() / n).sum()
+    let n = pairs.len().max(1) as f64;
+    (0..bins).map(|b| (correct[b] - conf[b]).abs() / n).sum()
 }
 
 /// Binary ECE for one-vs-rest outputs: every (row, label) cell binned by its probability σ(z / T),
@@ -248,6 +257,19 @@ mod tests {
     use crate::train::softmax_regression::{SoftmaxOptions, SoftmaxRegression};
     use crate::train::testdata::gaussian_classes;
     use ndarray::array;
+
+    #[test]
+    fn confidence_ece_is_the_binned_gap_between_confidence_and_accuracy() {
+        // Ten rows at 0.8, eight right: calibrated. The same rows at 0.95: a gap of 0.15.
+        let at = |p: f64| (0..10).map(|i| (p, i < 8)).collect::<Vec<_>>();
+        assert!(confidence_ece(&at(0.8), 10) < 1e-12);
+        assert!((confidence_ece(&at(0.95), 10) - 0.15).abs() < 1e-12);
+        // Two bins, each off by 0.1 in opposite directions: the gaps add, weighted by their rows.
+        let mut two = vec![(0.3, true), (0.3, false), (0.3, false), (0.3, false), (0.3, false)];
+        two.extend([(0.9, true); 4].iter().copied().chain([(0.9, true)]));
+        let e = confidence_ece(&two, 10);
+        assert!((e - (0.5 * 0.1 + 0.5 * 0.1)).abs() < 1e-12, "{e}");
+    }
 
     #[test]
     fn temperature_is_the_nll_minimiser() {

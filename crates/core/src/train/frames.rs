@@ -26,6 +26,9 @@ pub struct FrameTrainOptions {
     pub holdout: Option<Holdout>,
     /// At most this many training rows per label, drawn with the seed (single-label; learning curves).
     pub per_class: Option<(usize, u64)>,
+    /// Training rows (indices into the data's rows) whose out-of-fold logits alone fit the temperature:
+    /// the calibration slice `train --finetune` keeps out of tuning ([`calibration_slice`]).
+    pub calibrate_on: Option<Vec<usize>>,
 }
 
 impl Default for FrameTrainOptions {
@@ -35,6 +38,7 @@ impl Default for FrameTrainOptions {
             with_codebook_examples: false,
             holdout: None,
             per_class: None,
+            calibrate_on: None,
         }
     }
 }
@@ -100,6 +104,24 @@ pub fn split_rows(data: &LabelledData, opts: &FrameTrainOptions) -> Result<(Vec<
     Ok((train_rows, dev_rows))
 }
 
+/// The share `fraction` of `train_rows` (indices into `data.rows`) kept out of fine-tuning to calibrate the
+/// tuned head on, drawn as the hold-out split draws (keyed by document id, else text), so paragraphs of one
+/// article fall on one side. Its seed is `seed` mixed with a constant: the same number as the hold-out's
+/// `--split-seed` would otherwise draw exactly the dev rows again, none of which are training rows. Never
+/// empty when `train_rows` has two rows or more, never all of them.
+pub fn calibration_slice(data: &LabelledData, train_rows: &[usize], fraction: f64, seed: u64) -> Vec<usize> {
+    const SALT: u64 = 0x9E37_79B9_7F4A_7C15;
+    let Ok(h) = Holdout::new(fraction, seed ^ SALT) else { return Vec::new() };
+    let mut slice: Vec<usize> = train_rows.iter().copied().filter(|&i| h.part_of(&data.rows[i]) == Part::Dev).collect();
+    if slice.is_empty() && train_rows.len() >= 2 {
+        slice.push(*train_rows.last().expect("two rows"));
+    }
+    if slice.len() == train_rows.len() {
+        slice.pop();
+    }
+    slice
+}
+
 /// Trains a frame head on `data` (labels resolved against `cb`'s frames).
 pub fn train_frames(
     cb: &LoadedCodebook,
@@ -138,6 +160,11 @@ pub fn train_frames(
 
     let encoder = encoder_ref(embedder);
     let mut train_opts = opts.train.clone();
+    if let Some(cal) = &opts.calibrate_on {
+        let cal: BTreeSet<usize> = cal.iter().copied().collect();
+        let rows: Vec<usize> = train_rows.iter().enumerate().filter(|(_, i)| cal.contains(i)).map(|(p, _)| p).collect();
+        train_opts.calibration_rows = Some(rows);
+    }
     let t = Instant::now();
     let mut head = if multi {
         if train_opts.l2_grid.is_empty() {

@@ -86,6 +86,11 @@ pub struct TrainOptions {
     pub solver: LbfgsOptions,
     /// Bins of the expected calibration error.
     pub ece_bins: usize,
+    /// Rows (indices into the training matrix) whose out-of-fold logits alone fit the temperature; `None`:
+    /// all rows. `train --finetune` keeps a slice of its rows out of tuning and calibrates on it, since the
+    /// out-of-fold logits of rows the encoder was tuned on are overconfident (docs/finetune.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_rows: Option<Vec<usize>>,
 }
 
 impl Default for TrainOptions {
@@ -97,6 +102,7 @@ impl Default for TrainOptions {
             class_weight: ClassWeight::Balanced,
             solver: LbfgsOptions::default(),
             ece_bins: 10,
+            calibration_rows: None,
         }
     }
 }
@@ -125,6 +131,13 @@ impl TrainOptions {
         }
         if self.ece_bins == 0 {
             return Err(TrainError::Options("ece_bins must be at least 1".into()));
+        }
+        if let Some(rows) = &self.calibration_rows {
+            if rows.is_empty() || rows.iter().any(|&i| i >= n_rows) {
+                return Err(TrainError::Options(format!(
+                    "the calibration rows must be a non-empty subset of the {n_rows} training rows"
+                )));
+            }
         }
         Ok(())
     }
@@ -196,7 +209,18 @@ pub(crate) fn train_softmax_head(
     let l2 = cv.grid[cv.best].l2;
     let oof_pred = argmax_rows(cv.oof_logits.view());
     let confusion = Confusion::from_indices(y, &oof_pred, k);
-    let calibration = calibration_report(cv.oof_logits.view(), y, folds, opts.ece_bins);
+    let calibration = match opts.calibration_rows.as_deref() {
+        None => calibration_report(cv.oof_logits.view(), y, folds, opts.ece_bins),
+        Some(rows) => {
+            let pick = |v: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
+            calibration_report(
+                cv.oof_logits.select(ndarray::Axis(0), rows).view(),
+                &pick(y),
+                &pick(folds),
+                opts.ece_bins,
+            )
+        }
+    };
     let temperature = calibration.head_temperature();
     let (theta, final_fit) = problem.solve(l2, None, None, &opts.solver);
     let model = SoftmaxRegression::from_theta(&theta, k, x.ncols());
@@ -261,6 +285,30 @@ mod tests {
             })
             .count();
         assert!(correct as f64 / 240.0 > r.cv.accuracy - 0.05);
+    }
+
+    #[test]
+    fn calibration_rows_alone_fit_the_temperature() {
+        // Rows 0..120 keep their labels, every third of 120..240 gets another one: out-of-fold logits are
+        // sharper on the clean half than the noisy half can bear.
+        let (x, mut y) = embedding_like(240, 32, 4, 0.9, 5);
+        for i in (120..240).step_by(3) {
+            y[i] = (y[i] + 1) % 4;
+        }
+        let labels: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let enc = test_encoder(32);
+        let fit = |rows: Option<Vec<usize>>| {
+            let opts = TrainOptions { folds: 4, calibration_rows: rows, ..Default::default() };
+            train_single_label(x.view(), &y, &labels, None, &opts, &enc).unwrap()
+        };
+        let (clean, noisy, all) = (fit(Some((0..120).collect())), fit(Some((120..240).collect())), fit(None));
+        let t = |h: &Head| h.report.calibration.temperature;
+        assert!(t(&clean) < t(&all) && t(&all) < t(&noisy), "{} {} {}", t(&clean), t(&all), t(&noisy));
+        // Only the temperature moves: the weights are fitted on every row either way.
+        assert_eq!(clean.output.weights, noisy.output.weights);
+        assert!(clean.to_json().contains("calibration_rows") && !all.to_json().contains("calibration_rows"));
+        let bad = TrainOptions { folds: 4, calibration_rows: Some(vec![240]), ..Default::default() };
+        assert!(train_single_label(x.view(), &y, &labels, None, &bad, &enc).is_err());
     }
 
     #[test]

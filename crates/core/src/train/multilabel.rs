@@ -299,17 +299,24 @@ pub fn train_multi_label(
     }
     let macro_f1 = multilabel_macro_f1(pred.view(), truth.view());
     let exact = (0..n).filter(|&i| pred.row(i) == truth.row(i)).count() as f64 / n as f64;
-    // Calibration: one temperature; cross-fitted calibrated figures.
-    let fitted = fit_temperature_binary(logits.view(), truth.view());
+    // Calibration: one temperature; cross-fitted calibrated figures (on the calibration rows alone when
+    // given).
+    let cal_rows: Vec<usize> = opts.calibration_rows.clone().unwrap_or_else(|| (0..n).collect());
+    let (cal_logits, truth_c) = (logits.select(Axis(0), &cal_rows), truth.select(Axis(0), &cal_rows));
+    let folds_c: Vec<usize> = cal_rows.iter().map(|&i| folds[i]).collect();
+    let fitted = fit_temperature_binary(cal_logits.view(), truth_c.view());
     let (mut nll, mut ece) = (0.0, 0.0);
     for f in 0..opts.folds {
-        let (rest, this) = split(&folds, f);
+        let (rest, this) = split(&folds_c, f);
+        if this.is_empty() {
+            continue;
+        }
         let t = f64::from(fit_temperature_binary(
-            logits.select(Axis(0), &rest).view(),
-            truth.select(Axis(0), &rest).view(),
+            cal_logits.select(Axis(0), &rest).view(),
+            truth_c.select(Axis(0), &rest).view(),
         ));
-        let (lt, yt) = (logits.select(Axis(0), &this), truth.select(Axis(0), &this));
-        let w = this.len() as f64 / n as f64;
+        let (lt, yt) = (cal_logits.select(Axis(0), &this), truth_c.select(Axis(0), &this));
+        let w = this.len() as f64 / cal_rows.len() as f64;
         nll += w * mean_nll_binary(lt.view(), yt.view(), t);
         ece += w * expected_calibration_error_binary(lt.view(), yt.view(), t, opts.ece_bins);
     }
@@ -317,8 +324,8 @@ pub fn train_multi_label(
         fitted,
         opts.ece_bins,
         (
-            mean_nll_binary(logits.view(), truth.view(), 1.0),
-            expected_calibration_error_binary(logits.view(), truth.view(), 1.0, opts.ece_bins),
+            mean_nll_binary(cal_logits.view(), truth_c.view(), 1.0),
+            expected_calibration_error_binary(cal_logits.view(), truth_c.view(), 1.0, opts.ece_bins),
         ),
         (nll, ece),
     );
