@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # multilingual-e5-small too: its parity tests (tests/encoder_parity_e5.rs) fail, not skip, under CI without it.
 scripts/setup.sh minilm mpnet multilingual
-cargo test --all-targets "$@"
+# In the release profile: setup.sh has just built every dependency there, so the tests reuse it instead of
+# compiling the whole tree a second time for the dev profile (whose dependencies are opt-level 3 anyway); the
+# suite also runs faster. The cost: debug assertions and overflow checks are off in the tests' own crates
+# (no test relies on either; `cargo test --all-targets` still runs them in the dev profile).
+cargo test --release --all-targets "$@"
 # The workbench (framelens serve) in headless Chromium: keyboard coding, SIGKILL and restart, two coders,
 # markup shown as text, import, train and relabel from the page (tests/workbench/e2e.mjs).
 tests/workbench/run.sh

@@ -386,7 +386,7 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
         let tr = head.training_report();
         let mut note = format!(
             "{summary}. Frozen encoder → tuned: CV macro-F1 {:.3} → {:.3} (the tuned figure is optimistic: the \
-             encoder was tuned on every fold's rows; so was the temperature: scores are overconfident)",
+             encoder was tuned on every fold's rows; the temperature was fitted on them too, so scores may be overconfident)",
             fr.cv_scores().1,
             tr.cv_scores().1
         );
