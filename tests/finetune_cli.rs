@@ -19,14 +19,20 @@ fn framelens(home: &Path) -> Command {
     c
 }
 
+/// The tiny random model imported into `tmp`, its manifest naming its Hugging Face folder (fine-tuning reads
+/// the weights there); None without ONNX Runtime outside CI.
+fn tunable_tiny_model(tmp: &Path) -> Option<(std::path::PathBuf, framelens::encode::ModelDir)> {
+    let tiny = common::imported_tiny_model(tmp)?;
+    let mut m = framelens::encode::ModelDir::open(&tiny).unwrap();
+    m.manifest.source = tmp.join("hf").display().to_string();
+    m.write_manifest().unwrap();
+    Some((tiny, m))
+}
+
 #[test]
 fn finetune_writes_a_model_the_head_finds_and_model_list_and_remove_manage_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::imported_tiny_model(tmp.path()) else { return };
-    // The tiny model's manifest must name its Hugging Face folder for fine-tuning to find the weights.
-    let mut m = framelens::encode::ModelDir::open(&tiny).unwrap();
-    m.manifest.source = tmp.path().join("hf").display().to_string();
-    m.write_manifest().unwrap();
+    let Some((tiny, m)) = tunable_tiny_model(tmp.path()) else { return };
     let home = tmp.path().join("home");
     let data = common::sample_labelled(tmp.path());
     let head = tmp.path().join("tuned.head.json");
@@ -117,10 +123,7 @@ fn stance_file(path: &Path, posts: std::ops::Range<usize>) {
 #[test]
 fn train_stance_finetune_tunes_on_pairs_and_reports_frozen_against_tuned() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::imported_tiny_model(tmp.path()) else { return };
-    let mut m = framelens::encode::ModelDir::open(&tiny).unwrap();
-    m.manifest.source = tmp.path().join("hf").display().to_string();
-    m.write_manifest().unwrap();
+    let Some((tiny, m)) = tunable_tiny_model(tmp.path()) else { return };
     let home = tmp.path().join("home");
     let (train, dev) = (tmp.path().join("train.csv"), tmp.path().join("dev.csv"));
     stance_file(&train, 0..18);

@@ -157,6 +157,30 @@ fn fit_head(
     })
 }
 
+/// The report note of a `--finetune` run: what tuning bought, frozen → tuned, in cross-validation (optimistic:
+/// the encoder saw `tuned_on`) and on every held-out set (honest), and how the temperature was fitted.
+fn frozen_vs_tuned(
+    summary: &str,
+    frozen: &framelens::train::Head,
+    tuned: &framelens::train::Head,
+    tuned_on: &str,
+    calibration: &str,
+) -> String {
+    let (fr, tr) = (frozen.training_report(), tuned.training_report());
+    let mut note = format!(
+        "{summary}. Frozen encoder → tuned: CV macro-F1 {:.3} → {:.3} (the tuned figure is optimistic: the encoder \
+         was tuned on {tuned_on}); {calibration}",
+        fr.cv_scores().1,
+        tr.cv_scores().1
+    );
+    for ((name, acc0, f0), (_, acc1, f1)) in fr.held_out_scores().iter().zip(tr.held_out_scores()) {
+        note.push_str(&format!(
+            "; {name}: accuracy {acc0:.3} → {acc1:.3}, macro-F1 {f0:.3} → {f1:.3} (rows never seen in tuning)"
+        ));
+    }
+    note
+}
+
 /// Cross-validation settings shared by `train` and `train-stance`.
 #[derive(Args)]
 pub struct CvArgs {
@@ -230,24 +254,12 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let opts = FrameTrainOptions { calibrate_on, ..opts };
     let mut trained = fit_head(&a, &cb, &data, &model, &opts, "texts embedded")?;
     if let Some((frozen, summary)) = finetuned {
-        let fr = frozen.head.training_report();
-        let tr = trained.head.training_report();
-        let mut note = format!(
-            "{summary}. Frozen encoder → tuned: CV macro-F1 {:.3} → {:.3} (the tuned figure is optimistic: the \
-             encoder was tuned on most of every fold's rows); {}",
-            fr.cv_scores().1,
-            tr.cv_scores().1,
-            if slice > 0 {
-                format!("temperature fitted on the {slice} rows kept out of tuning (--calibration-slice)")
-            } else {
-                "temperature fitted on rows the encoder was tuned on: scores are overconfident".into()
-            }
-        );
-        for ((name, acc0, f0), (_, acc1, f1)) in fr.held_out_scores().iter().zip(tr.held_out_scores()) {
-            note.push_str(&format!(
-                "; {name}: accuracy {acc0:.3} → {acc1:.3}, macro-F1 {f0:.3} → {f1:.3} (rows never seen in tuning)"
-            ));
-        }
+        let calibration = if slice > 0 {
+            format!("the temperature fitted on the {slice} rows kept out of tuning (--calibration-slice)")
+        } else {
+            "the temperature fitted on rows the encoder was tuned on: scores are overconfident".into()
+        };
+        let note = frozen_vs_tuned(&summary, &frozen.head, &trained.head, "most of every fold's rows", &calibration);
         trained.head.add_note(note);
         trained.head.context.insert("finetuned_from".into(), frozen.head.encoder.model_id.clone());
     }
@@ -382,19 +394,8 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
     let trained = fit_stance(&a, &train, dev.as_ref(), &model, "texts embedded")?;
     let mut head = trained.head.head().clone();
     if let Some((frozen, summary)) = finetuned {
-        let fr = frozen.head.head().training_report();
-        let tr = head.training_report();
-        let mut note = format!(
-            "{summary}. Frozen encoder → tuned: CV macro-F1 {:.3} → {:.3} (the tuned figure is optimistic: the \
-             encoder was tuned on every fold's rows; the temperature was fitted on them too, so scores may be overconfident)",
-            fr.cv_scores().1,
-            tr.cv_scores().1
-        );
-        for ((name, acc0, f0), (_, acc1, f1)) in fr.held_out_scores().iter().zip(tr.held_out_scores()) {
-            note.push_str(&format!(
-                "; {name}: accuracy {acc0:.3} → {acc1:.3}, macro-F1 {f0:.3} → {f1:.3} (rows never seen in tuning)"
-            ));
-        }
+        let calibration = "the temperature fitted on tuned rows too: scores may be overconfident";
+        let note = frozen_vs_tuned(&summary, frozen.head.head(), &head, "every fold's rows", calibration);
         head.add_note(note);
         head.context.insert("finetuned_from".into(), frozen.head.head().encoder.model_id.clone());
     }
