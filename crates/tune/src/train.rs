@@ -277,11 +277,17 @@ fn validate(rows: &TuneRows, opts: &TuneOptions) -> Result<()> {
     if let Some(bad) = rows.labels.iter().flatten().find(|&&l| l >= rows.n_labels) {
         return Err(TuneError::Invalid(format!("label index {bad} is not below the {} labels", rows.n_labels)));
     }
-    if opts.batch_size == 0 || opts.epochs == 0 {
-        return Err(TuneError::Invalid("batch size and epochs must be at least 1".into()));
-    }
+    validate_steps(opts)?;
     if opts.recipe == Recipe::Contrastive && opts.pairs_per_row == 0 {
         return Err(TuneError::Invalid("the contrastive recipe needs at least 1 pair per row".into()));
+    }
+    Ok(())
+}
+
+/// Settings every recipe needs: at least one row per step and one epoch.
+fn validate_steps(opts: &TuneOptions) -> Result<()> {
+    if opts.batch_size == 0 || opts.epochs == 0 {
+        return Err(TuneError::Invalid("batch size and epochs must be at least 1".into()));
     }
     Ok(())
 }
@@ -301,9 +307,7 @@ fn validate_pairs(rows: &PairRows, opts: &TuneOptions) -> Result<()> {
             opts.recipe.as_str()
         )));
     }
-    if opts.batch_size == 0 || opts.epochs == 0 {
-        return Err(TuneError::Invalid("batch size and epochs must be at least 1".into()));
-    }
+    validate_steps(opts)?;
     Ok(())
 }
 
