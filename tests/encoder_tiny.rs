@@ -148,6 +148,64 @@ fn imported_folder_missing_its_graph_is_refused() {
     assert!(msg.contains("model.onnx"), "{msg}");
 }
 
+#[test]
+fn imported_folder_missing_its_fused_graph_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    assert!(m.manifest.fused_graph_sha256.is_some());
+    std::fs::remove_file(m.fp32_graph_path()).unwrap();
+    let msg = ModelDir::open(&m.dir).unwrap_err().to_string();
+    assert!(msg.contains("model.fused.onnx"), "{msg}");
+}
+
+/// fp32 runs the fused graph (ONNX Runtime's `Attention`/`SkipLayerNormalization`/`BiasGelu`); a folder
+/// imported before it existed runs the standard graph. Both give the same rows (to float rounding), for
+/// BERT and for MPNet, whose position bias enters the fused `Attention` as its `attention_bias` input.
+#[test]
+fn the_fused_fp32_graph_gives_the_standard_graphs_rows() {
+    if !common::runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bert = tiny_model(&tmp.path().join("bert"));
+    let src = tmp.path().join("mpnet-hf");
+    common::write_tiny_mpnet(&src, None);
+    let mpnet = import(&src, &tmp.path().join("mpnet"), "tiny-mpnet").expect("import");
+    let texts = common::tiny_sentences();
+    for m in [bert, mpnet] {
+        let fused = embed(&m, PrecisionChoice::Fp32, false, &texts);
+        let mut standard = m.clone();
+        standard.manifest.fused_graph_sha256 = None;
+        assert_eq!(standard.fp32_graph_path(), m.graph_path());
+        let plain = embed(&standard, PrecisionChoice::Fp32, false, &texts);
+        for i in 0..texts.len() {
+            let cos: f32 = fused.row(i).dot(&plain.row(i));
+            assert!(cos > 0.99999, "{}: row {i} cosine {cos}", m.manifest.architecture);
+        }
+    }
+}
+
+/// Importing again from the same weights (as `scripts/setup.sh` does to add the fused graph to an older
+/// folder) keeps the int8 graphs and their gates instead of asking for a new quantization.
+#[test]
+fn reimporting_the_same_weights_keeps_the_int8_graphs() {
+    if !common::runtime_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tiny_model(tmp.path());
+    let opts = QuantizeOptions { schemes: vec![Int8Scheme::Nbits], threads: 2 };
+    let q = quantize(&m, &tmp.path().join("hf"), &opts, &mut |_| {}).expect("quantize");
+    assert_eq!(q.manifest.int8.len(), 1);
+    let again = import(&tmp.path().join("hf"), &m.dir, "tiny").expect("import again");
+    assert_eq!(again.manifest.int8, q.manifest.int8);
+    // Other weights: nothing measured on the old ones is kept.
+    let other = tmp.path().join("other-hf");
+    common::write_tiny_mpnet(&other, None);
+    let replaced = import(&other, &m.dir, "tiny").expect("import other weights");
+    assert!(replaced.manifest.int8.is_empty());
+}
+
 // ---- int8 ------------------------------------------------------------------------------------------------
 
 use framelens::encode::model::{int8_graph_file, DEFAULT_INT8_SCHEME, INT8_GRAPH};
@@ -349,7 +407,12 @@ fn auto_measures_each_candidate_once_per_cpu_and_runs_what_it_recorded() {
     assert_eq!(mine(&on_disk), candidates, "one record per candidate, in model.toml");
     for r in &on_disk.manifest.speed {
         assert!(r.paragraphs_per_second > 0.0 && r.open_secs > 0.0, "{r:?}");
-        assert_eq!(r.graph_sha256, m.manifest.graph_sha256);
+        // Each record names the graph its precision runs: fp32 the fused graph, bf16 the standard one.
+        let graph = match r.precision.as_str() {
+            "fp32" => m.manifest.fused_graph_sha256.clone().expect("imported with the fused graph"),
+            _ => m.manifest.graph_sha256.clone(),
+        };
+        assert_eq!(r.graph_sha256, graph, "{r:?}");
     }
     assert!(chosen.reason.contains("measured on this CPU"), "{}", chosen.reason);
     // A later run reads the records: the same choice, nothing measured again.

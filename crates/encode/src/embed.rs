@@ -119,6 +119,7 @@ pub mod fake {
                     sep_token_id: 0,
                     pad_token_id: 0,
                     graph_sha256: "0".repeat(64),
+                    fused_graph_sha256: None,
                     import_version: "test".into(),
                     int8: Vec::new(),
                     prompt: String::new(),

@@ -163,7 +163,8 @@ pub fn graph_file(model: &ModelDir, precision: &ResolvedPrecision) -> Result<std
             model.dir.join(file)
         }
         (Precision::Int8, None) => return Err(EncodeError::Runtime("int8 precision without a scheme".into())),
-        _ => model.graph_path(),
+        (Precision::Fp32, _) => model.fp32_graph_path(),
+        (Precision::Bf16, _) => model.graph_path(),
     })
 }
 

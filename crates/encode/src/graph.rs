@@ -1,12 +1,14 @@
-//! Writes the ONNX inference graph of a sentence encoder (BERT/MiniLM or MPNet, [`super::arch`]) from its
+//! Writes the ONNX inference graphs of a sentence encoder (BERT/MiniLM or MPNet, [`super::arch`]) from its
 //! safetensors weights.
 //!
-//! The graph uses opset-17 standard ops only (Gather, LayerNormalization, MatMul, Softmax, Erf-based GELU):
-//! measured on this machine kind, ONNX Runtime fuses BiasGelu and FusedMatMul in it by itself, and
-//! emitting the `com.microsoft` contrib ops directly ran no faster (docs/design.md), while standard ops keep the
-//! graph runnable by the OpenVINO provider and by any ONNX runtime. Mean pooling over the attention mask is
-//! part of the graph, so only one `[batch, hidden]` array crosses back to Rust; L2 normalisation happens
-//! in Rust after windows are averaged.
+//! Two fp32 graphs of the same computation. [`build`]'s uses opset-17 standard ops only (Gather,
+//! LayerNormalization, MatMul, Softmax, Erf-based GELU): OpenVINO runs it in bf16, any ONNX runtime can run
+//! it, and the int8 graphs below are built on it. [`build_fused`]'s writes each layer in ONNX Runtime's
+//! `com.microsoft` transformer ops (`Attention` with Q/K/V packed into one product, `SkipLayerNormalization`,
+//! `BiasGelu`), which ONNX Runtime does not fuse from the standard graph by itself (it fuses only BiasGelu
+//! and FusedMatMul there): fp32 runs it on the CPU provider, 1.13× the standard graph for MiniLM on news
+//! paragraphs (docs/performance.md). Mean pooling over the attention mask is part of both graphs, so only one
+//! `[batch, hidden]` array crosses back to Rust; L2 normalisation happens in Rust after windows are averaged.
 //!
 //! The int8 graphs ([`Int8Scheme`], docs/int8.md) differ only in their Linear layers: QDQ standard ops for
 //! `static` and `weight-only` (OpenVINO provider), ONNX Runtime's `com.microsoft` `MatMulNBits` and
@@ -32,6 +34,12 @@ const NBITS_ACCURACY_LEVEL: i64 = 4;
 /// Builds the serialized fp32 ONNX model.
 pub fn build(cfg: &EncoderConfig, w: &Weights) -> Result<Vec<u8>> {
     build_with(cfg, w, None)
+}
+
+/// The fp32 graph with ONNX Runtime's fused transformer ops (`com.microsoft` `Attention` with packed
+/// Q/K/V weights, `SkipLayerNormalization`), for the CPU provider only: OpenVINO runs [`build`]'s graph.
+pub fn build_fused(cfg: &EncoderConfig, w: &Weights) -> Result<Vec<u8>> {
+    build_graph_in(cfg, w, None, None, false, true).map(|(bytes, _)| bytes)
 }
 
 /// Builds the serialized ONNX model, with int8 Linear layers when `int8` names a scheme. The `static`
@@ -76,6 +84,17 @@ fn build_graph(
     ranges: Option<&ActRanges>,
     probe: bool,
 ) -> Result<(Vec<u8>, Probes)> {
+    build_graph_in(cfg, w, int8, ranges, probe, false)
+}
+
+fn build_graph_in(
+    cfg: &EncoderConfig,
+    w: &Weights,
+    int8: Option<Int8Scheme>,
+    ranges: Option<&ActRanges>,
+    probe: bool,
+    fused: bool,
+) -> Result<(Vec<u8>, Probes)> {
     let h = cfg.hidden_size;
     let mut g = GraphBuilder::new(&format!("framelens_{}", cfg.architecture().as_str()));
     let lin = Linears { w, int8, ranges, probes: probe.then(Default::default) };
@@ -86,24 +105,16 @@ fn build_graph(
 
     let emb = arch::embeddings(&mut g, w, cfg, &ids)?;
     let mut x = layer_norm(&mut g, w, cfg, "embeddings.LayerNorm", &emb)?;
-
-    // Additive attention mask [batch, 1, 1, seq]: 0 where attended, a large negative where padded, so that
-    // padded keys get exactly zero probability and a row never depends on its batch's padding.
     let mask_f = g.op_with("Cast", &[&mask], &[("to", Attr::Int(DataType::FLOAT as i64))]);
-    let one = g.scalar_f32("one", 1.0);
-    let neg = g.scalar_f32("mask_neg", -1.0e4);
-    let inv = g.op("Sub", &[&one, &mask_f]);
-    let add_mask = g.op("Mul", &[&inv, &neg]);
-    let axes12 = g.init_i64("axes_1_2", &[1, 2]);
-    let mut add_mask = g.op("Unsqueeze", &[&add_mask, &axes12]);
-    // A position bias shared by all layers is added to the mask once: where a key is attended the mask is
-    // exactly 0, so each score gets exactly the bias.
-    if let Some(bias) = arch::attention_bias(&mut g, w, cfg, &ids)? {
-        add_mask = g.op("Add", &[&bias, &add_mask]);
-    }
 
-    for l in 0..cfg.num_hidden_layers {
-        x = encoder_layer(&mut g, &lin, cfg, l, &x, &add_mask)?;
+    if fused {
+        let mask_i32 = g.op_with("Cast", &[&mask], &[("to", Attr::Int(DataType::INT32 as i64))]);
+        let bias = arch::attention_bias(&mut g, w, cfg, &ids)?;
+        for l in 0..cfg.num_hidden_layers {
+            x = fused_layer(&mut g, w, cfg, l, &x, &mask_i32, bias.as_deref())?;
+        }
+    } else {
+        x = standard_layers(&mut g, &lin, w, cfg, &ids, &mask_f, x)?;
     }
 
     // Mean pooling over the attention mask, as one `[1, seq] × [seq, hidden]` product per row: ONNX Runtime's
@@ -130,6 +141,113 @@ fn build_graph(
         .finish(env!("CARGO_PKG_VERSION"))
         .map_err(|e| super::error::EncodeError::Runtime(format!("serialising the ONNX graph: {e}")))?;
     Ok((bytes, probes))
+}
+
+/// The encoder layers in standard ops (every precision but the fused fp32 graph).
+fn standard_layers(
+    g: &mut GraphBuilder,
+    lin: &Linears,
+    w: &Weights,
+    cfg: &EncoderConfig,
+    ids: &str,
+    mask_f: &str,
+    mut x: String,
+) -> Result<String> {
+    // Additive attention mask [batch, 1, 1, seq]: 0 where attended, a large negative where padded, so that
+    // padded keys get exactly zero probability and a row never depends on its batch's padding.
+    let one = g.scalar_f32("one", 1.0);
+    let neg = g.scalar_f32("mask_neg", -1.0e4);
+    let inv = g.op("Sub", &[&one, mask_f]);
+    let add_mask = g.op("Mul", &[&inv, &neg]);
+    let axes12 = g.init_i64("axes_1_2", &[1, 2]);
+    let mut add_mask = g.op("Unsqueeze", &[&add_mask, &axes12]);
+    // A position bias shared by all layers is added to the mask once: where a key is attended the mask is
+    // exactly 0, so each score gets exactly the bias.
+    if let Some(bias) = arch::attention_bias(g, w, cfg, ids)? {
+        add_mask = g.op("Add", &[&bias, &add_mask]);
+    }
+    for l in 0..cfg.num_hidden_layers {
+        x = encoder_layer(g, lin, cfg, l, &x, &add_mask)?;
+    }
+    Ok(x)
+}
+
+/// One encoder layer in ONNX Runtime's fused ops: `Attention` (Q/K/V as one `[h, 3h]` product, the padding
+/// mask as raw 0/1 rows, which the kernel turns into the same -10000 the standard graph adds, and MPNet's
+/// position bias as its `attention_bias` input), then the output projection and `SkipLayerNormalization`
+/// (bias + residual + LayerNorm in one pass), and the feed-forward likewise with `BiasGelu` (bias + exact erf
+/// GELU).
+fn fused_layer(
+    g: &mut GraphBuilder,
+    w: &Weights,
+    cfg: &EncoderConfig,
+    l: usize,
+    x: &str,
+    mask_i32: &str,
+    bias: Option<&str>,
+) -> Result<String> {
+    let h = cfg.hidden_size;
+    let names = arch::layer_names(cfg, l);
+    let mut qkv_w = vec![0f32; h * 3 * h];
+    let mut qkv_b = Vec::with_capacity(3 * h);
+    for (k, name) in names.qkv.iter().enumerate() {
+        let wt = w.linear(&format!("{name}.weight"), h, h)?;
+        for i in 0..h {
+            qkv_w[i * 3 * h + k * h..i * 3 * h + (k + 1) * h].copy_from_slice(&wt[i * h..(i + 1) * h]);
+        }
+        qkv_b.extend(w.get_shaped(&format!("{name}.bias"), &[h])?);
+    }
+    let p = format!("encoder.layer.{l}.fused");
+    let qkv_w = g.init_f32(&format!("{p}.qkv_weight"), &[h, 3 * h], &qkv_w);
+    let qkv_b = g.init_f32(&format!("{p}.qkv_bias"), &[3 * h], &qkv_b);
+    let mut inputs = vec![x, qkv_w.as_str(), qkv_b.as_str(), mask_i32];
+    if let Some(bias) = bias {
+        inputs.extend(["", bias]);
+    }
+    let ctx = g.ms_op_with(
+        "Attention",
+        &inputs,
+        &[("num_heads", Attr::Int(cfg.num_attention_heads as i64)), ("mask_filter_value", Attr::Float(-1.0e4))],
+    );
+    let x = fused_linear_norm(g, w, cfg, &names.attn_out, &names.attn_norm, &ctx, x, h, h)?;
+
+    let i = cfg.intermediate_size;
+    let w_in = w.linear(&format!("{}.weight", names.ffn_in), h, i)?;
+    let w_in = g.init_f32(&format!("{}.weight_t", names.ffn_in), &[h, i], &w_in);
+    let b_in = w.get_shaped(&format!("{}.bias", names.ffn_in), &[i])?;
+    let b_in = g.init_f32(&format!("{}.bias", names.ffn_in), &[i], &b_in);
+    let hid = g.op("MatMul", &[&x, &w_in]);
+    let gelu = g.ms_op_with("BiasGelu", &[&hid, &b_in], &[]);
+    fused_linear_norm(g, w, cfg, &names.ffn_out, &names.ffn_norm, &gelu, &x, i, h)
+}
+
+/// `LayerNorm(input @ W + b + residual)` as a MatMul and one `SkipLayerNormalization`.
+#[allow(clippy::too_many_arguments)]
+fn fused_linear_norm(
+    g: &mut GraphBuilder,
+    w: &Weights,
+    cfg: &EncoderConfig,
+    linear: &str,
+    norm: &str,
+    input: &str,
+    residual: &str,
+    n_in: usize,
+    n_out: usize,
+) -> Result<String> {
+    let wt = w.linear(&format!("{linear}.weight"), n_in, n_out)?;
+    let wt = g.init_f32(&format!("{linear}.weight_t"), &[n_in, n_out], &wt);
+    let b = w.get_shaped(&format!("{linear}.bias"), &[n_out])?;
+    let b = g.init_f32(&format!("{linear}.bias"), &[n_out], &b);
+    let gamma = w.get_shaped(&format!("{norm}.weight"), &[n_out])?;
+    let beta = w.get_shaped(&format!("{norm}.bias"), &[n_out])?;
+    let gamma = g.init_f32(&format!("{norm}.weight"), &[n_out], &gamma);
+    let beta = g.init_f32(&format!("{norm}.bias"), &[n_out], &beta);
+    let y = g.op("MatMul", &[input, &wt]);
+    Ok(g.ms_op_with(
+        "SkipLayerNormalization",
+        &[&y, residual, &gamma, &beta, &b],
+        &[("epsilon", Attr::Float(cfg.layer_norm_eps as f32))],
+    ))
 }
 
 fn layer_norm(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, name: &str, x: &str) -> Result<String> {

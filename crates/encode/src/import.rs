@@ -6,7 +6,7 @@ use std::path::Path;
 use super::config::{default_prompt, max_seq_length, EncoderConfig, PoolingConfig, SpecialTokens};
 use super::error::{EncodeError, Result};
 use super::graph;
-use super::model::{int8_graph_file, sha256_hex, ModelDir, ModelManifest, GRAPH, TOKENIZER};
+use super::model::{int8_graph_file, sha256_hex, ModelDir, ModelManifest, FUSED_GRAPH, GRAPH, TOKENIZER};
 use super::quant::Int8Scheme;
 use super::weights::Weights;
 
@@ -25,6 +25,7 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
     let weights_sha256 = sha256_hex(&bytes);
     let weights = Weights::parse(&weights_path, &bytes)?;
     let onnx = graph::build(&cfg, &weights)?;
+    let fused = graph::build_fused(&cfg, &weights)?;
 
     let tok_path = src.join(TOKENIZER);
     let tokenizer = tokenizers::Tokenizer::from_file(&tok_path)
@@ -50,19 +51,42 @@ pub fn import(src: &Path, out: &Path, source: &str) -> Result<ModelDir> {
         sep_token_id: token(&special.sep)?,
         pad_token_id: token(&special.pad)?,
         graph_sha256: sha256_hex(&onnx),
+        fused_graph_sha256: Some(sha256_hex(&fused)),
         import_version: env!("CARGO_PKG_VERSION").into(),
         int8: Vec::new(),
         prompt: default_prompt(src)?,
         speed: Vec::new(),
         tuned: None,
     };
+    let tok_bytes = std::fs::read(&tok_path).map_err(|e| EncodeError::io(&tok_path, e))?;
+    let manifest = keep_measured(out, manifest, &tok_bytes);
 
     std::fs::create_dir_all(out).map_err(|e| EncodeError::io(out, e))?;
     write_atomic(&out.join(GRAPH), &onnx)?;
-    let tok_bytes = std::fs::read(&tok_path).map_err(|e| EncodeError::io(&tok_path, e))?;
+    write_atomic(&out.join(FUSED_GRAPH), &fused)?;
     write_atomic(&out.join(TOKENIZER), &tok_bytes)?;
     ModelDir { dir: out.to_path_buf(), manifest }.write_manifest()?;
     ModelDir::open(out)
+}
+
+/// A re-import over a folder imported from the same weights, tokenizer and prompt into the same
+/// standard graph keeps what was measured on it: the int8 graphs (built from those weights alone) with
+/// their quality gates, and the speed records (each names the graph it timed, so a record of a graph
+/// that changed is ignored anyway). Re-importing to add a graph the importer learned to write then costs
+/// no new quantization.
+fn keep_measured(out: &Path, mut manifest: ModelManifest, tokenizer: &[u8]) -> ModelManifest {
+    let Ok(old) = ModelDir::open(out) else { return manifest };
+    let o = &old.manifest;
+    let same = o.weights_sha256 == manifest.weights_sha256
+        && o.graph_sha256 == manifest.graph_sha256
+        && o.prompt == manifest.prompt
+        && std::fs::read(old.tokenizer_path()).is_ok_and(|t| t == tokenizer);
+    if same {
+        manifest.int8 = o.int8.clone();
+        manifest.speed = o.speed.clone();
+        manifest.tuned = o.tuned.clone();
+    }
+    manifest
 }
 
 /// The Hugging Face folder an imported model came from (its manifest's `source`), when it is still there.

@@ -11,6 +11,9 @@ use super::quant::Int8Scheme;
 pub(crate) const MANIFEST: &str = "model.toml";
 /// The fp32 graph, which bf16 runs too (on OpenVINO); always present in a model folder.
 pub const GRAPH: &str = "model.onnx";
+/// The fp32 graph in ONNX Runtime's fused transformer ops, which fp32 runs on the CPU provider
+/// ([`crate::graph::build_fused`]); written by imports since it existed.
+pub const FUSED_GRAPH: &str = "model.fused.onnx";
 pub(crate) const TOKENIZER: &str = "tokenizer.json";
 /// The graph's input and output names: the importer writes them, the encoder feeds and reads them.
 pub const INPUT_IDS: &str = "input_ids";
@@ -69,6 +72,11 @@ pub struct ModelManifest {
     pub pad_token_id: u32,
     /// Hex sha256 of `model.onnx` when written; the cache hashes the file itself instead of trusting this.
     pub graph_sha256: String,
+    /// Hex sha256 of `model.fused.onnx`, the graph fp32 runs on the CPU provider (1.13× MiniLM's standard
+    /// graph on news paragraphs, docs/performance.md). Absent in folders imported before it existed: their
+    /// fp32 runs `model.onnx`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fused_graph_sha256: Option<String>,
     pub(crate) import_version: String,
     /// int8 graphs written by `framelens model quantize` (or `import --precision int8`), each with its
     /// quality gate. Absent in manifests written before int8 existed.
@@ -248,7 +256,8 @@ impl ModelDir {
         })?;
         let manifest: ModelManifest =
             toml::from_str(&text).map_err(|e| EncodeError::bad(&path, format!("invalid model manifest: {e}")))?;
-        for f in [GRAPH, TOKENIZER] {
+        let fused = manifest.fused_graph_sha256.as_ref().map(|_| FUSED_GRAPH);
+        for f in [Some(GRAPH), Some(TOKENIZER), fused].into_iter().flatten() {
             if !dir.join(f).is_file() {
                 return Err(EncodeError::bad(dir.join(f), "missing from the model folder; re-run the import"));
             }
@@ -268,9 +277,17 @@ impl ModelDir {
         Ok(ModelDir { dir: dir.to_path_buf(), manifest })
     }
 
-    /// The fp32 graph's path (int8 graphs: [`ModelManifest::int8_graph`]'s `file` in `dir`).
+    /// The standard-op graph's path, which bf16 runs (int8 graphs: [`ModelManifest::int8_graph`]'s `file`
+    /// in `dir`).
     pub fn graph_path(&self) -> PathBuf {
         self.dir.join(GRAPH)
+    }
+    /// The graph fp32 runs: the fused one where the folder has it, else `model.onnx`.
+    pub fn fp32_graph_path(&self) -> PathBuf {
+        match self.manifest.fused_graph_sha256 {
+            Some(_) => self.dir.join(FUSED_GRAPH),
+            None => self.graph_path(),
+        }
     }
     /// The `tokenizer.json` copied from the source folder at import.
     pub fn tokenizer_path(&self) -> PathBuf {

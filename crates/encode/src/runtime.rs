@@ -16,8 +16,13 @@ use super::error::{EncodeError, Result};
 use super::model::{ModelDir, SpeedRecord};
 use super::quant::Int8Scheme;
 
-/// File name of the runtime inside `$FRAMELENS_HOME/runtime`.
+/// File name of the runtime inside `$FRAMELENS_HOME/runtime`, as the platform's wheel names it
+/// (`scripts/setup.sh` picks the wheel).
+#[cfg(not(target_os = "macos"))]
 pub const RUNTIME_LIB: &str = "libonnxruntime.so.1.24.1";
+/// File name of the runtime inside `$FRAMELENS_HOME/runtime`, as the macOS wheel names it.
+#[cfg(target_os = "macos")]
+pub const RUNTIME_LIB: &str = "libonnxruntime.1.24.1.dylib";
 
 /// framelens' cache root: `$FRAMELENS_HOME`, else `~/.cache/framelens`.
 pub fn framelens_home() -> PathBuf {
@@ -301,6 +306,9 @@ pub fn graph_sha256(model: &ModelDir, p: &ResolvedPrecision) -> String {
         (Precision::Int8, Some(s)) => {
             model.manifest.int8_graph(Some(s)).map(|g| g.graph_sha256.clone()).unwrap_or_default()
         }
+        (Precision::Fp32, _) => {
+            model.manifest.fused_graph_sha256.clone().unwrap_or_else(|| model.manifest.graph_sha256.clone())
+        }
         _ => model.manifest.graph_sha256.clone(),
     }
 }
@@ -436,6 +444,7 @@ mod tests {
             sep_token_id: 3,
             pad_token_id: 0,
             graph_sha256: "0".repeat(64),
+            fused_graph_sha256: None,
             import_version: "0".into(),
             int8,
             prompt: String::new(),
