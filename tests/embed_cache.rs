@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use framelens::encode::cached::Embedder;
 use framelens::encode::config::EncoderConfig;
 use framelens::encode::import::import;
-use framelens::encode::model::{file_sha256, GRAPH};
+use framelens::encode::model::{file_sha256, FUSED_GRAPH};
 use framelens::encode::quant::Int8Scheme;
 use framelens::encode::weights::Weights;
 use framelens::encode::{EncodeOptions, Encoder, ModelDir, PrecisionChoice};
@@ -22,7 +22,7 @@ fn tiny_model(tmp: &Path) -> ModelDir {
     import(&src, &tmp.join("imported"), "tiny").expect("import")
 }
 
-/// Rewrites the model's fp32 graph from the same weights in another form (per-row int8 Linear layers stand in
+/// Rewrites the graph fp32 runs from the same weights in another form (per-row int8 Linear layers stand in
 /// for whatever an importer fix changes: same weights sha256, other graph bytes, slightly other vectors) and
 /// records its hash in `model.toml`, as a re-import does.
 fn rewrite_graph(model: &ModelDir, src: &Path) -> ModelDir {
@@ -31,13 +31,15 @@ fn rewrite_graph(model: &ModelDir, src: &Path) -> ModelDir {
     let bytes = std::fs::read(&path).unwrap();
     let weights = Weights::parse(&path, &bytes).unwrap();
     let onnx = framelens::encode::graph::build_with(&cfg, &weights, Some(Int8Scheme::PerRow)).unwrap();
-    std::fs::write(model.dir.join(GRAPH), &onnx).unwrap();
+    // The graph fp32 runs: the fused one (`model.fused.onnx`) in a folder imported now.
+    assert_eq!(model.fp32_graph_path(), model.dir.join(FUSED_GRAPH));
+    std::fs::write(model.fp32_graph_path(), &onnx).unwrap();
     let mut m = model.clone();
-    m.manifest.graph_sha256 = file_sha256(&m.graph_path()).unwrap();
+    m.manifest.fused_graph_sha256 = Some(file_sha256(&m.fp32_graph_path()).unwrap());
     m.write_manifest().unwrap();
     let reopened = ModelDir::open(&m.dir).unwrap();
     assert_eq!(reopened.manifest.weights_sha256, model.manifest.weights_sha256, "same weights");
-    assert_ne!(reopened.manifest.graph_sha256, model.manifest.graph_sha256, "another graph");
+    assert_ne!(reopened.manifest.fused_graph_sha256, model.manifest.fused_graph_sha256, "another graph");
     reopened
 }
 
@@ -75,7 +77,8 @@ fn a_rewritten_graph_is_encoded_again_with_a_warning_not_served_from_the_cache()
     assert_eq!(third.counters.encoded, texts.len() as u64);
     let why = third.warnings.iter().find(|w| w.contains("another ONNX graph"));
     let why = why.unwrap_or_else(|| panic!("no warning says why: {:?}", third.warnings));
-    assert!(why.contains(&model.manifest.graph_sha256[..12]) && why.contains("encoded again"), "{why}");
+    let ran = model.manifest.fused_graph_sha256.as_deref().unwrap();
+    assert!(why.contains(&ran[..12]) && why.contains("encoded again"), "{why}");
 
     // What came back is the new graph's output (the old vectors really were stale), and the cache now has it.
     let mut enc = Encoder::open(&model, opts()).unwrap();
