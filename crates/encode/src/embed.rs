@@ -131,6 +131,7 @@ pub mod fake {
                     reason: "fake embedder".into(),
                     int8_scheme: None,
                     warning: None,
+                    device: crate::device::Device::Cpu,
                 },
                 counters: EmbedCounters::default(),
                 fail_after_calls: None,

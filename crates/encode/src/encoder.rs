@@ -13,14 +13,19 @@ use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
 use super::batch::{self, Window};
+use super::device::Device;
 use super::error::{EncodeError, Result};
 use super::model::{int8_graph_file, ModelDir, ModelManifest, ATTENTION_MASK, INPUT_IDS, OUTPUT};
 use super::options::{EncodeOptions, EncodeStats};
 use super::quant::Int8Scheme;
-use super::runtime::{environment, Precision, ResolvedPrecision};
+use super::runtime::{environment_for, Precision, ResolvedPrecision};
 
 /// Inputs tokenized ahead of inference at a time.
 const CHUNK: usize = 1024;
+/// Padded tokens per batch at least, on the GPU (256 rows of 128 tokens).
+const GPU_TOKEN_BUDGET: usize = 256 * 128;
+/// Rows per batch at most, on the GPU.
+const GPU_MAX_BATCH_ROWS: usize = 256;
 
 /// Embeddings of a list of inputs, row `i` for input `i`.
 #[derive(Debug, Clone)]
@@ -54,8 +59,14 @@ impl Encoder {
     /// Opens a session in an already resolved precision (the int8 quality gate runs a graph before the
     /// manifest lists it).
     pub fn open_resolved(model: &ModelDir, opts: EncodeOptions, precision: ResolvedPrecision) -> Result<Self> {
-        let env = environment()?;
+        let env = environment_for(precision.device)?;
         let threads = opts.threads.max(1);
+        let mut opts = opts;
+        if precision.device == Device::Cuda {
+            // A GPU is fed by large batches; rows of one padded length still share a batch, as on the CPU.
+            opts.token_budget = opts.token_budget.max(GPU_TOKEN_BUDGET);
+            opts.max_batch_rows = opts.max_batch_rows.max(GPU_MAX_BATCH_ROWS);
+        }
         let mut builder = Session::builder(env)?
             .with_intra_threads(threads)?
             .with_optimization_level(GraphOptimizationLevel::Level3)?
@@ -67,7 +78,11 @@ impl Encoder {
             Precision::Bf16 => true,
             Precision::Int8 => precision.int8_scheme.is_some_and(Int8Scheme::openvino),
         };
-        if openvino {
+        if precision.device == Device::Cuda {
+            // TF32 off: fp32 products stay fp32, so rows stay within parity of the CPU's.
+            let ep = ort::ep::CUDA::default().with_device_id(0).with_tf32(false).build().error_on_failure();
+            builder = builder.with_execution_providers([ep])?;
+        } else if openvino {
             use ort::ep::ArbitrarilyConfigurableExecutionProvider;
             let ep = ort::ep::OpenVINO::default()
                 .with_device_type("CPU")

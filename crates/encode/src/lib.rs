@@ -28,6 +28,7 @@ pub mod cache;
 pub mod cached;
 #[cfg(feature = "import")]
 pub mod config;
+pub mod device;
 pub mod embed;
 #[cfg(feature = "runtime")]
 pub mod encoder;

@@ -1,6 +1,7 @@
 //! How the encoder runs and what it did: the settings a caller chooses (kept apart from the ONNX Runtime
 //! session so that run options, manifests and the cache key can name them without building the runtime).
 
+use super::device::{Device, DeviceChoice};
 use super::error::Result;
 use super::model::ModelDir;
 use super::quant::Int8Scheme;
@@ -23,6 +24,9 @@ pub struct EncodeOptions {
     pub token_budget: usize,
     /// Upper bound on rows per batch whatever the budget (64 by default).
     pub max_batch_rows: usize,
+    /// `--device`: the CPU, or an NVIDIA GPU (`auto`: for `--precision auto`, where one is present and its
+    /// runtime installed).
+    pub device: DeviceChoice,
 }
 
 impl Default for EncodeOptions {
@@ -35,6 +39,7 @@ impl Default for EncodeOptions {
             truncate: false,
             token_budget: 32 * 256,
             max_batch_rows: 64,
+            device: DeviceChoice::Auto,
         }
     }
 }
@@ -43,6 +48,15 @@ impl EncodeOptions {
     /// The precision these options run `model` in (see [`PrecisionChoice::resolve`]).
     /// `auto` measures the precisions it may choose between on first use on a CPU (crate::speed).
     pub fn resolve_precision(&self, model: &ModelDir) -> Result<ResolvedPrecision> {
+        // `--device auto` runs the GPU for `--precision auto` only: fp32, bf16 and int8 asked for by name are
+        // the CPU's precisions, and run there unless `--device cuda` says otherwise.
+        let device = match (self.device, self.precision) {
+            (DeviceChoice::Auto, p) if p != PrecisionChoice::Auto => Device::Cpu,
+            (d, _) => d.resolve()?,
+        };
+        if device == Device::Cuda {
+            return Ok(ResolvedPrecision::cuda(self.precision));
+        }
         #[cfg(feature = "runtime")]
         let measured = match self.precision == PrecisionChoice::Auto && crate::speed::auto_measure_enabled() {
             true => crate::speed::ensure_measured(model, self.threads.max(1))?,
@@ -60,6 +74,7 @@ impl EncodeOptions {
                 warning: g
                     .gate_failure()
                     .map(|why| format!("int8 ({}) runs although its quality gate failed: {why}", g.scheme)),
+                device: Device::Cpu,
             };
         }
         Ok(r)

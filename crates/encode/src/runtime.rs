@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 #[cfg(feature = "runtime")]
 use ort::environment::Environment;
 
+use super::device::Device;
 use super::error::{EncodeError, Result};
 use super::model::{ModelDir, SpeedRecord};
 use super::quant::Int8Scheme;
@@ -42,24 +43,51 @@ pub fn runtime_path() -> PathBuf {
 }
 
 #[cfg(feature = "runtime")]
-static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
+static ENVIRONMENT: OnceLock<(Device, std::result::Result<Environment, String>)> = OnceLock::new();
 
 #[cfg(feature = "runtime")]
 /// The process-wide ONNX Runtime environment. ONNX Runtime allows one per process, so it is created once
-/// and shared by every session (encoder sessions in tests run in one process, too).
+/// and shared by every session (encoder sessions in tests run in one process, too): the CPU runtime unless
+/// a CUDA session came first ([`environment_for`]), whose runtime has the CPU provider too.
 pub fn environment() -> Result<&'static Environment> {
-    let env = ENVIRONMENT.get_or_init(|| {
-        let path = runtime_path();
-        if !path.exists() {
-            return Err(EncodeError::RuntimeMissing { path }.to_string());
-        }
-        let builder = ort::init_from(&path).map_err(|e| format!("loading {}: {e}", path.display()))?;
-        builder
-            .with_name("framelens")
-            .build()
-            .map_err(|e| format!("creating the environment from {}: {e}", path.display()))
-    });
+    let (_, env) = ENVIRONMENT.get_or_init(|| (Device::Cpu, load(&runtime_path(), Device::Cpu)));
     env.as_ref().map_err(|m| EncodeError::Runtime(m.clone()))
+}
+
+#[cfg(feature = "runtime")]
+/// The environment of the runtime that runs `device`: the CUDA provider needs ONNX Runtime's GPU build
+/// (`$FRAMELENS_HOME/runtime-cuda`), which must be the first runtime this process loads.
+pub fn environment_for(device: Device) -> Result<&'static Environment> {
+    if device == Device::Cpu {
+        return environment();
+    }
+    let dir = super::device::cuda_runtime_dir();
+    let (loaded, env) = ENVIRONMENT.get_or_init(|| {
+        let env = super::device::preload_cuda_libraries(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| load(&dir.join(super::device::CUDA_RUNTIME_LIB), Device::Cuda));
+        (Device::Cuda, env)
+    });
+    if *loaded != device {
+        return Err(EncodeError::Runtime(
+            "this process already loaded ONNX Runtime's CPU build, and ONNX Runtime allows one runtime per \
+             process: choose the device before the first session opens"
+                .into(),
+        ));
+    }
+    env.as_ref().map_err(|m| EncodeError::Runtime(m.clone()))
+}
+
+#[cfg(feature = "runtime")]
+fn load(path: &Path, device: Device) -> std::result::Result<Environment, String> {
+    if !path.exists() {
+        return Err(match device {
+            Device::Cpu => EncodeError::RuntimeMissing { path: path.to_path_buf() }.to_string(),
+            Device::Cuda => format!("{} is missing; install it with `scripts/setup.sh gpu`", path.display()),
+        });
+    }
+    let builder = ort::init_from(path).map_err(|e| format!("loading {}: {e}", path.display()))?;
+    builder.with_name("framelens").build().map_err(|e| format!("creating the environment from {}: {e}", path.display()))
 }
 
 /// Numeric precision of the encoder, and thereby its execution provider.
@@ -128,17 +156,33 @@ pub struct ResolvedPrecision {
     /// commands print it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    /// Where it runs: the CPU, or the GPU (`--device`, [`crate::device`]).
+    #[serde(skip_serializing_if = "Device::is_cpu")]
+    pub device: Device,
 }
 
 impl ResolvedPrecision {
     fn new(precision: Precision, reason: impl Into<String>) -> Self {
-        ResolvedPrecision { precision, reason: reason.into(), int8_scheme: None, warning: None }
+        ResolvedPrecision { precision, reason: reason.into(), int8_scheme: None, warning: None, device: Device::Cpu }
     }
 
-    /// `fp32`, `bf16`, or `int8-<scheme>`: what the embedding cache and benchmark rows key on.
+    /// fp32 on the GPU's CUDA provider, with a warning when another precision was asked for.
+    pub fn cuda(asked: PrecisionChoice) -> Self {
+        let warning = matches!(asked, PrecisionChoice::Bf16 | PrecisionChoice::Int8)
+            .then(|| format!("--precision {}: the GPU runs fp32 (no {} path on CUDA yet)", asked, asked));
+        ResolvedPrecision {
+            warning,
+            device: Device::Cuda,
+            ..Self::new(Precision::Fp32, "the GPU (CUDA provider), fp32")
+        }
+    }
+
+    /// `fp32`, `bf16`, or `int8-<scheme>`, and `fp32-cuda` on the GPU: what the embedding cache and
+    /// benchmark rows key on (the GPU's kernels round differently from the CPU's).
     pub fn label(&self) -> String {
-        match self.int8_scheme {
-            Some(s) if self.precision == Precision::Int8 => format!("int8-{s}"),
+        match (self.int8_scheme, self.device) {
+            (_, Device::Cuda) => format!("{}-cuda", self.precision.as_str()),
+            (Some(s), _) if self.precision == Precision::Int8 => format!("int8-{s}"),
             _ => self.precision.as_str().to_string(),
         }
     }

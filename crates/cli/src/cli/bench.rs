@@ -69,6 +69,9 @@ pub struct EncodeBench {
     pub threads: Option<usize>,
     #[arg(long)]
     pub model: Option<String>,
+    /// Where `framelens embed` runs (`cuda`: the GPU, fp32; see `framelens embed --help`).
+    #[arg(long, value_parser = ["auto", "cpu", "cuda"], default_value = "auto")]
+    pub device: String,
     /// Write the results as JSON too.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -119,6 +122,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 let mut cmd = Command::new(&exe);
                 cmd.arg("embed").arg(input).arg("--out").arg(tmp.path().join(format!("emb{c}.npy")));
                 cmd.args(["--precision", p, "--quiet", "--stats"]).arg(&stats_path);
+                cmd.args(["--device", &b.device]);
                 if let Some(s) = scheme {
                     cmd.args(["--int8-scheme", s.as_str(), "--ignore-int8-gate"]);
                 }

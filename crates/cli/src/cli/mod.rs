@@ -17,6 +17,7 @@ mod train;
 mod values;
 
 use clap::{Args, Parser, Subcommand};
+use framelens::encode::device::DeviceChoice;
 use framelens::encode::quant::Int8Scheme;
 use framelens::encode::{EncodeOptions, PrecisionChoice};
 
@@ -87,9 +88,13 @@ pub struct EncoderArgs {
     /// Cut paragraphs at the model's max length (as sentence-transformers does) instead of averaging windows.
     #[arg(long)]
     pub truncate: bool,
-    /// Padded tokens per batch.
+    /// Padded tokens per batch (at least 32,768 on the GPU).
     #[arg(long, default_value_t = 8192)]
     pub batch_tokens: usize,
+    /// Where the encoder runs: `auto` (the GPU for --precision auto where one is present and
+    /// `scripts/setup.sh gpu` installed its runtime, else the CPU), `cpu` or `cuda`.
+    #[arg(long, value_parser = values::device(), default_value = "auto")]
+    pub device: DeviceChoice,
 }
 
 impl EncoderArgs {
@@ -99,6 +104,7 @@ impl EncoderArgs {
             int8_scheme: self.int8_scheme,
             ignore_int8_gate: self.ignore_int8_gate,
             truncate: self.truncate,
+            device: self.device,
             ..Default::default()
         };
         if let Some(t) = self.threads {

@@ -4,6 +4,7 @@
 
 use clap::builder::{EnumValueParser, TypedValueParser};
 use clap::ValueEnum;
+use framelens::encode::device::DeviceChoice;
 use framelens::encode::quant::Int8Scheme;
 use framelens::encode::PrecisionChoice;
 
@@ -30,6 +31,33 @@ impl From<PrecisionArg> for PrecisionChoice {
 /// Parses `--precision` into a [`PrecisionChoice`].
 pub fn precision() -> impl TypedValueParser<Value = PrecisionChoice> {
     EnumValueParser::<PrecisionArg>::new().map(PrecisionChoice::from)
+}
+
+/// `--device`: [`DeviceChoice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// The GPU for `--precision auto` where one is present and `scripts/setup.sh gpu` installed its
+    /// runtime; otherwise the CPU.
+    Auto,
+    /// The CPU.
+    Cpu,
+    /// The first NVIDIA GPU (ONNX Runtime's CUDA provider, fp32); an error without one.
+    Cuda,
+}
+
+impl From<DeviceArg> for DeviceChoice {
+    fn from(d: DeviceArg) -> Self {
+        match d {
+            DeviceArg::Auto => DeviceChoice::Auto,
+            DeviceArg::Cpu => DeviceChoice::Cpu,
+            DeviceArg::Cuda => DeviceChoice::Cuda,
+        }
+    }
+}
+
+/// Parses `--device` into a [`DeviceChoice`].
+pub fn device() -> impl TypedValueParser<Value = DeviceChoice> {
+    EnumValueParser::<DeviceArg>::new().map(DeviceChoice::from)
 }
 
 /// `--int8-scheme`: [`Int8Scheme`] (the variant docs are the values' `--help` text).
