@@ -58,10 +58,9 @@ impl Encoder {
 
     /// Opens a session in an already resolved precision (the int8 quality gate runs a graph before the
     /// manifest lists it).
-    pub fn open_resolved(model: &ModelDir, opts: EncodeOptions, precision: ResolvedPrecision) -> Result<Self> {
+    pub fn open_resolved(model: &ModelDir, mut opts: EncodeOptions, precision: ResolvedPrecision) -> Result<Self> {
         let env = environment_for(precision.device)?;
         let threads = opts.threads.max(1);
-        let mut opts = opts;
         if precision.device == Device::Cuda {
             // A GPU is fed by large batches; rows of one padded length still share a batch, as on the CPU.
             opts.token_budget = opts.token_budget.max(GPU_TOKEN_BUDGET);

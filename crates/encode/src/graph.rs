@@ -39,24 +39,24 @@ pub fn build(cfg: &EncoderConfig, w: &Weights) -> Result<Vec<u8>> {
 /// The fp32 graph with ONNX Runtime's fused transformer ops (`com.microsoft` `Attention` with packed
 /// Q/K/V weights, `SkipLayerNormalization`), for the CPU provider only: OpenVINO runs [`build`]'s graph.
 pub fn build_fused(cfg: &EncoderConfig, w: &Weights) -> Result<Vec<u8>> {
-    build_graph_in(cfg, w, None, None, false, true).map(|(bytes, _)| bytes)
+    build_graph(cfg, w, None, None, false, true).map(|(bytes, _)| bytes)
 }
 
 /// Builds the serialized ONNX model, with int8 Linear layers when `int8` names a scheme. The `static`
 /// scheme needs the activation ranges measured by [`build_probe`]'s graph ([`ActRanges`]).
 pub fn build_with(cfg: &EncoderConfig, w: &Weights, int8: Option<Int8Scheme>) -> Result<Vec<u8>> {
-    build_graph(cfg, w, int8, None, false).map(|(bytes, _)| bytes)
+    build_graph(cfg, w, int8, None, false, false).map(|(bytes, _)| bytes)
 }
 
 /// The int8 graph of the `static` scheme: activations quantized per tensor with the calibrated `ranges`.
 pub fn build_static(cfg: &EncoderConfig, w: &Weights, ranges: &ActRanges) -> Result<Vec<u8>> {
-    build_graph(cfg, w, Some(Int8Scheme::Static), Some(ranges), false).map(|(bytes, _)| bytes)
+    build_graph(cfg, w, Some(Int8Scheme::Static), Some(ranges), false, false).map(|(bytes, _)| bytes)
 }
 
 /// The fp32 graph with every Linear's input as an extra output, for calibration: returns the graph and,
 /// per Linear name, the output that carries its input.
 pub fn build_probe(cfg: &EncoderConfig, w: &Weights) -> Result<(Vec<u8>, Probes)> {
-    build_graph(cfg, w, None, None, true)
+    build_graph(cfg, w, None, None, true, false)
 }
 
 /// (Linear name, name of the graph output carrying its input), in graph order.
@@ -77,17 +77,8 @@ pub type ActRanges = std::collections::BTreeMap<String, ChannelRange>;
 /// label agreement), 0.8 0.9976, 0.85 0.9973.
 const SMOOTH_ALPHA: f32 = 0.75;
 
+/// The graph of every builder above: `fused` (fp32 only) writes the layers in ONNX Runtime's fused ops.
 fn build_graph(
-    cfg: &EncoderConfig,
-    w: &Weights,
-    int8: Option<Int8Scheme>,
-    ranges: Option<&ActRanges>,
-    probe: bool,
-) -> Result<(Vec<u8>, Probes)> {
-    build_graph_in(cfg, w, int8, ranges, probe, false)
-}
-
-fn build_graph_in(
     cfg: &EncoderConfig,
     w: &Weights,
     int8: Option<Int8Scheme>,
@@ -188,15 +179,8 @@ fn fused_layer(
 ) -> Result<String> {
     let h = cfg.hidden_size;
     let names = arch::layer_names(cfg, l);
-    let mut qkv_w = vec![0f32; h * 3 * h];
-    let mut qkv_b = Vec::with_capacity(3 * h);
-    for (k, name) in names.qkv.iter().enumerate() {
-        let wt = w.linear(&format!("{name}.weight"), h, h)?;
-        for i in 0..h {
-            qkv_w[i * 3 * h + k * h..i * 3 * h + (k + 1) * h].copy_from_slice(&wt[i * h..(i + 1) * h]);
-        }
-        qkv_b.extend(w.get_shaped(&format!("{name}.bias"), &[h])?);
-    }
+    let qkv: Vec<&str> = names.qkv.iter().map(String::as_str).collect();
+    let (qkv_w, qkv_b) = side_by_side(w, &qkv, h, &[h, h, h])?;
     let p = format!("encoder.layer.{l}.fused");
     let qkv_w = g.init_f32(&format!("{p}.qkv_weight"), &[h, 3 * h], &qkv_w);
     let qkv_b = g.init_f32(&format!("{p}.qkv_bias"), &[3 * h], &qkv_b);
@@ -238,10 +222,7 @@ fn fused_linear_norm(
     let wt = g.init_f32(&format!("{linear}.weight_t"), &[n_in, n_out], &wt);
     let b = w.get_shaped(&format!("{linear}.bias"), &[n_out])?;
     let b = g.init_f32(&format!("{linear}.bias"), &[n_out], &b);
-    let gamma = w.get_shaped(&format!("{norm}.weight"), &[n_out])?;
-    let beta = w.get_shaped(&format!("{norm}.bias"), &[n_out])?;
-    let gamma = g.init_f32(&format!("{norm}.weight"), &[n_out], &gamma);
-    let beta = g.init_f32(&format!("{norm}.bias"), &[n_out], &beta);
+    let (gamma, beta) = norm_params(g, w, norm, n_out)?;
     let y = g.op("MatMul", &[input, &wt]);
     Ok(g.ms_op_with(
         "SkipLayerNormalization",
@@ -251,16 +232,37 @@ fn fused_linear_norm(
 }
 
 fn layer_norm(g: &mut GraphBuilder, w: &Weights, cfg: &EncoderConfig, name: &str, x: &str) -> Result<String> {
-    let h = cfg.hidden_size;
-    let gamma = w.get_shaped(&format!("{name}.weight"), &[h])?;
-    let beta = w.get_shaped(&format!("{name}.bias"), &[h])?;
-    let gamma = g.init_f32(&format!("{name}.weight"), &[h], &gamma);
-    let beta = g.init_f32(&format!("{name}.bias"), &[h], &beta);
+    let (gamma, beta) = norm_params(g, w, name, cfg.hidden_size)?;
     Ok(g.op_with(
         "LayerNormalization",
         &[x, &gamma, &beta],
         &[("axis", Attr::Int(-1)), ("epsilon", Attr::Float(cfg.layer_norm_eps as f32))],
     ))
+}
+
+/// The LayerNorm `name`'s scale and shift (`n` each) as initializers.
+fn norm_params(g: &mut GraphBuilder, w: &Weights, name: &str, n: usize) -> Result<(String, String)> {
+    let gamma = w.get_shaped(&format!("{name}.weight"), &[n])?;
+    let beta = w.get_shaped(&format!("{name}.bias"), &[n])?;
+    Ok((g.init_f32(&format!("{name}.weight"), &[n], &gamma), g.init_f32(&format!("{name}.bias"), &[n], &beta)))
+}
+
+/// The Linears `names` (inputs `n_in`, outputs `n_outs`) side by side: one `[n_in, Σ n_outs]` weight
+/// (transposed for `MatMul`) and the biases in the same column order, so one product computes them all.
+fn side_by_side(w: &Weights, names: &[&str], n_in: usize, n_outs: &[usize]) -> Result<(Vec<f32>, Vec<f32>)> {
+    let n: usize = n_outs.iter().sum();
+    let mut weight = vec![0f32; n_in * n];
+    let mut bias = Vec::with_capacity(n);
+    let mut col = 0;
+    for (name, &n_out) in names.iter().zip(n_outs) {
+        let wt = w.linear(&format!("{name}.weight"), n_in, n_out)?;
+        for i in 0..n_in {
+            weight[i * n + col..i * n + col + n_out].copy_from_slice(&wt[i * n_out..(i + 1) * n_out]);
+        }
+        bias.extend(w.get_shaped(&format!("{name}.bias"), &[n_out])?);
+        col += n_out;
+    }
+    Ok((weight, bias))
 }
 
 /// Writes the Linear layers, in fp32 or in one int8 scheme.
@@ -420,17 +422,7 @@ impl Linears<'_> {
         n_outs: &[usize],
     ) -> Result<Vec<String>> {
         let n: usize = n_outs.iter().sum();
-        let mut weight = vec![0f32; n_in * n];
-        let mut bias = Vec::with_capacity(n);
-        let mut col = 0;
-        for (name, &n_out) in names.iter().zip(n_outs) {
-            let w = self.w.linear(&format!("{name}.weight"), n_in, n_out)?;
-            for i in 0..n_in {
-                weight[i * n + col..i * n + col + n_out].copy_from_slice(&w[i * n_out..(i + 1) * n_out]);
-            }
-            bias.extend(self.w.get_shaped(&format!("{name}.bias"), &[n_out])?);
-            col += n_out;
-        }
+        let (weight, bias) = side_by_side(self.w, names, n_in, n_outs)?;
         let tag = names.join("+");
         let q = quant::per_channel(&weight, n_in, n);
         let codes = g.init_i8(&format!("{tag}.weight_q8"), &[n_in, n], &q.codes);

@@ -217,6 +217,14 @@ impl Int8Graph {
 }
 
 impl ModelManifest {
+    /// The graph fp32 runs, file name and sha256: the fused one where the folder has it, else `model.onnx`.
+    pub fn fp32_graph(&self) -> (&'static str, &str) {
+        match &self.fused_graph_sha256 {
+            Some(sha) => (FUSED_GRAPH, sha),
+            None => (GRAPH, &self.graph_sha256),
+        }
+    }
+
     /// The speed records measured on `cpu` ([`crate::runtime::cpu_id`]).
     pub fn speeds_on(&self, cpu: &str) -> Vec<SpeedRecord> {
         self.speed.iter().filter(|r| r.cpu == cpu).cloned().collect()
@@ -282,12 +290,9 @@ impl ModelDir {
     pub fn graph_path(&self) -> PathBuf {
         self.dir.join(GRAPH)
     }
-    /// The graph fp32 runs: the fused one where the folder has it, else `model.onnx`.
+    /// The graph fp32 runs ([`ModelManifest::fp32_graph`]).
     pub fn fp32_graph_path(&self) -> PathBuf {
-        match self.manifest.fused_graph_sha256 {
-            Some(_) => self.dir.join(FUSED_GRAPH),
-            None => self.graph_path(),
-        }
+        self.dir.join(self.manifest.fp32_graph().0)
     }
     /// The `tokenizer.json` copied from the source folder at import.
     pub fn tokenizer_path(&self) -> PathBuf {

@@ -350,9 +350,7 @@ pub fn graph_sha256(model: &ModelDir, p: &ResolvedPrecision) -> String {
         (Precision::Int8, Some(s)) => {
             model.manifest.int8_graph(Some(s)).map(|g| g.graph_sha256.clone()).unwrap_or_default()
         }
-        (Precision::Fp32, _) => {
-            model.manifest.fused_graph_sha256.clone().unwrap_or_else(|| model.manifest.graph_sha256.clone())
-        }
+        (Precision::Fp32, _) => model.manifest.fp32_graph().1.to_string(),
         _ => model.manifest.graph_sha256.clone(),
     }
 }
