@@ -72,7 +72,7 @@ fn rerun_with_another_codebook_encodes_no_corpus_text() {
     Command::new(bin()).current_dir(root()).args(&args).assert().success();
     let b = tmp.path().join("b");
     // Only the new codebook's own texts are encoded: definitions and examples, plus its description, stance
-    // targets' descriptions and topic examples (topic relevance); the relevance background and every corpus
+    // targets' descriptions and topic examples (topic relevance); the language backgrounds and every corpus
     // text come from the cache.
     let own_texts = |path: &str| {
         let cb = framelens::codebook::load(&root().join(path)).unwrap().codebook;

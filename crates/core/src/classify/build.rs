@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::heads::using::{frame_head_for, stance_head_for};
 use super::heads::{HeadUse, HeadUseError, RefineStance};
+use super::language::{self, LanguageShift};
 use super::relevance::{self, Relevance};
 use super::scorer::Scorer;
 use super::zeroshot::ZeroShotTexts;
@@ -29,23 +30,30 @@ pub fn build_classifier(
     let mut refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
     let n_zs = refs.len();
     // Every codebook text is embedded in one call: the prototypes' texts, then the descriptions (topic
-    // relevance; the stance head's target), then the relevance background.
+    // relevance; the stance head's target), then the backgrounds.
     refs.push(cb.codebook.description.as_str());
     refs.extend(cb.codebook.stance_targets.iter().map(|t| t.description.as_str()));
     refs.extend(cb.codebook.topic_examples.iter().map(String::as_str));
-    let n_topic = refs.len();
-    let background = relevance::background_texts();
-    refs.extend(&background);
+    // Then each language's background: the first (English) is also the relevance background.
+    let mut spans = Vec::new();
+    for (lang, text) in language::BACKGROUNDS {
+        let start = refs.len();
+        refs.extend(language::background_texts(text));
+        spans.push((*lang, start..refs.len()));
+    }
     let all = embedder.embed(&refs, &mut |_| {})?.vectors;
     let index: HashMap<&str, usize> = refs.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     let known = |t: &str| index.get(t).map(|&i| all.row(i).to_owned());
     let zs_emb = all.slice(ndarray::s![..n_zs, ..]).to_owned();
+    let rows = |r: &std::ops::Range<usize>| all.slice(ndarray::s![r.clone(), ..]);
     let topic = Relevance::new(
-        all.slice(ndarray::s![..n_topic, ..]),
-        all.slice(ndarray::s![n_topic.., ..]),
+        rows(&(0..spans[0].1.start)),
+        rows(&spans[0].1),
         relevance::TOPIC_NEIGHBOURS,
         relevance::BACKGROUND_NEIGHBOURS,
     );
+    let means: Vec<_> = spans.iter().map(|(lang, r)| (*lang, rows(r))).collect();
+    let shift = LanguageShift::new(language::codebook_language(&cb.codebook), &means);
     let (proto_frames, proto_stance) = zs.build(&zs_emb);
     let mut used = Vec::new();
     let frames: Box<dyn Scorer> = match frame_head {
@@ -67,5 +75,5 @@ pub fn build_classifier(
     if opts.relevance_threshold.is_none() && cb.codebook.relevance_threshold.is_none() {
         opts.relevance_threshold = Some(relevance::default_threshold(&embedder.manifest().weights_sha256));
     }
-    Ok((Classifier::new(&cb.codebook, frames, stance, opts).with_relevance(topic), used))
+    Ok((Classifier::new(&cb.codebook, frames, stance, opts).with_relevance(topic).with_language_shift(shift), used))
 }

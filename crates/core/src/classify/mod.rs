@@ -10,6 +10,7 @@ pub mod build;
 pub mod cues;
 pub mod heads;
 mod label;
+pub mod language;
 pub mod rebuttal;
 pub mod relevance;
 pub mod scorer;
@@ -18,12 +19,13 @@ pub mod zeroshot;
 pub use build::build_classifier;
 pub use label::{label, LabelInput, Labelled};
 
-use ndarray::{ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
 use crate::codebook::{Codebook, OTHER, STANCE_LABELS};
 use crate::display::f32_as_written;
 use cues::CueSet;
+use language::LanguageShift;
 use relevance::Relevance;
 use scorer::{softmax, Scorer};
 
@@ -177,6 +179,7 @@ pub struct Classifier {
     stance: Option<Box<dyn Scorer>>,
     stance_cues: [CueSet; 3],
     relevance: Option<Relevance>,
+    language: LanguageShift,
     opts: ClassifyOptions,
 }
 
@@ -192,7 +195,22 @@ impl Classifier {
             Some(t) => [CueSet::new(&t.supportive_cues), CueSet::new(&t.critical_cues), CueSet::new(&[])],
             None => [CueSet::new(&[]), CueSet::new(&[]), CueSet::new(&[])],
         };
-        Classifier { frames, frame_cues, stance, stance_cues, relevance: None, opts: opts.with_codebook(cb) }
+        Classifier {
+            frames,
+            frame_cues,
+            stance,
+            stance_cues,
+            relevance: None,
+            language: LanguageShift::default(),
+            opts: opts.with_codebook(cb),
+        }
+    }
+
+    /// Moves paragraphs in another language than the codebook's before the prototypes score them
+    /// ([`language`]).
+    pub fn with_language_shift(mut self, shift: LanguageShift) -> Self {
+        self.language = shift;
+        self
     }
 
     /// Scores topic relevance and labels paragraphs below the threshold `other`, unless the frame scorer
@@ -219,13 +237,27 @@ impl Classifier {
     /// Labels every unit: frames and stance run side by side on the same embeddings.
     pub fn classify(&self, units: &[Unit]) -> (Vec<FrameLabel>, Option<Vec<StanceLabel>>) {
         let lowered: Vec<String> = units.par_iter().map(|u| u.text.to_lowercase()).collect();
+        let offsets: Vec<Option<&Array1<f32>>> = units.par_iter().map(|u| self.language.offset(u.text)).collect();
         let relevance = self.relevance_in_context(units);
         let (frames, mut stances): (Vec<FrameLabel>, Option<Vec<StanceLabel>>) = rayon::join(
-            || units.par_iter().zip(&lowered).zip(&relevance).map(|((u, l), r)| self.frame(u, l, *r)).collect(),
             || {
-                self.stance
-                    .as_ref()
-                    .map(|s| units.par_iter().zip(&lowered).map(|(u, l)| self.stance(s.as_ref(), u, l)).collect())
+                units
+                    .par_iter()
+                    .zip(&lowered)
+                    .zip(&relevance)
+                    .zip(&offsets)
+                    .map(|(((u, l), r), o)| self.frame(u, l, *r, *o))
+                    .collect()
+            },
+            || {
+                self.stance.as_ref().map(|s| {
+                    units
+                        .par_iter()
+                        .zip(&lowered)
+                        .zip(&offsets)
+                        .map(|((u, l), o)| self.stance(s.as_ref(), u, l, *o))
+                        .collect()
+                })
             },
         );
         if let Some(stances) = stances.as_mut() {
@@ -255,8 +287,8 @@ impl Classifier {
     }
 
     /// Paragraph logits mixed with the mean of sentence logits; also returns per-sentence logits.
-    fn mixed_logits(&self, scorer: &dyn Scorer, u: &Unit) -> (Vec<f32>, Vec<Vec<f32>>) {
-        let (para, sents) = raw_logits(scorer, u);
+    fn mixed_logits(&self, scorer: &dyn Scorer, u: &Unit, offset: Offset) -> (Vec<f32>, Vec<Vec<f32>>) {
+        let (para, sents) = raw_logits(scorer, u, offset);
         (self.mix(scorer, para, &sents), sents)
     }
 
@@ -270,8 +302,8 @@ impl Classifier {
         (0..para.len()).map(|k| (1.0 - w) * para[k] + w * sents.iter().map(|s| s[k]).sum::<f32>() / n).collect()
     }
 
-    fn frame(&self, u: &Unit, lower: &str, relevance: Option<f32>) -> FrameLabel {
-        let (mut logits, sents) = self.mixed_logits(self.frames.as_ref(), u);
+    fn frame(&self, u: &Unit, lower: &str, relevance: Option<f32>, offset: Offset) -> FrameLabel {
+        let (mut logits, sents) = self.mixed_logits(self.frames.as_ref(), u, offset);
         let best_raw = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
         // Trained heads are calibrated: cues are evidence only, and their own probabilities are used.
         let calibrated = self.frames.calibrated();
@@ -327,9 +359,9 @@ impl Classifier {
 
     /// Stance logits with criticism of the critics turned around ([`rebuttal`]): per sentence, and for the
     /// paragraph itself when it is such a sentence or most of its sentences are.
-    fn stance_logits(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> Vec<f32> {
+    fn stance_logits(&self, scorer: &dyn Scorer, u: &Unit, lower: &str, offset: Offset) -> Vec<f32> {
         let swap = |l: &mut Vec<f32>| l.swap(0, 1);
-        let (mut para, mut sents) = raw_logits(scorer, u);
+        let (mut para, mut sents) = raw_logits(scorer, u, offset);
         let mut rebutting = 0;
         for (&(a, b), s) in u.sentences.iter().zip(sents.iter_mut()) {
             if rebuttal::rebuts_critics(&u.text[a..b].to_lowercase()) {
@@ -343,8 +375,8 @@ impl Classifier {
         self.mix(scorer, para, &sents)
     }
 
-    fn stance(&self, scorer: &dyn Scorer, u: &Unit, lower: &str) -> StanceLabel {
-        let mut logits = self.stance_logits(scorer, u, lower);
+    fn stance(&self, scorer: &dyn Scorer, u: &Unit, lower: &str, offset: Offset) -> StanceLabel {
+        let mut logits = self.stance_logits(scorer, u, lower, offset);
         let calibrated = scorer.calibrated();
         let cue_weight = if calibrated { 0.0 } else { self.opts.cue_weight };
         let mut cues = Vec::new();
@@ -363,10 +395,18 @@ impl Classifier {
     }
 }
 
-/// The paragraph's logits and one row per sentence.
-fn raw_logits(scorer: &dyn Scorer, u: &Unit) -> (Vec<f32>, Vec<Vec<f32>>) {
-    let para = scorer.logits(u.embedding);
-    let sents = u.sentence_embeddings.rows().into_iter().map(|r| scorer.logits(r)).collect();
+/// What a paragraph in another language than the codebook's is moved by ([`language`]).
+type Offset<'a> = Option<&'a Array1<f32>>;
+
+/// The paragraph's logits and one row per sentence. Prototypes (uncalibrated scorers) see embeddings moved
+/// by the paragraph's language offset; trained heads see them as they are.
+fn raw_logits(scorer: &dyn Scorer, u: &Unit, offset: Offset) -> (Vec<f32>, Vec<Vec<f32>>) {
+    let logits = |x: ArrayView1<f32>| match offset.filter(|_| !scorer.calibrated()) {
+        Some(o) => scorer.logits((&x - o).view()),
+        None => scorer.logits(x),
+    };
+    let para = logits(u.embedding);
+    let sents = u.sentence_embeddings.rows().into_iter().map(logits).collect();
     (para, sents)
 }
 
@@ -459,6 +499,28 @@ mod tests {
         // Prototypes: the run's temperature, the cue bonus and the other threshold apply.
         let proto = Identity { labels: labels.clone(), calibrated: false, thresholds: None };
         assert_eq!(label(proto, array![0.5, 0.45, 0.0], "x").frame, "other");
+    }
+
+    #[test]
+    fn prototypes_see_another_language_moved_and_heads_see_it_as_it_is() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        // Chinese background mean − English background mean = (0.4, 0, 0).
+        let (en, zh) = (array![[0.0, 0.0, 0.0]], array![[0.4, 0.0, 0.0]]);
+        let shift = LanguageShift::new("en", &[("en", en.view()), ("zh", zh.view())]);
+        let zh_text = "边境两国警方宣布从园区带出四百一十二人，其中多数被认定为受害者。";
+        let frame_of = |calibrated: bool, text: &str| {
+            let scorer = Identity { labels: labels.clone(), calibrated, thresholds: None };
+            let cb = Codebook { other_threshold: None, ..codebook() };
+            let c = Classifier::new(&cb, Box::new(scorer), None, ClassifyOptions::default())
+                .with_language_shift(shift.clone());
+            let (x, empty) = (array![0.9, 0.6, 0.0], Array2::<f32>::zeros((0, 3)));
+            let unit =
+                Unit { text, embedding: x.view(), sentences: &[], sentence_embeddings: empty.view(), article: 0 };
+            c.classify(&[unit]).0.remove(0).frame
+        };
+        assert_eq!(frame_of(false, zh_text), "b", "prototypes score (0.5, 0.6, 0)");
+        assert_eq!(frame_of(false, "Police on both sides of the border said they had freed 412 people."), "a");
+        assert_eq!(frame_of(true, zh_text), "a", "a trained head scores the embedding as it is");
     }
 
     #[test]

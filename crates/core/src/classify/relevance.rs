@@ -49,7 +49,7 @@ pub const UNCERTAIN_BAND: f32 = 0.02;
 
 /// The background paragraphs, one per non-empty line.
 pub fn background_texts() -> Vec<&'static str> {
-    BACKGROUND.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+    super::language::background_texts(BACKGROUND)
 }
 
 /// Scores embeddings for closeness to a topic against a background.
