@@ -301,6 +301,22 @@ fn eval_on_labelled_data_and_at_article_level() {
         .success();
     let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(md.contains("zero-shot prototypes") && md.contains("macro-F1"), "{md}");
+    assert!(!md.contains("Stance on"), "stance is scored only when asked for: {md}");
+    // Stance too, from the coded stance column: every row counted, agreement above chance.
+    let figures_csv = tmp.path().join("figures.csv");
+    let out = framelens()
+        .args(["eval", "--codebook", CODEBOOK, "--stance-field", "stance", "--replicates", "50", "--data"])
+        .arg(&data)
+        .arg("--csv")
+        .arg(&figures_csv)
+        .args(cache(tmp.path()))
+        .assert()
+        .success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(md.contains("Stance on") && md.contains("152 rows"), "{md}");
+    let figures = read_csv(&figures_csv);
+    let kappa = figures.iter().find(|r| r["task"] == "stance" && r["metric"] == "cohen_kappa").unwrap();
+    assert!(kappa["value"].parse::<f64>().unwrap() > 0.1, "{kappa:?}");
     // Article level: gold article frame sets against the run's paragraph labels.
     let run = tmp.path().join("run");
     framelens()

@@ -318,7 +318,7 @@ pub fn sample_labelled(dir: &Path) -> PathBuf {
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let path = dir.join("labelled.csv");
     let mut w = csv::Writer::from_path(&path).unwrap();
-    w.write_record(["doc_id", "text", "label"]).unwrap();
+    w.write_record(["doc_id", "text", "label", "stance"]).unwrap();
     for rec in gold.records() {
         let rec = rec.unwrap();
         let d = docs.documents.iter().find(|d| d.id == rec[col("doc_id")]).unwrap();
@@ -326,7 +326,7 @@ pub fn sample_labelled(dir: &Path) -> PathBuf {
             .into_iter()
             .find(|p| p.text.starts_with(rec[col("text_prefix")].trim()))
             .unwrap();
-        w.write_record([&rec[col("doc_id")], p.text.as_str(), &rec[col("frame")]]).unwrap();
+        w.write_record([&rec[col("doc_id")], p.text.as_str(), &rec[col("frame")], &rec[col("stance")]]).unwrap();
     }
     w.flush().unwrap();
     path

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use framelens::classify::heads::HeadUse;
 use framelens::classify::{build_classifier, label, LabelInput};
 use framelens::codebook::LoadedCodebook;
+use framelens::codebook::STANCE_LABELS;
 use framelens::encode::cached::Embedder;
 use framelens::encode::model::sha256_hex;
 use framelens::evaluate::article::{article_sets_from_run, read_article_gold, ArticleSets};
@@ -15,7 +16,7 @@ use framelens::evaluate::match_gold;
 use framelens::evaluate::matching::{match_articles, task_labels, ArticleMatch};
 use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement, CSV_HEADER};
 use framelens::train::calibrate::confidence_ece;
-use framelens::train::data::{read_labelled, LabelMatcher};
+use framelens::train::data::{read_labelled, DataFields, LabelMatcher};
 use framelens::train::head::Head;
 use framelens::train::overlap::{EvalSplit, OverlapCheck, Verdict};
 use framelens::train::split::{Holdout, Part};
@@ -56,6 +57,10 @@ pub struct EvalArgs {
     /// Labelled CSV to run the model on (frames from --head or the codebook's prototypes).
     #[arg(long, requires = "codebook")]
     pub data: Option<PathBuf>,
+    /// With --data: column of each row's coded stance toward the codebook's stance target (supportive,
+    /// critical, neutral; empty = not coded): stance is scored too, from --stance-head or the prototypes.
+    #[arg(long, requires = "data")]
+    pub stance_field: Option<String>,
     #[command(flatten)]
     pub data_args: DataArgs,
     /// With --holdout: which rows to score (default dev).
@@ -209,7 +214,11 @@ fn article_level(
 fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -> anyhow::Result<()> {
     let cb = load_codebook(a)?.expect("clap requires --codebook with --data");
     let data_path = a.data.as_ref().expect("checked");
-    let mut data = read_labelled(data_path, &a.data_args.fields(), &cb.codebook.frames, a.data_args.multi_label)?;
+    if a.stance_field.is_some() && cb.codebook.stance_targets.is_empty() {
+        bail!("--stance-field: the codebook {} has no stance target to score stance toward", cb.path().display());
+    }
+    let fields = DataFields { stance: a.stance_field.clone(), ..a.data_args.fields() };
+    let mut data = read_labelled(data_path, &fields, &cb.codebook.frames, a.data_args.multi_label)?;
     let split = part(a)?;
     if let Some((h, want)) = split {
         data.retain(|r| h.part_of(r) == want);
@@ -234,7 +243,12 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
     let mut classify = framelens::classify::ClassifyOptions::default();
     a.heads.apply_to(&mut classify);
     let refit = framelens::train::stance_pair::PriorRefit;
-    let (classifier, used) = build_classifier(&cb, &mut embedder, &classify, a.heads.head.as_deref(), None, &refit)?;
+    let stance_head = match a.stance_field {
+        Some(_) => a.heads.stance_head(&cb, &model, false)?,
+        None => None,
+    };
+    let (classifier, used) =
+        build_classifier(&cb, &mut embedder, &classify, a.heads.head.as_deref(), stance_head.as_deref(), &refit)?;
     let use_sentences = classify.sentence_weight > 0.0;
     let sentences: Vec<Vec<(usize, usize)>> = texts.iter().map(|t| framelens::segment::sentences(t)).collect();
     let inputs: Vec<LabelInput> = texts
@@ -243,11 +257,14 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
         .enumerate()
         .map(|(i, (t, s))| LabelInput { text: t, sentences: s, article: i })
         .collect();
-    let frames = label(&inputs, &classifier, &mut embedder, use_sentences, &mut |_| {})?.frames;
-    let route = match used.first() {
+    let labelled = label(&inputs, &classifier, &mut embedder, use_sentences, &mut |_| {})?;
+    let frames = labelled.frames;
+    let route = match used.iter().find(|u| u.role == "frames") {
         Some(u) => format!("trained head {}", u.path),
         None => "zero-shot prototypes".to_string(),
     };
+    let groups: Option<Vec<String>> =
+        a.data_args.id_field.as_ref().map(|_| data.rows.iter().map(|r| r.id.clone().unwrap_or_default()).collect());
     let title = format!("Frames on {} ({route})", data_path.display());
     if data.multi_label {
         let key = |i: usize| format!("{:08}", data.rows[i].line);
@@ -268,11 +285,9 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
     } else {
         let pairs: Vec<(String, String)> =
             data.rows.iter().zip(&frames).map(|(r, f)| (data.labels[r.labels[0]].clone(), f.frame.clone())).collect();
-        let groups: Option<Vec<String>> =
-            a.data_args.id_field.as_ref().map(|_| data.rows.iter().map(|r| r.id.clone().unwrap_or_default()).collect());
         let r = agreement(&title, "rows", &pairs, groups.as_deref(), boot);
         println!("{}", r.markdown());
-        if !used.is_empty() {
+        if used.iter().any(|u| u.role == "frames") {
             // Is a score a probability? Mean top score against accuracy, and the binned gap between them.
             let conf: Vec<(f64, bool)> = frames
                 .iter()
@@ -288,6 +303,28 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
             );
         }
         csv_rows.extend(marked(r.csv_rows("frames"), &mark));
+    }
+    if let Some(stances) = labelled.stances.as_ref().filter(|_| a.stance_field.is_some()) {
+        // Rows with a coded stance; a row labelled `other` has no stance, as in a run's paragraphs.csv.
+        let coded: Vec<usize> = (0..data.rows.len()).filter(|&i| data.rows[i].stance.is_some()).collect();
+        if coded.is_empty() {
+            bail!("--stance-field: no row of {} has a coded stance", data_path.display());
+        }
+        let pairs: Vec<(String, String)> = coded
+            .iter()
+            .map(|&i| {
+                (STANCE_LABELS[data.rows[i].stance.unwrap_or_default()].to_string(), stances[i].stance.to_string())
+            })
+            .collect();
+        let stance_groups: Option<Vec<String>> = groups.as_ref().map(|g| coded.iter().map(|&i| g[i].clone()).collect());
+        let route = match used.iter().find(|u| u.role == "stance") {
+            Some(u) => format!("stance head {}", u.path),
+            None => "zero-shot prototypes".to_string(),
+        };
+        let title = format!("Stance on {} ({route})", data_path.display());
+        let s = agreement(&title, "rows", &pairs, stance_groups.as_deref(), boot);
+        println!("{}", s.markdown());
+        csv_rows.extend(s.csv_rows("stance"));
     }
     Ok(())
 }

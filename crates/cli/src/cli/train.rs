@@ -73,6 +73,7 @@ impl DataArgs {
             label: self.label_field.clone(),
             id: self.id_field.clone(),
             label_sep: self.label_sep,
+            stance: None,
         }
     }
 

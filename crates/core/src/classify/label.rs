@@ -25,7 +25,8 @@ pub struct LabelInput<'a> {
 pub struct Labelled {
     /// One per input.
     pub frames: Vec<FrameLabel>,
-    pub(crate) stances: Option<Vec<StanceLabel>>,
+    /// One per input when the codebook has a stance target.
+    pub stances: Option<Vec<StanceLabel>>,
     /// Tokens of each input's text and the windows it was encoded in.
     pub n_tokens: Vec<usize>,
     pub(crate) windows: Vec<usize>,

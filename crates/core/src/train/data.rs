@@ -38,11 +38,15 @@ pub struct DataFields {
     pub id: Option<String>,
     /// Separator of several labels in one cell.
     pub label_sep: char,
+    /// Optional column of each row's coded stance (`eval --data --stance-field`): supportive, critical or
+    /// neutral (or a stance file's spellings, [`super::stance_data::stance_label`]); empty = stance not coded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stance: Option<String>,
 }
 
 impl Default for DataFields {
     fn default() -> Self {
-        DataFields { text: "text".into(), label: "label".into(), id: None, label_sep: ';' }
+        DataFields { text: "text".into(), label: "label".into(), id: None, label_sep: ';', stance: None }
     }
 }
 
@@ -57,6 +61,9 @@ pub struct LabelledRow {
     pub text: String,
     /// Label indices into [`LabelledData::labels`], in the order written, without repeats.
     pub labels: Vec<usize>,
+    /// The coded stance, an index into [`crate::codebook::STANCE_LABELS`]; `None` without a stance column or
+    /// where its cell is empty.
+    pub stance: Option<usize>,
 }
 
 /// A labelled CSV resolved against a codebook's frames.
@@ -138,8 +145,8 @@ pub enum DataError {
     },
     /// A stance cell is none of the spellings a stance file accepts.
     #[error(
-        "{path} line {line}: stance label `{label}` is not one of 0/con/against (critical), 1/pro/favor \
-         (supportive), 2/neutral/none (neutral)"
+        "{path} line {line}: stance label `{label}` is not one of 0/con/against/critical, 1/pro/favor/supportive, \
+         2/neutral/none"
     )]
     UnknownStance {
         /// The stance file.
@@ -284,6 +291,10 @@ pub fn read_labelled(
         Some(id) => Some(header.column(id, "--id-field")?),
         None => None,
     };
+    let stance_col = match &fields.stance {
+        Some(s) => Some(header.column(s, "--stance-field")?),
+        None => None,
+    };
     let mut rows = Vec::new();
     let mut uncoded = 0;
     let mut multi = force_multi;
@@ -340,11 +351,20 @@ pub fn read_labelled(
                 }
             }
         }
+        let stance = match stance_col.map(|c| cell(c).trim()).filter(|s| !s.is_empty()) {
+            Some(s) => Some(super::stance_data::stance_label(s).ok_or_else(|| DataError::UnknownStance {
+                path: path.to_path_buf(),
+                line,
+                label: s.to_string(),
+            })?),
+            None => None,
+        };
         rows.push(LabelledRow {
             line,
             id: id_col.map(|c| spreadsheet_safe::restore(cell(c).trim()).trim().to_string()),
             text: text.to_string(),
             labels,
+            stance,
         });
     }
     if rows.is_empty() {
@@ -402,6 +422,24 @@ mod tests {
         let p = dir.path().join("coded.csv");
         std::fs::write(&p, text).unwrap();
         (dir, p)
+    }
+
+    #[test]
+    fn reads_a_coded_stance_column_and_names_the_line_of_an_unknown_stance() {
+        let (_d, p) = write("text,label,stance\nFirst,politics,Supportive\nSecond,politics,\nThird,politics,against\n");
+        let fields = DataFields { stance: Some("stance".into()), ..Default::default() };
+        let d = read_labelled(&p, &fields, &frames(), false).unwrap();
+        let stances: Vec<Option<usize>> = d.rows.iter().map(|r| r.stance).collect();
+        assert_eq!(stances, [Some(0), None, Some(1)], "supportive, not coded, critical");
+        let no_column = read_labelled(&p, &DataFields::default(), &frames(), false).unwrap();
+        assert!(no_column.rows.iter().all(|r| r.stance.is_none()));
+        let (_d, p) = write("text,label,stance\nFirst,politics,neutral\nSecond,politics,sceptical\n");
+        let e = read_labelled(&p, &fields, &frames(), false).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("`sceptical`"), "{e}");
+        let e = read_labelled(&p, &DataFields { stance: Some("tone".into()), ..Default::default() }, &frames(), false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no column `tone`") && e.contains("--stance-field"), "{e}");
     }
 
     #[test]
