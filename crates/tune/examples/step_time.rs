@@ -9,6 +9,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = args.next().ok_or("usage: step_time MODEL_DIR [BATCH]")?;
     let batch: usize = args.next().map_or(Ok(16), |b| b.parse())?;
+    if std::env::var_os("STEP_TIME_DEFAULT_MALLOC").is_none() {
+        framelens_tune::memory::keep_freed_memory(); // as every training run does
+    }
     let model = framelens_encode::ModelDir::open(std::path::Path::new(&dir))?;
     let engine = framelens_tune::Engine::load(&model, &candle_core::Device::Cpu)?;
     let texts: Vec<String> =

@@ -12,6 +12,7 @@
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod memory;
 pub mod recipe;
 pub mod train;
 pub mod transformer;

@@ -209,6 +209,7 @@ impl Run<'_> {
         FL: FnMut(&B, &Var, &Var) -> Result<(Tensor, usize)>,
     {
         let (engine, opts) = (self.engine, self.opts);
+        crate::memory::keep_freed_memory();
         let started = Instant::now();
         // The head starts at zero (no random init: runs are deterministic for a seed).
         let head_w = Var::zeros(o.head, DType::F32, &engine.device)?;
