@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # multilingual-e5-small too: its parity tests (tests/encoder_parity_e5.rs) fail, not skip, under CI without it.
 scripts/setup.sh minilm mpnet multilingual
+# The tests that check the default encoder's outputs (tests/sample_outputs.rs, the sample corpus' floors) run
+# without --model: a FRAMELENS_MODEL of the user's would swap their encoder.
+unset FRAMELENS_MODEL
 # In the release profile: setup.sh has just built every dependency there, so the tests reuse it instead of
 # compiling the whole tree a second time for the dev profile (whose dependencies are opt-level 3 anyway); the
 # suite also runs faster. The cost: debug assertions and overflow checks are off in the tests' own crates

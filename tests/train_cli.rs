@@ -1,6 +1,7 @@
 //! `framelens train`, `run --head`, `sample`, `eval` and `train-stance` end to end with the real binary and
 //! model, on small data (CI time): the sample corpus' gold paragraphs as labelled rows, a few hundred VAST
-//! rows when ../shared is present.
+//! rows when ../shared is present. They exercise the commands, not an encoder's quality, so every command runs
+//! all-MiniLM-L6-v2 (`FRAMELENS_MODEL=minilm`, about five times faster than the default MPNet): CI time.
 
 mod common;
 
@@ -18,7 +19,7 @@ fn root() -> PathBuf {
 
 fn framelens() -> Command {
     let mut c = Command::cargo_bin("framelens").unwrap();
-    c.current_dir(root());
+    c.current_dir(root()).env("FRAMELENS_MODEL", "minilm");
     c
 }
 
@@ -50,7 +51,7 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert 
 
 #[test]
 fn train_save_load_predict_is_bit_identical_through_the_cli() {
-    let Some(model) = common::real_model() else { return };
+    let Some(model) = common::minilm_model() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let data = common::sample_labelled(tmp.path());
     let file = tmp.path().join("enforcement.head.json");
@@ -113,7 +114,7 @@ fn train_save_load_predict_is_bit_identical_through_the_cli() {
 
 #[test]
 fn a_head_for_another_encoder_is_refused() {
-    let Some(model) = common::real_model() else { return };
+    let Some(model) = common::minilm_model() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let data = common::sample_labelled(tmp.path());
     // Without --out the head goes next to the codebook as `<codebook stem>.head.json`.
@@ -199,7 +200,7 @@ fn labelled_csv_errors_name_line_label_and_columns() {
 
 #[test]
 fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
-    if common::real_model().is_none() {
+    if common::minilm_model().is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -286,7 +287,7 @@ fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
 
 #[test]
 fn eval_on_labelled_data_and_at_article_level() {
-    if common::real_model().is_none() {
+    if common::minilm_model().is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -353,7 +354,7 @@ fn eval_on_labelled_data_and_at_article_level() {
 
 #[test]
 fn train_stance_on_a_small_vast_subset_and_use_it_in_a_run() {
-    let Some(_) = common::real_model() else { return };
+    let Some(_) = common::minilm_model() else { return };
     let Some(vast) =
         common::shared_path("datasets/vast/vast_train.csv").and_then(|p| p.parent().map(Path::to_path_buf))
     else {
@@ -450,7 +451,7 @@ fn accuracy_and_union_macro_f1(pairs: &[(String, String)]) -> (f64, f64) {
 
 #[test]
 fn eval_refuses_a_heads_training_rows_unless_allowed_and_then_marks_them() {
-    if common::real_model().is_none() {
+    if common::minilm_model().is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -494,7 +495,7 @@ fn eval_refuses_a_heads_training_rows_unless_allowed_and_then_marks_them() {
 
 #[test]
 fn eval_scores_a_holdout_dev_part_and_refuses_another_split() {
-    if common::real_model().is_none() {
+    if common::minilm_model().is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -520,7 +521,7 @@ fn eval_scores_a_holdout_dev_part_and_refuses_another_split() {
 
 #[test]
 fn eval_of_a_run_with_a_head_refuses_overlap_and_its_figures_recompute() {
-    if common::real_model().is_none() {
+    if common::minilm_model().is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -611,7 +612,7 @@ fn formula_corpus(dir: &Path) -> PathBuf {
 
 #[test]
 fn a_formula_paragraph_survives_sample_train_and_eval() {
-    if common::real_model().is_none() {
+    if common::minilm_model().is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

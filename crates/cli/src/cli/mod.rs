@@ -67,8 +67,9 @@ enum Command {
 pub struct EncoderArgs {
     /// Model: `mpnet` (all-mpnet-base-v2, the default: better labels) or `minilm` (all-MiniLM-L6-v2, about five
     /// times faster), both set up by scripts/setup.sh in $FRAMELENS_HOME; an imported framelens model folder, a
-    /// Hugging Face sentence-transformer folder, or a hub id.
-    #[arg(long)]
+    /// Hugging Face sentence-transformer folder, or a hub id. Without it, $FRAMELENS_MODEL when set (so a
+    /// cluster profile or a test harness picks the encoder once; the manifest records the one used).
+    #[arg(long, env = "FRAMELENS_MODEL")]
     pub model: Option<String>,
     /// Numeric precision. auto: bf16 (OpenVINO provider) where the CPU has bf16 units, else fp32; int8 only
     /// where the model's int8 graph passed its quality gate and the CPU has int8 units (docs/int8.md).
