@@ -72,14 +72,15 @@ fn rerun_with_another_codebook_encodes_no_corpus_text() {
     Command::new(bin()).current_dir(root()).args(&args).assert().success();
     let b = tmp.path().join("b");
     // Only the new codebook's own texts are encoded: definitions and examples, plus its description, stance
-    // targets' descriptions and topic examples (topic relevance); the language backgrounds and every corpus
-    // text come from the cache.
+    // targets' descriptions, topic and off-topic examples (topic relevance); the language backgrounds and
+    // every corpus text come from the cache.
     let own_texts = |path: &str| {
         let cb = framelens::codebook::load(&root().join(path)).unwrap().codebook;
         framelens::classify::zeroshot::ZeroShotTexts::new(&cb).texts.len() as u64
             + 1
             + cb.stance_targets.len() as u64
             + cb.topic_examples.len() as u64
+            + cb.off_topic_examples.len() as u64
     };
     let codebook_texts = own_texts("models/codebooks/policy-frames.toml");
     assert!(count(&b, "texts_encoded") <= codebook_texts, "{} > {codebook_texts}", count(&b, "texts_encoded"));

@@ -37,6 +37,11 @@ pub struct Codebook {
     /// frames' argued examples: they widen what topic relevance counts as on-topic and label nothing.
     #[serde(default)]
     pub topic_examples: Vec<String>,
+    /// Paragraphs *near* the topic that the analyst counts as off it (the region's politics, neighbouring
+    /// subjects that share its vocabulary): they join the background of ordinary news that topic relevance
+    /// contrasts with, for this codebook only, so a corpus drawn by keyword loses what merely sounds alike.
+    #[serde(default)]
+    pub off_topic_examples: Vec<String>,
     /// A frame joins `frames` (multi-label) when its probability is within this of the best one.
     #[serde(default)]
     pub multi_label_margin: Option<f32>,
@@ -233,6 +238,9 @@ impl Codebook {
         if self.topic_examples.iter().any(|e| e.trim().is_empty()) {
             return Err("empty entry in topic_examples".into());
         }
+        if self.off_topic_examples.iter().any(|e| e.trim().is_empty()) {
+            return Err("empty entry in off_topic_examples".into());
+        }
         if let Some(t) = self.relevance_threshold {
             if !(-2.0..=2.0).contains(&t) {
                 return Err(format!("relevance_threshold {t} is outside [-2, 2] (a difference of two cosines)"));
@@ -301,6 +309,15 @@ definition = "about b"
         let (_d, p) = write(&TWO.replace("label = \"B\"", "label = \"B\"\nexmples = [\"x\"]"));
         let msg = load(&p).unwrap_err().to_string();
         assert!(msg.contains("cb.toml") && msg.contains("line 12") && msg.contains("exmples"), "{msg}");
+    }
+
+    #[test]
+    fn empty_topic_and_off_topic_examples_are_refused() {
+        for field in ["topic_examples", "off_topic_examples"] {
+            let (_d, p) = write(&format!("{field} = [\"a report\", \" \"]\n{TWO}"));
+            let msg = load(&p).unwrap_err().to_string();
+            assert!(msg.contains(&format!("empty entry in {field}")), "{msg}");
+        }
     }
 
     #[test]

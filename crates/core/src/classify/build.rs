@@ -41,14 +41,20 @@ pub fn build_classifier(
         refs.extend(language::background_texts(text));
         spans.push((*lang, start..refs.len()));
     }
+    // Then the codebook's own off-topic examples: they join the relevance background only (not the language
+    // means, which must stay ordinary news).
+    let off_topic = refs.len()..refs.len() + cb.codebook.off_topic_examples.len();
+    refs.extend(cb.codebook.off_topic_examples.iter().map(String::as_str));
     let all = embedder.embed(&refs, &mut |_| {})?.vectors;
     let index: HashMap<&str, usize> = refs.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     let known = |t: &str| index.get(t).map(|&i| all.row(i).to_owned());
     let zs_emb = all.slice(ndarray::s![..n_zs, ..]).to_owned();
     let rows = |r: &std::ops::Range<usize>| all.slice(ndarray::s![r.clone(), ..]);
+    let background = ndarray::concatenate(ndarray::Axis(0), &[rows(&spans[0].1), rows(&off_topic)])
+        .expect("embeddings of one encoder share their width");
     let topic = Relevance::new(
         rows(&(0..spans[0].1.start)),
-        rows(&spans[0].1),
+        background.view(),
         relevance::TOPIC_NEIGHBOURS,
         relevance::BACKGROUND_NEIGHBOURS,
     );
@@ -76,4 +82,77 @@ pub fn build_classifier(
         opts.relevance_threshold = Some(relevance::default_threshold(&embedder.manifest().weights_sha256));
     }
     Ok((Classifier::new(&cb.codebook, frames, stance, opts).with_relevance(topic).with_language_shift(shift), used))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::heads::file::Layer;
+    use crate::classify::heads::using::RefineError;
+    use crate::classify::Unit;
+    use crate::encode::embed::fake::FakeEmbedder;
+    use ndarray::{Array2, ArrayView1, ArrayView2};
+
+    struct NoRefit;
+    impl RefineStance for NoRefit {
+        fn refine(
+            &self,
+            _: &str,
+            _: &Path,
+            _: ArrayView1<f32>,
+            _: ArrayView2<f32>,
+            _: &[usize],
+            _: f64,
+        ) -> Result<Layer, RefineError> {
+            unreachable!("no stance head in these tests")
+        }
+    }
+
+    const CODEBOOK: &str = r#"
+name = "t"
+version = "1"
+description = "raids on online scam compounds and the trafficking victims freed from them"
+topic_examples = ["police raided a scam compound and freed trafficking victims held by the syndicate"]
+OFF
+[[frames]]
+id = "a"
+label = "A"
+definition = "raids on scam compounds"
+[[frames]]
+id = "b"
+label = "B"
+definition = "victims freed from trafficking"
+"#;
+
+    /// The relevance `text` gets with `off_topic` as the codebook's off-topic examples.
+    fn relevance_of(off_topic: &str, text: &str) -> f32 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cb.toml");
+        std::fs::write(&path, CODEBOOK.replace("OFF", off_topic)).unwrap();
+        let cb = crate::codebook::load(&path).unwrap();
+        let mut embedder = FakeEmbedder::new();
+        let opts = ClassifyOptions::default();
+        let (classifier, _) = build_classifier(&cb, &mut embedder, &opts, None, None, &NoRefit).unwrap();
+        let x = embedder.embed(&[text], &mut |_| {}).unwrap().vectors;
+        let none = Array2::<f32>::zeros((0, x.ncols()));
+        let unit = Unit { text, embedding: x.row(0), sentences: &[], sentence_embeddings: none.view(), article: 0 };
+        classifier.classify(&[unit]).0.remove(0).relevance.unwrap()
+    }
+
+    #[test]
+    fn off_topic_examples_lower_relevance_of_what_resembles_them_only() {
+        // Background relevance averages the 20 nearest background texts, so a handful of examples moves it.
+        let off = r#"off_topic_examples = [
+            "police detained students at a protest camp near the border",
+            "students at the protest camp were detained by border police",
+            "border police cleared a student protest camp and detained dozens",
+            "a protest camp of students near the border was raided and its leaders detained",
+        ]"#;
+        let near = "police raided a protest camp and detained students near the border";
+        let on = "the syndicate held trafficking victims in the scam compound until police freed them";
+        let drop = |text: &str| relevance_of("", text) - relevance_of(off, text);
+        let (near_drop, on_drop) = (drop(near), drop(on));
+        assert!(near_drop > 0.02, "a paragraph like the off-topic examples drops: {near_drop}");
+        assert!(on_drop < near_drop / 4.0, "the topic's own barely moves: {on_drop} vs {near_drop}");
+    }
 }

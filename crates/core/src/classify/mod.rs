@@ -474,6 +474,7 @@ mod tests {
             other_threshold: Some(0.9),
             relevance_threshold: None,
             topic_examples: vec![],
+            off_topic_examples: vec![],
             multi_label_margin: None,
             frames: vec![frame("a", "alpha"), frame("b", "beta"), frame("c", "gamma")],
             stance_targets: vec![],

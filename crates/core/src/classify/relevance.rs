@@ -9,7 +9,8 @@
 //! examples, stance statements, and its `topic_examples`: plain reports, testimony and background of the
 //! topic, which the argued frame examples do not cover) minus the mean of the `k` highest cosines to the
 //! background paragraphs
-//! (`models/relevance/background.txt`, general news written for framelens). Above 0 a paragraph sits
+//! (`models/relevance/background.txt`, general news written for framelens, plus the codebook's own
+//! `off_topic_examples`: news near its topic that its author counts as off it). Above 0 a paragraph sits
 //! nearer the topic than ordinary news; the default threshold was chosen on a dev split
 //! (`eval/relevance/`), never on the figures reported.
 //!
