@@ -61,8 +61,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub cue_weight: Option<f32>,
     /// Topic relevance below which a body paragraph is labelled `other` (off-topic). Default: the codebook's
-    /// `relevance_threshold`, else the encoder's (0.04; 0.01 for multilingual-e5-small, whose cosines sit
-    /// closer together), both chosen on dev splits; a large negative value such as -2 keeps every paragraph.
+    /// `relevance_threshold`, else the encoder's (MPNet 0.08, MiniLM 0.04, multilingual-e5-small 0.01: its
+    /// cosines sit closer together), each chosen on dev splits; a large negative value such as -2 keeps every paragraph.
     #[arg(long, allow_negative_numbers = true)]
     pub relevance_threshold: Option<f32>,
     /// Probability a supportive or critical stance needs; weaker readings are `neutral` (default 0.5: no
