@@ -398,4 +398,17 @@ fn codebook_check_reports_frames_and_each_language_of_the_examples() {
     let en = total - 1;
     assert!(out.contains(&format!("| en | {en} |")), "{out}");
     assert!(out.contains("| zh | 1 |"), "{out}");
+    // Topic relevance of the codebook's own examples, each held out: the shipped codebook's off-topic
+    // examples were chosen so that ≥ 95% of its topic examples stay on topic (docs/evaluation.md).
+    let count = |label: &str| -> (usize, usize) {
+        let line = out.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_else(|| panic!("{out}"));
+        let (k, n) = line.split(": ").nth(1).unwrap().split(' ').next().unwrap().split_once('/').unwrap();
+        (k.parse().unwrap(), n.parse().unwrap())
+    };
+    let (kept, n_on) = count("topic_examples kept");
+    assert_eq!(n_on, codebook.topic_examples.len());
+    assert!(kept as f64 >= 0.95 * n_on as f64, "{out}");
+    let (set_aside, n_off) = count("off_topic_examples set aside");
+    assert_eq!(n_off, codebook.off_topic_examples.len());
+    assert!(set_aside * 2 > n_off, "most off-topic examples are off topic: {out}");
 }

@@ -4,8 +4,12 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Subcommand;
+use framelens::classify::build::topic_texts;
+use framelens::classify::relevance;
 use framelens::classify::zeroshot::ZeroShotTexts;
+use framelens::codebook::Codebook;
 use framelens::encode::{resolve_model, Encoder};
+use ndarray::s;
 
 use super::EncoderArgs;
 
@@ -65,6 +69,9 @@ pub fn run(cmd: CodebookCommand) -> anyhow::Result<()> {
     for (lang, ok, n) in &check.by_language {
         println!("| {lang} | {n} | {ok}/{n} ({:.0}%) |", 100.0 * *ok as f64 / (*n).max(1) as f64);
     }
+    if !c.topic_examples.is_empty() || !c.off_topic_examples.is_empty() {
+        relevance_check(c, &texts, &mut enc, &model.manifest.weights_sha256)?;
+    }
     if !close.is_empty() {
         bail!(
             "{}: frames too close to tell apart (centred prototype cosine > {max_similarity}): {}",
@@ -73,5 +80,41 @@ pub fn run(cmd: CodebookCommand) -> anyhow::Result<()> {
         );
     }
     println!("\nno two frames closer than {max_similarity}");
+    Ok(())
+}
+
+/// How the codebook's own `topic_examples` and `off_topic_examples` fare under topic relevance, each scored
+/// with itself left out: a topic example set aside here is a paragraph of the topic a run would lose, an
+/// off-topic example kept one the background does not cover (docs/codebook.md).
+fn relevance_check(c: &Codebook, texts: &ZeroShotTexts, enc: &mut Encoder, weights: &str) -> anyhow::Result<()> {
+    let mut refs = topic_texts(c, texts);
+    let n_topic = refs.len();
+    refs.extend(relevance::background_texts());
+    refs.extend(c.off_topic_examples.iter().map(String::as_str));
+    let emb = enc.encode(&refs, &mut |_| {})?.vectors;
+    let (topic, background) = (emb.slice(s![..n_topic, ..]), emb.slice(s![n_topic.., ..]));
+    let (n_on, n_off) = (c.topic_examples.len(), c.off_topic_examples.len());
+    let (on, off) = relevance::held_out_scores(
+        topic,
+        background,
+        n_topic - n_on..n_topic,
+        background.nrows() - n_off..background.nrows(),
+    );
+    let threshold = c.relevance_threshold.unwrap_or_else(|| relevance::default_threshold(weights));
+    let kept = on.iter().filter(|&&r| r >= threshold).count();
+    let set_aside = off.iter().filter(|&&r| r < threshold).count();
+    println!("\ntopic relevance at threshold {threshold} (each example scored without itself):");
+    if n_on > 0 {
+        println!("  topic_examples kept: {kept}/{n_on} ({:.0}%)", 100.0 * kept as f64 / n_on as f64);
+    }
+    if n_off > 0 {
+        println!(
+            "  off_topic_examples set aside: {set_aside}/{n_off} ({:.0}%)",
+            100.0 * set_aside as f64 / n_off as f64
+        );
+    }
+    for (k, r) in on.iter().enumerate().filter(|(_, &r)| r < threshold) {
+        println!("  topic example {} would be `other` (relevance {r:.3})", k + 1);
+    }
     Ok(())
 }

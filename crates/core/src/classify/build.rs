@@ -12,7 +12,7 @@ use super::relevance::{self, Relevance};
 use super::scorer::Scorer;
 use super::zeroshot::ZeroShotTexts;
 use super::{Classifier, ClassifyOptions};
-use crate::codebook::LoadedCodebook;
+use crate::codebook::{Codebook, LoadedCodebook};
 use crate::encode::Embed;
 
 /// The classifier for a codebook: a frame head if given, else zero-shot prototypes; the stance head
@@ -27,13 +27,10 @@ pub fn build_classifier(
     refiner: &dyn RefineStance,
 ) -> Result<(Classifier, Vec<HeadUse>), HeadUseError> {
     let zs = ZeroShotTexts::new(&cb.codebook);
-    let mut refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
-    let n_zs = refs.len();
-    // Every codebook text is embedded in one call: the prototypes' texts, then the descriptions (topic
-    // relevance; the stance head's target), then the backgrounds.
-    refs.push(cb.codebook.description.as_str());
-    refs.extend(cb.codebook.stance_targets.iter().map(|t| t.description.as_str()));
-    refs.extend(cb.codebook.topic_examples.iter().map(String::as_str));
+    let n_zs = zs.texts.len();
+    // Every codebook text is embedded in one call: the topic side of relevance (which starts with the
+    // prototypes' texts and holds the stance head's target), then the backgrounds.
+    let mut refs = topic_texts(&cb.codebook, &zs);
     // Then each language's background: the first (English) is also the relevance background.
     let mut spans = Vec::new();
     for (lang, text) in language::BACKGROUNDS {
@@ -82,6 +79,17 @@ pub fn build_classifier(
         opts.relevance_threshold = Some(relevance::default_threshold(&embedder.manifest().weights_sha256));
     }
     Ok((Classifier::new(&cb.codebook, frames, stance, opts).with_relevance(topic).with_language_shift(shift), used))
+}
+
+/// The codebook's texts on the topic side of relevance, in the order the classifier embeds them: the
+/// prototypes' texts ([`ZeroShotTexts`]), the description, the stance targets' descriptions, and last the
+/// `topic_examples` (`codebook check` scores those held out).
+pub fn topic_texts<'a>(cb: &'a Codebook, zs: &'a ZeroShotTexts) -> Vec<&'a str> {
+    let mut refs: Vec<&str> = zs.texts.iter().map(String::as_str).collect();
+    refs.push(cb.description.as_str());
+    refs.extend(cb.stance_targets.iter().map(|t| t.description.as_str()));
+    refs.extend(cb.topic_examples.iter().map(String::as_str));
+    refs
 }
 
 #[cfg(test)]
