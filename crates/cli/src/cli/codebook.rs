@@ -9,7 +9,7 @@ use framelens::classify::relevance;
 use framelens::classify::zeroshot::ZeroShotTexts;
 use framelens::codebook::Codebook;
 use framelens::encode::{resolve_model, Encoder};
-use ndarray::s;
+use ndarray::{s, Array2, Axis};
 
 use super::EncoderArgs;
 
@@ -70,7 +70,7 @@ pub fn run(cmd: CodebookCommand) -> anyhow::Result<()> {
         println!("| {lang} | {n} | {ok}/{n} ({:.0}%) |", 100.0 * *ok as f64 / (*n).max(1) as f64);
     }
     if !c.topic_examples.is_empty() || !c.off_topic_examples.is_empty() {
-        relevance_check(c, &texts, &mut enc, &model.manifest.weights_sha256)?;
+        relevance_check(c, &texts, &emb, &mut enc, &model.manifest.weights_sha256)?;
     }
     if !close.is_empty() {
         bail!(
@@ -86,12 +86,20 @@ pub fn run(cmd: CodebookCommand) -> anyhow::Result<()> {
 /// How the codebook's own `topic_examples` and `off_topic_examples` fare under topic relevance, each scored
 /// with itself left out: a topic example set aside here is a paragraph of the topic a run would lose, an
 /// off-topic example kept one the background does not cover (docs/codebook.md).
-fn relevance_check(c: &Codebook, texts: &ZeroShotTexts, enc: &mut Encoder, weights: &str) -> anyhow::Result<()> {
+/// `zs_emb` are the prototype texts' embeddings, already computed: the topic side starts with them.
+fn relevance_check(
+    c: &Codebook,
+    texts: &ZeroShotTexts,
+    zs_emb: &Array2<f32>,
+    enc: &mut Encoder,
+    weights: &str,
+) -> anyhow::Result<()> {
     let mut refs = topic_texts(c, texts);
     let n_topic = refs.len();
     refs.extend(relevance::background_texts());
     refs.extend(c.off_topic_examples.iter().map(String::as_str));
-    let emb = enc.encode(&refs, &mut |_| {})?.vectors;
+    let rest = enc.encode(&refs[zs_emb.nrows()..], &mut |_| {})?.vectors;
+    let emb = ndarray::concatenate(Axis(0), &[zs_emb.view(), rest.view()])?;
     let (topic, background) = (emb.slice(s![..n_topic, ..]), emb.slice(s![n_topic.., ..]));
     let (n_on, n_off) = (c.topic_examples.len(), c.off_topic_examples.len());
     let (on, off) = relevance::held_out_scores(
