@@ -11,18 +11,17 @@ read from ../shared at run time). docs/evaluation.md, "Near the topic", has the 
   framelens run OUT.jsonl --codebook C --out RUN --id-field ID --text-field content_original \
       --outlet-field source --title-field title --no-compare      # (near_topic.sh does both)
   python3 eval/relevance/near_topic.py score RUN                 # per half: kept, rejected, AUC
-  python3 eval/relevance/near_topic.py texts DIR; framelens embed DIR/topic.txt --out DIR/topic.npy (bg, near)
-  python3 eval/relevance/near_topic.py loo DIR                   # leave-one-out on-topic dev recall (below)
+  python3 eval/relevance/near_topic.py variant N OUT.toml        # the codebook with N candidates per subject
   python3 eval/relevance/near_topic.py sample RUN OUT_DIR        # how the 320 were drawn (from a full run)
 
-`loo` reads embeddings written by `framelens embed` into DIR (topic.npy: the codebook's prototype texts,
-description, target description, then its 60 topic_examples; bg.npy: models/relevance/background.txt;
-near.npy: near_topic_candidates.txt) and prints, for 0, 2, 4, 6 and 8 off-topic examples per subject, the
-share of the 60 on-topic dev paragraphs (the topic_examples, each scored without itself) at or above the
-threshold 0.04: how many examples the codebook may carry before on-topic recall falls under 0.95.
+`variant` writes the shipped codebook with its `off_topic_examples` replaced by the first N of each subject's 8
+in near_topic_candidates.txt and `relevance_threshold = 0.04`; `framelens codebook check` on it scores the 60
+on-topic dev paragraphs (the topic_examples, each without itself) as a run would: near_topic.sh does this for
+N = 0, 2, 4, 6, 8, the choice of how many examples the codebook may carry before on-topic recall falls under
+0.95.
 Standard library only.
 """
-import csv, hashlib, json, os, random, struct, sys
+import csv, hashlib, json, os, random, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.environ.get("FRAMELENS_SHARED", os.path.join(HERE, "..", "..", "..", "shared"))
@@ -72,13 +71,13 @@ def auc(pos, neg):
 
 
 def score(run):
-    rows = run_rows(run)
-    for g in gold():
+    rows, coded_rows = run_rows(run), gold()
+    for g in coded_rows:
         r = rows[g["key"]]
         if hashlib.sha256(r["text"].encode()).hexdigest() != g["text_sha256"]:
             sys.exit(f"{g['key']}: the paragraph's text differs from the coded one (segmentation changed?)")
     for split in ["dev", "test"]:
-        coded = [(rows[g["key"]], g["on_topic"] == "1") for g in gold() if g["split"] == split]
+        coded = [(rows[g["key"]], g["on_topic"] == "1") for g in coded_rows if g["split"] == split]
         on = [r for r, t in coded if t]
         off = [r for r, t in coded if not t]
         kept_on = sum(r["frame"] != "other" for r in on)
@@ -88,56 +87,19 @@ def score(run):
               f"{rej_off / len(off):.3f} · AUC {auc(rel(on), rel(off)):.3f}")
 
 
-def npy(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    n = struct.unpack("<H", data[8:10])[0]
-    header = data[10:10 + n].decode("latin1")
-    rows, cols = (int(x) for x in header.split("(")[1].split(")")[0].split(",")[:2])
-    vals = struct.unpack(f"<{rows * cols}f", data[10 + n:10 + n + 4 * rows * cols])
-    out = []
-    for i in range(rows):
-        v = vals[i * cols:(i + 1) * cols]
-        norm = sum(x * x for x in v) ** 0.5
-        out.append([x / norm for x in v])
-    return out
-
-
-def top_mean(x, rows, k):
-    sims = sorted((sum(a * b for a, b in zip(x, r)) for r in rows), reverse=True)
-    return sum(sims[:k]) / min(k, len(sims))
-
-
-def texts(folder):
-    """The texts `loo` needs, one per line, for `framelens embed` (near_topic.sh)."""
-    import tomllib
+def variant(per, out):
+    """The shipped codebook with the first `per` candidates of each subject as its off-topic examples."""
     root = os.path.join(HERE, "..", "..")
-    with open(os.path.join(root, "models", "codebooks", "enforcement-discourse.toml"), "rb") as f:
-        cb = tomllib.load(f)
-    topic = [t for fr in cb["frames"] for t in [fr["definition"], *fr.get("examples", [])]]
-    target = cb["stance_targets"][0]
-    topic += [s for label in ["supportive", "critical", "neutral"] for s in target[label]]
-    topic += [cb["description"], target["description"], *cb["topic_examples"]]
-    with open(os.path.join(root, "models", "relevance", "background.txt")) as f:
-        bg = [line.strip() for line in f if line.strip()]
+    with open(os.path.join(root, "models", "codebooks", "enforcement-discourse.toml")) as f:
+        lines = f.read().split("\n")
+    start = lines.index("off_topic_examples = [")
+    end = lines.index("]", start)
     with open(os.path.join(HERE, "near_topic_candidates.txt")) as f:
         near = [line.strip() for line in f if line.strip()]
-    os.makedirs(folder, exist_ok=True)
-    for name, rows in [("topic", topic), ("bg", bg), ("near", near)]:
-        with open(os.path.join(folder, f"{name}.txt"), "w") as f:
-            f.write("".join(t.replace("\n", " ") + "\n" for t in rows))
-
-
-def loo(folder, threshold=0.04):
-    topic, bg, near = (npy(os.path.join(folder, f"{n}.npy")) for n in ["topic", "bg", "near"])
-    examples = len(topic) - 60
-    for per in [0, 2, 4, 6, 8]:
-        back = bg + [v for i, v in enumerate(near) if i % 8 < per]
-        kept = 0
-        for i in range(examples, len(topic)):
-            others = topic[:i] + topic[i + 1:]
-            kept += top_mean(topic[i], others, 10) - top_mean(topic[i], back, 20) >= threshold
-        print(f"{per} per subject ({per * 12} examples): on-topic dev kept {kept}/60 = {kept / 60:.3f}")
+    chosen = [t for i, t in enumerate(near) if i % 8 < per]
+    block = ["relevance_threshold = 0.04", "off_topic_examples = ["] + [f"  {json.dumps(t)}," for t in chosen] + ["]"]
+    with open(out, "w") as f:
+        f.write("\n".join(lines[:start] + block + lines[end + 1:]))
 
 
 if __name__ == "__main__":
@@ -148,9 +110,7 @@ if __name__ == "__main__":
         articles(sys.argv[2])
     elif cmd == "score":
         score(sys.argv[2])
-    elif cmd == "texts":
-        texts(sys.argv[2])
-    elif cmd == "loo":
-        loo(sys.argv[2])
+    elif cmd == "variant":
+        variant(int(sys.argv[2]), sys.argv[3])
     else:
         sys.exit(__doc__)
