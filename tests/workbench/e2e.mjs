@@ -91,8 +91,12 @@ try {
   const coded = [];
   await step("code 20 paragraphs with the keyboard alone", async () => {
     await page.goto(server.base + "/code");
+    // `autofocus` may land after the load event: keys typed before it go nowhere, and the codes below would
+    // then belong to a coder named "na" or "" (the restart step once read 0 of 20 for "ana" that way).
+    await page.waitForFunction(() => document.activeElement?.getAttribute("name") === "coder");
     await page.keyboard.type("ana");
     await press(page, "Enter");
+    assert.equal(await page.locator("#coder").innerText(), "ana", "the name typed is the coder's");
     for (let i = 0; i < 20; i++) {
       const row = await page.locator("#paragraph").getAttribute("data-row");
       assert.ok(!coded.includes(row), "the queue moves on");
