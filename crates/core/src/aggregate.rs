@@ -208,6 +208,7 @@ mod tests {
             text: String::new(),
             lang: String::new(),
             scores: vec![],
+            stance_probs: None,
         }
     }
 

@@ -215,6 +215,7 @@ pub fn run_then(
     add_time("encode", t, &mut timings);
     let frame_ids: Vec<String> = cb.codebook.frames.iter().map(|f| f.id.clone()).collect();
     let labels = labels_with_other(&frame_ids);
+    let stance_scored = !cb.codebook.stance_targets.is_empty();
 
     if let Some(n) = corpus::count_documents(&opts.corpus, opts.format) {
         events(Event::DocumentsTotal(opts.shard.map_or(n, |s| n.div_ceil(s.count as usize))));
@@ -229,8 +230,9 @@ pub fn run_then(
         _ => {}
     }
     let out = &opts.out;
-    let mut paragraphs = CsvSink::create(&out.join(PARAGRAPHS), &tables::paragraph_header(&frame_ids, opts.scores))
-        .map_err(io_err(&out.join(PARAGRAPHS)))?;
+    let mut paragraphs =
+        CsvSink::create(&out.join(PARAGRAPHS), &tables::paragraph_header(&frame_ids, opts.scores, stance_scored))
+            .map_err(io_err(&out.join(PARAGRAPHS)))?;
     let mut articles =
         CsvSink::create(&out.join(ARTICLES), &tables::article_header(&labels)).map_err(io_err(&out.join(ARTICLES)))?;
     let mut outlets = OutletTotals::new(labels.len());
@@ -256,7 +258,7 @@ pub fn run_then(
             let t = Instant::now();
             for r in &records {
                 paragraphs
-                    .row(&tables::paragraph_row(r, frame_ids.len(), opts.scores, opts.spreadsheet_safe))
+                    .row(&tables::paragraph_row(r, frame_ids.len(), opts.scores, stance_scored, opts.spreadsheet_safe))
                     .map_err(io_err(&out.join(PARAGRAPHS)))?;
                 *counts.paragraphs_mut(r.kind) += 1;
             }
@@ -504,6 +506,7 @@ fn record(
         if let Some((s, stance)) = s.and_then(|s| Some((s, Stance::parse(s.stance)?))) {
             r.stance = Some(stance);
             r.stance_score = Some(s.score);
+            r.stance_probs = Some(s.probs);
             cues.extend(s.cues.iter().map(String::as_str));
         }
         r.evidence =

@@ -63,6 +63,10 @@ pub struct ParagraphRecord {
     /// Probability per codebook frame (written as `score_<frame>` columns with `--scores`).
     #[serde(skip)]
     pub scores: Vec<f32>,
+    /// Probability of each stance in [`crate::run::labels::STANCE_LABELS`] order, before the abstention
+    /// (written as `stance_p_<stance>` columns with `--scores`); `None` where no stance was scored.
+    #[serde(skip)]
+    pub stance_probs: Option<[f32; 3]>,
 }
 
 impl ParagraphRecord {

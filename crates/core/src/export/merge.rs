@@ -417,6 +417,7 @@ mod tests {
                 text: format!("Paragraph {i} of {id}."),
                 lang: "en".into(),
                 scores: Vec::new(),
+                stance_probs: None,
             })
             .collect()
     }
@@ -442,7 +443,7 @@ mod tests {
             let frames = frames();
             let labels = labels_with_other(&frames);
             let mut paragraphs =
-                CsvSink::create(&out.join(PARAGRAPHS), &tables::paragraph_header(&frames, false)).unwrap();
+                CsvSink::create(&out.join(PARAGRAPHS), &tables::paragraph_header(&frames, false, false)).unwrap();
             let mut articles = CsvSink::create(&out.join(ARTICLES), &tables::article_header(&labels)).unwrap();
             let mut outlets = OutletTotals::new(labels.len());
             let mut documents = 0;
@@ -453,7 +454,7 @@ mod tests {
                 documents += 1;
                 let rows = records(id, seq as u64);
                 for r in &rows {
-                    paragraphs.row(&tables::paragraph_row(r, frames.len(), false, false)).unwrap();
+                    paragraphs.row(&tables::paragraph_row(r, frames.len(), false, false, false)).unwrap();
                 }
                 for a in &aggregate_with_seq(&frames, &rows, |_| seq as u64).articles {
                     articles.row(&tables::article_row(a, &labels)).unwrap();

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::{ArticleAggregate, Counts, OutletAggregate};
 use crate::export::spreadsheet_safe;
 use crate::record::ParagraphRecord;
-use crate::run::labels::Stance;
+use crate::run::labels::{Stance, STANCE_LABELS};
 
 /// Output file names inside a run's folder, under the names `run` and `merge` have always used for them
 /// (defined in [`crate::run::files`]).
@@ -86,7 +86,13 @@ fn score(v: Option<f32>) -> String {
 
 /// A `paragraphs.csv` row; with `spreadsheet_safe`, its text cells ([`SPREADSHEET_SAFE_COLUMNS`]) cannot
 /// run as formulas in a spreadsheet.
-pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool, spreadsheet_safe: bool) -> Vec<String> {
+pub fn paragraph_row(
+    r: &ParagraphRecord,
+    n_frames: usize,
+    scores: bool,
+    stance: bool,
+    spreadsheet_safe: bool,
+) -> Vec<String> {
     let mut row = vec![
         r.doc_id.clone(),
         r.outlet.clone(),
@@ -120,6 +126,13 @@ pub fn paragraph_row(r: &ParagraphRecord, n_frames: usize, scores: bool, spreads
         } else {
             // A head with an `other` class has one probability more than the codebook has frames.
             row.extend(r.scores.iter().take(n_frames).map(|s| format!("{s:.4}")));
+        }
+        if stance {
+            // Before the abstention that turns a weak supportive or critical reading into `neutral`.
+            match r.stance_probs {
+                Some(p) => row.extend(p.iter().map(|s| format!("{s:.4}"))),
+                None => row.extend(std::iter::repeat_n(String::new(), STANCE_LABELS.len())),
+            }
         }
     }
     row
@@ -267,15 +280,47 @@ mod tests {
             text: format!("{cell} text"),
             lang: "en".into(),
             scores: vec![],
+            stance_probs: None,
         }
+    }
+
+    #[test]
+    fn scores_add_frame_then_stance_probabilities_under_their_own_names() {
+        let frames = ["f1".to_string(), "f2".to_string()];
+        let mut r = record("x");
+        r.scores = vec![0.25, 0.75];
+        r.stance_probs = Some([0.1, 0.6, 0.3]);
+        let header = paragraph_header(&frames, true, true);
+        let row = paragraph_row(&r, 2, true, true, false);
+        assert_eq!(header.len(), row.len());
+        let tail: Vec<(&str, &str)> =
+            header.iter().zip(&row).skip(PARAGRAPH_COLUMNS.len()).map(|(h, v)| (h.as_str(), v.as_str())).collect();
+        assert_eq!(
+            tail,
+            [
+                ("score_f1", "0.2500"),
+                ("score_f2", "0.7500"),
+                ("stance_p_supportive", "0.1000"),
+                ("stance_p_critical", "0.6000"),
+                ("stance_p_neutral", "0.3000"),
+            ]
+        );
+        // A paragraph without a stance (heading, `other`) has empty cells; a codebook without a stance
+        // target has no stance columns; without `--scores`, no probability columns at all.
+        r.stance_probs = None;
+        assert_eq!(&paragraph_row(&r, 2, true, true, false)[header.len() - 3..], ["", "", ""]);
+        assert_eq!(paragraph_header(&frames, true, false).len(), PARAGRAPH_COLUMNS.len() + 2);
+        assert_eq!(paragraph_row(&r, 2, true, false, false).len(), PARAGRAPH_COLUMNS.len() + 2);
+        assert_eq!(paragraph_header(&frames, false, true), PARAGRAPH_COLUMNS);
+        assert_eq!(paragraph_row(&r, 2, false, true, false).len(), PARAGRAPH_COLUMNS.len());
     }
 
     #[test]
     fn spreadsheet_safe_rows_quote_the_text_cells_only_and_read_back_restored() {
         let r = record("=HYPERLINK(\"http://example.com\",\"x\")");
-        let plain = paragraph_row(&r, 0, false, false);
-        let safe = paragraph_row(&r, 0, false, true);
-        let header = paragraph_header(&[], false);
+        let plain = paragraph_row(&r, 0, false, false, false);
+        let safe = paragraph_row(&r, 0, false, false, true);
+        let header = paragraph_header(&[], false, false);
         for ((name, p), s) in header.iter().zip(&plain).zip(&safe) {
             if SPREADSHEET_SAFE_COLUMNS.contains(&name.as_str()) {
                 assert_eq!(*s, format!("'{p}"), "{name}");

@@ -21,7 +21,7 @@ use crate::export::run_tables::{
     open_csv, ComparisonFiles, CsvTable, ReportError, RunTables, COMPARISON_CSV, DISTANCES_CSV,
 };
 use crate::export::spreadsheet_safe;
-use crate::run::tables::{SCORE_PREFIX, SHARE_PREFIX, STANCE_PREFIX};
+use crate::run::tables::{SCORE_PREFIX, SHARE_PREFIX, STANCE_PREFIX, STANCE_SCORE_PREFIX};
 
 /// File name of the workbook inside the run folder (of the outlet comparison; see [`ComparisonFiles`]).
 pub use crate::run::files::WORKBOOK_XLSX as WORKBOOK_FILE;
@@ -179,7 +179,7 @@ pub fn column_kind(name: &str) -> ColumnKind {
         "published" => Date,
         "small_group" | "uncertain" => Bool,
         _ if name.starts_with(SHARE_PREFIX) => Share,
-        _ if name.starts_with(SCORE_PREFIX) => Score,
+        _ if name.starts_with(SCORE_PREFIX) || name.starts_with(STANCE_SCORE_PREFIX) => Score,
         _ if name.starts_with(STANCE_PREFIX) => Integer,
         _ => Text,
     }
@@ -542,6 +542,8 @@ mod tests {
         assert_eq!(column_kind("relevance"), ColumnKind::Score);
         assert_eq!(column_kind("uncertain"), ColumnKind::Bool);
         assert_eq!(column_kind("score_victim_protection"), ColumnKind::Score);
+        assert_eq!(column_kind("stance_p_critical"), ColumnKind::Score);
+        assert_eq!(column_kind("stance_critical"), ColumnKind::Integer);
     }
 
     #[test]

@@ -57,6 +57,10 @@ pub const SHARE_PREFIX: &str = "share_";
 pub const STANCE_PREFIX: &str = "stance_";
 /// Prefix of the optional per-frame probability columns of `paragraphs.csv` (`run --scores`).
 pub const SCORE_PREFIX: &str = "score_";
+/// Prefix of the optional per-stance probability columns of `paragraphs.csv` (`run --scores` where the
+/// codebook has a stance target). Not `score_`, which readers take for frames, nor `stance_`, the
+/// per-stance counts of `articles.csv` and `outlets.csv`.
+pub const STANCE_SCORE_PREFIX: &str = "stance_p_";
 
 /// An input record or paragraph that could not be processed, with where it came from and why: one row
 /// of `rejects.csv`.
@@ -78,11 +82,15 @@ fn strings(cols: &[&str]) -> Vec<String> {
     cols.iter().map(|s| s.to_string()).collect()
 }
 
-/// The header of `paragraphs.csv`: [`PARAGRAPH_COLUMNS`], then `score_<frame>` per frame with `scores`.
-pub fn paragraph_header(frames: &[String], scores: bool) -> Vec<String> {
+/// The header of `paragraphs.csv`: [`PARAGRAPH_COLUMNS`], then with `scores` `score_<frame>` per frame and,
+/// with `stance` as well, `stance_p_<stance>` per stance.
+pub fn paragraph_header(frames: &[String], scores: bool, stance: bool) -> Vec<String> {
     let mut header = strings(&PARAGRAPH_COLUMNS);
     if scores {
         header.extend(frames.iter().map(|f| format!("{SCORE_PREFIX}{f}")));
+        if stance {
+            header.extend(STANCE_LABELS.iter().map(|s| format!("{STANCE_SCORE_PREFIX}{s}")));
+        }
     }
     header
 }
