@@ -421,3 +421,30 @@ fn codebook_check_reports_frames_and_each_language_of_the_examples() {
     assert_eq!(n_off, codebook.off_topic_examples.len());
     assert!(set_aside * 2 > n_off, "most off-topic examples are off topic: {out}");
 }
+
+#[test]
+fn the_default_encoder_on_a_cpu_without_bf16_units_points_to_minilm() {
+    if common::real_model().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus/meridian-wire");
+    std::fs::create_dir_all(&corpus).unwrap();
+    let article = "2025-09-18-compound-raid-militia-ties.md";
+    std::fs::copy(root().join("corpora/sample/meridian-wire").join(article), corpus.join(article)).unwrap();
+    let out = tmp.path().join("out");
+    // The note comes before any encoding: the first line of stderr, after which the run is not needed.
+    let first_line = || {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("framelens"));
+        cmd.current_dir(root()).env_remove("FRAMELENS_MODEL");
+        cmd.arg("run").arg(tmp.path().join("corpus")).args(["--codebook", CODEBOOK, "--no-cache", "--out"]);
+        let mut child = cmd.arg(&out).args(["--device", "cpu"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stderr.take().unwrap()), &mut line).unwrap();
+        let _ = child.kill();
+        child.wait().unwrap();
+        line
+    };
+    let said = first_line().contains("`--model minilm` is about 7× faster");
+    assert_eq!(said, framelens::encode::runtime::bf16_units().is_none(), "the note where MPNet runs fp32, only there");
+}

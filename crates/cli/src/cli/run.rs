@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use framelens::classify::ClassifyOptions;
 use framelens::corpus::{Fields, Format};
-use framelens::encode::resolve_model;
+use framelens::encode::{resolve_model, Precision};
 use framelens::pipeline::{self, Event, RunOptions, RunSummary};
 
 use super::progress::Progress;
@@ -149,7 +149,20 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     opts.stance_head = a.heads.stance_head(&cb, &model, a.quiet)?;
     // Fail on an unusable precision request (int8 graph missing) before reading the corpus; its warning, if
     // any, is printed once by the pipeline and recorded in the manifest.
-    opts.encode.resolve_precision(&model)?;
+    let resolved = opts.encode.resolve_precision(&model)?;
+    if !a.quiet
+        && a.encoder.model.is_none()
+        && a.heads.head.is_none()
+        && resolved.device.is_cpu()
+        && resolved.precision == Precision::Fp32
+        && model.manifest.hidden_size >= 768
+    {
+        eprintln!(
+            "note: {} runs fp32 here ({}); on such a CPU `--model minilm` is about 7× faster, at some cost in \
+             labels (README, \"Choosing the encoder\")",
+            model.manifest.id, resolved.reason
+        );
+    }
     let mut bar: Option<Progress> = None;
     let mut paragraphs = 0usize;
     let started = std::time::Instant::now();
