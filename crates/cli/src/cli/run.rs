@@ -150,6 +150,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     // Fail on an unusable precision request (int8 graph missing) before reading the corpus; its warning, if
     // any, is printed once by the pipeline and recorded in the manifest.
     let resolved = opts.encode.resolve_precision(&model)?;
+    // A base-size default encoder (MPNet, 768 wide) in fp32 is what a laptop without bf16 units runs: 12 news
+    // paragraphs/s against MiniLM's 92 on an AVX2-only CPU (bench/README.md), so say once that MiniLM exists.
     if !a.quiet
         && a.encoder.model.is_none()
         && a.heads.head.is_none()
