@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use framelens::run::labels::STANCE_LABELS;
+use framelens::run::tables::STANCE_SCORE_PREFIX;
 
 const CODEBOOK: &str = "models/codebooks/enforcement-discourse.toml";
 
@@ -113,14 +115,11 @@ fn sample_corpus_every_paragraph_once_and_agreement_above_floor() {
         assert!(!r["frame"].is_empty() && !r["stance"].is_empty() && !r["evidence"].is_empty());
         let sum: f64 = r.iter().filter(|(k, _)| k.starts_with("score_")).map(|(_, v)| v.parse::<f64>().unwrap()).sum();
         assert!((sum - 1.0).abs() < 2e-3, "scores sum to {sum}");
-        let stance: Vec<f64> = ["supportive", "critical", "neutral"]
-            .iter()
-            .map(|s| r[&format!("stance_p_{s}")].parse::<f64>().unwrap())
-            .collect();
+        let stance: Vec<f64> =
+            STANCE_LABELS.iter().map(|s| r[&format!("{STANCE_SCORE_PREFIX}{s}")].parse::<f64>().unwrap()).collect();
         assert!((stance.iter().sum::<f64>() - 1.0).abs() < 2e-3, "stance probabilities {stance:?}");
         // The label is the likeliest stance, or neutral where a side's reading is below even odds.
-        let best =
-            ["supportive", "critical", "neutral"][(0..3).max_by(|&a, &b| stance[a].total_cmp(&stance[b])).unwrap()];
+        let best = STANCE_LABELS[(0..3).max_by(|&a, &b| stance[a].total_cmp(&stance[b])).unwrap()];
         assert!(r["stance"] == best || (r["stance"] == "neutral" && stance.iter().all(|&p| p < 0.5 + 1e-4)), "{r:?}");
     }
     for r in rows.iter().filter(|r| r["kind"] != "body") {
