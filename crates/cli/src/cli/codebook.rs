@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Subcommand;
-use framelens::classify::build::topic_texts;
+use framelens::classify::build::{background_texts, topic_texts};
 use framelens::classify::relevance;
 use framelens::classify::zeroshot::ZeroShotTexts;
 use framelens::codebook::Codebook;
@@ -96,8 +96,7 @@ fn relevance_check(
 ) -> anyhow::Result<()> {
     let mut refs = topic_texts(c, texts);
     let n_topic = refs.len();
-    refs.extend(relevance::background_texts());
-    refs.extend(c.off_topic_examples.iter().map(String::as_str));
+    refs.extend(background_texts(c));
     let rest = enc.encode(&refs[zs_emb.nrows()..], &mut |_| {})?.vectors;
     let emb = ndarray::concatenate(Axis(0), &[zs_emb.view(), rest.view()])?;
     let (topic, background) = (emb.slice(s![..n_topic, ..]), emb.slice(s![n_topic.., ..]));

@@ -31,27 +31,25 @@ pub fn build_classifier(
     // Every codebook text is embedded in one call: the topic side of relevance (which starts with the
     // prototypes' texts and holds the stance head's target), then the backgrounds.
     let mut refs = topic_texts(&cb.codebook, &zs);
-    // Then each language's background: the first (English) is also the relevance background.
-    let mut spans = Vec::new();
-    for (lang, text) in language::BACKGROUNDS {
+    let n_topic = refs.len();
+    // Then the relevance background, whose ordinary news is also the codebook language's background.
+    refs.extend(background_texts(&cb.codebook));
+    let background = n_topic..refs.len();
+    let mut spans = vec![(language::BACKGROUNDS[0].0, n_topic..n_topic + relevance::background_texts().len())];
+    // Then the other languages' backgrounds (their means only move paragraphs; relevance never sees them).
+    for (lang, text) in &language::BACKGROUNDS[1..] {
         let start = refs.len();
         refs.extend(language::background_texts(text));
         spans.push((*lang, start..refs.len()));
     }
-    // Then the codebook's own off-topic examples: they join the relevance background only (not the language
-    // means, which must stay ordinary news).
-    let off_topic = refs.len()..refs.len() + cb.codebook.off_topic_examples.len();
-    refs.extend(cb.codebook.off_topic_examples.iter().map(String::as_str));
     let all = embedder.embed(&refs, &mut |_| {})?.vectors;
     let index: HashMap<&str, usize> = refs.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     let known = |t: &str| index.get(t).map(|&i| all.row(i).to_owned());
     let zs_emb = all.slice(ndarray::s![..n_zs, ..]).to_owned();
     let rows = |r: &std::ops::Range<usize>| all.slice(ndarray::s![r.clone(), ..]);
-    let background = ndarray::concatenate(ndarray::Axis(0), &[rows(&spans[0].1), rows(&off_topic)])
-        .expect("embeddings of one encoder share their width");
     let topic = Relevance::new(
-        rows(&(0..spans[0].1.start)),
-        background.view(),
+        rows(&(0..n_topic)),
+        rows(&background),
         relevance::TOPIC_NEIGHBOURS,
         relevance::BACKGROUND_NEIGHBOURS,
     );
@@ -89,6 +87,15 @@ pub fn topic_texts<'a>(cb: &'a Codebook, zs: &'a ZeroShotTexts) -> Vec<&'a str> 
     refs.push(cb.description.as_str());
     refs.extend(cb.stance_targets.iter().map(|t| t.description.as_str()));
     refs.extend(cb.topic_examples.iter().map(String::as_str));
+    refs
+}
+
+/// The background side of relevance: ordinary news ([`relevance::background_texts`], also the codebook
+/// language's background for [`language`]), then the codebook's `off_topic_examples` last (`codebook check`
+/// scores those held out). The examples never join a language's mean, which must stay ordinary news.
+pub fn background_texts(cb: &Codebook) -> Vec<&str> {
+    let mut refs = relevance::background_texts();
+    refs.extend(cb.off_topic_examples.iter().map(String::as_str));
     refs
 }
 
