@@ -145,11 +145,20 @@ fn train_stance_finetune_tunes_on_pairs_and_reports_frozen_against_tuned() {
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains("--finetune") && stdout.contains("Frozen encoder → tuned"), "{stdout}");
     assert!(stdout.contains("dev.csv, all rows: accuracy") && stdout.contains("rows never seen in tuning"), "{stdout}");
+    assert!(stdout.contains("mean top score") && stdout.contains("calibration error"), "{stdout}");
+    // The default calibration slice, drawn by post: both rows of a post fall on one side.
+    let kept = stdout.split("temperature fitted on the ").nth(1).and_then(|r| r.split(' ').next());
+    let kept: usize = kept.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no calibration slice: {stdout}"));
+    assert!(stdout.contains("whose texts were kept out of tuning"), "{stdout}");
     let h = framelens::train::Head::read(&head).unwrap();
     assert!(h.encoder.model_id.contains("-tuned-"), "{}", h.encoder.model_id);
     let tuned = framelens::encode::ModelDir::open(&home.join("models").join(&h.encoder.model_id)).unwrap();
     let t = tuned.manifest.tuned.as_ref().expect("[tuned] in model.toml");
-    assert_eq!((t.rows, t.epochs, t.parent_id.as_str()), (36, 2, m.manifest.id.as_str()));
+    assert!(kept > 0 && kept.is_multiple_of(2) && t.rows + kept == 36, "{kept} kept, {} tuned", t.rows);
+    assert_eq!((t.epochs, t.parent_id.as_str()), (2, m.manifest.id.as_str()));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&head).unwrap()).unwrap();
+    let recorded = common::find_key(&json, "calibration_rows").and_then(|v| v.as_array().map(Vec::len));
+    assert_eq!(recorded, Some(kept), "the head records the rows its temperature was fitted on");
     // The contrastive recipe has no stance form: refused before anything is trained.
     let bad = framelens(&home)
         .args(["train-stance", "--data"])

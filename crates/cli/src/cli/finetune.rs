@@ -36,7 +36,8 @@ pub struct FinetuneArgs {
     pub pairs_per_row: Option<usize>,
     /// Share of the training rows kept out of tuning (drawn by document id, else text, with --tune-seed) to
     /// calibrate the tuned head's scores on: out-of-fold scores of rows the encoder was tuned on are
-    /// overconfident. 0 tunes on every row and calibrates on them (docs/finetune.md). Frames only.
+    /// overconfident. 0 tunes on every row and calibrates on them (docs/finetune.md). `train-stance` draws it
+    /// by text: all the targets of a slice text stay out of tuning.
     #[arg(long, default_value_t = 0.2, value_name = "FRACTION")]
     pub calibration_slice: f64,
     /// Seed of pair drawing and row order.

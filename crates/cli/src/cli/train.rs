@@ -174,10 +174,18 @@ fn frozen_vs_tuned(
         fr.cv_scores().1,
         tr.cv_scores().1
     );
-    for ((name, acc0, f0), (_, acc1, f1)) in fr.held_out_scores().iter().zip(tr.held_out_scores()) {
+    for (h0, h1) in fr.held_out_scores().iter().zip(tr.held_out_scores()) {
         note.push_str(&format!(
-            "; {name}: accuracy {acc0:.3} → {acc1:.3}, macro-F1 {f0:.3} → {f1:.3} (rows never seen in tuning)"
+            "; {}: accuracy {:.3} → {:.3}, macro-F1 {:.3} → {:.3}",
+            h0.name, h0.accuracy, h1.accuracy, h0.macro_f1, h1.macro_f1
         ));
+        if let (Some(s0), Some(s1)) = (h0.scores, h1.scores) {
+            note.push_str(&format!(
+                ", mean top score {:.3} → {:.3}, calibration error {:.3} → {:.3}",
+                s0.mean_top_score, s1.mean_top_score, s0.ece, s1.ece
+            ));
+        }
+        note.push_str(" (rows never seen in tuning)");
     }
     note
 }
@@ -339,6 +347,7 @@ fn fit_stance(
     dev: Option<&StanceRows>,
     model: &framelens::encode::ModelDir,
     unit: &str,
+    calibrate_on: Option<Vec<usize>>,
 ) -> anyhow::Result<TrainedStance> {
     let mut embedder = Embedder::new(model, a.encoder.options(), a.cache.path().as_deref())?;
     for w in &embedder.warnings {
@@ -348,11 +357,32 @@ fn fit_stance(
     if opts.l2_grid.is_empty() {
         opts.l2_grid = TrainOptions::default().l2_grid;
     }
+    opts.calibration_rows = calibrate_on;
     let total = train.targets.len() + train.texts.len() + dev.map_or(0, |d| d.targets.len() + d.texts.len());
     let mut bar = Progress::with_total(Some(total as u64), unit, a.quiet);
     let trained = train_stance(train, dev, &mut embedder, &opts, &mut |n| bar.inc(n as u64))?;
     bar.finish();
     Ok(trained)
+}
+
+/// The rows the encoder is tuned on: every row whose text is outside the calibration slice (`slice`, row
+/// indices), over only those texts, since a tuning step encodes each of its texts.
+fn tuned_pairs(train: &StanceRows, slice: &[usize]) -> PairRows {
+    let in_slice: std::collections::HashSet<usize> = slice.iter().copied().collect();
+    let mut text_at: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut texts = Vec::new();
+    let mut rows = Vec::new();
+    for (i, (t, s, y)) in train.rows().enumerate() {
+        if in_slice.contains(&i) {
+            continue;
+        }
+        let at = *text_at.entry(s).or_insert_with(|| {
+            texts.push(train.texts[s].clone());
+            texts.len() - 1
+        });
+        rows.push((t, at, y));
+    }
+    PairRows { targets: train.targets.clone(), texts, rows, n_labels: STANCE_LABELS.len() }
 }
 
 pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
@@ -371,18 +401,16 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
     let dev = dev_path.as_deref().map(|p| read_stance_rows(p, &fields)).transpose()?;
     let mut model = resolve_model(a.encoder.model.as_deref())?;
     let mut finetuned = None;
+    let mut calibrate_on = None;
     if a.finetune.finetune {
         if a.finetune.recipe != "cross-entropy" {
             anyhow::bail!("train-stance --finetune takes --recipe cross-entropy only (the pair features' head)");
         }
         // The frozen encoder's head first: the report puts what fine-tuning bought beside it.
-        let frozen = fit_stance(&a, &train, dev.as_ref(), &model, "texts embedded (frozen encoder)")?;
-        let pairs = PairRows {
-            targets: train.targets.clone(),
-            texts: train.texts.clone(),
-            rows: train.rows().collect(),
-            n_labels: STANCE_LABELS.len(),
-        };
+        let frozen = fit_stance(&a, &train, dev.as_ref(), &model, "texts embedded (frozen encoder)", None)?;
+        let slice = train.calibration_slice(a.finetune.calibration_slice, a.finetune.tune_seed);
+        let pairs = tuned_pairs(&train, &slice);
+        calibrate_on = (!slice.is_empty()).then_some(slice);
         let mut args = a.finetune.clone();
         args.epochs.get_or_insert(STANCE_EPOCHS);
         let (tuned, summary) = finetune(&model, TuneData::Pairs(&pairs), train.sha256(), &args, a.quiet)?;
@@ -392,11 +420,18 @@ pub fn run_stance(a: TrainStanceArgs) -> anyhow::Result<()> {
         model = tuned;
         finetuned = Some((frozen, summary));
     }
-    let trained = fit_stance(&a, &train, dev.as_ref(), &model, "texts embedded")?;
+    let slice = calibrate_on.as_ref().map_or(0, Vec::len);
+    let trained = fit_stance(&a, &train, dev.as_ref(), &model, "texts embedded", calibrate_on)?;
     let mut head = trained.head.head().clone();
     if let Some((frozen, summary)) = finetuned {
-        let calibration = "the temperature fitted on tuned rows too: scores may be overconfident";
-        let note = frozen_vs_tuned(&summary, frozen.head.head(), &head, "every fold's rows", calibration);
+        let calibration = if slice > 0 {
+            format!(
+                "the temperature fitted on the {slice} rows whose texts were kept out of tuning (--calibration-slice)"
+            )
+        } else {
+            "the temperature fitted on rows the encoder was tuned on: scores are overconfident".into()
+        };
+        let note = frozen_vs_tuned(&summary, frozen.head.head(), &head, "most of every fold's rows", &calibration);
         head.add_note(note);
         head.context.insert("finetuned_from".into(), frozen.head.head().encoder.model_id.clone());
     }

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use ndarray::{Array2, Axis};
 
+use super::calibrate::confidence_ece;
 use super::data::LabelledData;
-use super::head::{EncoderRef, HeldOutScores, TrainingRows};
+use super::head::{EncoderRef, HeldOutScores, ScoreCalibration, TrainingRows};
 use super::multilabel::multilabel_macro_f1;
 use super::split::{per_class_subsample, Holdout, Part};
 use super::{train_multi_label, train_single_label, Head, TrainError, TrainOptions};
@@ -106,12 +107,10 @@ pub fn split_rows(data: &LabelledData, opts: &FrameTrainOptions) -> Result<(Vec<
 
 /// The share `fraction` of `train_rows` (indices into `data.rows`) kept out of fine-tuning to calibrate the
 /// tuned head on, drawn as the hold-out split draws (keyed by document id, else text), so paragraphs of one
-/// article fall on one side. Its seed is `seed` mixed with a constant: the same number as the hold-out's
-/// `--split-seed` would otherwise draw exactly the dev rows again, none of which are training rows. Never
-/// empty when `train_rows` has two rows or more, never all of them.
+/// article fall on one side ([`Holdout::calibration`]). Never empty when `train_rows` has two rows or more,
+/// never all of them.
 pub fn calibration_slice(data: &LabelledData, train_rows: &[usize], fraction: f64, seed: u64) -> Vec<usize> {
-    const SALT: u64 = 0x9E37_79B9_7F4A_7C15;
-    let Ok(h) = Holdout::new(fraction, seed ^ SALT) else { return Vec::new() };
+    let Ok(h) = Holdout::calibration(fraction, seed) else { return Vec::new() };
     let mut slice: Vec<usize> = train_rows.iter().copied().filter(|&i| h.part_of(&data.rows[i]) == Part::Dev).collect();
     if slice.is_empty() && train_rows.len() >= 2 {
         slice.push(*train_rows.last().expect("two rows"));
@@ -247,11 +246,19 @@ pub fn score_dev(head: &Head, x: ndarray::ArrayView2<f32>, truth: &[&Vec<usize>]
             macro_f1,
             micro_f1: Some(s.micro_f1),
             labels: s.labels,
+            scores: None,
         }
     } else {
         let gold: Vec<usize> = truth.iter().map(|l| l[0]).collect();
         let pred: Vec<usize> = preds.iter().map(|p| p[0]).collect();
         let c = Confusion::from_indices(&gold, &pred, k);
+        let conf: Vec<(f64, bool)> = x
+            .rows()
+            .into_iter()
+            .zip(gold.iter().zip(&pred))
+            .map(|(r, (g, p))| (f64::from(head.probabilities(r).into_iter().fold(0.0, f32::max)), g == p))
+            .collect();
+        let mean_top_score = conf.iter().map(|c| c.0).sum::<f64>() / conf.len().max(1) as f64;
         HeldOutScores {
             name,
             rows: truth.len(),
@@ -259,6 +266,7 @@ pub fn score_dev(head: &Head, x: ndarray::ArrayView2<f32>, truth: &[&Vec<usize>]
             macro_f1: c.macro_f1(),
             micro_f1: None,
             labels: c.class_scores(&head.labels),
+            scores: Some(ScoreCalibration { mean_top_score, ece: confidence_ece(&conf, 10) }),
         }
     }
 }

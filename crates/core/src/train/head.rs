@@ -41,14 +41,32 @@ pub struct CvScores {
 /// Scores on data kept out of training (e.g. VAST dev, zero-shot and few-shot topics).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeldOutScores {
-    pub(crate) name: String,
+    /// The set's name, e.g. `vast_dev.csv, zero-shot targets`.
+    pub name: String,
     pub(crate) rows: usize,
-    pub(crate) accuracy: f64,
-    pub(crate) macro_f1: f64,
+    /// Accuracy (exact-match accuracy for multi-label heads).
+    pub accuracy: f64,
+    /// Macro-F1 over the labels in the set's truth or predictions.
+    pub macro_f1: f64,
     /// Multi-label heads: micro-F1 over all (row, label) cells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub micro_f1: Option<f64>,
     pub(crate) labels: Vec<ClassScore>,
+    /// Single-label and stance heads: mean top probability on these rows and the expected calibration
+    /// error (10 bins), so a report shows whether the head's scores are probabilities where it was not
+    /// trained (a tuned encoder's head can be overconfident).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<ScoreCalibration>,
+}
+
+/// Whether a head's top scores are probabilities on some rows: their mean against the accuracy, and the
+/// binned gap between the two.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScoreCalibration {
+    /// Mean of each row's largest probability.
+    pub mean_top_score: f64,
+    /// Expected calibration error over 10 equal-width bins of the top probability.
+    pub ece: f64,
 }
 
 /// The training report stored in the head.
@@ -78,9 +96,9 @@ impl TrainingReport {
         (self.cv.accuracy, self.cv.macro_f1)
     }
 
-    /// Each held-out set's name, accuracy and macro-F1 (`train --holdout`, VAST dev).
-    pub fn held_out_scores(&self) -> Vec<(String, f64, f64)> {
-        self.held_out.iter().map(|h| (h.name.clone(), h.accuracy, h.macro_f1)).collect()
+    /// The scores on each held-out set (`train --holdout`, VAST dev).
+    pub fn held_out_scores(&self) -> &[HeldOutScores] {
+        &self.held_out
     }
 }
 

@@ -312,6 +312,26 @@ mod tests {
     }
 
     #[test]
+    fn held_out_scores_say_whether_the_scores_are_probabilities() {
+        let (x, y) = embedding_like(240, 32, 4, 0.9, 5);
+        let labels: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let opts = TrainOptions { folds: 4, ..Default::default() };
+        let head = train_single_label(x.view(), &y, &labels, None, &opts, &test_encoder(32)).unwrap();
+        let truth: Vec<Vec<usize>> = y.iter().map(|&l| vec![l]).collect();
+        let truth: Vec<&Vec<usize>> = truth.iter().collect();
+        let s = frames::score_dev(&head, x.view(), &truth, "rows".into());
+        let c = s.scores.expect("single-label heads report their scores");
+        assert!(c.mean_top_score > 0.25 && c.mean_top_score <= 1.0, "{c:?}");
+        // The binned error is never below the gap between the mean score and the accuracy.
+        assert!(c.ece >= (c.mean_top_score - s.accuracy).abs() - 1e-9 && c.ece <= 1.0, "{c:?} {}", s.accuracy);
+        // A head made overconfident (temperature divided by 20) shows it.
+        let mut sharp = head.clone();
+        sharp.temperature /= 20.0;
+        let o = frames::score_dev(&sharp, x.view(), &truth, "rows".into()).scores.unwrap();
+        assert!(o.mean_top_score > c.mean_top_score, "{o:?} {c:?}");
+    }
+
+    #[test]
     fn same_seed_gives_identical_head_bytes() {
         let (x, y) = embedding_like(150, 16, 3, 1.0, 8);
         let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();

@@ -94,6 +94,9 @@ pub fn markdown(head: &Head, title: &str) -> String {
         if let Some(m) = h.micro_f1 {
             let _ = write!(line, " · micro-F1 **{m:.3}**");
         }
+        if let Some(c) = h.scores {
+            let _ = write!(line, " · mean top score {:.3} · expected calibration error {:.3}", c.mean_top_score, c.ece);
+        }
         let _ = writeln!(s, "{line}\n");
         label_table(&mut s, &h.labels, None);
     }

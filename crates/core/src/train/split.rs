@@ -41,6 +41,15 @@ impl Holdout {
         }
     }
 
+    /// The split that keeps `fraction` of a fine-tuning run's training rows out of tuning to calibrate the
+    /// tuned head on (`--calibration-slice`). Its seed is `seed` mixed with a constant: the same number as
+    /// the hold-out's `--split-seed` would otherwise draw exactly the dev rows again, none of which are
+    /// training rows.
+    pub fn calibration(fraction: f64, seed: u64) -> Result<Self, String> {
+        const SALT: u64 = 0x9E37_79B9_7F4A_7C15;
+        Holdout::new(fraction, seed ^ SALT)
+    }
+
     /// Whether the row keyed by `key` is in dev.
     pub fn is_dev(&self, key: &str) -> bool {
         let key: String = key.split_whitespace().collect::<Vec<_>>().join(" ");

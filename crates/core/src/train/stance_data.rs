@@ -12,13 +12,13 @@ use std::time::Instant;
 use ndarray::{Array2, Axis};
 
 use super::data::{csv_error, CsvHeader, DataError};
-use super::frames::encoder_ref;
-use super::head::{HeldOutScores, TrainingRows};
+use super::frames::{encoder_ref, score_dev};
+use super::head::TrainingRows;
+use super::split::Holdout;
 use super::stance_pair::{pair_feature_matrix, train_stance_pair, StanceHead};
 use super::{TrainError, TrainOptions};
 use crate::codebook::STANCE_LABELS;
 use crate::encode::{Embed, EmbedError};
-use crate::evaluate::Confusion;
 
 /// Columns of a stance file (VAST's names by default).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -60,6 +60,19 @@ impl StanceRows {
     /// Each row as (index into `targets`, index into `texts`, index into [`STANCE_LABELS`]).
     pub fn rows(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
         self.target_of.iter().zip(&self.text_of).zip(&self.y).map(|((&t, &s), &y)| (t, s, y))
+    }
+
+    /// The rows whose text falls in the share `fraction` of texts kept out of fine-tuning to calibrate the
+    /// tuned head on (`train-stance --finetune --calibration-slice`). Drawn by text, so all the targets of a
+    /// text fall on one side (the encoder has seen none of a slice text's rows), with the frame slice's
+    /// seed ([`Holdout::calibration`]). Empty for `fraction` 0; never every row.
+    pub fn calibration_slice(&self, fraction: f64, seed: u64) -> Vec<usize> {
+        let Ok(h) = Holdout::calibration(fraction, seed) else { return Vec::new() };
+        let in_slice: Vec<bool> = self.texts.iter().map(|t| h.is_dev(t)).collect();
+        if in_slice.iter().all(|&s| s) {
+            return Vec::new();
+        }
+        (0..self.y.len()).filter(|&i| in_slice[self.text_of[i]]).collect()
     }
 
     /// sha256 of the file the rows were read from.
@@ -204,17 +217,10 @@ pub fn train_stance(
                 continue;
             }
             let sub = dx.select(Axis(0), rows);
-            let gold: Vec<usize> = rows.iter().map(|&i| d.y[i]).collect();
-            let pred: Vec<usize> = sub.rows().into_iter().map(|r| inner.predict(r)[0]).collect();
-            let c = Confusion::from_indices(&gold, &pred, labels.len());
-            inner.report.held_out.push(HeldOutScores {
-                name: format!("{name}, {part}"),
-                rows: rows.len(),
-                accuracy: c.accuracy(),
-                macro_f1: c.macro_f1(),
-                micro_f1: None,
-                labels: c.class_scores(&labels),
-            });
+            let gold: Vec<Vec<usize>> = rows.iter().map(|&i| vec![d.y[i]]).collect();
+            let truth: Vec<&Vec<usize>> = gold.iter().collect();
+            let scores = score_dev(&inner, sub.view(), &truth, format!("{name}, {part}"));
+            inner.report.held_out.push(scores);
         }
         inner.context.insert("dev".into(), d.path.display().to_string());
         inner.context.insert("dev_sha256".into(), d.sha256.clone());
@@ -251,5 +257,27 @@ mod tests {
         std::fs::write(&p, "text,topic_str,label\nA,guns,1\n").unwrap();
         let e = read_stance_rows(&p, &StanceFields::default()).unwrap_err().to_string();
         assert!(e.contains("no column `post`"), "{e}");
+    }
+
+    #[test]
+    fn the_calibration_slice_keeps_every_row_of_a_text_on_one_side() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v.csv");
+        let mut csv = String::from("post,topic_str,label\n");
+        for i in 0..40 {
+            for t in ["guns", "taxes", "schools"] {
+                csv += &format!("comment number {i},{t},{}\n", i % 3);
+            }
+        }
+        std::fs::write(&p, csv).unwrap();
+        let r = read_stance_rows(&p, &StanceFields::default()).unwrap();
+        let slice = r.calibration_slice(0.2, 13);
+        assert!(!slice.is_empty() && slice.len() < r.y.len() / 2, "{} of {}", slice.len(), r.y.len());
+        let texts: std::collections::BTreeSet<usize> = slice.iter().map(|&i| r.text_of[i]).collect();
+        assert_eq!(slice.len(), 3 * texts.len(), "all three targets of a slice text are in the slice");
+        assert_eq!(slice, r.calibration_slice(0.2, 13), "deterministic");
+        assert_ne!(slice, r.calibration_slice(0.2, 14), "seeded");
+        assert!(r.calibration_slice(0.0, 13).is_empty());
+        assert!(r.calibration_slice(0.999_999, 13).len() < r.y.len(), "never every row");
     }
 }
