@@ -315,6 +315,13 @@ fn eval_on_labelled_data_and_at_article_level() {
         .success();
     let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(md.contains("Stance on") && md.contains("152 rows"), "{md}");
+    // How far the stance scores are from probabilities: their mean against the accuracy, and the binned gap.
+    let line = md.lines().find(|l| l.starts_with("Scores: mean stance score")).unwrap_or_else(|| panic!("{md}"));
+    let num = |after: &str| -> f64 {
+        line.split(after).nth(1).and_then(|r| r.split([' ', ';']).next()).and_then(|v| v.parse().ok()).unwrap()
+    };
+    let (mean, acc, ece) = (num("stance score "), num("at accuracy "), num("calibration error "));
+    assert!((0.0..=1.0).contains(&mean) && ece + 1e-3 >= (mean - acc).abs(), "{line}");
     let figures = read_csv(&figures_csv);
     let kappa = figures.iter().find(|r| r["task"] == "stance" && r["metric"] == "cohen_kappa").unwrap();
     assert!(kappa["value"].parse::<f64>().unwrap() > 0.1, "{kappa:?}");

@@ -288,19 +288,12 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
         let r = agreement(&title, "rows", &pairs, groups.as_deref(), boot);
         println!("{}", r.markdown());
         if used.iter().any(|u| u.role == "frames") {
-            // Is a score a probability? Mean top score against accuracy, and the binned gap between them.
             let conf: Vec<(f64, bool)> = frames
                 .iter()
                 .zip(&pairs)
                 .map(|(f, (gold, pred))| (f64::from(f.probs.iter().copied().fold(0.0, f32::max)), gold == pred))
                 .collect();
-            let mean = conf.iter().map(|c| c.0).sum::<f64>() / conf.len().max(1) as f64;
-            let acc = conf.iter().filter(|c| c.1).count() as f64 / conf.len().max(1) as f64;
-            println!(
-                "Scores: mean top-frame score {mean:.3} at accuracy {acc:.3}; expected calibration error {:.3} \
-                 (10 bins; a calibrated head has a mean score near its accuracy and a small error)\n",
-                confidence_ece(&conf, 10)
-            );
+            print_scores("top-frame score", &conf);
         }
         csv_rows.extend(marked(r.csv_rows("frames"), &mark));
     }
@@ -324,9 +317,24 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
         let title = format!("Stance on {} ({route})", data_path.display());
         let s = agreement(&title, "rows", &pairs, stance_groups.as_deref(), boot);
         println!("{}", s.markdown());
+        let conf: Vec<(f64, bool)> =
+            coded.iter().zip(&pairs).map(|(&i, (gold, pred))| (f64::from(stances[i].score), gold == pred)).collect();
+        print_scores("stance score", &conf);
         csv_rows.extend(s.csv_rows("stance"));
     }
     Ok(())
+}
+
+/// Is a score a probability? The mean of the scores of the labels given against their accuracy, and the
+/// binned gap between them (`conf`: each row's score and whether its label was right).
+fn print_scores(what: &str, conf: &[(f64, bool)]) {
+    let mean = conf.iter().map(|c| c.0).sum::<f64>() / conf.len().max(1) as f64;
+    let acc = conf.iter().filter(|c| c.1).count() as f64 / conf.len().max(1) as f64;
+    println!(
+        "Scores: mean {what} {mean:.3} at accuracy {acc:.3}; expected calibration error {:.3} \
+         (10 bins; a calibrated head has a mean score near its accuracy and a small error)\n",
+        confidence_ece(conf, 10)
+    );
 }
 
 /// Applies the training-overlap policy: refuses an overlap, warns, or (allowed) warns loudly on stderr and

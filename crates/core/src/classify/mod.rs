@@ -167,7 +167,8 @@ pub struct StanceLabel {
     /// A label of [`STANCE_LABELS`], or empty for an off-topic (`other`) paragraph: a stance toward the
     /// target means nothing there, and it is not counted.
     pub stance: &'static str,
-    pub(crate) score: f32,
+    /// Probability of `stance` (of `neutral` where a weaker reading abstained): the `stance_score` column.
+    pub score: f32,
     pub(crate) probs: [f32; 3],
     pub(crate) cues: Vec<String>,
 }
