@@ -15,9 +15,9 @@ use framelens::evaluate::article::{article_sets_from_run, read_article_gold, Art
 use framelens::evaluate::match_gold;
 use framelens::evaluate::matching::{match_articles, task_labels, ArticleMatch};
 use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement, CSV_HEADER};
-use framelens::train::calibrate::confidence_ece;
 use framelens::train::data::{read_labelled, DataFields, LabelMatcher};
 use framelens::train::head::Head;
+use framelens::train::head::ScoreCalibration;
 use framelens::train::overlap::{EvalSplit, OverlapCheck, Verdict};
 use framelens::train::split::{Holdout, Part};
 
@@ -328,12 +328,12 @@ fn run_on_data(a: &EvalArgs, boot: Bootstrap, csv_rows: &mut Vec<Vec<String>>) -
 /// Is a score a probability? The mean of the scores of the labels given against their accuracy, and the
 /// binned gap between them (`conf`: each row's score and whether its label was right).
 fn print_scores(what: &str, conf: &[(f64, bool)]) {
-    let mean = conf.iter().map(|c| c.0).sum::<f64>() / conf.len().max(1) as f64;
+    let c = ScoreCalibration::of(conf);
     let acc = conf.iter().filter(|c| c.1).count() as f64 / conf.len().max(1) as f64;
     println!(
-        "Scores: mean {what} {mean:.3} at accuracy {acc:.3}; expected calibration error {:.3} \
+        "Scores: mean {what} {:.3} at accuracy {acc:.3}; expected calibration error {:.3} \
          (10 bins; a calibrated head has a mean score near its accuracy and a small error)\n",
-        confidence_ece(conf, 10)
+        c.mean_top_score, c.ece
     );
 }
 

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use ndarray::{Array2, Axis};
 
-use super::calibrate::confidence_ece;
 use super::data::LabelledData;
 use super::head::{EncoderRef, HeldOutScores, ScoreCalibration, TrainingRows};
 use super::multilabel::multilabel_macro_f1;
@@ -258,7 +257,6 @@ pub fn score_dev(head: &Head, x: ndarray::ArrayView2<f32>, truth: &[&Vec<usize>]
             .zip(gold.iter().zip(&pred))
             .map(|(r, (g, p))| (f64::from(head.probabilities(r).into_iter().fold(0.0, f32::max)), g == p))
             .collect();
-        let mean_top_score = conf.iter().map(|c| c.0).sum::<f64>() / conf.len().max(1) as f64;
         HeldOutScores {
             name,
             rows: truth.len(),
@@ -266,7 +264,7 @@ pub fn score_dev(head: &Head, x: ndarray::ArrayView2<f32>, truth: &[&Vec<usize>]
             macro_f1: c.macro_f1(),
             micro_f1: None,
             labels: c.class_scores(&head.labels),
-            scores: Some(ScoreCalibration { mean_top_score, ece: confidence_ece(&conf, 10) }),
+            scores: Some(ScoreCalibration::of(&conf)),
         }
     }
 }

@@ -69,6 +69,14 @@ pub struct ScoreCalibration {
     pub ece: f64,
 }
 
+impl ScoreCalibration {
+    /// From each row's score of the label given and whether that label was right.
+    pub fn of(conf: &[(f64, bool)]) -> Self {
+        let mean_top_score = conf.iter().map(|c| c.0).sum::<f64>() / conf.len().max(1) as f64;
+        ScoreCalibration { mean_top_score, ece: super::calibrate::confidence_ece(conf, 10) }
+    }
+}
+
 /// The training report stored in the head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingReport {
