@@ -283,6 +283,31 @@ fn sample_writes_a_sheet_that_train_and_eval_accept_back() {
         (alpha["value"].parse().unwrap(), alpha["ci_low"].parse().unwrap(), alpha["ci_high"].parse().unwrap());
     assert!(lo <= v && v <= hi && v > 0.3, "{alpha:?}");
     assert!(figures.iter().any(|r| r["task"] == "stance" && r["section"] == "confusion"));
+    // The run's own scores, read back from paragraphs.csv: are they probabilities?
+    let (_, frame_acc, _) = scores_line(&md, "frame score");
+    let (_, stance_acc, _) = scores_line(&md, "stance score");
+    let accuracy = |task: &str| {
+        let r = figures.iter().find(|r| r["task"] == task && r["metric"] == "accuracy").unwrap();
+        r["value"].parse::<f64>().unwrap()
+    };
+    assert!((frame_acc - accuracy("frames")).abs() < 1e-3, "{md}");
+    assert!((stance_acc - accuracy("stance")).abs() < 1e-3, "{md}");
+}
+
+/// The `Scores:` line `eval` prints under an agreement table for `what` ("stance score", "frame score"):
+/// (mean score, accuracy, expected calibration error), checked to be consistent with each other.
+fn scores_line(md: &str, what: &str) -> (f64, f64, f64) {
+    let start = format!("Scores: mean {what} ");
+    let line = md.lines().find(|l| l.starts_with(&start)).unwrap_or_else(|| panic!("no `{start}` in {md}"));
+    let num = |after: &str| -> f64 {
+        line.split(after).nth(1).and_then(|r| r.split([' ', ';']).next()).and_then(|v| v.parse().ok()).unwrap()
+    };
+    let (mean, acc, ece) = (num(&start), num("at accuracy "), num("calibration error "));
+    assert!((0.0..=1.0).contains(&mean) && (0.0..=1.0).contains(&acc), "{line}");
+    // The binned gap is at least the gap of the means (the triangle inequality over bins), up to the
+    // rounding of three printed figures.
+    assert!(ece + 2e-3 >= (mean - acc).abs(), "{line}");
+    (mean, acc, ece)
 }
 
 #[test]
@@ -316,12 +341,7 @@ fn eval_on_labelled_data_and_at_article_level() {
     let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(md.contains("Stance on") && md.contains("152 rows"), "{md}");
     // How far the stance scores are from probabilities: their mean against the accuracy, and the binned gap.
-    let line = md.lines().find(|l| l.starts_with("Scores: mean stance score")).unwrap_or_else(|| panic!("{md}"));
-    let num = |after: &str| -> f64 {
-        line.split(after).nth(1).and_then(|r| r.split([' ', ';']).next()).and_then(|v| v.parse().ok()).unwrap()
-    };
-    let (mean, acc, ece) = (num("stance score "), num("at accuracy "), num("calibration error "));
-    assert!((0.0..=1.0).contains(&mean) && ece + 1e-3 >= (mean - acc).abs(), "{line}");
+    scores_line(&md, "stance score");
     let figures = read_csv(&figures_csv);
     let kappa = figures.iter().find(|r| r["task"] == "stance" && r["metric"] == "cohen_kappa").unwrap();
     assert!(kappa["value"].parse::<f64>().unwrap() > 0.1, "{kappa:?}");

@@ -12,9 +12,9 @@ use framelens::codebook::STANCE_LABELS;
 use framelens::encode::cached::Embedder;
 use framelens::encode::model::sha256_hex;
 use framelens::evaluate::article::{article_sets_from_run, read_article_gold, ArticleSets};
-use framelens::evaluate::match_gold;
 use framelens::evaluate::matching::{match_articles, task_labels, ArticleMatch};
 use framelens::evaluate::report::{agreement, set_agreement, write_csv, Bootstrap, SetAgreement, CSV_HEADER};
+use framelens::evaluate::{match_gold, Pairs};
 use framelens::train::data::{read_labelled, DataFields, LabelMatcher};
 use framelens::train::head::Head;
 use framelens::train::head::ScoreCalibration;
@@ -141,10 +141,16 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
                 }
                 let f = agreement("Frames", "paragraphs", &pairs.frame, Some(&pairs.frame_docs), boot);
                 println!("{}", f.markdown());
+                if let Some(conf) = Pairs::confidences(&pairs.frame, &pairs.frame_scores) {
+                    print_scores("frame score", &conf);
+                }
                 csv_rows.extend(marked(f.csv_rows("frames"), &frame_mark));
                 if !pairs.stance.is_empty() {
                     let s = agreement("Stance", "paragraphs", &pairs.stance, Some(&pairs.stance_docs), boot);
                     println!("{}", s.markdown());
+                    if let Some(conf) = Pairs::confidences(&pairs.stance, &pairs.stance_scores) {
+                        print_scores("stance score", &conf);
+                    }
                     csv_rows.extend(marked(s.csv_rows("stance"), &stance_mark));
                 }
             }

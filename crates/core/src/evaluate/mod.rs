@@ -62,8 +62,20 @@ struct PredRow {
     doc_id: String,
     kind: String,
     frame: String,
+    /// Empty in runs written before the column existed, and for a paragraph without the label.
+    #[serde(default, deserialize_with = "score_cell")]
+    frame_score: Option<f64>,
     stance: String,
+    #[serde(default, deserialize_with = "score_cell")]
+    stance_score: Option<f64>,
     text: String,
+}
+
+/// A score cell: empty or unparseable reads as no score, so an edited or older `paragraphs.csv` still
+/// evaluates (the scores only feed the calibration line, never the agreement figures).
+fn score_cell<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let cell = String::deserialize(d)?;
+    Ok(cell.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
 }
 
 /// Gold and predicted labels of the matched paragraphs.
@@ -82,6 +94,19 @@ pub struct Pairs {
     pub frame_texts: Vec<String>,
     /// Predicted paragraph text of each stance pair, for the training-overlap check.
     pub stance_texts: Vec<String>,
+    /// The run's `frame_score` of each frame pair (`None` where the cell is empty).
+    pub frame_scores: Vec<Option<f64>>,
+    /// The run's `stance_score` of each stance pair.
+    pub stance_scores: Vec<Option<f64>>,
+}
+
+impl Pairs {
+    /// Each pair's score and whether its label was right, when every pair has a score (`scores` is
+    /// [`Pairs::frame_scores`] or [`Pairs::stance_scores`] beside `pairs`); `None` when any is missing, since
+    /// a calibration figure over a subset would not describe the labels scored.
+    pub fn confidences(pairs: &[(String, String)], scores: &[Option<f64>]) -> Option<Vec<(f64, bool)>> {
+        pairs.iter().zip(scores).map(|((gold, pred), s)| s.map(|s| (s, gold == pred))).collect()
+    }
 }
 
 fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<(u64, T)>, EvalError> {
@@ -134,11 +159,13 @@ pub fn match_gold(gold_path: &Path, paragraphs_csv: &Path) -> Result<Pairs, Eval
             pairs.frame.push((g.frame.trim().to_string(), p.frame.clone()));
             pairs.frame_docs.push(doc_id.to_string());
             pairs.frame_texts.push(p.text.clone());
+            pairs.frame_scores.push(p.frame_score);
         }
         if !g.stance.is_empty() {
             pairs.stance.push((g.stance.clone(), p.stance.clone()));
             pairs.stance_docs.push(doc_id.to_string());
             pairs.stance_texts.push(p.text.clone());
+            pairs.stance_scores.push(p.stance_score);
         }
     }
     Ok(pairs)
@@ -256,6 +283,31 @@ mod tests {
         std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
         let e = match_gold(&gold, &pred).unwrap_err().to_string();
         assert!(e.contains("line 2") && e.contains("=HYPERLINK"), "{e}");
+    }
+
+    #[test]
+    fn the_runs_scores_come_with_the_pairs_and_a_missing_one_drops_the_calibration() {
+        let dir = tempfile::tempdir().unwrap();
+        let gold = dir.path().join("gold.csv");
+        std::fs::write(&gold, "doc_id,text_prefix,frame,stance\nd1,First,a,critical\nd1,Second,b,neutral\n").unwrap();
+        let pred = dir.path().join("paragraphs.csv");
+        let write_pred = |second_stance_score: &str| {
+            let mut w = csv::Writer::from_path(&pred).unwrap();
+            w.write_record(["doc_id", "kind", "frame", "frame_score", "stance", "stance_score", "text"]).unwrap();
+            w.write_record(["d1", "body", "a", "0.9", "critical", "0.75", "First paragraph."]).unwrap();
+            w.write_record(["d1", "body", "a", "0.6", "neutral", second_stance_score, "Second paragraph."]).unwrap();
+            w.flush().unwrap();
+        };
+        write_pred("0.5");
+        let pairs = match_gold(&gold, &pred).unwrap();
+        assert_eq!(pairs.frame_scores, [Some(0.9), Some(0.6)]);
+        assert_eq!(Pairs::confidences(&pairs.frame, &pairs.frame_scores), Some(vec![(0.9, true), (0.6, false)]));
+        assert_eq!(Pairs::confidences(&pairs.stance, &pairs.stance_scores), Some(vec![(0.75, true), (0.5, true)]));
+        // An empty cell is no score, and a calibration figure over part of the pairs is not given.
+        write_pred("");
+        let pairs = match_gold(&gold, &pred).unwrap();
+        assert_eq!(pairs.stance_scores, [Some(0.75), None]);
+        assert_eq!(Pairs::confidences(&pairs.stance, &pairs.stance_scores), None);
     }
 
     #[test]
