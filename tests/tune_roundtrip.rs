@@ -234,3 +234,47 @@ fn mpnet_trains_and_round_trips_with_its_relative_position_bias() {
     let c = min_cosine(&engine, &tuned, &texts);
     assert!(c >= 0.9999, "tuned MPNet engine vs its imported graph: min cosine {c}");
 }
+
+#[test]
+fn tune_layers_moves_only_the_top_layers_and_loss_still_falls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bert = tmp.path().join("hf-bert");
+    common::write_tiny_bert(&bert, None);
+    let mpnet = tmp.path().join("hf-mpnet");
+    common::write_tiny_mpnet(&mpnet, None);
+    for (name, src) in [("bert", bert), ("mpnet", mpnet)] {
+        let model = import(&src, &tmp.path().join(name), &src.display().to_string()).expect("import");
+        let engine = Engine::load(&model, &candle_core::Device::Cpu).expect("load");
+        let mut opts = options(Recipe::CrossEntropy);
+        opts.tune_layers = Some(1);
+        let loss = tune(&engine, &rows(), &opts, None, false, &mut |_| {}).expect("tune").epoch_loss;
+        assert!(loss[2].1 < loss[0].1, "{name}: the top layer alone still learns: {loss:?}");
+        let out = tmp.path().join(format!("{name}-tuned.safetensors"));
+        engine.write_weights(&out).expect("write");
+        let parent = candle_core::safetensors::load(src.join("model.safetensors"), &candle_core::Device::Cpu).unwrap();
+        let tuned = candle_core::safetensors::load(&out, &candle_core::Device::Cpu).unwrap();
+        let top =
+            (0..).take_while(|l| parent.keys().any(|k| k.contains(&format!("encoder.layer.{l}.")))).last().unwrap();
+        let (mut moved, mut kept) = (0, 0);
+        for (k, p) in &parent {
+            let t = &tuned[k];
+            let same = p.to_dtype(candle_core::DType::F32).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap()
+                == t.to_dtype(candle_core::DType::F32).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            if k.contains(&format!("encoder.layer.{top}.")) {
+                assert!(!same || k.contains("LayerNorm"), "{name}: the top layer's {k} must have been tuned");
+                moved += usize::from(!same);
+            } else {
+                assert!(same, "{name}: {k} is below the tuned layer and must keep the parent's values");
+                kept += 1;
+            }
+        }
+        assert!(moved >= 4 && kept > moved, "{name}: {moved} tensors tuned, {kept} kept");
+    }
+    // More layers than the model has is refused by name.
+    let model = ModelDir::open(&tmp.path().join("bert")).unwrap();
+    let engine = Engine::load(&model, &candle_core::Device::Cpu).expect("load");
+    let mut opts = options(Recipe::CrossEntropy);
+    opts.tune_layers = Some(99);
+    let e = tune(&engine, &rows(), &opts, None, false, &mut |_| {}).expect_err("refused").to_string();
+    assert!(e.contains("--tune-layers 99") && e.contains("transformer layers"), "{e}");
+}

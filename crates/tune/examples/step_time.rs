@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (0..batch).map(|i| format!("Headline number {i} about the state of gun laws after the shooting")).collect();
     let ids: Vec<Vec<u32>> = texts.iter().map(|t| engine.ids(t)).collect::<Result<_, _>>()?;
     let seqs: Vec<&[u32]> = ids.iter().map(|v| v.as_slice()).collect();
-    let mut opt = AdamW::new(engine.trainable(), ParamsAdamW { lr: 1e-5, ..Default::default() })?;
+    let mut opt = AdamW::new(engine.trainable(0), ParamsAdamW { lr: 1e-5, ..Default::default() })?;
     for rep in 0..4 {
         let t = Instant::now();
         let v = engine.embed_tokens(&seqs)?;

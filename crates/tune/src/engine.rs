@@ -79,24 +79,41 @@ impl Engine {
 
     /// Sentence vectors `[batch, hidden]` of tokenized texts ([`Engine::ids`]), differentiable.
     pub fn embed_tokens(&self, seqs: &[&[u32]]) -> Result<Tensor> {
-        self.forward(seqs)
+        self.forward(seqs, 0)
     }
 
-    /// The variables training updates (the word table is frozen: [`crate::transformer`]).
-    pub fn trainable(&self) -> Vec<candle_core::Var> {
+    /// Transformer layers below the top `tune_layers` (`None`: all are tuned, 0 frozen); an error names the
+    /// range when `tune_layers` is 0 or more than the model has.
+    pub fn frozen_layers(&self, tune_layers: Option<usize>) -> Result<usize> {
+        let n = self.network.num_layers();
+        match tune_layers {
+            None => Ok(0),
+            Some(k) if (1..=n).contains(&k) => Ok(n - k),
+            Some(k) => Err(TuneError::Invalid(format!(
+                "--tune-layers {k}: {} has {n} transformer layers; tune 1 to {n} of them",
+                self.manifest.id
+            ))),
+        }
+    }
+
+    /// The variables training updates. The word table is always frozen ([`crate::transformer`]); with `frozen`
+    /// layers, so are the other embeddings, MPNet's shared relative position bias and layers `0..frozen`.
+    pub fn trainable(&self, frozen: usize) -> Vec<candle_core::Var> {
         self.varmap
             .data()
             .lock()
             .expect("varmap lock")
             .iter()
             .filter(|(name, _)| !name.ends_with("word_embeddings.weight"))
+            .filter(|(name, _)| frozen == 0 || layer_of(name).is_some_and(|l| l >= frozen))
             .map(|(_, v)| v.clone())
             .collect()
     }
 
-    pub(crate) fn forward(&self, seqs: &[&[u32]]) -> Result<Tensor> {
+    /// Sentence vectors with the embeddings and the first `frozen` layers detached ([`Transformer::embed`]).
+    pub(crate) fn forward(&self, seqs: &[&[u32]], frozen: usize) -> Result<Tensor> {
         let (ids, mask) = self.batch(seqs)?;
-        Ok(self.network.embed(&ids, &mask)?)
+        Ok(self.network.embed(&ids, &mask, frozen)?)
     }
 
     /// Unit-length embeddings of `texts` with the current weights, one row per text (no gradients kept).
@@ -105,7 +122,7 @@ impl Engine {
         for chunk in texts.chunks(32) {
             let ids = chunk.iter().map(|t| self.ids(t)).collect::<Result<Vec<_>>>()?;
             let refs: Vec<&[u32]> = ids.iter().map(|v| v.as_slice()).collect();
-            out.extend(self.forward(&refs)?.detach().to_vec2::<f32>()?);
+            out.extend(self.forward(&refs, 0)?.detach().to_vec2::<f32>()?);
         }
         Ok(out)
     }
@@ -137,6 +154,13 @@ impl Engine {
         }
         save_tensors(&all, out)
     }
+}
+
+/// The transformer layer a weight belongs to (`encoder.layer.N.…`, with or without a `bert.` prefix); `None`
+/// for the embeddings and MPNet's `encoder.relative_attention_bias`.
+fn layer_of(name: &str) -> Option<usize> {
+    let rest = &name[name.find("encoder.layer.")? + "encoder.layer.".len()..];
+    rest.split('.').next()?.parse().ok()
 }
 
 /// Sets every variable of `varmap` from the tensor of its name in `tensors` (read from `from`), as float32 on

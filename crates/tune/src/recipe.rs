@@ -52,6 +52,10 @@ pub struct TuneOptions {
     pub pairs_per_row: usize,
     /// Seed of pair drawing and row order.
     pub seed: u64,
+    /// Tune only the top this many transformer layers; the embeddings and the layers below stay the parent's.
+    /// `None` tunes every layer and the embeddings (the word table always stays). Fewer layers cost less time
+    /// and memory per step, and leave less of the parent's general knowledge to forget on few rows.
+    pub tune_layers: Option<usize>,
 }
 
 impl TuneOptions {
@@ -66,6 +70,7 @@ impl TuneOptions {
                 batch_size: 16,
                 pairs_per_row: 10,
                 seed: 13,
+                tune_layers: None,
             },
             Recipe::CrossEntropy => TuneOptions {
                 recipe,
@@ -75,6 +80,7 @@ impl TuneOptions {
                 batch_size: 16,
                 pairs_per_row: 0,
                 seed: 13,
+                tune_layers: None,
             },
         }
     }
@@ -90,6 +96,9 @@ impl TuneOptions {
                 m.insert("head_learning_rate".into(), self.head_learning_rate.to_string());
                 m.insert("class_weights".into(), "balanced".into());
             }
+        }
+        if let Some(k) = self.tune_layers {
+            m.insert("tune_layers".into(), k.to_string());
         }
         m.insert("schedule".into(), "linear warm-up 10%, linear decay".into());
         m.insert("weight_decay".into(), WEIGHT_DECAY.to_string());

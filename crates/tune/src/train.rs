@@ -71,7 +71,9 @@ pub fn tune(
     let dev = engine.device.clone();
     let k = rows.n_labels;
     let class_weights = balanced_weights(rows.labels.iter().filter_map(|l| l.first().copied()), k);
-    let run = Run { engine, opts, fingerprint: run_key(&engine.manifest.weights_sha256, rows, opts), work, resume };
+    let frozen = engine.frozen_layers(opts.tune_layers)?;
+    let run =
+        Run { engine, opts, frozen, fingerprint: run_key(&engine.manifest.weights_sha256, rows, opts), work, resume };
     let head = (k, engine.manifest.hidden_size);
     match opts.recipe {
         Recipe::Contrastive => run.drive(
@@ -86,7 +88,7 @@ pub fn tune(
                 loss: |batch: &Vec<crate::recipe::Pair>, _: &Var, _: &Var| {
                     let mut seqs: Vec<&[u32]> = batch.iter().map(|p| ids[p.a].as_slice()).collect();
                     seqs.extend(batch.iter().map(|p| ids[p.b].as_slice()));
-                    let v = engine.forward(&seqs)?;
+                    let v = engine.forward(&seqs, frozen)?;
                     let n = batch.len();
                     let cos = (v.narrow(0, 0, n)? * v.narrow(0, n, n)?)?.sum(1)?;
                     let target = Tensor::from_vec(batch.iter().map(|p| p.target).collect::<Vec<_>>(), n, &dev)?;
@@ -103,7 +105,7 @@ pub fn tune(
                 batches: |_: usize, rng: &mut ChaCha8Rng| shuffled_chunks(rows.texts.len(), opts.batch_size, rng),
                 loss: |batch: &Vec<usize>, w: &Var, b: &Var| {
                     let seqs: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
-                    let logits = logits(&engine.forward(&seqs)?, w, b)?;
+                    let logits = logits(&engine.forward(&seqs, frozen)?, w, b)?;
                     let loss = if rows.multi_label {
                         binary_cross_entropy(&logits, batch, &rows.labels, k)?
                     } else {
@@ -142,7 +144,9 @@ pub fn tune_pairs(
     let dev = engine.device.clone();
     let k = rows.n_labels;
     let class_weights = balanced_weights(rows.rows.iter().map(|r| r.2), k);
-    let run = Run { engine, opts, fingerprint: run_key(&engine.manifest.weights_sha256, rows, opts), work, resume };
+    let frozen = engine.frozen_layers(opts.tune_layers)?;
+    let run =
+        Run { engine, opts, frozen, fingerprint: run_key(&engine.manifest.weights_sha256, rows, opts), work, resume };
     run.drive(
         Objective {
             head: (k, 4 * engine.manifest.hidden_size),
@@ -169,8 +173,8 @@ pub fn tune_pairs(
                 }
                 let texts: Vec<&[u32]> = batch.iter().map(|&s| text_ids[s].as_slice()).collect();
                 let n = picked.len();
-                let t = engine.forward(&targets)?.index_select(&Tensor::from_vec(t_at, n, &dev)?, 0)?;
-                let s = engine.forward(&texts)?.index_select(&Tensor::from_vec(s_at, n, &dev)?, 0)?;
+                let t = engine.forward(&targets, frozen)?.index_select(&Tensor::from_vec(t_at, n, &dev)?, 0)?;
+                let s = engine.forward(&texts, frozen)?.index_select(&Tensor::from_vec(s_at, n, &dev)?, 0)?;
                 let features = Tensor::cat(&[&t, &s, &(&t - &s)?.abs()?, &(&t * &s)?], 1)?;
                 let y: Vec<usize> = picked.iter().map(|&r| rows.rows[r].2).collect();
                 Ok((weighted_cross_entropy(&logits(&features, w, b)?, &y, &class_weights)?, n))
@@ -197,6 +201,8 @@ struct Objective<FB, FL> {
 struct Run<'a> {
     engine: &'a Engine,
     opts: &'a TuneOptions,
+    /// Transformer layers left as the parent's ([`TuneOptions::tune_layers`]).
+    frozen: usize,
     fingerprint: String,
     work: Option<&'a Path>,
     resume: bool,
@@ -219,7 +225,7 @@ impl Run<'_> {
             start_epoch = restore(engine, &head_w, &head_b, w, &self.fingerprint)?;
         }
         let adam = |lr: f64, wd: f64| ParamsAdamW { lr, weight_decay: wd, ..Default::default() };
-        let mut enc_opt = AdamW::new(engine.trainable(), adam(opts.learning_rate, WEIGHT_DECAY))?;
+        let mut enc_opt = AdamW::new(engine.trainable(self.frozen), adam(opts.learning_rate, WEIGHT_DECAY))?;
         let mut head_opt = AdamW::new(vec![head_w.clone(), head_b.clone()], adam(opts.head_learning_rate, 0.0))?;
         let steps = o.steps;
         let total = steps * opts.epochs;

@@ -184,8 +184,17 @@ impl Transformer {
         Ok(Some(bias.unsqueeze(0)?))
     }
 
+    /// Transformer layers (BERT/MiniLM 6 or 12, MPNet 12).
+    pub fn num_layers(&self) -> usize {
+        self.layers.len()
+    }
+
     /// `ids` and `mask` `[batch, seq]` (u32; mask 1 on tokens, 0 on padding) → `[batch, hidden]`, unit length.
-    pub fn embed(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    /// The embeddings and the first `frozen` layers run detached (0: everything is differentiable): no gradient
+    /// reaches them and their activations are freed layer by layer, which is what makes tuning only the top
+    /// layers cheaper in time and memory. MPNet's relative position bias, shared by every layer, is then
+    /// detached too, so the frozen layers compute exactly what the parent computed.
+    pub fn embed(&self, ids: &Tensor, mask: &Tensor, frozen: usize) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
         let dev = ids.device();
         let positions = Tensor::arange(self.position_offset, self.position_offset + t as u32, dev)?.unsqueeze(0)?;
@@ -194,11 +203,20 @@ impl Transformer {
             x = x.broadcast_add(&types.forward(&Tensor::zeros((1, t), DType::U32, dev)?)?)?;
         }
         let mut x = self.emb_norm.forward(&x)?;
+        if frozen > 0 {
+            x = x.detach();
+        }
         let maskf = mask.to_dtype(DType::F32)?;
         let bias = ((maskf.clone() - 1.0)? * 1e9)?.reshape((b, 1, 1, t))?;
-        let relative = self.relative_bias(t, dev)?;
-        for layer in &self.layers {
+        let mut relative = self.relative_bias(t, dev)?;
+        if frozen > 0 {
+            relative = relative.map(|r| r.detach());
+        }
+        for (i, layer) in self.layers.iter().enumerate() {
             x = layer.forward(&x, &bias, relative.as_ref())?;
+            if i < frozen {
+                x = x.detach();
+            }
         }
         let m = maskf.unsqueeze(2)?;
         let summed = x.broadcast_mul(&m)?.sum(1)?;

@@ -43,6 +43,10 @@ pub struct FinetuneArgs {
     /// Seed of pair drawing and row order.
     #[arg(long, default_value_t = 13)]
     pub tune_seed: u64,
+    /// Tune only the top N transformer layers (the embeddings and the layers below keep the parent's weights):
+    /// less time and memory per step, less to forget on few rows. Default: every layer.
+    #[arg(long, value_name = "N")]
+    pub tune_layers: Option<usize>,
     /// Where to write the tuned model. Default: $FRAMELENS_HOME/models/<parent>-tuned-<hash of data and
     /// settings>.
     #[arg(long, value_name = "DIR")]
@@ -64,6 +68,7 @@ impl FinetuneArgs {
         o.batch_size = self.tune_batch.unwrap_or(o.batch_size);
         o.pairs_per_row = self.pairs_per_row.unwrap_or(o.pairs_per_row);
         o.seed = self.tune_seed;
+        o.tune_layers = self.tune_layers;
         o
     }
 }
