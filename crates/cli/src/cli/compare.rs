@@ -17,10 +17,10 @@ pub struct CompareArgs {
     /// each language, groups named "zh | Outlet").
     #[arg(long, default_value = "outlet")]
     pub by: String,
-    /// Seed of the bootstrap (same seed, same intervals).
+    /// Seed of the bootstrap and of the article shuffles (same seed, same intervals and p_articles).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Bootstrap resamples.
+    /// Bootstrap resamples, and article shuffles of the independence test.
     #[arg(long, default_value_t = 2000)]
     pub resamples: usize,
     /// Groups with fewer articles are flagged small_group=true.
@@ -87,8 +87,15 @@ pub fn compare_dir_files(dir: &Path, out: Option<&Path>, a: &CompareArgs) -> any
     for t in &c.independence {
         let p = t.p_value.map(p_statement).unwrap_or_else(|| "p -".into());
         let v = t.cramers_v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
-        s +=
-            &format!("{} × {}: chi2 {:.2}, df {}, {p}, Cramér's V {v}\n", c.group_by, t.measure.as_str(), t.chi2, t.df);
+        let shuffled = t.p_articles.map(|p| format!(" (articles shuffled between groups: {})", p_statement(p)));
+        s += &format!(
+            "{} × {}: chi2 {:.2}, df {}, {p}{}, Cramér's V {v}\n",
+            c.group_by,
+            t.measure.as_str(),
+            t.chi2,
+            t.df,
+            shuffled.unwrap_or_default()
+        );
     }
     Ok((s, written))
 }

@@ -175,7 +175,7 @@ pub fn column_kind(name: &str) -> ColumnKind {
         | "body_paragraphs" | "articles" | "n_articles" | "n_paragraphs" | "df" | "n_groups" | "line" => Integer,
         "share" | "ci_low" | "ci_high" | "rest_share" | "diff" => Share,
         "frame_score" | "frame_margin" | "stance_score" | "relevance" | "jsd" | "chi2" | "cramers_v" => Score,
-        "p_value" => PValue,
+        "p_value" | "p_articles" => PValue,
         "published" => Date,
         "small_group" | "uncertain" => Bool,
         _ if name.starts_with(SHARE_PREFIX) => Share,

@@ -32,8 +32,8 @@ pub const DISTANCE_COLUMNS: [&str; 3] = ["group_a", "group_b", "jsd"];
 pub const DIFFERENCE_COLUMNS: [&str; 8] =
     ["label", "group", "share", "rest_share", "diff", "ci_low", "ci_high", "n_articles"];
 /// Columns of `independence.csv`.
-pub const INDEPENDENCE_COLUMNS: [&str; 7] =
-    ["measure", "chi2", "df", "p_value", "cramers_v", "n_paragraphs", "n_groups"];
+pub const INDEPENDENCE_COLUMNS: [&str; 8] =
+    ["measure", "chi2", "df", "p_value", "cramers_v", "n_paragraphs", "n_groups", "p_articles"];
 
 /// One row of `comparison.csv`: a group's share of one frame or stance label, with its 95% interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,6 +126,11 @@ pub struct IndependenceRow {
     pub n_paragraphs: u64,
     /// Groups (rows) of that table.
     pub n_groups: u64,
+    /// The chi-square's p-value with whole articles shuffled between groups (`compare::independence`): valid
+    /// where `p_value` is optimistic (paragraphs clustered in articles, small expected counts). `None` when
+    /// the test is undefined, and in files written before the column existed.
+    #[serde(default, serialize_with = "optional_p_value_cell")]
+    pub p_articles: Option<f64>,
 }
 
 /// Writes `rows` as CSV with the header `columns` (written even when there are no rows).
@@ -238,9 +243,10 @@ mod tests {
             cramers_v: None,
             n_paragraphs: 40,
             n_groups: 4,
+            p_articles: Some(0.125),
         };
         let text = round_trip(&INDEPENDENCE_COLUMNS, &i);
-        assert_eq!(text.lines().nth(1).unwrap(), "frame,12.5000,6,0.0625,,40,4");
+        assert_eq!(text.lines().nth(1).unwrap(), "frame,12.5000,6,0.0625,,40,4,0.1250");
         // No rows: the header alone.
         let mut buf = Vec::new();
         write_rows::<DistanceRow>(&mut buf, &DISTANCE_COLUMNS, []).unwrap();

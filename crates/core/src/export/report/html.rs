@@ -273,13 +273,22 @@ fn independence_sentence(r: &IndependenceRow) -> String {
         Some(p) if p.is_finite() => p_statement(p),
         _ => "p = —".into(),
     };
+    // The shuffled-articles p-value, where the run's comparison has one: the figure to read when paragraphs
+    // cluster in articles or cells are sparse (`compare::independence`).
+    let shuffled = r
+        .p_articles
+        .filter(|p| p.is_finite())
+        .map(|p| format!("; with whole articles shuffled between groups, {}", p_statement(p)))
+        .unwrap_or_default();
     format!(
-        "<p class=\"stat\" data-measure=\"{}\" data-chi2=\"{}\" data-p-value=\"{}\" data-cramers-v=\"{}\">\
-         Test of independence ({} × {}): χ² = {}, df = {}, {}, Cramér's V = {} ({}, {}).</p>\n",
+        "<p class=\"stat\" data-measure=\"{}\" data-chi2=\"{}\" data-p-value=\"{}\" data-cramers-v=\"{}\" \
+         data-p-articles=\"{}\">\
+         Test of independence ({} × {}): χ² = {}, df = {}, {}, Cramér's V = {} ({}, {}){}.</p>\n",
         r.measure.as_str(),
         exact(r.chi2),
         r.p_value.map(exact).unwrap_or_default(),
         r.cramers_v.map(exact).unwrap_or_default(),
+        r.p_articles.map(exact).unwrap_or_default(),
         "group",
         r.measure.as_str(),
         f(Some(r.chi2), 3),
@@ -287,7 +296,8 @@ fn independence_sentence(r: &IndependenceRow) -> String {
         p,
         f(r.cramers_v, 3),
         count(r.n_paragraphs, "paragraph"),
-        count(r.n_groups, "group")
+        count(r.n_groups, "group"),
+        shuffled
     )
 }
 
@@ -659,6 +669,26 @@ fn cue_chips(out: &mut String, t: &RunTables, owners: &CueOwners, cues: &[&str])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_independence_sentence_gives_the_shuffled_articles_p_value_when_the_file_has_it() {
+        let mut r = IndependenceRow {
+            measure: Measure::Frame,
+            chi2: 403.64,
+            df: 180,
+            p_value: Some(3.3e-19),
+            cramers_v: Some(0.655),
+            n_paragraphs: 157,
+            n_groups: 31,
+            p_articles: None,
+        };
+        let old = independence_sentence(&r);
+        assert!(old.contains("p < 0.001, Cramér's V = 0.655 (157 paragraphs, 31 groups).</p>"), "{old}");
+        r.p_articles = Some(0.06);
+        let new = independence_sentence(&r);
+        assert!(new.contains("31 groups); with whole articles shuffled between groups, p = 0.060.</p>"), "{new}");
+        assert!(new.contains("data-p-articles=\"0.06\""), "{new}");
+    }
 
     #[test]
     fn evidence_splits_into_sentence_and_cues() {
