@@ -408,7 +408,7 @@ pub(super) fn is_boilerplate_text(s: &str) -> bool {
         return true;
     }
     if word_count(s) > MAX_PATTERN_WORDS {
-        return is_disclaimer(s) || is_widget(s);
+        return is_disclaimer(s) || is_widget(s) || is_signup_form(s);
     }
     let n = normalize(s);
     let bare = n.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
@@ -568,6 +568,34 @@ fn is_date_line(s: &str) -> bool {
     parse_date(rest).is_some()
 }
 
+/// Wording of a newsletter sign-up form: its pitch, the consent line, the confirmation text.
+const SIGNUP_MARKERS: &[&str] = &[
+    "sign up",
+    "signing up",
+    "newsletter",
+    "unsubscribe",
+    "privacy policy",
+    "terms of use",
+    "terms of service",
+    "enter your email",
+    "in your inbox",
+    "you agree to",
+    "i agree to",
+    "confirmation email",
+    "your subscription",
+    "spam folder",
+    "choose your country",
+];
+
+/// A newsletter sign-up form scraped whole, however long (one news site's form lists every country of the
+/// world in its drop-down: hundreds of words). Three different markers: an article about people who "sign up"
+/// for jobs abroad by email uses one or two. Like widgets, such forms sit anywhere in an article and do not
+/// open the trailing zone.
+fn is_signup_form(s: &str) -> bool {
+    let n = normalize(s);
+    SIGNUP_MARKERS.iter().filter(|m| n.contains(*m)).count() >= 3
+}
+
 /// Editorial disclaimers are often long, but only ever start this way.
 fn is_disclaimer(s: &str) -> bool {
     let n = normalize(s);
@@ -723,6 +751,34 @@ mod tests {
             "Advertisement Continue reading the main story",
         ] {
             assert!(is_boilerplate_text(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn long_signup_forms_are_boilerplate_and_prose_about_signing_up_is_not() {
+        let countries = "Albania Algeria Andorra Angola Argentina Armenia Australia Austria ".repeat(20);
+        for s in [
+            format!(
+                "The Morning Read. Sign up to receive our five stories before breakfast. Choose your country \
+                 {countries} Thanks! Check your inbox for a confirmation email and click the link to start your \
+                 subscription; if it has not arrived, look in your spam folder."
+            ),
+            "Harbour Notes newsletter Get the week's port news every Friday, in your inbox. Email Sign Up By \
+             signing up you agree to receive newsletters from Harbour Watch. You can unsubscribe at any time. \
+             Our privacy policy and terms of service apply to this form and to every message we send you."
+                .to_string(),
+        ] {
+            assert!(is_boilerplate_text(&s), "{s}");
+        }
+        for s in [
+            "Recruiters told the young graduates to sign up through a messaging app and to send a copy of their \
+             passport by email; within a week they were flown to the border, where their phones were taken and \
+             their contracts turned out to bind them to two years of work in a fraud compound.",
+            "The ministry urged anyone who had received such offers to read the terms of use of the job sites they \
+             relied on, and to report recruiters who asked them to sign up for training abroad before any visa \
+             had been issued by the embassy.",
+        ] {
+            assert!(!is_boilerplate_text(s), "{s}");
         }
     }
 
