@@ -171,11 +171,12 @@ pub fn finetune(
     let _ = std::fs::remove_dir_all(&work);
     let losses: Vec<String> = report.epoch_loss.iter().map(|(e, l)| format!("{e}: {l:.4}")).collect();
     let summary = format!(
-        "fine-tuned {} on {} rows ({}, {} epochs{}, {:.0} s on {} threads; mean loss by epoch {}) → {}",
+        "fine-tuned {} on {} rows ({}, {} epochs{}{}, {:.0} s on {} threads; mean loss by epoch {}) → {}",
         parent.manifest.id,
         data.len(),
         opts.recipe.as_str(),
         opts.epochs,
+        opts.tune_layers.map(|k| format!(", top {k} layers")).unwrap_or_default(),
         if report.resumed_epochs > 0 { format!(", {} resumed", report.resumed_epochs) } else { String::new() },
         report.seconds,
         framelens_tune::threads(),
