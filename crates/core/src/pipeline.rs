@@ -509,8 +509,11 @@ fn record(
             r.stance_probs = Some(s.probs);
             cues.extend(s.cues.iter().map(String::as_str));
         }
-        r.evidence =
-            if cues.is_empty() { f.evidence.clone() } else { format!("{} [cues: {}]", f.evidence, cues.join("; ")) };
+        r.evidence = match (cues.is_empty(), f.evidence.is_empty()) {
+            (true, _) => f.evidence.clone(),
+            (false, true) => format!("[cues: {}]", cues.join("; ")),
+            (false, false) => format!("{} [cues: {}]", f.evidence, cues.join("; ")),
+        };
     }
     r
 }

@@ -151,7 +151,7 @@ pub struct FrameLabel {
     /// Probabilities in codebook frame order.
     pub probs: Vec<f32>,
     pub(crate) cues: Vec<String>,
-    /// The sentence that scores highest for the chosen frame.
+    /// The sentence that scores highest for the chosen frame; empty for a paragraph set aside as off-topic.
     pub evidence: String,
     /// Closeness to the codebook's topic against ordinary news ([`relevance`]); `None` without a
     /// relevance model.
@@ -225,6 +225,13 @@ impl Classifier {
         self.relevance.is_some() && !self.frames.labels().iter().any(|l| l == OTHER)
     }
 
+    /// Whether a paragraph with this relevance in context is set aside as off-topic (`other`) by the
+    /// threshold, whatever its embedding says about frames: its sentences then need no embedding.
+    pub(crate) fn sets_aside(&self, relevance: Option<f32>) -> bool {
+        let threshold = self.opts.relevance_threshold.unwrap_or(relevance::DEFAULT_THRESHOLD);
+        self.gates_on_relevance() && relevance.is_some_and(|r| r < threshold)
+    }
+
     /// The frame scorer's labels, in its output order: the codebook's frames, plus `other` for a head
     /// trained with coded `other` rows.
     pub fn frame_ids(&self) -> &[String] {
@@ -237,15 +244,25 @@ impl Classifier {
 
     /// Labels every unit: frames and stance run side by side on the same embeddings.
     pub fn classify(&self, units: &[Unit]) -> (Vec<FrameLabel>, Option<Vec<StanceLabel>>) {
+        let relevance = self.relevance_in_context(units);
+        self.classify_with_relevance(units, &relevance)
+    }
+
+    /// [`Classifier::classify`] with each unit's relevance in context already computed
+    /// ([`Classifier::relevance_in_context`] on the same units).
+    pub(crate) fn classify_with_relevance(
+        &self,
+        units: &[Unit],
+        relevance: &[Option<f32>],
+    ) -> (Vec<FrameLabel>, Option<Vec<StanceLabel>>) {
         let lowered: Vec<String> = units.par_iter().map(|u| u.text.to_lowercase()).collect();
         let offsets: Vec<Option<&Array1<f32>>> = units.par_iter().map(|u| self.language.offset(u.text)).collect();
-        let relevance = self.relevance_in_context(units);
         let (frames, mut stances): (Vec<FrameLabel>, Option<Vec<StanceLabel>>) = rayon::join(
             || {
                 units
                     .par_iter()
                     .zip(&lowered)
-                    .zip(&relevance)
+                    .zip(relevance)
                     .zip(&offsets)
                     .map(|(((u, l), r), o)| self.frame(u, l, *r, *o))
                     .collect()
@@ -275,7 +292,8 @@ impl Classifier {
     /// corpus is off-topic article by article, while inside an article about the topic a paragraph of
     /// courtroom colour or background reads like ordinary news on its own and still belongs to the
     /// discourse. A paragraph's label so depends on its article only, never on the rest of the run.
-    fn relevance_in_context(&self, units: &[Unit]) -> Vec<Option<f32>> {
+    /// Only the paragraphs' own embeddings count, not their sentences'.
+    pub(crate) fn relevance_in_context(&self, units: &[Unit]) -> Vec<Option<f32>> {
         let Some(rel) = self.relevance.as_ref() else { return vec![None; units.len()] };
         let own: Vec<f32> = units.par_iter().map(|u| rel.score(u.embedding)).collect();
         let mut sums: std::collections::HashMap<usize, (f32, usize)> = std::collections::HashMap::new();
@@ -338,10 +356,11 @@ impl Classifier {
             frames.push(ids[best].clone());
         }
         let threshold = self.opts.relevance_threshold.unwrap_or(relevance::DEFAULT_THRESHOLD);
-        let off_topic = self.gates_on_relevance() && relevance.is_some_and(|r| r < threshold);
+        let off_topic = self.sets_aside(relevance);
         let is_other =
             off_topic || ids[best] == OTHER || (!calibrated && self.opts.other_threshold.is_some_and(|t| best_raw < t));
-        let evidence = best_sentence(u, &sents, best);
+        // An off-topic paragraph has no frame to give evidence for.
+        let evidence = if off_topic { String::new() } else { best_sentence(u, &sents, best) };
         let margin = probs[best] - second.map_or(0.0, |s| probs[s]);
         let near_threshold = relevance.is_some_and(|r| (r - threshold).abs() < relevance::UNCERTAIN_BAND);
         let contested = !is_other && (margin < self.opts.multi_label_margin || probs[best] < 0.5);
