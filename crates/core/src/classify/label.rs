@@ -35,8 +35,8 @@ pub struct Labelled {
 }
 
 /// Labels `inputs`: each text's embedding mixed with its sentences' when `use_sentences` (and it has more
-/// than one), cue phrases, evidence. Distinct texts (paragraphs and sentences alike) are embedded once, in
-/// order of first appearance.
+/// than one), cue phrases, evidence. Distinct texts are embedded once: the paragraphs, then the sentences
+/// still needed, each in order of first appearance.
 ///
 /// Paragraphs are embedded first and their topic relevance judged; sentences are embedded only for the
 /// paragraphs the relevance threshold keeps. A corpus drawn from a news database by keyword is mostly
@@ -179,7 +179,8 @@ mod tests {
         let topic = embedder.embed(&TOPIC, &mut |_| {}).unwrap().vectors;
         let background = embedder.embed(&BACKGROUND, &mut |_| {}).unwrap().vectors;
         let groups = [topic.slice(ndarray::s![0..1, ..]).to_owned(), topic.slice(ndarray::s![1..2, ..]).to_owned()];
-        let frames = PrototypeScorer::new(vec!["raid".into(), "fraud".into()], &groups, topic.row(0).to_owned() * 0.0);
+        let frames =
+            PrototypeScorer::new(vec!["raid".into(), "fraud".into()], &groups, ndarray::Array1::zeros(topic.ncols()));
         let opts = ClassifyOptions { relevance_threshold: Some(relevance_threshold), ..ClassifyOptions::default() };
         Classifier::new(&codebook, Box::new(frames), None, opts).with_relevance(Relevance::new(
             topic.view(),

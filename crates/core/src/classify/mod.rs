@@ -228,8 +228,11 @@ impl Classifier {
     /// Whether a paragraph with this relevance in context is set aside as off-topic (`other`) by the
     /// threshold, whatever its embedding says about frames: its sentences then need no embedding.
     pub(crate) fn sets_aside(&self, relevance: Option<f32>) -> bool {
-        let threshold = self.opts.relevance_threshold.unwrap_or(relevance::DEFAULT_THRESHOLD);
-        self.gates_on_relevance() && relevance.is_some_and(|r| r < threshold)
+        self.gates_on_relevance() && relevance.is_some_and(|r| r < self.relevance_threshold())
+    }
+
+    fn relevance_threshold(&self) -> f32 {
+        self.opts.relevance_threshold.unwrap_or(relevance::DEFAULT_THRESHOLD)
     }
 
     /// The frame scorer's labels, in its output order: the codebook's frames, plus `other` for a head
@@ -355,7 +358,7 @@ impl Classifier {
         if frames.is_empty() && thresholds.is_none() {
             frames.push(ids[best].clone());
         }
-        let threshold = self.opts.relevance_threshold.unwrap_or(relevance::DEFAULT_THRESHOLD);
+        let threshold = self.relevance_threshold();
         let off_topic = self.sets_aside(relevance);
         let is_other =
             off_topic || ids[best] == OTHER || (!calibrated && self.opts.other_threshold.is_some_and(|t| best_raw < t));
